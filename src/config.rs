@@ -1,0 +1,161 @@
+//! Settings from the environment (and an optional `.env`). Every error names the
+//! variable and what it expects, so a bad deployment fails in one readable line.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use chrono_tz::Tz;
+
+use crate::i18n::Lang;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    /// Origin users reach us at, e.g. `https://cyberdesk.pa05.example`. Drives the
+    /// `Secure` cookie flag, HSTS, the Origin check and links in mail.
+    pub public_base_url: String,
+    pub data_dir: PathBuf,
+    pub unit_name: String,
+    pub ref_prefix: String,
+    pub default_lang: Lang,
+    pub time_zone: Tz,
+    pub admin_email: String,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    pub pool_size: u32,
+    pub db_timeout: Duration,
+    pub login_ip_max_failures: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for the client address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// A configuration error: the variable and what it expects.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub key: &'static str,
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {} {}", self.key, self.expected)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// SECURITY: DATABASE_URL may hold a password; Debug never prints it.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &crate::db::describe_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("public_base_url", &self.public_base_url)
+            .field("data_dir", &self.data_dir)
+            .field("ref_prefix", &self.ref_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn var(key: &str) -> Option<String> {
+    std::env::var(key).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn parsed<T: FromStr>(key: &'static str, default: T, expected: &str) -> Result<T, ConfigError> {
+    match var(key) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| ConfigError {
+            key,
+            expected: format!("must be {expected} (got {v:?})"),
+        }),
+    }
+}
+
+fn positive(key: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
+    let v = parsed(key, default, &format!("a whole number of {unit} greater than 0"))?;
+    if v == 0 {
+        return Err(ConfigError { key, expected: format!("must be a whole number of {unit} greater than 0") });
+    }
+    Ok(v)
+}
+
+impl Config {
+    /// Reads `.env` (if present) once, then the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        dotenvy::dotenv().ok();
+        Self::from_vars()
+    }
+
+    /// Reads only the process environment (tests set variables themselves).
+    pub fn from_vars() -> Result<Config, ConfigError> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/cyberdesk".into());
+        if crate::db::database_name(&database_url).is_none() {
+            return Err(ConfigError {
+                key: "DATABASE_URL",
+                expected: "must be a URL like postgres://user:password@host:5432/cyberdesk (letters, digits, _ or - in the database name)".into(),
+            });
+        }
+        let bind: SocketAddr = parsed("BIND", SocketAddr::from(([127, 0, 0, 1], 8080)), "an address and port such as 127.0.0.1:8080")?;
+        let public_base_url = var("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let public_base_url = public_base_url.trim_end_matches('/').to_owned();
+        let valid_base = (public_base_url.starts_with("http://") || public_base_url.starts_with("https://"))
+            && public_base_url.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
+        if !valid_base {
+            return Err(ConfigError {
+                key: "PUBLIC_BASE_URL",
+                expected: format!("must be an origin such as https://cyberdesk.example.vn, without a path (got {public_base_url:?})"),
+            });
+        }
+        let ref_prefix = var("REF_PREFIX").unwrap_or_else(|| "PA05".into());
+        if ref_prefix.is_empty() || ref_prefix.len() > 12 || !ref_prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            return Err(ConfigError {
+                key: "REF_PREFIX",
+                expected: format!("must be 1-12 capital letters or digits, e.g. PA05 (got {ref_prefix:?})"),
+            });
+        }
+        let unit_name = var("UNIT_NAME").unwrap_or_else(|| "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao".into());
+        if unit_name.chars().count() > 200 {
+            return Err(ConfigError { key: "UNIT_NAME", expected: "must be at most 200 characters".into() });
+        }
+        let default_lang = parsed("DEFAULT_LANG", Lang::Vi, "vi or en")?;
+        let time_zone = parsed("TIME_ZONE", chrono_tz::Asia::Ho_Chi_Minh, "an IANA time zone such as Asia/Ho_Chi_Minh")?;
+        let admin_email = var("ADMIN_EMAIL").unwrap_or_else(|| "admin@cyberdesk.local".into()).to_lowercase();
+        if !crate::services::users::looks_like_email(&admin_email) {
+            return Err(ConfigError { key: "ADMIN_EMAIL", expected: format!("must be an e-mail address (got {admin_email:?})") });
+        }
+        let idle = positive("SESSION_IDLE_MINUTES", 120, "minutes")?;
+        let lifetime = positive("SESSION_LIFETIME_HOURS", 12, "hours")?;
+        let pool_size = positive("DB_POOL_SIZE", 10, "connections")?;
+        let db_timeout = positive("DB_TIMEOUT_SECONDS", 5, "seconds")?;
+        let ip_max = positive("LOGIN_IP_MAX_FAILURES", 20, "attempts")?;
+        let trusted_proxies = match var("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v.split(',').map(|p| p.trim().parse()).collect::<Result<_, _>>().map_err(|_| ConfigError {
+                key: "TRUSTED_PROXIES",
+                expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
+            })?,
+        };
+        Ok(Config {
+            database_url,
+            bind,
+            public_base_url,
+            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./var".into())),
+            unit_name,
+            ref_prefix,
+            default_lang,
+            time_zone,
+            admin_email,
+            session_idle: Duration::from_secs(idle * 60),
+            session_lifetime: Duration::from_secs(lifetime * 3600),
+            pool_size: u32::try_from(pool_size.min(200)).unwrap_or(10),
+            db_timeout: Duration::from_secs(db_timeout),
+            login_ip_max_failures: i64::try_from(ip_max).unwrap_or(20),
+            trusted_proxies,
+        })
+    }
+
+    /// Whether users reach us over TLS (cookies get `Secure`, responses get HSTS).
+    pub fn https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,154 @@
+//! The one error type. Handlers return `Result<_, AppError>`; the request-context
+//! middleware turns an error into a full page in the user's language.
+
+use std::fmt;
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+
+use crate::i18n::{k, MsgKey};
+use crate::services::form::FormErrors;
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    Forbidden,
+    /// Not signed in: 303 to `/login?next=…` (the value is an already-checked local path).
+    Unauthenticated { next: String },
+    /// Signed in with a temporary password: everything redirects to the change page.
+    PasswordChangeRequired,
+    Csrf,
+    RateLimited,
+    BadRequest,
+    /// A request that is well-formed but not allowed in this state (422 with a message).
+    Invalid(MsgKey),
+    Conflict(MsgKey),
+    /// Per-field validation errors; handlers re-render their form with them (422).
+    Form(FormErrors),
+    /// The database is unreachable or the pool is exhausted (503).
+    Unavailable,
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Reference shown on a 500 page and written to the log beside the cause.
+#[derive(Clone, Debug)]
+pub struct ErrorRef(pub String);
+
+impl AppError {
+    pub fn internal<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> Self {
+        AppError::Internal(e.into())
+    }
+
+    /// Catalogue keys for the error page (title, explanation).
+    pub fn page_keys(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::Csrf => (k("error-403-title").0, k("error-csrf-body").0),
+            AppError::Invalid(key) | AppError::Conflict(key) => (k("error-422-title").0, key.0),
+            _ => keys_for_status(self.status_code()),
+        }
+    }
+}
+
+/// Error-page keys for a bare status code (errors raised by actix itself).
+pub fn keys_for_status(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => (k("error-400-title").0, k("error-400-body").0),
+        403 => (k("error-403-title").0, k("error-403-body").0),
+        404 => (k("error-404-title").0, k("error-404-body").0),
+        405 => (k("error-405-title").0, k("error-405-body").0),
+        413 => (k("error-413-title").0, k("error-413-body").0),
+        422 => (k("error-422-title").0, k("error-422-body").0),
+        429 => (k("error-429-title").0, k("error-429-body").0),
+        503 => (k("error-503-title").0, k("error-503-body").0),
+        _ => (k("error-500-title").0, k("error-500-body").0),
+    }
+}
+
+impl fmt::Display for AppError {
+    // Only for logs: the client never sees this text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Internal(e) => write!(f, "internal error: {e}"),
+            AppError::Invalid(k) | AppError::Conflict(k) => write!(f, "{self:?} ({})", k.0),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::Form(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated { next } => {
+                let location = if next == "/" || next.is_empty() {
+                    "/login".to_owned()
+                } else {
+                    format!("/login?next={}", crate::routes::encode_query_value(next))
+                };
+                HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+            }
+            AppError::PasswordChangeRequired => HttpResponse::SeeOther().insert_header(("Location", "/password/change")).finish(),
+            AppError::Internal(e) => {
+                let reference = crate::auth::random_token(6);
+                log::error!("error {reference}: {e:?}");
+                let mut res = HttpResponse::InternalServerError().finish();
+                res.extensions_mut().insert(ErrorRef(reference));
+                res
+            }
+            AppError::Unavailable => {
+                log::warn!("database unavailable");
+                HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "10")).finish()
+            }
+            other => HttpResponse::build(other.status_code()).finish(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                AppError::Unavailable
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(_: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}

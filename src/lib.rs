@@ -1,0 +1,27 @@
+//! cyberdesk: intake, assignment and tracking of cybercrime and information-security
+//! incidents for a provincial police cyber unit.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod models;
+pub mod routes;
+pub mod services;
+
+pub use routes::configure;
+
+/// Everything a request handler needs, shared by all workers.
+pub struct AppState {
+    pub config: config::Config,
+    pub pool: db::DbPool,
+}
+
+impl AppState {
+    /// The state for `config`, with a pool that connects lazily.
+    pub fn new(config: config::Config) -> AppState {
+        let pool = db::build_pool(&config.database_url, config.pool_size, config.db_timeout);
+        AppState { config, pool }
+    }
+}

@@ -1,0 +1,182 @@
+use std::io::Read;
+use std::process::ExitCode;
+
+use actix_web::{web, App, HttpServer};
+use clap::{Parser, Subcommand, ValueEnum};
+use env_logger::Env;
+
+use cyberdesk::{auth::RequestMeta, config::Config, db, error::AppError, services, AppState};
+
+#[derive(Parser)]
+#[command(name = "cyberdesk", version, about = "Case management for a police cyber unit")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Without --password-stdin a strong password is generated,
+    /// printed once, and must be changed at first sign-in.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, default_value = "")]
+        team: String,
+        /// Read the password from standard input (no forced change).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Supervisor,
+    Officer,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(Env::default().default_filter_or("info")).init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cyberdesk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => prepare_database(&config).map(|()| println!("migrations are up to date")),
+        Command::User { command: UserCommand::Add { email, name, role, team, password_stdin } } => {
+            add_user(&config, email, name, role, team, password_stdin)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cyberdesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Creates the database if needed and runs migrations; errors become one line
+/// that says where PostgreSQL was expected and how to point elsewhere.
+fn prepare_database(config: &Config) -> Result<(), String> {
+    let place = db::describe_url(&config.database_url);
+    db::ensure_database(&config.database_url)
+        .and_then(|()| db::run_migrations(&config.database_url))
+        .map_err(|e| {
+            let reason = e.to_string().lines().next().unwrap_or("").trim().to_owned();
+            format!(
+                "cannot use PostgreSQL at {place}: {reason}. Start PostgreSQL there, or set DATABASE_URL (environment or .env), e.g. DATABASE_URL=postgres://user:password@host:5432/cyberdesk"
+            )
+        })
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    prepare_database(&config)?;
+    let state = web::Data::new(AppState::new(config));
+    first_run(&state)?;
+    std::fs::create_dir_all(&state.config.data_dir)
+        .map_err(|e| format!("cannot create DATA_DIR {}: {e}", state.config.data_dir.display()))?;
+    spawn_housekeeping(state.clone());
+    let bind = state.config.bind;
+    log::info!("cyberdesk listening on http://{bind} (public address {})", state.config.public_base_url);
+    let server_state = state.clone();
+    actix_web::rt::System::new()
+        .block_on(async move {
+            HttpServer::new(move || App::new().app_data(server_state.clone()).configure(cyberdesk::configure))
+                .bind(bind)?
+                .shutdown_timeout(30)
+                .run()
+                .await
+        })
+        .map_err(|e| format!("cannot listen on {bind} (BIND): {e}"))?;
+    log::info!("cyberdesk stopped");
+    Ok(())
+}
+
+/// On the very first start, creates the administrator and prints the one-time
+/// password to the log.
+fn first_run(state: &AppState) -> Result<(), String> {
+    let mut conn = state.pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    match services::auth::bootstrap_admin(&mut conn, &state.config) {
+        Ok(Some(password)) => {
+            log::warn!(
+                "first start: created administrator {} with one-time password {password} - sign in at {}/login; it must be changed at first sign-in",
+                state.config.admin_email,
+                state.config.public_base_url
+            );
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(format!("cannot create the first administrator: {e}")),
+    }
+}
+
+/// Expired sessions and old sign-in attempts are removed every 15 minutes.
+fn spawn_housekeeping(state: web::Data<AppState>) {
+    std::thread::spawn(move || loop {
+        match state.pool.get().map_err(AppError::from).and_then(|mut c| services::auth::housekeeping(&mut c, &state.config)) {
+            Ok(n) if n > 0 => log::info!("housekeeping removed {n} expired rows"),
+            Ok(_) => {}
+            Err(e) => log::warn!("housekeeping failed: {e}"),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(15 * 60));
+    });
+}
+
+fn add_user(config: &Config, email: String, name: String, role: RoleArg, team: String, password_stdin: bool) -> Result<(), String> {
+    prepare_database(config)?;
+    let password = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        Some(s.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        None
+    };
+    let role = match role {
+        RoleArg::Admin => "admin",
+        RoleArg::Supervisor => "supervisor",
+        RoleArg::Officer => "officer",
+    };
+    let input = services::users::UserInput { email, full_name: name, role: role.into(), team, on_duty: false, lang: config.default_lang.code().into() };
+    let state = AppState::new(config.clone());
+    let mut conn = state.pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let meta = RequestMeta { ip: "cli".into(), user_agent: "cyberdesk user add".into() };
+    match services::users::create(&mut conn, None, &meta, &input, password.as_deref()) {
+        Ok((user, generated)) => {
+            println!("created {} ({}) with id {}", user.email, user.role, user.id);
+            if let Some(p) = generated {
+                println!("one-time password: {p}");
+                println!("it must be changed at first sign-in");
+            }
+            Ok(())
+        }
+        Err(AppError::Form(errors)) => {
+            let problems: Vec<String> = errors.iter().map(|(field, key)| format!("{field}: {}", cyberdesk::i18n::t(cyberdesk::i18n::Lang::En, key))).collect();
+            Err(format!("user not created: {}", problems.join("; ")))
+        }
+        Err(e) => Err(format!("user not created: {e}")),
+    }
+}

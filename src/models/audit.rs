@@ -1,0 +1,136 @@
+//! `audit_log`: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
+
+use chrono::{DateTime, Utc};
+use diesel::{pg::Pg, prelude::*};
+
+use crate::auth::RequestMeta;
+use crate::db::schema::{audit_log, users};
+
+/// Every action the application records; each has a label `audit-<action>` in
+/// both catalogues.
+pub const ACTIONS: &[&str] = &[
+    "login",
+    "login_failed",
+    "login_ip_limited",
+    "lockout",
+    "logout",
+    "password_change",
+    "profile_language",
+    "user_bootstrap",
+    "user_create",
+    "user_update",
+    "user_activate",
+    "user_deactivate",
+    "user_password_reset",
+];
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = audit_log, check_for_backend(Pg))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// One row to append. `detail` is a short JSON object and never carries a
+/// password, token or form body.
+pub struct NewAudit<'a> {
+    pub actor_id: Option<i64>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// Appends a row. Call it inside the transaction of the change it records.
+pub fn append(conn: &mut PgConnection, meta: &RequestMeta, row: NewAudit<'_>) -> QueryResult<usize> {
+    debug_assert!(ACTIONS.contains(&row.action), "unlisted audit action {}", row.action);
+    let ua: String = meta.user_agent.chars().take(300).collect();
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(row.actor_id),
+            audit_log::action.eq(row.action),
+            audit_log::target_type.eq(row.target_type),
+            audit_log::target_id.eq(row.target_id),
+            audit_log::ip.eq(Some(meta.ip.as_str()).filter(|s| !s.is_empty())),
+            audit_log::user_agent.eq(Some(ua).filter(|s| !s.is_empty())),
+            audit_log::detail.eq(row.detail),
+        ))
+        .execute(conn)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<i64>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Newest first, keyset-paginated by id (`before`), with the actor's name.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
+    let mut query = audit_log::table.left_join(users::table).into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_log::actor_id.eq(actor));
+    }
+    if let Some(t) = &filter.target_type {
+        query = query.filter(audit_log::target_type.eq(t.clone()));
+    }
+    if let Some(t) = &filter.target_id {
+        query = query.filter(audit_log::target_id.eq(t.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_log::at.lt(to));
+    }
+    if let Some(before) = before {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    query
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((AuditEntry::as_select(), users::full_name.nullable()))
+        .load(conn)
+}
+
+impl AuditEntry {
+    /// Catalogue key of the action's label.
+    pub fn label_key(&self) -> String {
+        format!("audit-{}", self.action)
+    }
+
+    /// `type:id` of the target, or empty.
+    pub fn target(&self) -> String {
+        match (&self.target_type, &self.target_id) {
+            (Some(t), Some(id)) => format!("{t}:{id}"),
+            (Some(t), None) => t.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// The detail object as compact JSON, or empty when it has nothing.
+    pub fn detail_text(&self) -> String {
+        match &self.detail {
+            serde_json::Value::Object(m) if m.is_empty() => String::new(),
+            v => v.to_string(),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! `users`: officers, supervisors and administrators.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    deserialize::{self, FromSql, FromSqlRow},
+    expression::AsExpression,
+    pg::{Pg, PgValue},
+    prelude::*,
+    serialize::{self, Output, ToSql},
+    sql_types::Text,
+};
+
+use crate::db::schema::users;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Officer,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Supervisor, Role::Officer];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Officer => "officer",
+        }
+    }
+
+    /// Catalogue key of the role's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Admin => crate::i18n::k("role-admin").0,
+            Role::Supervisor => crate::i18n::k("role-supervisor").0,
+            Role::Officer => crate::i18n::k("role-officer").0,
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Role::ALL.into_iter().find(|r| r.code() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl ToSql<Text, Pg> for Role {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(self.code(), out)
+    }
+}
+
+impl FromSql<Text, Pg> for Role {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let s = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        s.parse().map_err(|_| format!("unknown role {s:?}").into())
+    }
+}
+
+#[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
+#[diesel(table_name = users, check_for_backend(Pg))]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub team: Option<String>,
+    pub on_duty: bool,
+    pub lang: String,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub password_hash: String,
+    pub password_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub role: Role,
+    pub team: Option<&'a str>,
+    pub on_duty: bool,
+    pub lang: &'a str,
+    pub must_change_password: bool,
+    pub password_hash: &'a str,
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: Option<Role>,
+    pub team: Option<Option<String>>,
+    pub on_duty: Option<bool>,
+    pub lang: Option<String>,
+    pub active: Option<bool>,
+    pub must_change_password: Option<bool>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Filters of the admin user list.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Matches name or e-mail, case-insensitively.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
+    users::table.find(id).select(User::as_select()).first(conn)
+}
+
+pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
+    users::table.find(id).select(User::as_select()).for_update().first(conn)
+}
+
+/// Looks up by e-mail; callers pass the lower-cased form.
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+}
+
+pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id)).set(changes).returning(User::as_returning()).get_result(conn)
+}
+
+pub fn count_all(conn: &mut PgConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Active administrators other than `except_id` (guards against locking everyone out).
+pub fn count_other_active_admins(conn: &mut PgConnection, except_id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except_id))
+        .count()
+        .get_result(conn)
+}
+
+fn filtered(filter: &UserFilter) -> users::BoxedQuery<'static, Pg> {
+    let mut query = users::table.into_boxed();
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(q));
+        query = query.filter(users::full_name.ilike(pattern.clone()).or(users::email.ilike(pattern)));
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    query
+}
+
+pub fn count(conn: &mut PgConnection, filter: &UserFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// One page of users, ordered by name then id (stable across pages), and the total.
+pub fn list(conn: &mut PgConnection, filter: &UserFilter, offset: i64, limit: i64) -> QueryResult<(Vec<User>, i64)> {
+    let total = count(conn, filter)?;
+    let rows = filtered(filter)
+        .order((users::full_name.asc(), users::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Escapes `%`, `_` and `\` so user text in ILIKE matches literally.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

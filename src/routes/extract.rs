@@ -1,0 +1,73 @@
+//! Extractors that hand handlers what the middleware found.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::routes::{middleware::ReqCtx, pages::LayoutCtx};
+use crate::AppState;
+
+/// The request context plus shared state: every page handler takes one.
+pub struct Ctx {
+    pub req: ReqCtx,
+    pub state: web::Data<AppState>,
+}
+
+impl Ctx {
+    pub fn layout(&self) -> LayoutCtx {
+        self.req.layout(&self.state.config)
+    }
+}
+
+fn req_ctx(req: &HttpRequest) -> Result<ReqCtx, AppError> {
+    req.extensions().get::<ReqCtx>().cloned().ok_or_else(|| AppError::internal("request context missing"))
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("state missing"));
+        ready(req_ctx(req).and_then(|ctx| Ok(Ctx { req: ctx, state: state? })))
+    }
+}
+
+/// Where to send someone who must sign in first: the page they asked for.
+fn unauthenticated(req: &HttpRequest) -> AppError {
+    let next = match req.uri().path_and_query() {
+        Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_owned(),
+        _ => "/".to_owned(),
+    };
+    AppError::Unauthenticated { next: crate::routes::safe_next(&next) }
+}
+
+/// A signed-in user who has set their own password. Everyone else is sent to
+/// sign in, or to the forced password change.
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req_ctx(req).and_then(|ctx| match ctx.user {
+            None => Err(unauthenticated(req)),
+            Some(u) if u.must_change_password => Err(AppError::PasswordChangeRequired),
+            Some(u) => Ok(u),
+        }))
+    }
+}
+
+/// Any signed-in user, including one who still has to change a temporary password
+/// (for the change page itself and sign-out).
+pub struct AnyUser(pub CurrentUser);
+
+impl FromRequest for AnyUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req_ctx(req).and_then(|ctx| ctx.user.map(AnyUser).ok_or_else(|| unauthenticated(req))))
+    }
+}

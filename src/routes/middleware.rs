@@ -1,0 +1,292 @@
+//! The request-context middleware: one pass that loads the session, picks the
+//! language, enforces CSRF on every state-changing request, adds security headers,
+//! renders error pages in the user's language and writes the access log.
+
+use std::time::Instant;
+
+use actix_web::{
+    body::{BoxBody, MessageBody},
+    cookie::{time::Duration as CookieDuration, Cookie, SameSite},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{
+        header::{self, HeaderName, HeaderValue},
+        Method,
+    },
+    middleware::Next,
+    web, HttpMessage, HttpResponse,
+};
+use askama::Template;
+
+use crate::auth::{random_alnum, tokens_match, CurrentUser, RequestMeta};
+use crate::config::Config;
+use crate::db;
+use crate::error::{keys_for_status, AppError, ErrorRef};
+use crate::i18n::{self, Lang};
+use crate::routes::pages::LayoutCtx;
+use crate::services::auth::{self as auth_service, SessionLookup};
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "cd_session";
+pub const CSRF_COOKIE: &str = "cd_csrf";
+pub const LANG_COOKIE: &str = "cd_lang";
+pub const FLASH_COOKIE: &str = "cd_flash";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// What the middleware learned about the request, for extractors and pages.
+#[derive(Clone, Debug)]
+pub struct ReqCtx {
+    pub user: Option<CurrentUser>,
+    pub lang: Lang,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub meta: RequestMeta,
+    pub path: String,
+}
+
+impl ReqCtx {
+    pub fn layout(&self, cfg: &Config) -> LayoutCtx {
+        LayoutCtx {
+            lang: self.lang,
+            user: self.user.clone(),
+            csrf: self.csrf.clone(),
+            flash: self.flash.clone(),
+            unit_name: cfg.unit_name.clone(),
+            path: self.path.clone(),
+            tz: cfg.time_zone,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage {
+    layout: LayoutCtx,
+    status: u16,
+    title_key: &'static str,
+    body_key: &'static str,
+    reference: Option<String>,
+}
+
+pub async fn request_context(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(actix_web::error::ErrorInternalServerError("application state missing"));
+    };
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let cfg = &state.config;
+    let meta = RequestMeta { ip: client_ip(&req, cfg), user_agent: header_str(&req, header::USER_AGENT).chars().take(300).collect() };
+
+    let mut cookies: Vec<Cookie<'static>> = Vec::new();
+    let mut early: Option<actix_web::Error> = None;
+    let mut user = None;
+    let skip_session = path.starts_with("/static/") || path == "/healthz";
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|_| !skip_session) {
+        let st = state.clone();
+        match db::run(&state.pool, move |conn| auth_service::load_session(conn, &st.config, &token)).await {
+            Ok(SessionLookup::Valid(u)) => user = Some(*u),
+            Ok(SessionLookup::Invalid) => cookies.push(removal(SESSION_COOKIE)),
+            Err(e) => early = Some(e.into()),
+        }
+    }
+
+    let lang = user
+        .as_ref()
+        .map(|u| u.lang)
+        .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| c.value().parse().ok()))
+        .or_else(|| Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE)))
+        .unwrap_or(cfg.default_lang);
+
+    let csrf = match &user {
+        Some(u) => u.csrf_token.clone(),
+        None => match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()) {
+            Some(v) if v.len() == 32 && v.chars().all(|c| c.is_ascii_alphanumeric()) => v,
+            _ => {
+                let v = random_alnum(32);
+                if !skip_session {
+                    cookies.push(cookie(CSRF_COOKIE, v.clone(), cfg, None));
+                }
+                v
+            }
+        },
+    };
+    let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| i18n::has_key(k));
+
+    req.extensions_mut().insert(ReqCtx { user, lang, csrf: csrf.clone(), flash: flash.clone(), meta, path: path.clone() });
+
+    if early.is_none() && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        if let Err(e) = check_csrf(&mut req, cfg, &csrf).await {
+            early = Some(e);
+        }
+    }
+
+    // Handler errors arrive as responses; an `Err` here is rare and goes out as is.
+    // (Cloning the request to keep it would break actix's routing, which needs
+    // sole ownership.)
+    let mut res = match early {
+        Some(e) => req.error_response(e),
+        None => next.call(req).await?.map_into_boxed_body(),
+    };
+
+    if res.status().as_u16() >= 400 && res.response().error().is_some() {
+        res = render_error_page(res, &state.config);
+    }
+    if flash.is_some() && !res.status().is_redirection() {
+        cookies.push(removal(FLASH_COOKIE));
+    }
+    for c in &cookies {
+        // Setting a cookie on a response cannot fail for our own well-formed values.
+        let _ = res.response_mut().add_cookie(c);
+    }
+    security_headers(res.headers_mut(), cfg, path.starts_with("/static/"));
+
+    log::info!(target: "access", "{} {} {} {:.1}ms", method, path, res.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    Ok(res)
+}
+
+fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let (title_key, body_key) = match res.response().error().and_then(|e| e.as_error::<AppError>()) {
+        Some(app) => app.page_keys(),
+        None => keys_for_status(status),
+    };
+    let reference = res.response().extensions().get::<ErrorRef>().map(|r| r.0.clone());
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+    let layout = match res.request().extensions().get::<ReqCtx>() {
+        Some(ctx) => ctx.layout(cfg),
+        None => ReqCtx {
+            user: None,
+            lang: cfg.default_lang,
+            csrf: String::new(),
+            flash: None,
+            meta: RequestMeta::default(),
+            path: res.request().path().to_owned(),
+        }
+        .layout(cfg),
+    };
+    let page = ErrorPage { layout: LayoutCtx { flash: None, ..layout }, status: status.as_u16(), title_key, body_key, reference };
+    let body = page.render().unwrap_or_else(|e| {
+        log::error!("error page failed to render: {e}");
+        format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""))
+    });
+    let mut new = HttpResponse::build(status);
+    new.content_type("text/html; charset=utf-8");
+    if let Some(v) = retry_after {
+        new.insert_header((header::RETRY_AFTER, v));
+    }
+    res.into_response(new.body(body))
+}
+
+async fn check_csrf(req: &mut ServiceRequest, cfg: &Config, expected: &str) -> Result<(), actix_web::Error> {
+    if !origin_allowed(req, cfg) {
+        log::warn!("refused {} {}: foreign origin", req.method(), req.path());
+        return Err(AppError::Csrf.into());
+    }
+    let content_type = header_str(req, header::CONTENT_TYPE).to_ascii_lowercase();
+    let supplied = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = req.extract::<web::Bytes>().await?;
+        let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(key, _)| key == CSRF_FIELD).map(|(_, v)| v));
+        req.set_payload(bytes_to_payload(body));
+        token
+    } else {
+        // Multipart uploads carry the token in a header or the query string.
+        req.headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok().and_then(|q| q.0.into_iter().find(|(key, _)| key == CSRF_FIELD).map(|(_, v)| v)))
+    };
+    match supplied {
+        Some(token) if tokens_match(&token, expected) => Ok(()),
+        _ => {
+            log::warn!("refused {} {}: missing or wrong CSRF token", req.method(), req.path());
+            Err(AppError::Csrf.into())
+        }
+    }
+}
+
+/// SECURITY: a browser tells us where a request came from; anything cross-site is
+/// refused even before the token is checked.
+fn origin_allowed(req: &ServiceRequest, cfg: &Config) -> bool {
+    if header_str(req, HeaderName::from_static("sec-fetch-site")) == "cross-site" {
+        return false;
+    }
+    match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let info = req.connection_info();
+            let own = format!("{}://{}", info.scheme(), info.host());
+            origin == cfg.public_base_url || origin == own
+        }
+    }
+}
+
+fn bytes_to_payload(buf: web::Bytes) -> Payload {
+    let (_, mut pl) = actix_http::h1::Payload::create(true);
+    pl.unread_data(buf);
+    Payload::from(pl)
+}
+
+fn header_str(req: &ServiceRequest, name: HeaderName) -> &str {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// The peer address, or the last `X-Forwarded-For` hop when the peer is a trusted proxy.
+fn client_ip(req: &ServiceRequest, cfg: &Config) -> String {
+    let peer = req.peer_addr().map(|a| a.ip());
+    match peer {
+        Some(ip) if cfg.trusted_proxies.contains(&ip) => header_str(req, HeaderName::from_static("x-forwarded-for"))
+            .rsplit(',')
+            .next()
+            .map(str::trim)
+            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            .unwrap_or(ip)
+            .to_string(),
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    }
+}
+
+fn security_headers(headers: &mut actix_web::http::header::HeaderMap, cfg: &Config, is_static: bool) {
+    let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    };
+    set(headers, "content-security-policy", CSP);
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    if !is_static {
+        // Pages carry personal data: never keep them in shared or browser caches.
+        set(headers, "cache-control", "no-store");
+    }
+    if cfg.https() {
+        set(headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+}
+
+/// A cookie with the flags every cyberdesk cookie carries (one helper, so none is
+/// ever set without HttpOnly/SameSite, or without Secure over https).
+pub fn cookie(name: &'static str, value: String, cfg: &Config, max_age: Option<std::time::Duration>) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(cfg.https()).finish();
+    if let Some(age) = max_age {
+        c.set_max_age(CookieDuration::seconds(i64::try_from(age.as_secs()).unwrap_or(i64::MAX)));
+    }
+    c
+}
+
+/// A cookie that tells the browser to forget `name`.
+pub fn removal(name: &'static str) -> Cookie<'static> {
+    let mut c = Cookie::build(name, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    c.make_removal();
+    c
+}

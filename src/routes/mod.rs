@@ -1,0 +1,113 @@
+//! HTTP: routing, middleware, extractors and the thin handlers. Handlers extract,
+//! call one service, and render or redirect.
+
+pub mod admin_audit;
+pub mod admin_users;
+pub mod assets;
+pub mod extract;
+pub mod health;
+pub mod home;
+pub mod middleware;
+pub mod pages;
+pub mod session;
+
+use actix_web::{http::StatusCode, middleware::from_fn, web, HttpResponse};
+use askama::Template;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::i18n::MsgKey;
+
+/// Every route of the application. `main` and the tests both call this.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(middleware::request_context))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .app_data(web::PayloadConfig::default().limit(64 * 1024))
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/static/{file}", web::get().to(assets::file))
+            .route("/", web::get().to(home::dashboard))
+            .route("/login", web::get().to(session::login_form))
+            .route("/login", web::post().to(session::login))
+            .route("/logout", web::post().to(session::logout))
+            .route("/password/change", web::get().to(session::password_form))
+            .route("/password/change", web::post().to(session::password_change))
+            .route("/profile", web::get().to(session::profile))
+            .route("/lang", web::post().to(session::switch_language))
+            .route("/admin/users", web::get().to(admin_users::index))
+            .route("/admin/users/new", web::get().to(admin_users::new_form))
+            .route("/admin/users/new", web::post().to(admin_users::create))
+            .route("/admin/users/{id}", web::get().to(admin_users::edit_form))
+            .route("/admin/users/{id}", web::post().to(admin_users::update))
+            .route("/admin/users/{id}/deactivate", web::post().to(admin_users::deactivate))
+            .route("/admin/users/{id}/activate", web::post().to(admin_users::activate))
+            .route("/admin/users/{id}/reset-password", web::post().to(admin_users::reset_password))
+            .route("/admin/audit", web::get().to(admin_audit::index))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// An HTML response with `status` from an askama page.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+/// 303 See Other: the answer to a successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+}
+
+/// 303 with a one-time message shown on the next page.
+pub fn see_other_with_flash(location: &str, flash: MsgKey, cfg: &Config) -> HttpResponse {
+    let mut res = see_other(location);
+    // Setting a cookie on a fresh response cannot fail for a catalogue key.
+    let _ = res.add_cookie(&middleware::cookie(middleware::FLASH_COOKIE, flash.0.to_owned(), cfg, None));
+    res
+}
+
+/// SECURITY: only same-site paths are followed after sign-in or a language switch
+/// (no `//host`, no `\`, no scheme), so links cannot bounce users elsewhere.
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control) && next.len() <= 512;
+    if ok && !next.starts_with("/login") && !next.starts_with("/logout") {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Number of rows on one page of a list.
+pub const PAGE_SIZE: i64 = 50;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next("/admin/users?page=2"), "/admin/users?page=2");
+        assert_eq!(safe_next("//evil.example/x"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/logout"), "/");
+        assert_eq!(encode_query_value("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+    }
+}

@@ -1,0 +1,64 @@
+//! What every page template gets: language, user, CSRF token, flash, unit name.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser,
+};
+use crate::i18n::{self, Lang};
+
+#[derive(Clone, Debug)]
+pub struct LayoutCtx {
+    pub lang: Lang,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub unit_name: String,
+    /// Path of the current page (no query), for the language switch's return.
+    pub path: String,
+    pub tz: Tz,
+}
+
+impl LayoutCtx {
+    /// Text of a catalogue key in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// Text with one `{ $name }` argument.
+    pub fn t1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
+        i18n::t_args(self.lang, key, &[(name, &value.to_string())])
+    }
+
+    /// `dd/mm/yyyy HH:MM` in the unit's time zone.
+    pub fn dt(&self, dt: &DateTime<Utc>) -> String {
+        i18n::fmt_datetime(dt, self.tz)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    fn can(&self, action: Action) -> bool {
+        self.user.as_ref().is_some_and(|u| !u.must_change_password && policy::allows(u.role, action))
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.can(Action::ManageUsers)
+    }
+
+    pub fn can_view_audit(&self) -> bool {
+        self.can(Action::ViewAuditLog)
+    }
+
+    /// Whether the navigation should mark `prefix` as the current section.
+    pub fn is_current(&self, prefix: &str) -> bool {
+        if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        }
+    }
+}
