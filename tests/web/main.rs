@@ -1,0 +1,10 @@
+//! HTTP-level tests of the real app against a real PostgreSQL, one database each.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admin;
+mod auth;
+mod i18n;
+mod infra;
+mod security;
