@@ -58,7 +58,10 @@ impl fmt::Debug for Config {
 }
 
 fn var(key: &str) -> Option<String> {
-    std::env::var(key).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 fn parsed<T: FromStr>(key: &'static str, default: T, expected: &str) -> Result<T, ConfigError> {
@@ -72,9 +75,16 @@ fn parsed<T: FromStr>(key: &'static str, default: T, expected: &str) -> Result<T
 }
 
 fn positive(key: &'static str, default: u64, unit: &str) -> Result<u64, ConfigError> {
-    let v = parsed(key, default, &format!("a whole number of {unit} greater than 0"))?;
+    let v = parsed(
+        key,
+        default,
+        &format!("a whole number of {unit} greater than 0"),
+    )?;
     if v == 0 {
-        return Err(ConfigError { key, expected: format!("must be a whole number of {unit} greater than 0") });
+        return Err(ConfigError {
+            key,
+            expected: format!("must be a whole number of {unit} greater than 0"),
+        });
     }
     Ok(v)
 }
@@ -88,18 +98,27 @@ impl Config {
 
     /// Reads only the process environment (tests set variables themselves).
     pub fn from_vars() -> Result<Config, ConfigError> {
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/cyberdesk".into());
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/cyberdesk".into());
         if crate::db::database_name(&database_url).is_none() {
             return Err(ConfigError {
                 key: "DATABASE_URL",
                 expected: "must be a URL like postgres://user:password@host:5432/cyberdesk (letters, digits, _ or - in the database name)".into(),
             });
         }
-        let bind: SocketAddr = parsed("BIND", SocketAddr::from(([127, 0, 0, 1], 8080)), "an address and port such as 127.0.0.1:8080")?;
+        let bind: SocketAddr = parsed(
+            "BIND",
+            SocketAddr::from(([127, 0, 0, 1], 8080)),
+            "an address and port such as 127.0.0.1:8080",
+        )?;
         let public_base_url = var("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
         let public_base_url = public_base_url.trim_end_matches('/').to_owned();
-        let valid_base = (public_base_url.starts_with("http://") || public_base_url.starts_with("https://"))
-            && public_base_url.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
+        let valid_base = (public_base_url.starts_with("http://")
+            || public_base_url.starts_with("https://"))
+            && public_base_url
+                .split("://")
+                .nth(1)
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
         if !valid_base {
             return Err(ConfigError {
                 key: "PUBLIC_BASE_URL",
@@ -107,21 +126,42 @@ impl Config {
             });
         }
         let ref_prefix = var("REF_PREFIX").unwrap_or_else(|| "PA05".into());
-        if ref_prefix.is_empty() || ref_prefix.len() > 12 || !ref_prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        if ref_prefix.is_empty()
+            || ref_prefix.len() > 12
+            || !ref_prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
             return Err(ConfigError {
                 key: "REF_PREFIX",
-                expected: format!("must be 1-12 capital letters or digits, e.g. PA05 (got {ref_prefix:?})"),
+                expected: format!(
+                    "must be 1-12 capital letters or digits, e.g. PA05 (got {ref_prefix:?})"
+                ),
             });
         }
-        let unit_name = var("UNIT_NAME").unwrap_or_else(|| "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao".into());
+        let unit_name = var("UNIT_NAME").unwrap_or_else(|| {
+            "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao".into()
+        });
         if unit_name.chars().count() > 200 {
-            return Err(ConfigError { key: "UNIT_NAME", expected: "must be at most 200 characters".into() });
+            return Err(ConfigError {
+                key: "UNIT_NAME",
+                expected: "must be at most 200 characters".into(),
+            });
         }
         let default_lang = parsed("DEFAULT_LANG", Lang::Vi, "vi or en")?;
-        let time_zone = parsed("TIME_ZONE", chrono_tz::Asia::Ho_Chi_Minh, "an IANA time zone such as Asia/Ho_Chi_Minh")?;
-        let admin_email = var("ADMIN_EMAIL").unwrap_or_else(|| "admin@cyberdesk.local".into()).to_lowercase();
+        let time_zone = parsed(
+            "TIME_ZONE",
+            chrono_tz::Asia::Ho_Chi_Minh,
+            "an IANA time zone such as Asia/Ho_Chi_Minh",
+        )?;
+        let admin_email = var("ADMIN_EMAIL")
+            .unwrap_or_else(|| "admin@cyberdesk.local".into())
+            .to_lowercase();
         if !crate::services::users::looks_like_email(&admin_email) {
-            return Err(ConfigError { key: "ADMIN_EMAIL", expected: format!("must be an e-mail address (got {admin_email:?})") });
+            return Err(ConfigError {
+                key: "ADMIN_EMAIL",
+                expected: format!("must be an e-mail address (got {admin_email:?})"),
+            });
         }
         let idle = positive("SESSION_IDLE_MINUTES", 120, "minutes")?;
         let lifetime = positive("SESSION_LIFETIME_HOURS", 12, "hours")?;
@@ -130,10 +170,14 @@ impl Config {
         let ip_max = positive("LOGIN_IP_MAX_FAILURES", 20, "attempts")?;
         let trusted_proxies = match var("TRUSTED_PROXIES") {
             None => Vec::new(),
-            Some(v) => v.split(',').map(|p| p.trim().parse()).collect::<Result<_, _>>().map_err(|_| ConfigError {
-                key: "TRUSTED_PROXIES",
-                expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
-            })?,
+            Some(v) => v
+                .split(',')
+                .map(|p| p.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError {
+                    key: "TRUSTED_PROXIES",
+                    expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
+                })?,
         };
         Ok(Config {
             database_url,

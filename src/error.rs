@@ -13,7 +13,9 @@ pub enum AppError {
     NotFound,
     Forbidden,
     /// Not signed in: 303 to `/login?next=…` (the value is an already-checked local path).
-    Unauthenticated { next: String },
+    Unauthenticated {
+        next: String,
+    },
     /// Signed in with a temporary password: everything redirects to the change page.
     PasswordChangeRequired,
     Csrf,
@@ -79,7 +81,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthenticated { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::Unauthenticated { .. } | AppError::PasswordChangeRequired => {
+                StatusCode::SEE_OTHER
+            }
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::Form(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,9 +101,13 @@ impl ResponseError for AppError {
                 } else {
                     format!("/login?next={}", crate::routes::encode_query_value(next))
                 };
-                HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+                HttpResponse::SeeOther()
+                    .insert_header(("Location", location))
+                    .finish()
             }
-            AppError::PasswordChangeRequired => HttpResponse::SeeOther().insert_header(("Location", "/password/change")).finish(),
+            AppError::PasswordChangeRequired => HttpResponse::SeeOther()
+                .insert_header(("Location", "/password/change"))
+                .finish(),
             AppError::Internal(e) => {
                 let reference = crate::auth::random_token(6);
                 log::error!("error {reference}: {e:?}");
@@ -109,7 +117,9 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable => {
                 log::warn!("database unavailable");
-                HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "10")).finish()
+                HttpResponse::ServiceUnavailable()
+                    .insert_header(("Retry-After", "10"))
+                    .finish()
             }
             other => HttpResponse::build(other.status_code()).finish(),
         }
@@ -121,9 +131,10 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => AppError::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
-                AppError::Unavailable
-            }
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::Unavailable,
             other => AppError::Internal(other.into()),
         }
     }

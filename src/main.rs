@@ -8,7 +8,11 @@ use env_logger::Env;
 use cyberdesk::{auth::RequestMeta, config::Config, db, error::AppError, services, AppState};
 
 #[derive(Parser)]
-#[command(name = "cyberdesk", version, about = "Case management for a police cyber unit")]
+#[command(
+    name = "cyberdesk",
+    version,
+    about = "Case management for a police cyber unit"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -65,10 +69,19 @@ fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
-        Command::Migrate => prepare_database(&config).map(|()| println!("migrations are up to date")),
-        Command::User { command: UserCommand::Add { email, name, role, team, password_stdin } } => {
-            add_user(&config, email, name, role, team, password_stdin)
+        Command::Migrate => {
+            prepare_database(&config).map(|()| println!("migrations are up to date"))
         }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    team,
+                    password_stdin,
+                },
+        } => add_user(&config, email, name, role, team, password_stdin),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,21 +110,29 @@ fn serve(config: Config) -> Result<(), String> {
     prepare_database(&config)?;
     let state = web::Data::new(AppState::new(config));
     first_run(&state)?;
-    std::fs::create_dir_all(&state.config.data_dir)
-        .map_err(|e| format!("cannot create DATA_DIR {}: {e}", state.config.data_dir.display()))?;
+    std::fs::create_dir_all(&state.config.data_dir).map_err(|e| {
+        format!(
+            "cannot create DATA_DIR {}: {e}",
+            state.config.data_dir.display()
+        )
+    })?;
     spawn_housekeeping(state.clone());
     let bind = state.config.bind;
-    log::info!("cyberdesk listening on http://{bind} (public address {})", state.config.public_base_url);
     let server_state = state.clone();
-    actix_web::rt::System::new()
-        .block_on(async move {
-            HttpServer::new(move || App::new().app_data(server_state.clone()).configure(cyberdesk::configure))
-                .bind(bind)?
-                .shutdown_timeout(30)
-                .run()
-                .await
+    let public = state.config.public_base_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(server_state.clone())
+                .configure(cyberdesk::configure)
         })
-        .map_err(|e| format!("cannot listen on {bind} (BIND): {e}"))?;
+        .bind(bind)
+        .map_err(|e| format!("cannot listen on {bind} (set BIND to a free address): {e}"))?
+        .shutdown_timeout(30);
+        log::info!("cyberdesk listening on http://{bind} (public address {public})");
+        // Ctrl-C and SIGTERM stop accepting, let in-flight requests finish (30 s at most).
+        server.run().await.map_err(|e| format!("server error: {e}"))
+    })?;
     log::info!("cyberdesk stopped");
     Ok(())
 }
@@ -119,7 +140,10 @@ fn serve(config: Config) -> Result<(), String> {
 /// On the very first start, creates the administrator and prints the one-time
 /// password to the log.
 fn first_run(state: &AppState) -> Result<(), String> {
-    let mut conn = state.pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
     match services::auth::bootstrap_admin(&mut conn, &state.config) {
         Ok(Some(password)) => {
             log::warn!(
@@ -137,7 +161,12 @@ fn first_run(state: &AppState) -> Result<(), String> {
 /// Expired sessions and old sign-in attempts are removed every 15 minutes.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     std::thread::spawn(move || loop {
-        match state.pool.get().map_err(AppError::from).and_then(|mut c| services::auth::housekeeping(&mut c, &state.config)) {
+        match state
+            .pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut c| services::auth::housekeeping(&mut c, &state.config))
+        {
             Ok(n) if n > 0 => log::info!("housekeeping removed {n} expired rows"),
             Ok(_) => {}
             Err(e) => log::warn!("housekeeping failed: {e}"),
@@ -146,11 +175,20 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
     });
 }
 
-fn add_user(config: &Config, email: String, name: String, role: RoleArg, team: String, password_stdin: bool) -> Result<(), String> {
+fn add_user(
+    config: &Config,
+    email: String,
+    name: String,
+    role: RoleArg,
+    team: String,
+    password_stdin: bool,
+) -> Result<(), String> {
     prepare_database(config)?;
     let password = if password_stdin {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         Some(s.trim_end_matches(['\r', '\n']).to_owned())
     } else {
         None
@@ -160,10 +198,23 @@ fn add_user(config: &Config, email: String, name: String, role: RoleArg, team: S
         RoleArg::Supervisor => "supervisor",
         RoleArg::Officer => "officer",
     };
-    let input = services::users::UserInput { email, full_name: name, role: role.into(), team, on_duty: false, lang: config.default_lang.code().into() };
+    let input = services::users::UserInput {
+        email,
+        full_name: name,
+        role: role.into(),
+        team,
+        on_duty: false,
+        lang: config.default_lang.code().into(),
+    };
     let state = AppState::new(config.clone());
-    let mut conn = state.pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-    let meta = RequestMeta { ip: "cli".into(), user_agent: "cyberdesk user add".into() };
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let meta = RequestMeta {
+        ip: "cli".into(),
+        user_agent: "cyberdesk user add".into(),
+    };
     match services::users::create(&mut conn, None, &meta, &input, password.as_deref()) {
         Ok((user, generated)) => {
             println!("created {} ({}) with id {}", user.email, user.role, user.id);
@@ -174,7 +225,15 @@ fn add_user(config: &Config, email: String, name: String, role: RoleArg, team: S
             Ok(())
         }
         Err(AppError::Form(errors)) => {
-            let problems: Vec<String> = errors.iter().map(|(field, key)| format!("{field}: {}", cyberdesk::i18n::t(cyberdesk::i18n::Lang::En, key))).collect();
+            let problems: Vec<String> = errors
+                .iter()
+                .map(|(field, key)| {
+                    format!(
+                        "{field}: {}",
+                        cyberdesk::i18n::t(cyberdesk::i18n::Lang::En, key)
+                    )
+                })
+                .collect();
             Err(format!("user not created: {}", problems.join("; ")))
         }
         Err(e) => Err(format!("user not created: {e}")),

@@ -42,7 +42,11 @@ pub fn random_token(bytes: usize) -> String {
 
 /// A random alphanumeric string (CSRF tokens for visitors who are not signed in).
 pub fn random_alnum(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -41,7 +41,9 @@ pub fn verify_dummy(password: &str) {
 pub fn generate() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Rules for a password a person chooses. Returns the message key of the first
@@ -59,7 +61,8 @@ pub fn check_new(password: &str, email: &str) -> Result<(), MsgKey> {
     if lower == email || (local.len() >= 4 && lower.contains(local)) {
         return Err(k("password-like-email"));
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    let first = password.chars().next();
+    if password.chars().all(|c| Some(c) == first) {
         return Err(k("password-too-simple"));
     }
     Ok(())
@@ -88,8 +91,17 @@ mod tests {
     #[test]
     fn password_rules() {
         assert_eq!(check_new("short", "a@b.vn"), Err(k("password-too-short")));
-        assert_eq!(check_new(&"ab".repeat(70), "a@b.vn"), Err(k("password-too-long")));
-        assert_eq!(check_new("nguyenvanlan2026", "nguyenvanlan@pa05.vn"), Err(k("password-like-email")));
-        assert_eq!(check_new("aaaaaaaaaaaaaa", "a@b.vn"), Err(k("password-too-simple")));
+        assert_eq!(
+            check_new(&"ab".repeat(70), "a@b.vn"),
+            Err(k("password-too-long"))
+        );
+        assert_eq!(
+            check_new("nguyenvanlan2026", "nguyenvanlan@pa05.vn"),
+            Err(k("password-like-email"))
+        );
+        assert_eq!(
+            check_new("aaaaaaaaaaaaaa", "a@b.vn"),
+            Err(k("password-too-simple"))
+        );
     }
 }

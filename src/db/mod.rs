@@ -80,27 +80,45 @@ pub fn ensure_database(url: &str) -> Result<(), BoxError> {
             log::info!("created database {name}");
             Ok(())
         }
-        Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => Ok(()),
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists")
+                || info.message().contains("duplicate key") =>
+        {
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// The database name of a `postgres://` URL, if it is a plain identifier.
 pub fn database_name(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://"))?;
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
     let path = &rest[rest.find('/')? + 1..];
     let name = path.split('?').next()?;
-    let ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     ok.then_some(name)
 }
 
 /// `url` with its database name replaced (query string kept).
 pub fn with_database(url: &str, name: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
     let after = scheme_end + 3;
-    let Some(slash) = url[after..].find('/') else { return format!("{url}/{name}") };
+    let Some(slash) = url[after..].find('/') else {
+        return format!("{url}/{name}");
+    };
     let slash = after + slash;
-    let query = url[slash..].find('?').map(|q| &url[slash + q..]).unwrap_or("");
+    let query = url[slash..]
+        .find('?')
+        .map(|q| &url[slash + q..])
+        .unwrap_or("");
     format!("{}/{name}{query}", &url[..slash])
 }
 
@@ -127,8 +145,14 @@ mod tests {
         let u = "postgres://app:s3cret@db.internal:6543/cyberdesk?sslmode=require";
         assert_eq!(database_name(u), Some("cyberdesk"));
         assert_eq!(describe_url(u), "db.internal:6543");
-        assert_eq!(with_database(u, "postgres"), "postgres://app:s3cret@db.internal:6543/postgres?sslmode=require");
-        assert_eq!(describe_url("postgres://postgres@127.0.0.1/x"), "127.0.0.1:5432");
+        assert_eq!(
+            with_database(u, "postgres"),
+            "postgres://app:s3cret@db.internal:6543/postgres?sslmode=require"
+        );
+        assert_eq!(
+            describe_url("postgres://postgres@127.0.0.1/x"),
+            "127.0.0.1:5432"
+        );
         assert_eq!(database_name("postgres://h/"), None);
         assert_eq!(database_name("postgres://h/a\"b"), None);
         assert_eq!(database_name("mysql://h/a"), None);

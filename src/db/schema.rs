@@ -66,4 +66,10 @@ diesel::table! {
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_log, login_attempts, login_lockouts, sessions, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_log,
+    login_attempts,
+    login_lockouts,
+    sessions,
+    users,
+);

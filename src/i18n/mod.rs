@@ -35,10 +35,16 @@ impl Lang {
             let mut parts = item.trim().split(';');
             let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or("");
-            let Ok(lang) = primary.parse::<Lang>() else { continue };
+            let Ok(lang) = primary.parse::<Lang>() else {
+                continue;
+            };
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
                 best = Some((q, lang));
             }
@@ -93,7 +99,10 @@ fn bundle(lang: Lang, source: &'static str) -> FluentBundle<FluentResource> {
     bundle
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog { vi: bundle(Lang::Vi, VI_FTL), en: bundle(Lang::En, EN_FTL) });
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
+    vi: bundle(Lang::Vi, VI_FTL),
+    en: bundle(Lang::En, EN_FTL),
+});
 
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
     let bundle = match lang {
@@ -105,7 +114,9 @@ fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         return key.to_owned();
     };
     let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, args, &mut errors).into_owned();
+    let text = bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned();
     if !errors.is_empty() {
         log::warn!("message {key} ({}): {errors:?}", lang.code());
     }
@@ -152,16 +163,28 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,vi;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr-FR, vi;q=0.5, en;q=0.3"), Some(Lang::Vi));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,vi;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, vi;q=0.5, en;q=0.3"),
+            Some(Lang::Vi)
+        );
         assert_eq!(Lang::from_accept_language("fr, de"), None);
         assert_eq!(Lang::from_accept_language("en;q=0, vi"), Some(Lang::Vi));
     }
 
     #[test]
     fn dates_are_shown_in_ho_chi_minh_time() {
-        let dt = Utc.with_ymd_and_hms(2026, 12, 31, 18, 5, 0).single().expect("valid date");
-        assert_eq!(fmt_datetime(&dt, chrono_tz::Asia::Ho_Chi_Minh), "01/01/2027 01:05");
+        let dt = Utc
+            .with_ymd_and_hms(2026, 12, 31, 18, 5, 0)
+            .single()
+            .expect("valid date");
+        assert_eq!(
+            fmt_datetime(&dt, chrono_tz::Asia::Ho_Chi_Minh),
+            "01/01/2027 01:05"
+        );
     }
 
     #[test]

@@ -49,8 +49,16 @@ pub struct NewAudit<'a> {
 }
 
 /// Appends a row. Call it inside the transaction of the change it records.
-pub fn append(conn: &mut PgConnection, meta: &RequestMeta, row: NewAudit<'_>) -> QueryResult<usize> {
-    debug_assert!(ACTIONS.contains(&row.action), "unlisted audit action {}", row.action);
+pub fn append(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    row: NewAudit<'_>,
+) -> QueryResult<usize> {
+    debug_assert!(
+        ACTIONS.contains(&row.action),
+        "unlisted audit action {}",
+        row.action
+    );
     let ua: String = meta.user_agent.chars().take(300).collect();
     diesel::insert_into(audit_log::table)
         .values((

@@ -25,14 +25,27 @@ impl Outcome {
     }
 }
 
-pub fn record(conn: &mut PgConnection, email: &str, ip: &str, outcome: Outcome) -> QueryResult<usize> {
+pub fn record(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: &str,
+    outcome: Outcome,
+) -> QueryResult<usize> {
     diesel::insert_into(login_attempts::table)
-        .values((login_attempts::email.eq(email), login_attempts::ip.eq(ip), login_attempts::outcome.eq(outcome.code())))
+        .values((
+            login_attempts::email.eq(email),
+            login_attempts::ip.eq(ip),
+            login_attempts::outcome.eq(outcome.code()),
+        ))
         .execute(conn)
 }
 
 /// Failures for an e-mail since `since` and after its last success.
-pub fn recent_failures_for_email(conn: &mut PgConnection, email: &str, since: DateTime<Utc>) -> QueryResult<i64> {
+pub fn recent_failures_for_email(
+    conn: &mut PgConnection,
+    email: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
     let last_success: Option<DateTime<Utc>> = login_attempts::table
         .filter(login_attempts::email.eq(email))
         .filter(login_attempts::outcome.eq(Outcome::Success.code()))
@@ -47,7 +60,11 @@ pub fn recent_failures_for_email(conn: &mut PgConnection, email: &str, since: Da
         .get_result(conn)
 }
 
-pub fn recent_failures_for_ip(conn: &mut PgConnection, ip: &str, since: DateTime<Utc>) -> QueryResult<i64> {
+pub fn recent_failures_for_ip(
+    conn: &mut PgConnection,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
     login_attempts::table
         .filter(login_attempts::ip.eq(ip))
         .filter(login_attempts::outcome.eq(Outcome::Failure.code()))
@@ -57,12 +74,19 @@ pub fn recent_failures_for_ip(conn: &mut PgConnection, ip: &str, since: DateTime
 }
 
 pub fn locked_until(conn: &mut PgConnection, email: &str) -> QueryResult<Option<DateTime<Utc>>> {
-    login_lockouts::table.find(email).select(login_lockouts::locked_until).first(conn).optional()
+    login_lockouts::table
+        .find(email)
+        .select(login_lockouts::locked_until)
+        .first(conn)
+        .optional()
 }
 
 pub fn lock(conn: &mut PgConnection, email: &str, until: DateTime<Utc>) -> QueryResult<usize> {
     diesel::insert_into(login_lockouts::table)
-        .values((login_lockouts::email.eq(email), login_lockouts::locked_until.eq(until)))
+        .values((
+            login_lockouts::email.eq(email),
+            login_lockouts::locked_until.eq(until),
+        ))
         .on_conflict(login_lockouts::email)
         .do_update()
         .set(login_lockouts::locked_until.eq(until))
@@ -71,7 +95,9 @@ pub fn lock(conn: &mut PgConnection, email: &str, until: DateTime<Utc>) -> Query
 
 /// Forgets attempts and lockouts older than `before` (housekeeping).
 pub fn purge(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
-    let a = diesel::delete(login_attempts::table.filter(login_attempts::at.lt(before))).execute(conn)?;
-    let b = diesel::delete(login_lockouts::table.filter(login_lockouts::locked_until.lt(before))).execute(conn)?;
+    let a = diesel::delete(login_attempts::table.filter(login_attempts::at.lt(before)))
+        .execute(conn)?;
+    let b = diesel::delete(login_lockouts::table.filter(login_lockouts::locked_until.lt(before)))
+        .execute(conn)?;
     Ok(a + b)
 }

@@ -29,12 +29,18 @@ pub struct NewSession<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<Session> {
-    diesel::insert_into(sessions::table).values(new).returning(Session::as_returning()).get_result(conn)
+    diesel::insert_into(sessions::table)
+        .values(new)
+        .returning(Session::as_returning())
+        .get_result(conn)
 }
 
 /// The session with this token hash and its user, whatever their state; the caller
 /// decides about expiry and deactivation.
-pub fn find_with_user(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<Option<(Session, User)>> {
+pub fn find_with_user(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Option<(Session, User)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -44,7 +50,9 @@ pub fn find_with_user(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult
 }
 
 pub fn touch(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
@@ -52,7 +60,11 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// Ends every session of a user except `keep` (after a password change).
-pub fn delete_for_user(conn: &mut PgConnection, user_id: i64, keep: Option<i64>) -> QueryResult<usize> {
+pub fn delete_for_user(
+    conn: &mut PgConnection,
+    user_id: i64,
+    keep: Option<i64>,
+) -> QueryResult<usize> {
     let query = sessions::table.filter(sessions::user_id.eq(user_id));
     match keep {
         Some(id) => diesel::delete(query.filter(sessions::id.ne(id))).execute(conn),
@@ -61,10 +73,24 @@ pub fn delete_for_user(conn: &mut PgConnection, user_id: i64, keep: Option<i64>)
 }
 
 /// Removes sessions past their absolute lifetime or idle since `idle_before`.
-pub fn delete_expired(conn: &mut PgConnection, now: DateTime<Utc>, idle_before: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(now).or(sessions::last_seen_at.lt(idle_before)))).execute(conn)
+pub fn delete_expired(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    idle_before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.lt(idle_before)),
+        ),
+    )
+    .execute(conn)
 }
 
 pub fn count_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<i64> {
-    sessions::table.filter(sessions::user_id.eq(user_id)).count().get_result(conn)
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .count()
+        .get_result(conn)
 }

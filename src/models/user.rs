@@ -126,7 +126,10 @@ pub struct UserFilter {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(User::as_returning())
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
@@ -134,16 +137,27 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
 }
 
 pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
-    users::table.find(id).select(User::as_select()).for_update().first(conn)
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .for_update()
+        .first(conn)
 }
 
 /// Looks up by e-mail; callers pass the lower-cased form.
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryResult<User> {
-    diesel::update(users::table.find(id)).set(changes).returning(User::as_returning()).get_result(conn)
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
 }
 
 pub fn count_all(conn: &mut PgConnection) -> QueryResult<i64> {
@@ -164,7 +178,11 @@ fn filtered(filter: &UserFilter) -> users::BoxedQuery<'static, Pg> {
     let mut query = users::table.into_boxed();
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", escape_like(q));
-        query = query.filter(users::full_name.ilike(pattern.clone()).or(users::email.ilike(pattern)));
+        query = query.filter(
+            users::full_name
+                .ilike(pattern.clone())
+                .or(users::email.ilike(pattern)),
+        );
     }
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
@@ -180,7 +198,12 @@ pub fn count(conn: &mut PgConnection, filter: &UserFilter) -> QueryResult<i64> {
 }
 
 /// One page of users, ordered by name then id (stable across pages), and the total.
-pub fn list(conn: &mut PgConnection, filter: &UserFilter, offset: i64, limit: i64) -> QueryResult<(Vec<User>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &UserFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<User>, i64)> {
     let total = count(conn, filter)?;
     let rows = filtered(filter)
         .order((users::full_name.asc(), users::id.asc()))

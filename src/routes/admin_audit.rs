@@ -50,22 +50,38 @@ fn day_start(s: &str, tz: Tz, plus_days: i64) -> Result<Option<DateTime<Utc>>, (
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ())?;
-    let date = date.checked_add_days(chrono::Days::new(u64::try_from(plus_days).unwrap_or(0))).ok_or(())?;
-    let local = tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).ok_or(())?).earliest().ok_or(())?;
+    let date = date
+        .checked_add_days(chrono::Days::new(u64::try_from(plus_days).unwrap_or(0)))
+        .ok_or(())?;
+    let local = tz
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).ok_or(())?)
+        .earliest()
+        .ok_or(())?;
     Ok(Some(local.with_timezone(&Utc)))
 }
 
-pub async fn index(ctx: Ctx, me: CurrentUser, query: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ViewAuditLog)?;
     let q = query.into_inner();
     let tz = ctx.state.config.time_zone;
     let from = day_start(&q.from, tz, 0);
     let to = day_start(&q.to, tz, 1);
     let actor = q.actor.trim();
-    let actor_id = if actor.is_empty() { Ok(None) } else { actor.parse::<i64>().map(Some).map_err(|_| ()) };
+    let actor_id = if actor.is_empty() {
+        Ok(None)
+    } else {
+        actor.parse::<i64>().map(Some).map_err(|_| ())
+    };
     let bad_filter = from.is_err() || to.is_err() || actor_id.is_err();
     let (target_type, target_id) = match q.target.trim().split_once(':') {
-        Some((t, id)) if !t.is_empty() => (Some(t.to_owned()), Some(id.to_owned()).filter(|s| !s.is_empty())),
+        Some((t, id)) if !t.is_empty() => (
+            Some(t.to_owned()),
+            Some(id.to_owned()).filter(|s| !s.is_empty()),
+        ),
         _ => (None, None),
     };
     let filter = AuditFilter {
@@ -77,7 +93,10 @@ pub async fn index(ctx: Ctx, me: CurrentUser, query: web::Query<AuditQuery>) -> 
         to: to.unwrap_or(None),
     };
     let before = q.before;
-    let mut rows = db::run(&ctx.state.pool, move |conn| Ok(audit::list(conn, &filter, before, PAGE_SIZE + 1)?)).await?;
+    let mut rows = db::run(&ctx.state.pool, move |conn| {
+        Ok(audit::list(conn, &filter, before, PAGE_SIZE + 1)?)
+    })
+    .await?;
     let older = if rows.len() as i64 > PAGE_SIZE {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|(e, _)| e.id)
@@ -92,6 +111,21 @@ pub async fn index(ctx: Ctx, me: CurrentUser, query: web::Query<AuditQuery>) -> 
         encode_query_value(&q.from),
         encode_query_value(&q.to)
     );
-    let status = if bad_filter { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &AuditPage { layout: ctx.layout(), rows, q, actions: ACTIONS, older, filter_qs, bad_filter })
+    let status = if bad_filter {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &AuditPage {
+            layout: ctx.layout(),
+            rows,
+            q,
+            actions: ACTIONS,
+            older,
+            filter_qs,
+            bad_filter,
+        },
+    )
 }

@@ -12,7 +12,9 @@ use crate::db;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::user::{self, Role, User, UserFilter};
-use crate::routes::{encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE};
+use crate::routes::{
+    encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE,
+};
 use crate::services::{
     form::FormErrors,
     users::{self, UserInput},
@@ -46,7 +48,11 @@ struct UsersIndexPage {
     roles: [Role; 3],
 }
 
-pub async fn index(ctx: Ctx, me: CurrentUser, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let q = query.into_inner();
     let filter = UserFilter {
@@ -59,8 +65,21 @@ pub async fn index(ctx: Ctx, me: CurrentUser, query: web::Query<ListQuery>) -> R
         },
     };
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let (users, total) = db::run(&ctx.state.pool, move |conn| Ok(user::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?)).await?;
-    let filter_qs = format!("q={}&role={}&status={}", encode_query_value(&q.q), encode_query_value(&q.role), encode_query_value(&q.status));
+    let (users, total) = db::run(&ctx.state.pool, move |conn| {
+        Ok(user::list(
+            conn,
+            &filter,
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )?)
+    })
+    .await?;
+    let filter_qs = format!(
+        "q={}&role={}&status={}",
+        encode_query_value(&q.q),
+        encode_query_value(&q.role),
+        encode_query_value(&q.status)
+    );
     render(
         StatusCode::OK,
         &UsersIndexPage {
@@ -140,32 +159,92 @@ struct PasswordShownPage {
 
 pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
-    let form = UserForm { role: "officer".into(), lang: ctx.state.config.default_lang.code().into(), ..Default::default() };
-    render(StatusCode::OK, &UserFormPage { layout: ctx.layout(), user: None, form, errors: FormErrors::default(), roles: Role::ALL })
+    let form = UserForm {
+        role: "officer".into(),
+        lang: ctx.state.config.default_lang.code().into(),
+        ..Default::default()
+    };
+    render(
+        StatusCode::OK,
+        &UserFormPage {
+            layout: ctx.layout(),
+            user: None,
+            form,
+            errors: FormErrors::default(),
+            roles: Role::ALL,
+        },
+    )
 }
 
-pub async fn create(ctx: Ctx, me: CurrentUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let form = form.into_inner();
     let input = form.input();
     let meta = ctx.req.meta.clone();
-    match db::run(&ctx.state.pool, move |conn| users::create(conn, Some(&me), &meta, &input, None)).await {
-        Ok((user, Some(password))) => render(StatusCode::OK, &PasswordShownPage { layout: ctx.layout(), user, password, created: true }),
-        Ok((user, None)) => Ok(see_other_with_flash(&format!("/admin/users/{}", user.id), k("flash-saved"), &ctx.state.config)),
-        Err(AppError::Form(errors)) => render(StatusCode::UNPROCESSABLE_ENTITY, &UserFormPage { layout: ctx.layout(), user: None, form, errors, roles: Role::ALL }),
+    match db::run(&ctx.state.pool, move |conn| {
+        users::create(conn, Some(&me), &meta, &input, None)
+    })
+    .await
+    {
+        Ok((user, Some(password))) => render(
+            StatusCode::OK,
+            &PasswordShownPage {
+                layout: ctx.layout(),
+                user,
+                password,
+                created: true,
+            },
+        ),
+        Ok((user, None)) => Ok(see_other_with_flash(
+            &format!("/admin/users/{}", user.id),
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &UserFormPage {
+                layout: ctx.layout(),
+                user: None,
+                form,
+                errors,
+                roles: Role::ALL,
+            },
+        ),
         Err(e) => Err(e),
     }
 }
 
-pub async fn edit_form(ctx: Ctx, me: CurrentUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn edit_form(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
     let user = db::run(&ctx.state.pool, move |conn| Ok(user::find(conn, id)?)).await?;
     let form = UserForm::from_user(&user);
-    render(StatusCode::OK, &UserFormPage { layout: ctx.layout(), user: Some(user), form, errors: FormErrors::default(), roles: Role::ALL })
+    render(
+        StatusCode::OK,
+        &UserFormPage {
+            layout: ctx.layout(),
+            user: Some(user),
+            form,
+            errors: FormErrors::default(),
+            roles: Role::ALL,
+        },
+    )
 }
 
-pub async fn update(ctx: Ctx, me: CurrentUser, id: web::Path<i64>, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
+pub async fn update(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
     let form = form.into_inner();
@@ -180,31 +259,83 @@ pub async fn update(ctx: Ctx, me: CurrentUser, id: web::Path<i64>, form: web::Fo
     })
     .await?;
     match result {
-        Ok(_) => Ok(see_other_with_flash(&format!("/admin/users/{id}"), k("flash-saved"), &ctx.state.config)),
-        Err((user, errors)) => render(StatusCode::UNPROCESSABLE_ENTITY, &UserFormPage { layout: ctx.layout(), user: Some(user), form, errors, roles: Role::ALL }),
+        Ok(_) => Ok(see_other_with_flash(
+            &format!("/admin/users/{id}"),
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err((user, errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &UserFormPage {
+                layout: ctx.layout(),
+                user: Some(user),
+                form,
+                errors,
+                roles: Role::ALL,
+            },
+        ),
     }
 }
 
-async fn set_active(ctx: Ctx, me: CurrentUser, id: i64, active: bool) -> Result<HttpResponse, AppError> {
+async fn set_active(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: i64,
+    active: bool,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let meta = ctx.req.meta.clone();
-    db::run(&ctx.state.pool, move |conn| users::set_active(conn, &me, &meta, id, active)).await?;
-    let flash = if active { k("flash-user-activated") } else { k("flash-user-deactivated") };
-    Ok(see_other_with_flash(&format!("/admin/users/{id}"), flash, &ctx.state.config))
+    db::run(&ctx.state.pool, move |conn| {
+        users::set_active(conn, &me, &meta, id, active)
+    })
+    .await?;
+    let flash = if active {
+        k("flash-user-activated")
+    } else {
+        k("flash-user-deactivated")
+    };
+    Ok(see_other_with_flash(
+        &format!("/admin/users/{id}"),
+        flash,
+        &ctx.state.config,
+    ))
 }
 
-pub async fn deactivate(ctx: Ctx, me: CurrentUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn deactivate(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_active(ctx, me, id.into_inner(), false).await
 }
 
-pub async fn activate(ctx: Ctx, me: CurrentUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn activate(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_active(ctx, me, id.into_inner(), true).await
 }
 
-pub async fn reset_password(ctx: Ctx, me: CurrentUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn reset_password(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
     let meta = ctx.req.meta.clone();
-    let (user, password) = db::run(&ctx.state.pool, move |conn| users::reset_password(conn, &me, &meta, id)).await?;
-    render(StatusCode::OK, &PasswordShownPage { layout: ctx.layout(), user, password, created: false })
+    let (user, password) = db::run(&ctx.state.pool, move |conn| {
+        users::reset_password(conn, &me, &meta, id)
+    })
+    .await?;
+    render(
+        StatusCode::OK,
+        &PasswordShownPage {
+            layout: ctx.layout(),
+            user,
+            password,
+            created: false,
+        },
+    )
 }

@@ -22,7 +22,10 @@ impl Ctx {
 }
 
 fn req_ctx(req: &HttpRequest) -> Result<ReqCtx, AppError> {
-    req.extensions().get::<ReqCtx>().cloned().ok_or_else(|| AppError::internal("request context missing"))
+    req.extensions()
+        .get::<ReqCtx>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("request context missing"))
 }
 
 impl FromRequest for Ctx {
@@ -30,8 +33,16 @@ impl FromRequest for Ctx {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("state missing"));
-        ready(req_ctx(req).and_then(|ctx| Ok(Ctx { req: ctx, state: state? })))
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("state missing"));
+        ready(req_ctx(req).and_then(|ctx| {
+            Ok(Ctx {
+                req: ctx,
+                state: state?,
+            })
+        }))
     }
 }
 
@@ -41,7 +52,9 @@ fn unauthenticated(req: &HttpRequest) -> AppError {
         Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_owned(),
         _ => "/".to_owned(),
     };
-    AppError::Unauthenticated { next: crate::routes::safe_next(&next) }
+    AppError::Unauthenticated {
+        next: crate::routes::safe_next(&next),
+    }
 }
 
 /// A signed-in user who has set their own password. Everyone else is sent to
@@ -68,6 +81,8 @@ impl FromRequest for AnyUser {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req_ctx(req).and_then(|ctx| ctx.user.map(AnyUser).ok_or_else(|| unauthenticated(req))))
+        ready(
+            req_ctx(req).and_then(|ctx| ctx.user.map(AnyUser).ok_or_else(|| unauthenticated(req))),
+        )
     }
 }

@@ -17,8 +17,12 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     .flatten()
     .is_some();
     if up {
-        HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
+        HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ok")
     } else {
-        HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable")
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("database unavailable")
     }
 }

@@ -18,5 +18,12 @@ struct DashboardPage {
 pub async fn dashboard(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let who = me.clone();
     let data = db::run(&ctx.state.pool, move |conn| dashboard::load(conn, &who)).await?;
-    render(StatusCode::OK, &DashboardPage { layout: ctx.layout(), me, data })
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            layout: ctx.layout(),
+            me,
+            data,
+        },
+    )
 }

@@ -76,20 +76,36 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Err(actix_web::error::ErrorInternalServerError("application state missing"));
+        return Err(actix_web::error::ErrorInternalServerError(
+            "application state missing",
+        ));
     };
     let method = req.method().clone();
     let path = req.path().to_owned();
     let cfg = &state.config;
-    let meta = RequestMeta { ip: client_ip(&req, cfg), user_agent: header_str(&req, header::USER_AGENT).chars().take(300).collect() };
+    let meta = RequestMeta {
+        ip: client_ip(&req, cfg),
+        user_agent: header_str(&req, header::USER_AGENT)
+            .chars()
+            .take(300)
+            .collect(),
+    };
 
     let mut cookies: Vec<Cookie<'static>> = Vec::new();
     let mut early: Option<actix_web::Error> = None;
     let mut user = None;
     let skip_session = path.starts_with("/static/") || path == "/healthz";
-    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|_| !skip_session) {
+    if let Some(token) = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|_| !skip_session)
+    {
         let st = state.clone();
-        match db::run(&state.pool, move |conn| auth_service::load_session(conn, &st.config, &token)).await {
+        match db::run(&state.pool, move |conn| {
+            auth_service::load_session(conn, &st.config, &token)
+        })
+        .await
+        {
             Ok(SessionLookup::Valid(u)) => user = Some(*u),
             Ok(SessionLookup::Invalid) => cookies.push(removal(SESSION_COOKIE)),
             Err(e) => early = Some(e.into()),
@@ -116,9 +132,19 @@ pub async fn request_context(
             }
         },
     };
-    let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| i18n::has_key(k));
+    let flash = req
+        .cookie(FLASH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|k| i18n::has_key(k));
 
-    req.extensions_mut().insert(ReqCtx { user, lang, csrf: csrf.clone(), flash: flash.clone(), meta, path: path.clone() });
+    req.extensions_mut().insert(ReqCtx {
+        user,
+        lang,
+        csrf: csrf.clone(),
+        flash: flash.clone(),
+        meta,
+        path: path.clone(),
+    });
 
     if early.is_none() && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
         if let Err(e) = check_csrf(&mut req, cfg, &csrf).await {
@@ -152,11 +178,19 @@ pub async fn request_context(
 
 fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let (title_key, body_key) = match res.response().error().and_then(|e| e.as_error::<AppError>()) {
+    let (title_key, body_key) = match res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    {
         Some(app) => app.page_keys(),
         None => keys_for_status(status),
     };
-    let reference = res.response().extensions().get::<ErrorRef>().map(|r| r.0.clone());
+    let reference = res
+        .response()
+        .extensions()
+        .get::<ErrorRef>()
+        .map(|r| r.0.clone());
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let layout = match res.request().extensions().get::<ReqCtx>() {
         Some(ctx) => ctx.layout(cfg),
@@ -170,10 +204,23 @@ fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResp
         }
         .layout(cfg),
     };
-    let page = ErrorPage { layout: LayoutCtx { flash: None, ..layout }, status: status.as_u16(), title_key, body_key, reference };
+    let page = ErrorPage {
+        layout: LayoutCtx {
+            flash: None,
+            ..layout
+        },
+        status: status.as_u16(),
+        title_key,
+        body_key,
+        reference,
+    };
     let body = page.render().unwrap_or_else(|e| {
         log::error!("error page failed to render: {e}");
-        format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""))
+        format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        )
     });
     let mut new = HttpResponse::build(status);
     new.content_type("text/html; charset=utf-8");
@@ -183,7 +230,11 @@ fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResp
     res.into_response(new.body(body))
 }
 
-async fn check_csrf(req: &mut ServiceRequest, cfg: &Config, expected: &str) -> Result<(), actix_web::Error> {
+async fn check_csrf(
+    req: &mut ServiceRequest,
+    cfg: &Config,
+    expected: &str,
+) -> Result<(), actix_web::Error> {
     if !origin_allowed(req, cfg) {
         log::warn!("refused {} {}: foreign origin", req.method(), req.path());
         return Err(AppError::Csrf.into());
@@ -193,7 +244,12 @@ async fn check_csrf(req: &mut ServiceRequest, cfg: &Config, expected: &str) -> R
         let body = req.extract::<web::Bytes>().await?;
         let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
             .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(key, _)| key == CSRF_FIELD).map(|(_, v)| v));
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(key, _)| key == CSRF_FIELD)
+                    .map(|(_, v)| v)
+            });
         req.set_payload(bytes_to_payload(body));
         token
     } else {
@@ -202,12 +258,24 @@ async fn check_csrf(req: &mut ServiceRequest, cfg: &Config, expected: &str) -> R
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-            .or_else(|| web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok().and_then(|q| q.0.into_iter().find(|(key, _)| key == CSRF_FIELD).map(|(_, v)| v)))
+            .or_else(|| {
+                web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                    .ok()
+                    .and_then(|q| {
+                        q.0.into_iter()
+                            .find(|(key, _)| key == CSRF_FIELD)
+                            .map(|(_, v)| v)
+                    })
+            })
     };
     match supplied {
         Some(token) if tokens_match(&token, expected) => Ok(()),
         _ => {
-            log::warn!("refused {} {}: missing or wrong CSRF token", req.method(), req.path());
+            log::warn!(
+                "refused {} {}: missing or wrong CSRF token",
+                req.method(),
+                req.path()
+            );
             Err(AppError::Csrf.into())
         }
     }
@@ -219,7 +287,11 @@ fn origin_allowed(req: &ServiceRequest, cfg: &Config) -> bool {
     if header_str(req, HeaderName::from_static("sec-fetch-site")) == "cross-site" {
         return false;
     }
-    match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         None => true,
         Some(origin) => {
             let info = req.connection_info();
@@ -236,57 +308,94 @@ fn bytes_to_payload(buf: web::Bytes) -> Payload {
 }
 
 fn header_str(req: &ServiceRequest, name: HeaderName) -> &str {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// The peer address, or the last `X-Forwarded-For` hop when the peer is a trusted proxy.
 fn client_ip(req: &ServiceRequest, cfg: &Config) -> String {
     let peer = req.peer_addr().map(|a| a.ip());
     match peer {
-        Some(ip) if cfg.trusted_proxies.contains(&ip) => header_str(req, HeaderName::from_static("x-forwarded-for"))
-            .rsplit(',')
-            .next()
-            .map(str::trim)
-            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-            .unwrap_or(ip)
-            .to_string(),
+        Some(ip) if cfg.trusted_proxies.contains(&ip) => {
+            header_str(req, HeaderName::from_static("x-forwarded-for"))
+                .rsplit(',')
+                .next()
+                .map(str::trim)
+                .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+                .unwrap_or(ip)
+                .to_string()
+        }
         Some(ip) => ip.to_string(),
         None => "unknown".into(),
     }
 }
 
-fn security_headers(headers: &mut actix_web::http::header::HeaderMap, cfg: &Config, is_static: bool) {
-    let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
-    };
+fn security_headers(
+    headers: &mut actix_web::http::header::HeaderMap,
+    cfg: &Config,
+    is_static: bool,
+) {
+    let set =
+        |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
+            h.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        };
     set(headers, "content-security-policy", CSP);
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "referrer-policy", "same-origin");
     set(headers, "x-frame-options", "DENY");
-    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+    set(
+        headers,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
     set(headers, "cross-origin-opener-policy", "same-origin");
     if !is_static {
         // Pages carry personal data: never keep them in shared or browser caches.
         set(headers, "cache-control", "no-store");
     }
     if cfg.https() {
-        set(headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+        set(
+            headers,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
 }
 
 /// A cookie with the flags every cyberdesk cookie carries (one helper, so none is
 /// ever set without HttpOnly/SameSite, or without Secure over https).
-pub fn cookie(name: &'static str, value: String, cfg: &Config, max_age: Option<std::time::Duration>) -> Cookie<'static> {
-    let mut c = Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(cfg.https()).finish();
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    cfg: &Config,
+    max_age: Option<std::time::Duration>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(cfg.https())
+        .finish();
     if let Some(age) = max_age {
-        c.set_max_age(CookieDuration::seconds(i64::try_from(age.as_secs()).unwrap_or(i64::MAX)));
+        c.set_max_age(CookieDuration::seconds(
+            i64::try_from(age.as_secs()).unwrap_or(i64::MAX),
+        ));
     }
     c
 }
 
 /// A cookie that tells the browser to forget `name`.
 pub fn removal(name: &'static str) -> Cookie<'static> {
-    let mut c = Cookie::build(name, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    let mut c = Cookie::build(name, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
     c.make_removal();
     c
 }

@@ -40,9 +40,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/admin/users/new", web::post().to(admin_users::create))
             .route("/admin/users/{id}", web::get().to(admin_users::edit_form))
             .route("/admin/users/{id}", web::post().to(admin_users::update))
-            .route("/admin/users/{id}/deactivate", web::post().to(admin_users::deactivate))
-            .route("/admin/users/{id}/activate", web::post().to(admin_users::activate))
-            .route("/admin/users/{id}/reset-password", web::post().to(admin_users::reset_password))
+            .route(
+                "/admin/users/{id}/deactivate",
+                web::post().to(admin_users::deactivate),
+            )
+            .route(
+                "/admin/users/{id}/activate",
+                web::post().to(admin_users::activate),
+            )
+            .route(
+                "/admin/users/{id}/reset-password",
+                web::post().to(admin_users::reset_password),
+            )
             .route("/admin/audit", web::get().to(admin_audit::index))
             .default_service(web::to(not_found)),
     );
@@ -54,26 +63,39 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// An HTML response with `status` from an askama page.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
 }
 
 /// 303 See Other: the answer to a successful POST.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
 }
 
 /// 303 with a one-time message shown on the next page.
 pub fn see_other_with_flash(location: &str, flash: MsgKey, cfg: &Config) -> HttpResponse {
     let mut res = see_other(location);
     // Setting a cookie on a fresh response cannot fail for a catalogue key.
-    let _ = res.add_cookie(&middleware::cookie(middleware::FLASH_COOKIE, flash.0.to_owned(), cfg, None));
+    let _ = res.add_cookie(&middleware::cookie(
+        middleware::FLASH_COOKIE,
+        flash.0.to_owned(),
+        cfg,
+        None,
+    ));
     res
 }
 
 /// SECURITY: only same-site paths are followed after sign-in or a language switch
 /// (no `//host`, no `\`, no scheme), so links cannot bounce users elsewhere.
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control) && next.len() <= 512;
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() <= 512;
     if ok && !next.starts_with("/login") && !next.starts_with("/logout") {
         next.to_owned()
     } else {

@@ -42,7 +42,9 @@ impl LayoutCtx {
     }
 
     fn can(&self, action: Action) -> bool {
-        self.user.as_ref().is_some_and(|u| !u.must_change_password && policy::allows(u.role, action))
+        self.user
+            .as_ref()
+            .is_some_and(|u| !u.must_change_password && policy::allows(u.role, action))
     }
 
     pub fn can_manage_users(&self) -> bool {

@@ -39,7 +39,15 @@ pub async fn login_form(ctx: Ctx, q: web::Query<NextQuery>) -> Result<HttpRespon
     if ctx.req.user.is_some() {
         return Ok(see_other(&safe_next(&q.next)));
     }
-    render(StatusCode::OK, &LoginPage { layout: ctx.layout(), email: String::new(), next: safe_next(&q.next), error: None })
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            layout: ctx.layout(),
+            email: String::new(),
+            next: safe_next(&q.next),
+            error: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -53,7 +61,11 @@ pub struct LoginForm {
 }
 
 pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse, AppError> {
-    let LoginForm { email, password, next } = form.into_inner();
+    let LoginForm {
+        email,
+        password,
+        next,
+    } = form.into_inner();
     let st = ctx.state.clone();
     let meta = ctx.req.meta.clone();
     let previous = ctx.req.user.clone();
@@ -68,11 +80,29 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
     .await?;
     let cfg = &ctx.state.config;
     match outcome {
-        LoginOutcome::SignedIn { token, must_change_password, user_lang } => {
-            let target = if must_change_password { "/password/change".to_owned() } else { safe_next(&next) };
+        LoginOutcome::SignedIn {
+            token,
+            must_change_password,
+            user_lang,
+        } => {
+            let target = if must_change_password {
+                "/password/change".to_owned()
+            } else {
+                safe_next(&next)
+            };
             let mut res = see_other(&target);
-            let _ = res.add_cookie(&cookie(SESSION_COOKIE, token, cfg, Some(cfg.session_lifetime)));
-            let _ = res.add_cookie(&cookie(LANG_COOKIE, user_lang.code().to_owned(), cfg, Some(ONE_YEAR)));
+            let _ = res.add_cookie(&cookie(
+                SESSION_COOKIE,
+                token,
+                cfg,
+                Some(cfg.session_lifetime),
+            ));
+            let _ = res.add_cookie(&cookie(
+                LANG_COOKIE,
+                user_lang.code().to_owned(),
+                cfg,
+                Some(ONE_YEAR),
+            ));
             Ok(res)
         }
         LoginOutcome::Failed | LoginOutcome::Throttled => {
@@ -83,7 +113,15 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
             let mut layout = ctx.layout();
             layout.user = None;
             let email: String = email.trim().chars().take(254).collect();
-            render(status, &LoginPage { layout, email, next: safe_next(&next), error: Some(error.0) })
+            render(
+                status,
+                &LoginPage {
+                    layout,
+                    email,
+                    next: safe_next(&next),
+                    error: Some(error.0),
+                },
+            )
         }
     }
 }
@@ -92,7 +130,10 @@ const ONE_YEAR: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 
 
 pub async fn logout(ctx: Ctx, AnyUser(me): AnyUser) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
-    db::run(&ctx.state.pool, move |conn| auth_service::logout(conn, &me, &meta)).await?;
+    db::run(&ctx.state.pool, move |conn| {
+        auth_service::logout(conn, &me, &meta)
+    })
+    .await?;
     let mut res = see_other_with_flash("/login", k("flash-signed-out"), &ctx.state.config);
     let _ = res.add_cookie(&removal(SESSION_COOKIE));
     Ok(res)
@@ -107,7 +148,14 @@ struct PasswordPage {
 }
 
 pub async fn password_form(ctx: Ctx, AnyUser(me): AnyUser) -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &PasswordPage { layout: ctx.layout(), forced: me.must_change_password, errors: FormErrors::default() })
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            layout: ctx.layout(),
+            forced: me.must_change_password,
+            errors: FormErrors::default(),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -120,17 +168,39 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn password_change(ctx: Ctx, AnyUser(me): AnyUser, form: web::Form<PasswordForm>) -> Result<HttpResponse, AppError> {
+pub async fn password_change(
+    ctx: Ctx,
+    AnyUser(me): AnyUser,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
     let forced = me.must_change_password;
     let f = form.into_inner();
     let result = db::run(&ctx.state.pool, move |conn| {
-        auth_service::change_password(conn, &me, &meta, &f.current_password, &f.new_password, &f.confirm_password)
+        auth_service::change_password(
+            conn,
+            &me,
+            &meta,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+        )
     })
     .await;
     match result {
-        Ok(()) => Ok(see_other_with_flash("/", k("flash-password-changed"), &ctx.state.config)),
-        Err(AppError::Form(errors)) => render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { layout: ctx.layout(), forced, errors }),
+        Ok(()) => Ok(see_other_with_flash(
+            "/",
+            k("flash-password-changed"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: ctx.layout(),
+                forced,
+                errors,
+            },
+        ),
         Err(e) => Err(e),
     }
 }
@@ -143,7 +213,13 @@ struct ProfilePage {
 }
 
 pub async fn profile(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &ProfilePage { layout: ctx.layout(), me })
+    render(
+        StatusCode::OK,
+        &ProfilePage {
+            layout: ctx.layout(),
+            me,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -156,13 +232,24 @@ pub struct LangForm {
 
 /// Switches the interface language: a cookie for everyone, and the saved
 /// preference for a signed-in user.
-pub async fn switch_language(ctx: Ctx, form: web::Form<LangForm>) -> Result<HttpResponse, AppError> {
+pub async fn switch_language(
+    ctx: Ctx,
+    form: web::Form<LangForm>,
+) -> Result<HttpResponse, AppError> {
     let lang: Lang = form.lang.parse().map_err(|_| AppError::BadRequest)?;
     if let Some(me) = ctx.req.user.clone() {
         let meta = ctx.req.meta.clone();
-        db::run(&ctx.state.pool, move |conn| users::set_language(conn, &me, &meta, lang)).await?;
+        db::run(&ctx.state.pool, move |conn| {
+            users::set_language(conn, &me, &meta, lang)
+        })
+        .await?;
     }
     let mut res = see_other(&safe_next(&form.next));
-    let _ = res.add_cookie(&cookie(LANG_COOKIE, lang.code().to_owned(), &ctx.state.config, Some(ONE_YEAR)));
+    let _ = res.add_cookie(&cookie(
+        LANG_COOKIE,
+        lang.code().to_owned(),
+        &ctx.state.config,
+        Some(ONE_YEAR),
+    ));
     Ok(res)
 }

@@ -27,7 +27,11 @@ const MAX_INPUT: usize = 1024;
 
 #[derive(Debug)]
 pub enum LoginOutcome {
-    SignedIn { token: String, user_lang: Lang, must_change_password: bool },
+    SignedIn {
+        token: String,
+        user_lang: Lang,
+        must_change_password: bool,
+    },
     /// Wrong e-mail, wrong password or deactivated account: one answer for all.
     Failed,
     /// Locked account or sprayed IP: same answer whether the account exists or not.
@@ -36,15 +40,33 @@ pub enum LoginOutcome {
 
 /// Checks credentials and, on success, opens a new session (a fresh token every
 /// time, so a token planted before sign-in is useless afterwards).
-pub fn login(conn: &mut PgConnection, cfg: &Config, meta: &RequestMeta, email: &str, pass: &str) -> Result<LoginOutcome, AppError> {
+pub fn login(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    meta: &RequestMeta,
+    email: &str,
+    pass: &str,
+) -> Result<LoginOutcome, AppError> {
     let email: String = normalise_email(email).chars().take(254).collect();
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
 
-    if login_attempt::recent_failures_for_ip(conn, &meta.ip, window_start)? >= cfg.login_ip_max_failures {
+    if login_attempt::recent_failures_for_ip(conn, &meta.ip, window_start)?
+        >= cfg.login_ip_max_failures
+    {
         conn.transaction(|conn| {
             login_attempt::record(conn, &email, &meta.ip, Outcome::IpLimited)?;
-            audit::append(conn, meta, NewAudit { actor_id: None, action: "login_ip_limited", target_type: None, target_id: None, detail: json!({}) })
+            audit::append(
+                conn,
+                meta,
+                NewAudit {
+                    actor_id: None,
+                    action: "login_ip_limited",
+                    target_type: None,
+                    target_id: None,
+                    detail: json!({}),
+                },
+            )
         })?;
         return Ok(LoginOutcome::Throttled);
     }
@@ -78,7 +100,17 @@ pub fn login(conn: &mut PgConnection, cfg: &Config, meta: &RequestMeta, email: &
                 },
             )?;
             login_attempt::record(conn, &email, &meta.ip, Outcome::Success)?;
-            audit::append(conn, meta, NewAudit { actor_id: Some(u.id), action: "login", target_type: Some("user"), target_id: Some(u.id.to_string()), detail: json!({}) })?;
+            audit::append(
+                conn,
+                meta,
+                NewAudit {
+                    actor_id: Some(u.id),
+                    action: "login",
+                    target_type: Some("user"),
+                    target_id: Some(u.id.to_string()),
+                    detail: json!({}),
+                },
+            )?;
             Ok(LoginOutcome::SignedIn {
                 token,
                 user_lang: u.lang.parse().unwrap_or_default(),
@@ -97,10 +129,32 @@ pub fn login(conn: &mut PgConnection, cfg: &Config, meta: &RequestMeta, email: &
             let detail = json!({ "reason": reason });
             let target_id = user.as_ref().map(|u| u.id.to_string());
             let target_type = user.as_ref().map(|_| "user");
-            audit::append(conn, meta, NewAudit { actor_id: None, action: "login_failed", target_type, target_id: target_id.clone(), detail })?;
-            if login_attempt::recent_failures_for_email(conn, &email, window_start)? >= LOCK_THRESHOLD {
+            audit::append(
+                conn,
+                meta,
+                NewAudit {
+                    actor_id: None,
+                    action: "login_failed",
+                    target_type,
+                    target_id: target_id.clone(),
+                    detail,
+                },
+            )?;
+            if login_attempt::recent_failures_for_email(conn, &email, window_start)?
+                >= LOCK_THRESHOLD
+            {
                 login_attempt::lock(conn, &email, now + Duration::minutes(LOCK_MINUTES))?;
-                audit::append(conn, meta, NewAudit { actor_id: None, action: "lockout", target_type, target_id, detail: json!({ "minutes": LOCK_MINUTES }) })?;
+                audit::append(
+                    conn,
+                    meta,
+                    NewAudit {
+                        actor_id: None,
+                        action: "lockout",
+                        target_type,
+                        target_id,
+                        detail: json!({ "minutes": LOCK_MINUTES }),
+                    },
+                )?;
             }
             Ok(LoginOutcome::Failed)
         }),
@@ -116,7 +170,11 @@ pub enum SessionLookup {
 
 /// Loads the user behind a session token, enforcing idle and absolute expiry and
 /// the active flag. Expired sessions are deleted on sight.
-pub fn load_session(conn: &mut PgConnection, cfg: &Config, token: &str) -> Result<SessionLookup, AppError> {
+pub fn load_session(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    token: &str,
+) -> Result<SessionLookup, AppError> {
     let now = Utc::now();
     let Some((s, u)) = session::find_with_user(conn, &hash_token(token))? else {
         return Ok(SessionLookup::Invalid);
@@ -144,17 +202,38 @@ pub fn load_session(conn: &mut PgConnection, cfg: &Config, token: &str) -> Resul
 }
 
 /// Ends the current session.
-pub fn logout(conn: &mut PgConnection, me: &CurrentUser, meta: &RequestMeta) -> Result<(), AppError> {
+pub fn logout(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     conn.transaction(|conn| {
         session::delete(conn, me.session_id)?;
-        audit::append(conn, meta, NewAudit { actor_id: Some(me.id), action: "logout", target_type: Some("user"), target_id: Some(me.id.to_string()), detail: json!({}) })?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "logout",
+                target_type: Some("user"),
+                target_id: Some(me.id.to_string()),
+                detail: json!({}),
+            },
+        )?;
         Ok(())
     })
 }
 
 /// Changes one's own password after checking the current one; every other session
 /// of the user ends. Validation problems come back as `AppError::Form`.
-pub fn change_password(conn: &mut PgConnection, me: &CurrentUser, meta: &RequestMeta, current: &str, new: &str, confirm: &str) -> Result<(), AppError> {
+pub fn change_password(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
     let mut errors = FormErrors::default();
     if let Err(key) = password::check_new(new, &me.email) {
         errors.add("new_password", key);
@@ -174,10 +253,26 @@ pub fn change_password(conn: &mut PgConnection, me: &CurrentUser, meta: &Request
         user::update(
             conn,
             me.id,
-            &UserChanges { password_hash: Some(hash), must_change_password: Some(false), password_changed_at: Some(now), updated_at: Some(now), ..Default::default() },
+            &UserChanges {
+                password_hash: Some(hash),
+                must_change_password: Some(false),
+                password_changed_at: Some(now),
+                updated_at: Some(now),
+                ..Default::default()
+            },
         )?;
         let ended = session::delete_for_user(conn, me.id, Some(me.session_id))?;
-        audit::append(conn, meta, NewAudit { actor_id: Some(me.id), action: "password_change", target_type: Some("user"), target_id: Some(me.id.to_string()), detail: json!({ "other_sessions_ended": ended }) })?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "password_change",
+                target_type: Some("user"),
+                target_id: Some(me.id.to_string()),
+                detail: json!({ "other_sessions_ended": ended }),
+            },
+        )?;
         Ok(())
     })
 }
@@ -209,7 +304,13 @@ pub fn bootstrap_admin(conn: &mut PgConnection, cfg: &Config) -> Result<Option<S
         audit::append(
             conn,
             &RequestMeta::default(),
-            NewAudit { actor_id: None, action: "user_bootstrap", target_type: Some("user"), target_id: Some(admin.id.to_string()), detail: json!({ "role": "admin" }) },
+            NewAudit {
+                actor_id: None,
+                action: "user_bootstrap",
+                target_type: Some("user"),
+                target_id: Some(admin.id.to_string()),
+                detail: json!({ "role": "admin" }),
+            },
         )?;
         Ok(Some(pass))
     })

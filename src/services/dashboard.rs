@@ -29,11 +29,24 @@ pub struct AccountCounts {
 
 /// Loads the dashboard for `me`.
 pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppError> {
-    let filter = AuditFilter { actor_id: Some(me.id), ..Default::default() };
-    let my_activity = audit::list(conn, &filter, None, 8)?.into_iter().map(|(e, _)| e).collect();
+    let filter = AuditFilter {
+        actor_id: Some(me.id),
+        ..Default::default()
+    };
+    let my_activity = audit::list(conn, &filter, None, 8)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
     let accounts = if policy::allows(me.role, Action::ManageUsers) {
         let count = |conn: &mut PgConnection, role, active| -> Result<i64, AppError> {
-            Ok(user::count(conn, &UserFilter { q: None, role, active: Some(active) })?)
+            Ok(user::count(
+                conn,
+                &UserFilter {
+                    q: None,
+                    role,
+                    active: Some(active),
+                },
+            )?)
         };
         Some(AccountCounts {
             admins: count(conn, Some(user::Role::Admin), true)?,
@@ -44,5 +57,8 @@ pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppE
     } else {
         None
     };
-    Ok(Dashboard { my_activity, accounts })
+    Ok(Dashboard {
+        my_activity,
+        accounts,
+    })
 }

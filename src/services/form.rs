@@ -14,7 +14,10 @@ impl FormErrors {
 
     /// The message key for `field`, if it has an error.
     pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, key)| key.0)
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, key)| key.0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -36,7 +39,12 @@ impl FormErrors {
 }
 
 /// Trims and bounds a required free-text field.
-pub fn required_text(errors: &mut FormErrors, field: &'static str, value: &str, max: usize) -> String {
+pub fn required_text(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> String {
     let value = value.trim();
     if value.is_empty() {
         errors.add(field, crate::i18n::k("field-required"));
@@ -47,7 +55,12 @@ pub fn required_text(errors: &mut FormErrors, field: &'static str, value: &str, 
 }
 
 /// Trims and bounds an optional free-text field; blank becomes `None`.
-pub fn optional_text(errors: &mut FormErrors, field: &'static str, value: &str, max: usize) -> Option<String> {
+pub fn optional_text(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Option<String> {
     let value = value.trim();
     if value.chars().count() > max {
         errors.add(field, crate::i18n::k("field-too-long"));

@@ -27,7 +27,9 @@ pub fn normalise_email(email: &str) -> String {
 /// A pragmatic address check: one `@`, a dotted domain, no spaces or control
 /// characters, at most 254 characters.
 pub fn looks_like_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     email.len() <= 254
         && !local.is_empty()
         && local.len() <= 64
@@ -35,7 +37,9 @@ pub fn looks_like_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && !email.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
 }
 
 /// What the admin form (or the CLI) sends for a user.
@@ -76,7 +80,13 @@ fn validate(input: &UserInput) -> Result<ValidUser, AppError> {
         errors.add("lang", k("lang-invalid"));
     }
     match (errors.into_result(), role, lang) {
-        (Ok(()), Ok(role), Ok(lang)) => Ok(ValidUser { email, full_name, role, team, lang }),
+        (Ok(()), Ok(role), Ok(lang)) => Ok(ValidUser {
+            email,
+            full_name,
+            role,
+            team,
+            lang,
+        }),
         (Err(e), ..) => Err(AppError::Form(e)),
         _ => Err(AppError::BadRequest),
     }
@@ -152,20 +162,34 @@ pub fn create(
 
 fn unique_to_taken(e: diesel::result::Error) -> AppError {
     match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => email_taken(),
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => email_taken(),
         other => other.into(),
     }
 }
 
 /// Edits an account. An administrator cannot demote or deactivate the last active
 /// administrator (that would lock everyone out of user management).
-pub fn update(conn: &mut PgConnection, actor: &CurrentUser, meta: &RequestMeta, id: i64, input: &UserInput, active: bool) -> Result<User, AppError> {
+pub fn update(
+    conn: &mut PgConnection,
+    actor: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    input: &UserInput,
+    active: bool,
+) -> Result<User, AppError> {
     policy::require(actor, Action::ManageUsers)?;
     let v = validate(input)?;
     conn.transaction(|conn| {
         let before = user::find_for_update(conn, id)?;
         let stays_admin = v.role == Role::Admin && active;
-        if before.role == Role::Admin && before.active && !stays_admin && user::count_other_active_admins(conn, id)? == 0 {
+        if before.role == Role::Admin
+            && before.active
+            && !stays_admin
+            && user::count_other_active_admins(conn, id)? == 0
+        {
             return Err(AppError::Invalid(k("user-last-admin")));
         }
         if before.email != v.email && user::find_by_email(conn, &v.email)?.is_some() {
@@ -197,7 +221,17 @@ pub fn update(conn: &mut PgConnection, actor: &CurrentUser, meta: &RequestMeta, 
             (false, true) => "user_activate",
             _ => "user_update",
         };
-        audit::append(conn, meta, NewAudit { actor_id: Some(actor.id), action, target_type: Some("user"), target_id: Some(id.to_string()), detail: json!({ "changed": changed }) })?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(actor.id),
+                action,
+                target_type: Some("user"),
+                target_id: Some(id.to_string()),
+                detail: json!({ "changed": changed }),
+            },
+        )?;
         Ok(after)
     })
 }
@@ -223,19 +257,37 @@ fn changed_fields(a: &User, b: &User) -> Vec<&'static str> {
 
 /// Deactivates (sessions end at once) or reactivates an account. Nobody can
 /// deactivate themselves.
-pub fn set_active(conn: &mut PgConnection, actor: &CurrentUser, meta: &RequestMeta, id: i64, active: bool) -> Result<User, AppError> {
+pub fn set_active(
+    conn: &mut PgConnection,
+    actor: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    active: bool,
+) -> Result<User, AppError> {
     policy::require(actor, Action::ManageUsers)?;
     if id == actor.id && !active {
         return Err(AppError::Invalid(k("user-cannot-deactivate-self")));
     }
     let u = user::find(conn, id)?;
-    let input = UserInput { email: u.email, full_name: u.full_name, role: u.role.code().into(), team: u.team.unwrap_or_default(), on_duty: u.on_duty, lang: u.lang };
+    let input = UserInput {
+        email: u.email,
+        full_name: u.full_name,
+        role: u.role.code().into(),
+        team: u.team.unwrap_or_default(),
+        on_duty: u.on_duty,
+        lang: u.lang,
+    };
     update(conn, actor, meta, id, &input, active)
 }
 
 /// Sets a new generated password (shown once to the admin), forces a change at
 /// next sign-in, and ends the user's sessions.
-pub fn reset_password(conn: &mut PgConnection, actor: &CurrentUser, meta: &RequestMeta, id: i64) -> Result<(User, String), AppError> {
+pub fn reset_password(
+    conn: &mut PgConnection,
+    actor: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+) -> Result<(User, String), AppError> {
     policy::require(actor, Action::ManageUsers)?;
     let pass = password::generate();
     let hash = password::hash(&pass).map_err(AppError::internal)?;
@@ -245,22 +297,61 @@ pub fn reset_password(conn: &mut PgConnection, actor: &CurrentUser, meta: &Reque
         let u = user::update(
             conn,
             id,
-            &UserChanges { password_hash: Some(hash), must_change_password: Some(true), password_changed_at: Some(now), updated_at: Some(now), ..Default::default() },
+            &UserChanges {
+                password_hash: Some(hash),
+                must_change_password: Some(true),
+                password_changed_at: Some(now),
+                updated_at: Some(now),
+                ..Default::default()
+            },
         )?;
         session::delete_for_user(conn, id, None)?;
-        audit::append(conn, meta, NewAudit { actor_id: Some(actor.id), action: "user_password_reset", target_type: Some("user"), target_id: Some(id.to_string()), detail: json!({}) })?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(actor.id),
+                action: "user_password_reset",
+                target_type: Some("user"),
+                target_id: Some(id.to_string()),
+                detail: json!({}),
+            },
+        )?;
         Ok((u, pass))
     })
 }
 
 /// Changes one's own interface language.
-pub fn set_language(conn: &mut PgConnection, me: &CurrentUser, meta: &RequestMeta, lang: Lang) -> Result<(), AppError> {
+pub fn set_language(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    lang: Lang,
+) -> Result<(), AppError> {
     if me.lang == lang {
         return Ok(());
     }
     conn.transaction(|conn| {
-        user::update(conn, me.id, &UserChanges { lang: Some(lang.code().to_owned()), updated_at: Some(Utc::now()), ..Default::default() })?;
-        audit::append(conn, meta, NewAudit { actor_id: Some(me.id), action: "profile_language", target_type: Some("user"), target_id: Some(me.id.to_string()), detail: json!({ "lang": lang.code() }) })?;
+        user::update(
+            conn,
+            me.id,
+            &UserChanges {
+                lang: Some(lang.code().to_owned()),
+                updated_at: Some(Utc::now()),
+                ..Default::default()
+            },
+        )?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "profile_language",
+                target_type: Some("user"),
+                target_id: Some(me.id.to_string()),
+                detail: json!({ "lang": lang.code() }),
+            },
+        )?;
         Ok(())
     })
 }

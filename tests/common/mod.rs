@@ -3,12 +3,7 @@
 //! `configure` as `main`).
 #![allow(dead_code)]
 
-use std::{
-    collections::BTreeMap,
-    path::PathBuf,
-    sync::OnceLock,
-    time::Duration,
-};
+use std::{collections::BTreeMap, path::PathBuf, sync::OnceLock, time::Duration};
 
 use actix_web::{
     body::{to_bytes, BoxBody},
@@ -30,7 +25,8 @@ use cyberdesk::{
 
 /// The PostgreSQL server the tests use (`DATABASE_URL`'s server, default local).
 pub fn server_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/cyberdesk".into())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/cyberdesk".into())
 }
 
 fn admin_conn() -> PgConnection {
@@ -45,18 +41,28 @@ fn admin_conn() -> PgConnection {
 
 /// Runs a statement on the server's maintenance database.
 pub fn admin_exec(sql: &str) -> usize {
-    diesel::sql_query(sql).execute(&mut admin_conn()).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    diesel::sql_query(sql)
+        .execute(&mut admin_conn())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// Template name derived from the migrations' content, so editing a migration
 /// builds a fresh template instead of reusing a stale one.
 fn template_name() -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).expect("migrations dir").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("migrations dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     let mut h = Sha256::new();
     for d in entries {
-        h.update(d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
+        h.update(
+            d.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         h.update(std::fs::read(d.join("up.sql")).unwrap_or_default());
     }
     format!("cdtpl_{}", &cyberdesk::auth::hex(&h.finalize())[..16])
@@ -67,18 +73,33 @@ fn template() -> &'static str {
     TEMPLATE.get_or_init(|| {
         let name = template_name();
         let mut conn = admin_conn();
-        diesel::sql_query("SELECT pg_advisory_lock(7246)").execute(&mut conn).expect("lock");
-        let exists = diesel::sql_query(format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")).execute(&mut conn).expect("query") > 0;
+        diesel::sql_query("SELECT pg_advisory_lock(7246)")
+            .execute(&mut conn)
+            .expect("lock");
+        let exists = diesel::sql_query(format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .expect("query")
+            > 0;
         if !exists {
             // Built under a temporary name and renamed, so a crash never leaves a
             // half-migrated template behind.
             let tmp = format!("{name}_build");
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {tmp} WITH (FORCE)")).execute(&mut conn).expect("drop");
-            diesel::sql_query(format!("CREATE DATABASE {tmp}")).execute(&mut conn).expect("create template");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {tmp} WITH (FORCE)"))
+                .execute(&mut conn)
+                .expect("drop");
+            diesel::sql_query(format!("CREATE DATABASE {tmp}"))
+                .execute(&mut conn)
+                .expect("create template");
             db::run_migrations(&db::with_database(&server_url(), &tmp)).expect("migrate template");
-            diesel::sql_query(format!("ALTER DATABASE {tmp} RENAME TO {name}")).execute(&mut conn).expect("rename");
+            diesel::sql_query(format!("ALTER DATABASE {tmp} RENAME TO {name}"))
+                .execute(&mut conn)
+                .expect("rename");
         }
-        diesel::sql_query("SELECT pg_advisory_unlock(7246)").execute(&mut conn).expect("unlock");
+        diesel::sql_query("SELECT pg_advisory_unlock(7246)")
+            .execute(&mut conn)
+            .expect("unlock");
         name
     })
 }
@@ -94,15 +115,25 @@ impl TestDb {
         let tpl = template();
         let name = format!("cdt_{}", cyberdesk::auth::random_alnum(16).to_lowercase());
         let mut conn = admin_conn();
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {tpl}")).execute(&mut conn).expect("create test database");
-        TestDb { url: db::with_database(&server_url(), &name), name }
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        TestDb {
+            url: db::with_database(&server_url(), &name),
+            name,
+        }
     }
 
     /// An empty database (no migrations), for migration tests.
     pub fn empty() -> TestDb {
         let name = format!("cdt_{}", cyberdesk::auth::random_alnum(16).to_lowercase());
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin_conn()).expect("create");
-        TestDb { url: db::with_database(&server_url(), &name), name }
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin_conn())
+            .expect("create");
+        TestDb {
+            url: db::with_database(&server_url(), &name),
+            name,
+        }
     }
 
     pub fn conn(&self) -> PgConnection {
@@ -110,7 +141,9 @@ impl TestDb {
     }
 
     pub fn exec(&self, sql: &str) -> usize {
-        diesel::sql_query(sql).execute(&mut self.conn()).unwrap_or_else(|e| panic!("{sql}: {e}"))
+        diesel::sql_query(sql)
+            .execute(&mut self.conn())
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Runs a query returning one bigint.
@@ -120,7 +153,9 @@ impl TestDb {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let rows: Vec<N> = diesel::sql_query(sql).load(&mut self.conn()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let rows: Vec<N> = diesel::sql_query(sql)
+            .load(&mut self.conn())
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.first().map(|r| r.n).unwrap_or(0)
     }
 
@@ -130,15 +165,33 @@ impl TestDb {
 
     /// Creates a user with a chosen password (no forced change).
     pub fn user(&self, email: &str, role: &str, password: &str) -> i64 {
-        let input = UserInput { email: email.into(), full_name: format!("Test {role}"), role: role.into(), team: "Đội 1".into(), on_duty: false, lang: "vi".into() };
-        let (u, _) = users::create(&mut self.conn(), None, &RequestMeta::default(), &input, Some(password)).expect("create user");
+        let input = UserInput {
+            email: email.into(),
+            full_name: format!("Test {role}"),
+            role: role.into(),
+            team: "Đội 1".into(),
+            on_duty: false,
+            lang: "vi".into(),
+        };
+        let (u, _) = users::create(
+            &mut self.conn(),
+            None,
+            &RequestMeta::default(),
+            &input,
+            Some(password),
+        )
+        .expect("create user");
         u.id
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin_conn());
+        let _ = diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin_conn());
     }
 }
 
@@ -177,16 +230,28 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all("set-cookie").filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
     }
 }
 
-pub trait AppService: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error> {}
-impl<S> AppService for S where S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error> {}
+pub trait AppService:
+    Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
+{
+}
+impl<S> AppService for S where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
+{
+}
 
 /// Builds the real app over `state`.
 pub async fn app(state: web::Data<AppState>) -> impl AppService {
@@ -204,12 +269,23 @@ pub struct Client<S> {
 
 impl<S: AppService> Client<S> {
     pub fn new(app: S) -> Client<S> {
-        Client { app, cookies: BTreeMap::new(), csrf: None, peer: "203.0.113.7:40000".parse().expect("addr"), headers: Vec::new() }
+        Client {
+            app,
+            cookies: BTreeMap::new(),
+            csrf: None,
+            peer: "203.0.113.7:40000".parse().expect("addr"),
+            headers: Vec::new(),
+        }
     }
 
     pub async fn send(&mut self, mut req: test::TestRequest) -> Resp {
         if !self.cookies.is_empty() {
-            let header = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            let header = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
             req = req.insert_header(("cookie", header));
         }
         for (k, v) in &self.headers {
@@ -218,8 +294,12 @@ impl<S: AppService> Client<S> {
         let res = test::call_service(&self.app, req.peer_addr(self.peer).to_request()).await;
         let status = res.status();
         let headers = res.headers().clone();
-        let body = String::from_utf8_lossy(&to_bytes(res.into_body()).await.unwrap_or_default()).into_owned();
-        for c in headers.get_all("set-cookie").filter_map(|v| v.to_str().ok()) {
+        let body = String::from_utf8_lossy(&to_bytes(res.into_body()).await.unwrap_or_default())
+            .into_owned();
+        for c in headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+        {
             let pair = c.split(';').next().unwrap_or("");
             if let Some((name, value)) = pair.split_once('=') {
                 let removed = c.contains("Max-Age=0") || value.is_empty();
@@ -236,7 +316,11 @@ impl<S: AppService> Client<S> {
         if let Some(token) = find_csrf(&body) {
             self.csrf = Some(token);
         }
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
@@ -246,7 +330,11 @@ impl<S: AppService> Client<S> {
     /// The CSRF token a page would carry for this client now.
     pub async fn csrf(&mut self) -> String {
         if self.csrf.is_none() {
-            let page = if self.cookies.contains_key("cd_session") { "/password/change" } else { "/login" };
+            let page = if self.cookies.contains_key("cd_session") {
+                "/password/change"
+            } else {
+                "/login"
+            };
             self.get(page).await;
         }
         self.csrf.clone().expect("a page with a CSRF token")
@@ -263,11 +351,18 @@ impl<S: AppService> Client<S> {
     /// POSTs exactly these fields.
     pub async fn post_raw(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded::to_string(form).expect("encode");
-        self.send(test::TestRequest::post().uri(path).insert_header(("content-type", "application/x-www-form-urlencoded")).set_payload(body)).await
+        self.send(
+            test::TestRequest::post()
+                .uri(path)
+                .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> Resp {
-        self.post("/login", &[("email", email), ("password", password)]).await
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
     }
 }
 
@@ -290,10 +385,18 @@ pub async fn client(db: &TestDb) -> Client<impl AppService> {
 
 /// A client signed in as a new user of `role`.
 pub async fn signed_in(db: &TestDb, role: &str) -> (Client<impl AppService>, i64) {
-    let email = format!("{role}-{}@pa05.test.vn", cyberdesk::auth::random_alnum(6).to_lowercase());
+    let email = format!(
+        "{role}-{}@pa05.test.vn",
+        cyberdesk::auth::random_alnum(6).to_lowercase()
+    );
     let id = db.user(&email, role, PASSWORD);
     let mut c = client(db).await;
     let res = c.login(&email, PASSWORD).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in as {role} failed: {}", res.body);
+    assert_eq!(
+        res.status,
+        StatusCode::SEE_OTHER,
+        "sign-in as {role} failed: {}",
+        res.body
+    );
     (c, id)
 }

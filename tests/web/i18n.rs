@@ -17,7 +17,10 @@ fn both_catalogues_have_the_same_keys() {
     let en = keys(EN_FTL);
     let only_vi: Vec<_> = vi.difference(&en).collect();
     let only_en: Vec<_> = en.difference(&vi).collect();
-    assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+    assert!(
+        only_vi.is_empty() && only_en.is_empty(),
+        "only in vi: {only_vi:?}; only in en: {only_en:?}"
+    );
     assert!(vi.len() > 100);
 }
 
@@ -40,7 +43,9 @@ fn used_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
                 if let Some(end) = rest.find('"') {
                     let key = &rest[..end];
                     // Skips prose such as `k("…")` in doc comments.
-                    if key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+                    if key.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    }) {
                         out.insert(key.to_owned());
                     }
                 }
@@ -61,7 +66,10 @@ fn every_key_used_in_templates_and_code_exists() {
     assert!(missing.is_empty(), "keys used but not defined: {missing:?}");
     // Audit action labels are looked up by name.
     for action in cyberdesk::models::audit::ACTIONS {
-        assert!(defined.contains(&format!("audit-{action}")), "no label for audit action {action}");
+        assert!(
+            defined.contains(&format!("audit-{action}")),
+            "no label for audit action {action}"
+        );
     }
 }
 
@@ -69,23 +77,45 @@ fn every_key_used_in_templates_and_code_exists() {
 async fn language_comes_from_preference_then_cookie_then_header_then_default() {
     let db = TestDb::new();
     let mut c = client(&db).await;
-    assert!(c.get("/login").await.body.contains("<html lang=\"vi\""), "default");
+    assert!(
+        c.get("/login").await.body.contains("<html lang=\"vi\""),
+        "default"
+    );
     c.headers = vec![("accept-language".into(), "en-GB,en;q=0.9".into())];
     let page = c.get("/login").await;
-    assert!(page.body.contains("<html lang=\"en\"") && page.body.contains("Sign in"), "Accept-Language");
+    assert!(
+        page.body.contains("<html lang=\"en\"") && page.body.contains("Sign in"),
+        "Accept-Language"
+    );
     c.cookies.insert("cd_lang".into(), "vi".into());
-    assert!(c.get("/login").await.body.contains("<html lang=\"vi\""), "cookie beats the header");
+    assert!(
+        c.get("/login").await.body.contains("<html lang=\"vi\""),
+        "cookie beats the header"
+    );
 
     // The switch sets the cookie and, for a signed-in user, the saved preference.
     let (mut officer, id) = signed_in(&db, "officer").await;
-    let res = officer.post("/lang", &[("lang", "en"), ("next", "/profile")]).await;
+    let res = officer
+        .post("/lang", &[("lang", "en"), ("next", "/profile")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/profile");
-    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM users WHERE id = {id} AND lang = 'en'")), 1);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM users WHERE id = {id} AND lang = 'en'"
+        )),
+        1
+    );
     officer.cookies.insert("cd_lang".into(), "vi".into());
     let page = officer.get("/profile").await;
-    assert!(page.body.contains("<html lang=\"en\"") && page.body.contains("Profile"), "preference beats the cookie");
-    assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'profile_language'"), 1);
+    assert!(
+        page.body.contains("<html lang=\"en\"") && page.body.contains("Profile"),
+        "preference beats the cookie"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'profile_language'"),
+        1
+    );
 }
 
 #[actix_web::test]
@@ -93,7 +123,9 @@ async fn dates_are_shown_in_ho_chi_minh_time() {
     let db = TestDb::new();
     let (mut admin, _) = signed_in(&db, "admin").await;
     let id = db.user("t@pa05.test.vn", "officer", crate::common::PASSWORD);
-    db.exec(&format!("UPDATE users SET created_at = '2026-12-31 18:05:00+00' WHERE id = {id}"));
+    db.exec(&format!(
+        "UPDATE users SET created_at = '2026-12-31 18:05:00+00' WHERE id = {id}"
+    ));
     let page = admin.get(&format!("/admin/users/{id}")).await;
     assert!(page.body.contains("01/01/2027 01:05"), "{}", page.body);
 }

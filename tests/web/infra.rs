@@ -8,15 +8,22 @@ use crate::common::{client, signed_in, TestDb};
 fn migrations_run_on_an_empty_database_and_concurrently() {
     let db = TestDb::empty();
     let url = db.url.clone();
-    let handles: Vec<_> = (0..3).map(|_| {
-        let url = url.clone();
-        std::thread::spawn(move || cyberdesk::db::run_migrations(&url).map_err(|e| e.to_string()))
-    }).collect();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                cyberdesk::db::run_migrations(&url).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
     for h in handles {
         h.join().expect("thread").expect("migrations");
     }
     cyberdesk::db::run_migrations(&url).expect("idempotent");
-    assert_eq!(db.count("SELECT count(*) AS n FROM __diesel_schema_migrations"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM __diesel_schema_migrations"),
+        1
+    );
     assert_eq!(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('users','sessions','audit_log','login_attempts','login_lockouts')"), 5);
 }
 
@@ -36,7 +43,11 @@ async fn audit_rows_cannot_be_changed_or_deleted() {
     let (_c, _) = signed_in(&db, "officer").await;
     let mut conn = db.conn();
     use diesel::RunQueryDsl;
-    for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+    for sql in [
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
         let err = diesel::sql_query(sql).execute(&mut conn).expect_err(sql);
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }

@@ -1,0 +1,341 @@
+//! The binary itself: start-up, configuration errors, migrate, user add, first run,
+//! graceful shutdown.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::{admin_exec, server_url, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cyberdesk");
+
+fn cyberdesk(db_url: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", db_url)
+        .env("RUST_LOG", "info")
+        .env("DATA_DIR", std::env::temp_dir().join("cyberdesk-cli-test"))
+        // Run from a directory without a .env file.
+        .current_dir(std::env::temp_dir());
+    c
+}
+
+fn fresh_name() -> String {
+    format!("cdt_{}", cyberdesk::auth::random_alnum(14).to_lowercase())
+}
+
+/// Drops a database created by the binary when the test ends.
+struct DropDb(String);
+impl Drop for DropDb {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(|| {
+            admin_exec(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0))
+        });
+    }
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_one_clear_line() {
+    let out = cyberdesk("postgres://postgres@127.0.0.1:1/cyberdesk")
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].contains("127.0.0.1:1") && lines[0].contains("DATABASE_URL"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_setting_names_the_variable() {
+    for (key, value) in [
+        ("BIND", "nowhere"),
+        ("DEFAULT_LANG", "fr"),
+        ("REF_PREFIX", "pa-05"),
+        ("PUBLIC_BASE_URL", "ftp://x"),
+        ("SESSION_IDLE_MINUTES", "0"),
+        ("TIME_ZONE", "Mars/Olympus"),
+    ] {
+        let out = cyberdesk(&server_url())
+            .env(key, value)
+            .arg("serve")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{key}: {stderr}");
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+    let out = cyberdesk("mysql://localhost/x")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn migrate_and_user_add_work_on_a_new_database() {
+    let name = fresh_name();
+    let _guard = DropDb(name.clone());
+    let url = cyberdesk::db::with_database(&server_url(), &name);
+    // Two instances migrating the same new database at once do not race.
+    let a = cyberdesk(&url)
+        .arg("migrate")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let b = cyberdesk(&url)
+        .arg("migrate")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let mut child = cyberdesk(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Lan@PA05.vn",
+            "--name",
+            "Nguyễn Thị Lan",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"mat khau rat dai 2026\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lan@pa05.vn"));
+
+    let out = cyberdesk(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "minh@pa05.vn",
+            "--name",
+            "Minh",
+            "--role",
+            "officer",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("one-time password:"),
+        "{stdout}"
+    );
+
+    let out = cyberdesk(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "LAN@pa05.vn",
+            "--name",
+            "Dup",
+            "--role",
+            "officer",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already an account"));
+    let out = cyberdesk(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "x@pa05.vn",
+            "--name",
+            "X",
+            "--role",
+            "officer",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "an empty password is refused");
+
+    let db = TestDb {
+        name: name.clone(),
+        url: url.clone(),
+    };
+    assert_eq!(db.count("SELECT count(*) AS n FROM users WHERE email = 'lan@pa05.vn' AND NOT must_change_password AND role = 'supervisor'"), 1);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM users WHERE email = 'minh@pa05.vn' AND must_change_password"
+        ),
+        1
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'user_create' AND detail->>'via' = 'cli'"), 2);
+    std::mem::forget(db); // _guard drops it
+}
+
+/// Kills a spawned server if the test fails before stopping it, so no orphan keeps
+/// the test's output pipe open.
+struct KillOnDrop(std::process::Child);
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[test]
+fn first_start_creates_the_database_and_the_admin_then_stops_gracefully() {
+    let name = fresh_name();
+    let _guard = DropDb(name.clone());
+    let url = cyberdesk::db::with_database(&server_url(), &name);
+    let port = free_port();
+    let mut child = KillOnDrop(
+        cyberdesk(&url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
+    let stderr = child.0.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut password = None;
+    let mut listening = false;
+    while Instant::now() < deadline && !(listening && password.is_some()) {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if let Some(rest) = line.split("one-time password ").nth(1) {
+                password = rest.split_whitespace().next().map(str::to_owned);
+                assert!(
+                    line.contains("admin@cyberdesk.local") && line.contains("must be changed"),
+                    "{line}"
+                );
+            }
+            listening |= line.contains("listening on");
+        }
+    }
+    let password = password.expect("first-run password in the log");
+    assert_eq!(password.len(), 20);
+    let health = http_get(port, "/healthz").expect("server answers");
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("ok"),
+        "{health}"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(35), "did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("cyberdesk stopped")),
+        "{rest:?}"
+    );
+    assert!(
+        !rest.iter().any(|l| l.contains(&password)),
+        "password printed only once"
+    );
+
+    // A second start finds the admin and does not create another.
+    let port = free_port();
+    let mut child = KillOnDrop(
+        cyberdesk(&url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/healthz").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .expect("kill");
+    child.0.wait().expect("wait");
+    let db = TestDb {
+        name: name.clone(),
+        url,
+    };
+    assert_eq!(db.count("SELECT count(*) AS n FROM users"), 1);
+    std::mem::forget(db);
+}
