@@ -59,6 +59,8 @@ enum RoleArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // .env first, so RUST_LOG set there applies to the logger too.
+    dotenvy::dotenv().ok();
     env_logger::Builder::from_env(Env::default().default_filter_or("info")).init();
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -146,11 +148,16 @@ fn first_run(state: &AppState) -> Result<(), String> {
         .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
     match services::auth::bootstrap_admin(&mut conn, &state.config) {
         Ok(Some(password)) => {
-            log::warn!(
+            let message = format!(
                 "first start: created administrator {} with one-time password {password} - sign in at {}/login; it must be changed at first sign-in",
-                state.config.admin_email,
-                state.config.public_base_url
+                state.config.admin_email, state.config.public_base_url
             );
+            // The password exists nowhere else: print it even if logging is off.
+            if log::log_enabled!(log::Level::Warn) {
+                log::warn!("{message}");
+            } else {
+                eprintln!("{message}");
+            }
             Ok(())
         }
         Ok(None) => Ok(()),

@@ -27,7 +27,7 @@ fn cyberdesk(db_url: &str) -> Command {
 }
 
 fn fresh_name() -> String {
-    format!("cdt_{}", cyberdesk::auth::random_alnum(14).to_lowercase())
+    common::test_db_name()
 }
 
 /// Drops a database created by the binary when the test ends.

@@ -26,7 +26,7 @@ pub fn allows(role: Role, action: Action) -> bool {
     match action {
         UseApp => true,
         ManageUsers => role == Role::Admin,
-        ViewAuditLog => matches!(role, Role::Admin | Role::Supervisor),
+        ViewAuditLog => role == Role::Admin,
     }
 }
 

@@ -73,6 +73,21 @@ pub fn recent_failures_for_ip(
         .get_result(conn)
 }
 
+/// Attempts with `outcome` from an IP since `since`.
+pub fn recent_count_for_ip(
+    conn: &mut PgConnection,
+    ip: &str,
+    outcome: Outcome,
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
+    login_attempts::table
+        .filter(login_attempts::ip.eq(ip))
+        .filter(login_attempts::outcome.eq(outcome.code()))
+        .filter(login_attempts::at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
 pub fn locked_until(conn: &mut PgConnection, email: &str) -> QueryResult<Option<DateTime<Utc>>> {
     login_lockouts::table
         .find(email)

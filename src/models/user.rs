@@ -1,73 +1,18 @@
 //! `users`: officers, supervisors and administrators.
 
-use std::{fmt, str::FromStr};
-
 use chrono::{DateTime, Utc};
-use diesel::{
-    deserialize::{self, FromSql, FromSqlRow},
-    expression::AsExpression,
-    pg::{Pg, PgValue},
-    prelude::*,
-    serialize::{self, Output, ToSql},
-    sql_types::Text,
-};
+use diesel::{pg::Pg, prelude::*};
 
 use crate::db::schema::users;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum Role {
-    Admin,
-    Supervisor,
-    Officer,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Supervisor, Role::Officer];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Officer => "officer",
-        }
+crate::text_enum!(
+    /// DESIGN.md §1.
+    Role, "role" {
+        Admin => "admin",
+        Supervisor => "supervisor",
+        Officer => "officer",
     }
-
-    /// Catalogue key of the role's label.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Role::Admin => crate::i18n::k("role-admin").0,
-            Role::Supervisor => crate::i18n::k("role-supervisor").0,
-            Role::Officer => crate::i18n::k("role-officer").0,
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Role::ALL.into_iter().find(|r| r.code() == s).ok_or(())
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl ToSql<Text, Pg> for Role {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        <str as ToSql<Text, Pg>>::to_sql(self.code(), out)
-    }
-}
-
-impl FromSql<Text, Pg> for Role {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        let s = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        s.parse().map_err(|_| format!("unknown role {s:?}").into())
-    }
-}
+);
 
 #[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
 #[diesel(table_name = users, check_for_backend(Pg))]

@@ -45,7 +45,7 @@ struct UsersIndexPage {
     status: String,
     /// The filters as a query string, for pagination links.
     filter_qs: String,
-    roles: [Role; 3],
+    roles: &'static [Role],
 }
 
 pub async fn index(
@@ -145,7 +145,7 @@ struct UserFormPage {
     user: Option<User>,
     form: UserForm,
     errors: FormErrors,
-    roles: [Role; 3],
+    roles: &'static [Role],
 }
 
 #[derive(Template)]

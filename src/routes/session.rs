@@ -68,14 +68,10 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
     } = form.into_inner();
     let st = ctx.state.clone();
     let meta = ctx.req.meta.clone();
-    let previous = ctx.req.user.clone();
+    let previous = ctx.req.user.as_ref().map(|u| u.session_id);
     let typed = email.clone();
     let outcome = db::run(&ctx.state.pool, move |conn| {
-        if let Some(old) = &previous {
-            // A new sign-in replaces whatever session this browser had.
-            auth_service::logout(conn, old, &meta)?;
-        }
-        auth_service::login(conn, &st.config, &meta, &typed, &password)
+        auth_service::login(conn, &st.config, &meta, &typed, &password, previous)
     })
     .await?;
     let cfg = &ctx.state.config;
@@ -110,8 +106,7 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
                 LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, k("login-throttled")),
                 _ => (StatusCode::UNAUTHORIZED, k("login-failed")),
             };
-            let mut layout = ctx.layout();
-            layout.user = None;
+            let layout = ctx.layout();
             let email: String = email.trim().chars().take(254).collect();
             render(
                 status,

@@ -1,7 +1,7 @@
 //! Sign-in, sessions, sign-out, password changes and the first-run administrator.
 
 use chrono::{Duration, Utc};
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::auth::{hash_token, password, random_token, CurrentUser, RequestMeta};
@@ -39,126 +39,141 @@ pub enum LoginOutcome {
 }
 
 /// Checks credentials and, on success, opens a new session (a fresh token every
-/// time, so a token planted before sign-in is useless afterwards).
+/// time, so a token planted before sign-in is useless afterwards) and ends
+/// `previous_session`, the one this browser had. Attempts for one e-mail are
+/// serialised (advisory lock), so a burst of parallel guesses cannot slip past the
+/// lockout.
 pub fn login(
     conn: &mut PgConnection,
     cfg: &Config,
     meta: &RequestMeta,
     email: &str,
     pass: &str,
+    previous_session: Option<i64>,
 ) -> Result<LoginOutcome, AppError> {
     let email: String = normalise_email(email).chars().take(254).collect();
-    let now = Utc::now();
-    let window_start = now - Duration::minutes(WINDOW_MINUTES);
+    conn.transaction(|conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(&email)
+            .execute(conn)?;
+        let now = Utc::now();
+        let window_start = now - Duration::minutes(WINDOW_MINUTES);
 
-    if login_attempt::recent_failures_for_ip(conn, &meta.ip, window_start)?
-        >= cfg.login_ip_max_failures
-    {
-        conn.transaction(|conn| {
-            login_attempt::record(conn, &email, &meta.ip, Outcome::IpLimited)?;
-            audit::append(
-                conn,
-                meta,
-                NewAudit {
-                    actor_id: None,
-                    action: "login_ip_limited",
-                    target_type: None,
-                    target_id: None,
-                    detail: json!({}),
-                },
-            )
-        })?;
-        return Ok(LoginOutcome::Throttled);
-    }
-    if login_attempt::locked_until(conn, &email)?.is_some_and(|until| until > now) {
-        login_attempt::record(conn, &email, &meta.ip, Outcome::Locked)?;
-        return Ok(LoginOutcome::Throttled);
-    }
-
-    let user = user::find_by_email(conn, &email)?;
-    let verified = match (&user, pass.len() <= MAX_INPUT) {
-        (Some(u), true) => password::verify(pass, &u.password_hash),
-        (None, true) => {
-            password::verify_dummy(pass);
-            false
-        }
-        (_, false) => false,
-    };
-
-    match user {
-        Some(u) if verified && u.active => conn.transaction(|conn| {
-            let token = random_token(32);
-            session::insert(
-                conn,
-                &NewSession {
-                    user_id: u.id,
-                    token_hash: &hash_token(&token),
-                    csrf_token: &random_token(32),
-                    expires_at: now + to_chrono(cfg.session_lifetime),
-                    ip: Some(&meta.ip),
-                    user_agent: Some(&meta.user_agent.chars().take(300).collect::<String>()),
-                },
-            )?;
-            login_attempt::record(conn, &email, &meta.ip, Outcome::Success)?;
-            audit::append(
-                conn,
-                meta,
-                NewAudit {
-                    actor_id: Some(u.id),
-                    action: "login",
-                    target_type: Some("user"),
-                    target_id: Some(u.id.to_string()),
-                    detail: json!({}),
-                },
-            )?;
-            Ok(LoginOutcome::SignedIn {
-                token,
-                user_lang: u.lang.parse().unwrap_or_default(),
-                must_change_password: u.must_change_password,
-            })
-        }),
-        user => conn.transaction(|conn| {
-            login_attempt::record(conn, &email, &meta.ip, Outcome::Failure)?;
-            let reason = match &user {
-                None => "unknown_account",
-                Some(u) if !u.active && verified => "deactivated",
-                Some(_) => "wrong_password",
-            };
-            // SECURITY: the typed e-mail is not recorded: people sometimes type a
-            // password into the e-mail field. Known accounts are named by id.
-            let detail = json!({ "reason": reason });
-            let target_id = user.as_ref().map(|u| u.id.to_string());
-            let target_type = user.as_ref().map(|_| "user");
-            audit::append(
-                conn,
-                meta,
-                NewAudit {
-                    actor_id: None,
-                    action: "login_failed",
-                    target_type,
-                    target_id: target_id.clone(),
-                    detail,
-                },
-            )?;
-            if login_attempt::recent_failures_for_email(conn, &email, window_start)?
-                >= LOCK_THRESHOLD
+        if login_attempt::recent_failures_for_ip(conn, &meta.ip, window_start)?
+            >= cfg.login_ip_max_failures
+        {
+            // One audit row when the limit is reached, not one per refused request:
+            // the audit log is append-only and must not be an unbounded sink.
+            if login_attempt::recent_count_for_ip(conn, &meta.ip, Outcome::IpLimited, window_start)?
+                == 0
             {
-                login_attempt::lock(conn, &email, now + Duration::minutes(LOCK_MINUTES))?;
                 audit::append(
                     conn,
                     meta,
                     NewAudit {
                         actor_id: None,
-                        action: "lockout",
-                        target_type,
-                        target_id,
-                        detail: json!({ "minutes": LOCK_MINUTES }),
+                        action: "login_ip_limited",
+                        target_type: None,
+                        target_id: None,
+                        detail: json!({}),
                     },
                 )?;
             }
-            Ok(LoginOutcome::Failed)
-        }),
-    }
+            login_attempt::record(conn, &email, &meta.ip, Outcome::IpLimited)?;
+            return Ok(LoginOutcome::Throttled);
+        }
+        if login_attempt::locked_until(conn, &email)?.is_some_and(|until| until > now) {
+            login_attempt::record(conn, &email, &meta.ip, Outcome::Locked)?;
+            return Ok(LoginOutcome::Throttled);
+        }
+
+        let user = user::find_by_email(conn, &email)?;
+        let verified = match (&user, pass.len() <= MAX_INPUT) {
+            (Some(u), true) => password::verify(pass, &u.password_hash),
+            (None, true) => {
+                password::verify_dummy(pass);
+                false
+            }
+            (_, false) => false,
+        };
+
+        match user {
+            Some(u) if verified && u.active => {
+                if let Some(old) = previous_session {
+                    session::delete(conn, old)?;
+                }
+                let token = random_token(32);
+                session::insert(
+                    conn,
+                    &NewSession {
+                        user_id: u.id,
+                        token_hash: &hash_token(&token),
+                        csrf_token: &random_token(32),
+                        expires_at: now + to_chrono(cfg.session_lifetime),
+                        ip: Some(&meta.ip),
+                        user_agent: Some(&meta.user_agent.chars().take(300).collect::<String>()),
+                    },
+                )?;
+                login_attempt::record(conn, &email, &meta.ip, Outcome::Success)?;
+                audit::append(
+                    conn,
+                    meta,
+                    NewAudit {
+                        actor_id: Some(u.id),
+                        action: "login",
+                        target_type: Some("user"),
+                        target_id: Some(u.id.to_string()),
+                        detail: json!({}),
+                    },
+                )?;
+                Ok(LoginOutcome::SignedIn {
+                    token,
+                    user_lang: u.lang.parse().unwrap_or_default(),
+                    must_change_password: u.must_change_password,
+                })
+            }
+            user => {
+                login_attempt::record(conn, &email, &meta.ip, Outcome::Failure)?;
+                let reason = match &user {
+                    None => "unknown_account",
+                    Some(u) if !u.active && verified => "deactivated",
+                    Some(_) => "wrong_password",
+                };
+                // SECURITY: the typed e-mail is not recorded: people sometimes type a
+                // password into the e-mail field. Known accounts are named by id.
+                let target_id = user.as_ref().map(|u| u.id.to_string());
+                let target_type = user.as_ref().map(|_| "user");
+                audit::append(
+                    conn,
+                    meta,
+                    NewAudit {
+                        actor_id: None,
+                        action: "login_failed",
+                        target_type,
+                        target_id: target_id.clone(),
+                        detail: json!({ "reason": reason }),
+                    },
+                )?;
+                if login_attempt::recent_failures_for_email(conn, &email, window_start)?
+                    >= LOCK_THRESHOLD
+                {
+                    login_attempt::lock(conn, &email, now + Duration::minutes(LOCK_MINUTES))?;
+                    audit::append(
+                        conn,
+                        meta,
+                        NewAudit {
+                            actor_id: None,
+                            action: "lockout",
+                            target_type,
+                            target_id,
+                            detail: json!({ "minutes": LOCK_MINUTES }),
+                        },
+                    )?;
+                }
+                Ok(LoginOutcome::Failed)
+            }
+        }
+    })
 }
 
 /// The result of looking up a session cookie.
@@ -288,11 +303,12 @@ pub fn bootstrap_admin(conn: &mut PgConnection, cfg: &Config) -> Result<Option<S
         }
         let pass = password::generate();
         let hash = password::hash(&pass).map_err(AppError::internal)?;
+        let name = crate::i18n::t(cfg.default_lang, Role::Admin.label_key());
         let admin = user::insert(
             conn,
             &NewUser {
                 email: &cfg.admin_email,
-                full_name: "Quản trị hệ thống",
+                full_name: &name,
                 role: Role::Admin,
                 team: None,
                 on_duty: false,

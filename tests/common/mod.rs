@@ -104,6 +104,56 @@ fn template() -> &'static str {
     })
 }
 
+/// Drops databases left behind by killed test runs: per-test databases older than two
+/// hours (their names carry the creation time) and templates of older migrations
+/// that nobody is using.
+fn sweep(conn: &mut PgConnection, current_template: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'cdt%'",
+    )
+    .load(conn)
+    .unwrap_or_default();
+    let cutoff = unix_now().saturating_sub(2 * 3600);
+    for Name { datname } in names {
+        let stale_test = datname
+            .strip_prefix("cdt_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<u64>().ok())
+            .is_some_and(|created| created < cutoff);
+        if stale_test {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(conn);
+        } else if datname.starts_with("cdtpl_")
+            && datname != current_template
+            && !datname.ends_with("_build")
+        {
+            // Without FORCE: a template another checkout is cloning right now stays.
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname}")).execute(conn);
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A name for a per-test database: creation time (for the sweep) and randomness.
+pub fn test_db_name() -> String {
+    format!(
+        "cdt_{}_{}",
+        unix_now(),
+        cyberdesk::auth::random_alnum(10).to_lowercase()
+    )
+}
+
 /// A fresh, migrated database for one test; dropped when the value is dropped.
 pub struct TestDb {
     pub name: String,
@@ -113,7 +163,7 @@ pub struct TestDb {
 impl TestDb {
     pub fn new() -> TestDb {
         let tpl = template();
-        let name = format!("cdt_{}", cyberdesk::auth::random_alnum(16).to_lowercase());
+        let name = test_db_name();
         let mut conn = admin_conn();
         diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
             .execute(&mut conn)

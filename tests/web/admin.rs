@@ -11,7 +11,7 @@ fn the_role_matrix_is_exactly_as_designed() {
     // (role, [UseApp, ManageUsers, ViewAuditLog])
     let expected = [
         (Role::Admin, [true, true, true]),
-        (Role::Supervisor, [true, false, true]),
+        (Role::Supervisor, [true, false, false]),
         (Role::Officer, [true, false, false]),
     ];
     assert_eq!(Action::ALL.len(), 3, "a new action needs a column here");
@@ -28,7 +28,7 @@ async fn each_role_reaches_exactly_its_pages() {
     // (role, users list, new-user form, audit log)
     let table = [
         ("admin", 200, 200, 200),
-        ("supervisor", 403, 403, 200),
+        ("supervisor", 403, 403, 403),
         ("officer", 403, 403, 403),
     ];
     for (role, users, new, audit) in table {
@@ -347,19 +347,19 @@ async fn the_user_list_filters_and_paginates() {
 #[actix_web::test]
 async fn the_audit_log_is_browsable_and_filterable() {
     let db = TestDb::new();
-    let (mut sup, sup_id) = signed_in(&db, "supervisor").await;
+    let (mut sup, sup_id) = signed_in(&db, "admin").await;
     let mut other = crate::common::client(&db).await;
     other.login("ghost@pa05.test.vn", "bad password!!").await;
     let page = sup.get("/admin/audit").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Đăng nhập thất bại") && page.body.contains("Test supervisor"));
+    assert!(page.body.contains("Đăng nhập thất bại") && page.body.contains("Test admin"));
     let filtered = sup.get("/admin/audit?action=login_failed").await;
     assert!(
         filtered.body.contains("Đăng nhập thất bại")
-            && !filtered.body.contains("<td>Test supervisor</td>")
+            && !filtered.body.contains("<td>Test admin</td>")
     );
     let mine = sup.get(&format!("/admin/audit?actor={sup_id}")).await;
-    assert!(mine.body.contains("Test supervisor"));
+    assert!(mine.body.contains("Test admin"));
     let bad = sup.get("/admin/audit?from=31-12-2026&actor=abc").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Bộ lọc không hợp lệ"));

@@ -259,6 +259,15 @@ async fn one_ip_spraying_many_accounts_is_stopped() {
         db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'login_ip_limited'"),
         1
     );
+    // Further refusals are recorded as attempts, not as more audit rows.
+    assert_eq!(
+        c.login("lan@pa05.test.vn", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'login_ip_limited'"),
+        1
+    );
     // Another address is not affected.
     c.peer = "198.51.100.9:5000".parse().expect("addr");
     assert_eq!(
@@ -444,4 +453,22 @@ async fn housekeeping_removes_expired_sessions_and_old_attempts() {
     let removed = cyberdesk::services::auth::housekeeping(&mut db.conn(), &db.config())
         .expect("housekeeping");
     assert_eq!(removed, 2);
+}
+
+#[actix_web::test]
+async fn a_failed_sign_in_leaves_the_current_session_alone() {
+    let db = TestDb::new();
+    let (mut c, _) = signed_in(&db, "officer").await;
+    let res = c
+        .login("someone-else@pa05.test.vn", "wrong password!")
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(c.get("/").await.status, StatusCode::OK, "still signed in");
+    // And the form it showed carries a token that still works.
+    assert_eq!(
+        c.post("/lang", &[("lang", "en"), ("next", "/")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -20,16 +20,19 @@ fn migrations_run_on_an_empty_database_and_concurrently() {
         h.join().expect("thread").expect("migrations");
     }
     cyberdesk::db::run_migrations(&url).expect("idempotent");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("dir")
+        .count() as i64;
     assert_eq!(
         db.count("SELECT count(*) AS n FROM __diesel_schema_migrations"),
-        1
+        migrations
     );
     assert_eq!(db.count("SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('users','sessions','audit_log','login_attempts','login_lockouts')"), 5);
 }
 
 #[test]
 fn ensure_database_creates_a_missing_database() {
-    let name = format!("cdt_{}", cyberdesk::auth::random_alnum(12).to_lowercase());
+    let name = crate::common::test_db_name();
     let url = cyberdesk::db::with_database(&crate::common::server_url(), &name);
     cyberdesk::db::ensure_database(&url).expect("create");
     cyberdesk::db::ensure_database(&url).expect("exists already");

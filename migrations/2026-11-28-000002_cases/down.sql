@@ -1,0 +1,10 @@
+DROP TABLE case_deadlines;
+DROP TABLE case_links;
+DROP TABLE case_watchers;
+DROP TABLE case_events;
+DROP TABLE case_transactions;
+DROP TABLE cases;
+DROP TABLE case_sequences;
+DROP TABLE deadline_rules;
+DROP TABLE categories;
+DROP FUNCTION f_unaccent(text);

@@ -1,0 +1,504 @@
+//! `cases`, `case_sequences`, `case_transactions`, `case_watchers`, `case_links`.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    dsl::sql,
+    pg::Pg,
+    prelude::*,
+    sql_types::{Bool, Text},
+};
+
+use crate::db::schema::{
+    case_links, case_sequences, case_transactions, case_watchers, cases, users,
+};
+
+crate::text_enum!(
+    /// DESIGN.md §3; the reference letters are `ref_code`.
+    CaseType, "type" {
+        CrimeReport => "crime_report",
+        SecurityIncident => "security_incident",
+        DataBreach => "data_breach",
+        Feedback => "feedback",
+    }
+);
+
+impl CaseType {
+    /// Letters in the reference number (`PA05-TG-2026-00042`).
+    pub fn ref_code(self) -> &'static str {
+        match self {
+            CaseType::CrimeReport => "TG",
+            CaseType::SecurityIncident => "SC",
+            CaseType::DataBreach => "DL",
+            CaseType::Feedback => "PA",
+        }
+    }
+}
+
+crate::text_enum!(
+    /// DESIGN.md §4.
+    Status, "status" {
+        New => "new",
+        Triaged => "triaged",
+        Assigned => "assigned",
+        Verifying => "verifying",
+        InProgress => "in_progress",
+        AwaitingInfo => "awaiting_info",
+        Suspended => "suspended",
+        Transferred => "transferred",
+        Resolved => "resolved",
+        Closed => "closed",
+        Merged => "merged",
+    }
+);
+
+impl Status {
+    /// Statuses that end the work on a case (the "open" filter is all others).
+    pub const FINAL: &'static [Status] = &[
+        Status::Transferred,
+        Status::Resolved,
+        Status::Closed,
+        Status::Merged,
+    ];
+
+    pub fn is_final(self) -> bool {
+        Status::FINAL.contains(&self)
+    }
+
+    pub fn open() -> Vec<Status> {
+        Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_final())
+            .collect()
+    }
+}
+
+crate::text_enum!(Severity, "severity" { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
+
+impl Severity {
+    /// Sort rank, most severe first.
+    pub fn rank(self) -> i32 {
+        match self {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+        }
+    }
+}
+
+crate::text_enum!(Tlp, "tlp" { Clear => "CLEAR", Green => "GREEN", Amber => "AMBER", AmberStrict => "AMBER+STRICT", Red => "RED" });
+
+crate::text_enum!(
+    Channel, "channel" {
+        InPerson => "in_person",
+        Phone => "phone",
+        Post => "post",
+        Email => "email",
+        OnlinePortal => "online_portal",
+        Vneid => "vneid",
+        Transfer => "transfer",
+    }
+);
+
+crate::text_enum!(ReporterKind, "reporter-kind" { Individual => "individual", Organisation => "organisation", Anonymous => "anonymous" });
+
+crate::text_enum!(IncidentState, "incident-state" { Handled => "handled", NotHandled => "not_handled" });
+
+crate::text_enum!(
+    Outcome, "outcome" {
+        Prosecuted => "prosecuted",
+        NotProsecuted => "not_prosecuted",
+        AdministrativeFine => "administrative_fine",
+        Remediated => "remediated",
+        NoViolation => "no_violation",
+    }
+);
+
+crate::text_enum!(
+    PayMethod, "method" {
+        BankTransfer => "bank_transfer",
+        Ewallet => "ewallet",
+        Card => "card",
+        Crypto => "crypto",
+        CashDeposit => "cash_deposit",
+        Other => "other",
+    }
+);
+
+#[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
+#[diesel(table_name = cases, check_for_backend(Pg))]
+pub struct Case {
+    pub id: i64,
+    pub ref_: String,
+    pub case_type: CaseType,
+    pub category_id: Option<i32>,
+    pub subcategory_id: Option<i32>,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub severity: Severity,
+    pub tlp: Tlp,
+    pub confidential_reporter: bool,
+    pub restricted: bool,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub team: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub unit_name: String,
+    pub reporter_kind: ReporterKind,
+    pub reporter_name: Option<String>,
+    pub reporter_tax_code: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_address: Option<String>,
+    pub reporter_national_id: Option<String>,
+    pub reporter_is_victim: bool,
+    pub victims: Option<String>,
+    pub total_loss: i64,
+    pub affected_system: Option<String>,
+    pub system_security_level: Option<i16>,
+    pub operating_unit: Option<String>,
+    pub owner_agency: Option<String>,
+    pub detection_method: Option<String>,
+    pub incident_state: Option<IncidentState>,
+    pub ips_domains: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub resolution_summary: Option<String>,
+    pub final_report_attached: bool,
+    pub receiving_agency: Option<String>,
+    pub suspend_reason: Option<String>,
+    pub merged_into_id: Option<i64>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub deadline_kind: Option<String>,
+    pub version: i32,
+    pub created_by: i64,
+    pub updated_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields an officer types: the same struct inserts a new case and overwrites
+/// an edited one (every field is written, so clearing a field clears it).
+#[derive(Insertable, AsChangeset, Clone, Debug)]
+#[diesel(table_name = cases, treat_none_as_null = true)]
+pub struct CaseFields {
+    pub category_id: Option<i32>,
+    pub subcategory_id: Option<i32>,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: Tlp,
+    pub confidential_reporter: bool,
+    pub team: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub reporter_kind: ReporterKind,
+    pub reporter_name: Option<String>,
+    pub reporter_tax_code: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_address: Option<String>,
+    pub reporter_national_id: Option<String>,
+    pub reporter_is_victim: bool,
+    pub victims: Option<String>,
+    pub affected_system: Option<String>,
+    pub system_security_level: Option<i16>,
+    pub operating_unit: Option<String>,
+    pub owner_agency: Option<String>,
+    pub detection_method: Option<String>,
+    pub incident_state: Option<IncidentState>,
+    pub ips_domains: Option<String>,
+    pub final_report_attached: bool,
+}
+
+/// Columns set once at creation.
+#[derive(Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCaseMeta<'a> {
+    pub ref_: &'a str,
+    pub case_type: CaseType,
+    pub ref_year: i32,
+    pub ref_seq: i32,
+    pub channel: Channel,
+    pub unit_name: &'a str,
+    pub created_by: i64,
+    pub updated_by: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
+#[diesel(table_name = case_transactions, check_for_backend(Pg))]
+pub struct Transaction {
+    pub position: i32,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub amount: i64,
+    pub method: PayMethod,
+    pub from_bank: Option<String>,
+    pub from_account: Option<String>,
+    pub to_bank: Option<String>,
+    pub to_account: Option<String>,
+    pub to_holder: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// Next number for (type, year): a row lock serialises concurrent creators and a
+/// rollback returns the number, so numbers have no duplicates and no gaps.
+pub fn next_seq(conn: &mut PgConnection, case_type: CaseType, year: i32) -> QueryResult<i32> {
+    diesel::insert_into(case_sequences::table)
+        .values((
+            case_sequences::case_type.eq(case_type.code()),
+            case_sequences::year.eq(year),
+            case_sequences::last_seq.eq(1),
+        ))
+        .on_conflict((case_sequences::case_type, case_sequences::year))
+        .do_update()
+        .set(case_sequences::last_seq.eq(case_sequences::last_seq + 1))
+        .returning(case_sequences::last_seq)
+        .get_result(conn)
+}
+
+pub fn insert(
+    conn: &mut PgConnection,
+    meta: &NewCaseMeta<'_>,
+    fields: &CaseFields,
+) -> QueryResult<Case> {
+    diesel::insert_into(cases::table)
+        .values((meta, fields))
+        .returning(Case::as_returning())
+        .get_result(conn)
+}
+
+pub fn find_by_ref(conn: &mut PgConnection, reference: &str) -> QueryResult<Case> {
+    cases::table
+        .filter(cases::ref_.eq(reference))
+        .select(Case::as_select())
+        .first(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Case> {
+    cases::table.find(id).select(Case::as_select()).first(conn)
+}
+
+/// Locks the row for the rest of the transaction (every change goes through here).
+pub fn lock_by_ref(conn: &mut PgConnection, reference: &str) -> QueryResult<Case> {
+    cases::table
+        .filter(cases::ref_.eq(reference))
+        .select(Case::as_select())
+        .for_update()
+        .first(conn)
+}
+
+/// Overwrites the typed fields and bumps the version.
+pub fn update_fields(
+    conn: &mut PgConnection,
+    id: i64,
+    fields: &CaseFields,
+    actor: i64,
+) -> QueryResult<Case> {
+    diesel::update(cases::table.find(id))
+        .set((
+            fields,
+            cases::version.eq(cases::version + 1),
+            cases::updated_by.eq(actor),
+            cases::updated_at.eq(Utc::now()),
+        ))
+        .returning(Case::as_returning())
+        .get_result(conn)
+}
+
+/// Workflow columns a service changes outside the edit form.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = cases)]
+pub struct CaseState {
+    pub status: Option<Status>,
+    pub case_type: Option<CaseType>,
+    pub assignee_id: Option<Option<i64>>,
+    pub team: Option<Option<String>>,
+    pub outcome: Option<Option<Outcome>>,
+    pub resolution_summary: Option<Option<String>>,
+    pub receiving_agency: Option<Option<String>>,
+    pub suspend_reason: Option<Option<String>>,
+    pub merged_into_id: Option<Option<i64>>,
+    pub deadline_at: Option<Option<DateTime<Utc>>>,
+    pub deadline_kind: Option<Option<String>>,
+    pub total_loss: Option<i64>,
+    pub search_extra: Option<String>,
+}
+
+pub fn update_state(
+    conn: &mut PgConnection,
+    id: i64,
+    state: &CaseState,
+    actor: i64,
+) -> QueryResult<Case> {
+    diesel::update(cases::table.find(id))
+        .set((
+            state,
+            cases::version.eq(cases::version + 1),
+            cases::updated_by.eq(actor),
+            cases::updated_at.eq(Utc::now()),
+        ))
+        .returning(Case::as_returning())
+        .get_result(conn)
+}
+
+/// Sets the denormalised deadline without counting as an edit.
+pub fn set_deadline(
+    conn: &mut PgConnection,
+    id: i64,
+    at: Option<DateTime<Utc>>,
+    kind: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id))
+        .set((cases::deadline_at.eq(at), cases::deadline_kind.eq(kind)))
+        .execute(conn)
+}
+
+pub fn transactions(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Transaction>> {
+    case_transactions::table
+        .filter(case_transactions::case_id.eq(case_id))
+        .order(case_transactions::position.asc())
+        .select(Transaction::as_select())
+        .load(conn)
+}
+
+/// Replaces the money rows of a case.
+pub fn replace_transactions(
+    conn: &mut PgConnection,
+    case_id: i64,
+    rows: &[Transaction],
+) -> QueryResult<()> {
+    diesel::delete(case_transactions::table.filter(case_transactions::case_id.eq(case_id)))
+        .execute(conn)?;
+    if !rows.is_empty() {
+        let values: Vec<_> = rows
+            .iter()
+            .map(|r| (case_transactions::case_id.eq(case_id), r))
+            .collect();
+        diesel::insert_into(case_transactions::table)
+            .values(values)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn watchers(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    case_watchers::table
+        .inner_join(users::table.on(users::id.eq(case_watchers::user_id)))
+        .filter(case_watchers::case_id.eq(case_id))
+        .order(users::full_name.asc())
+        .select((users::id, users::full_name))
+        .load(conn)
+}
+
+pub fn is_watcher(conn: &mut PgConnection, case_id: i64, user_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_watchers::table
+            .filter(case_watchers::case_id.eq(case_id))
+            .filter(case_watchers::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn add_watcher(
+    conn: &mut PgConnection,
+    case_id: i64,
+    user_id: i64,
+    by: i64,
+) -> QueryResult<usize> {
+    diesel::insert_into(case_watchers::table)
+        .values((
+            case_watchers::case_id.eq(case_id),
+            case_watchers::user_id.eq(user_id),
+            case_watchers::added_by.eq(by),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+pub fn remove_watcher(conn: &mut PgConnection, case_id: i64, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        case_watchers::table
+            .filter(case_watchers::case_id.eq(case_id))
+            .filter(case_watchers::user_id.eq(user_id)),
+    )
+    .execute(conn)
+}
+
+/// Links two cases both ways; returns false when they were linked already.
+pub fn link(conn: &mut PgConnection, a: i64, b: i64, by: i64) -> QueryResult<bool> {
+    let n = diesel::insert_into(case_links::table)
+        .values(vec![
+            (
+                case_links::case_id.eq(a),
+                case_links::other_id.eq(b),
+                case_links::created_by.eq(by),
+            ),
+            (
+                case_links::case_id.eq(b),
+                case_links::other_id.eq(a),
+                case_links::created_by.eq(by),
+            ),
+        ])
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Cases linked to `case_id` (id, ref, title, status), for the case page; the caller
+/// filters what the user may see.
+pub fn linked(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Case>> {
+    cases::table
+        .inner_join(case_links::table.on(case_links::other_id.eq(cases::id)))
+        .filter(case_links::case_id.eq(case_id))
+        .order(cases::received_at.desc())
+        .select(Case::as_select())
+        .load(conn)
+}
+
+/// Who the list and search show a case to (DESIGN.md §1): supervisors see all;
+/// an officer sees cases assigned to them and, unless restricted (confidential
+/// reporter or TLP:RED), cases of their team, created by them, or watched.
+#[derive(Clone, Debug)]
+pub enum Visibility {
+    All,
+    Officer { user_id: i64, team: Option<String> },
+    Nothing,
+}
+
+pub type CaseFilterExpr = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
+
+pub fn visible(vis: &Visibility) -> CaseFilterExpr {
+    match vis {
+        Visibility::All => Box::new(sql::<Bool>("TRUE")),
+        Visibility::Nothing => Box::new(sql::<Bool>("FALSE")),
+        Visibility::Officer { user_id, team } => {
+            let watched = case_watchers::table
+                .filter(case_watchers::user_id.eq(*user_id))
+                .select(case_watchers::case_id);
+            let mut open_to_me: CaseFilterExpr =
+                Box::new(cases::created_by.eq(*user_id).or(cases::id.eq_any(watched)));
+            if let Some(team) = team.clone() {
+                open_to_me = Box::new(open_to_me.or(cases::team.eq(team).assume_not_null()));
+            }
+            Box::new(
+                cases::assignee_id
+                    .eq(*user_id)
+                    .assume_not_null()
+                    .or(cases::restricted.eq(false).and(open_to_me)),
+            )
+        }
+    }
+}
+
+/// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config).
+pub fn matches_text(query: &str) -> CaseFilterExpr {
+    Box::new(
+        sql::<Bool>("cases.search_vec @@ websearch_to_tsquery('simple', f_unaccent(")
+            .bind::<Text, _>(query.to_owned())
+            .sql("))"),
+    )
+}
