@@ -4,7 +4,9 @@
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::models::case::{Case, Visibility};
 use crate::models::user::Role;
+use crate::services::workflow::{Move, Who};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -14,10 +16,23 @@ pub enum Action {
     ManageUsers,
     /// Browse the audit log.
     ViewAuditLog,
+    /// Create cases and work those one may see (DESIGN.md §1).
+    WorkCases,
+    /// Everything on every case: assign, approve closing, extend, reopen, merge.
+    SuperviseCases,
+    /// Edit reference data: categories and deadline rules.
+    ManageReferenceData,
 }
 
 impl Action {
-    pub const ALL: [Action; 3] = [Action::UseApp, Action::ManageUsers, Action::ViewAuditLog];
+    pub const ALL: [Action; 6] = [
+        Action::UseApp,
+        Action::ManageUsers,
+        Action::ViewAuditLog,
+        Action::WorkCases,
+        Action::SuperviseCases,
+        Action::ManageReferenceData,
+    ];
 }
 
 /// The role × action table (DESIGN.md §1).
@@ -27,6 +42,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         UseApp => true,
         ManageUsers => role == Role::Admin,
         ViewAuditLog => role == Role::Admin,
+        WorkCases => matches!(role, Role::Supervisor | Role::Officer),
+        SuperviseCases => role == Role::Supervisor,
+        ManageReferenceData => role == Role::Admin,
     }
 }
 
@@ -37,4 +55,61 @@ pub fn require(user: &CurrentUser, action: Action) -> Result<(), AppError> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// What case lists, counts and search may show `user`.
+pub fn case_visibility(user: &CurrentUser) -> Visibility {
+    if allows(user.role, Action::SuperviseCases) {
+        Visibility::All
+    } else if allows(user.role, Action::WorkCases) {
+        Visibility::Officer {
+            user_id: user.id,
+            team: user.team.clone(),
+        }
+    } else {
+        Visibility::Nothing
+    }
+}
+
+/// The same rule as `case_visibility`, for one loaded case.
+pub fn can_view_case(user: &CurrentUser, case: &Case, is_watcher: bool) -> bool {
+    match case_visibility(user) {
+        Visibility::All => true,
+        Visibility::Nothing => false,
+        Visibility::Officer { user_id, team } => {
+            case.assignee_id == Some(user_id)
+                || (!case.restricted
+                    && (case.created_by == user_id
+                        || is_watcher
+                        || (team.is_some() && case.team == team)))
+        }
+    }
+}
+
+/// May `user` work on the case: edit it, make worker moves, add notes? Supervisors
+/// always; the assignee; and, while nobody is assigned, officers who may see it.
+pub fn can_work_case(user: &CurrentUser, case: &Case, is_watcher: bool) -> bool {
+    if allows(user.role, Action::SuperviseCases) {
+        return true;
+    }
+    allows(user.role, Action::WorkCases)
+        && (case.assignee_id == Some(user.id)
+            || (case.assignee_id.is_none() && can_view_case(user, case, is_watcher)))
+}
+
+/// May `user` make this workflow move on the case?
+pub fn can_make(user: &CurrentUser, case: &Case, mv: &Move, is_watcher: bool) -> bool {
+    match mv.who {
+        Who::Supervisor => allows(user.role, Action::SuperviseCases),
+        Who::Worker => can_work_case(user, case, is_watcher),
+    }
+}
+
+/// An officer may take an unassigned case of their own team.
+pub fn can_take_case(user: &CurrentUser, case: &Case) -> bool {
+    allows(user.role, Action::WorkCases)
+        && case.assignee_id.is_none()
+        && !case.status.is_final()
+        && user.team.is_some()
+        && case.team == user.team
 }

@@ -22,6 +22,16 @@ pub const ACTIONS: &[&str] = &[
     "user_activate",
     "user_deactivate",
     "user_password_reset",
+    "case_create",
+    "case_update",
+    "case_status",
+    "case_assign",
+    "case_note",
+    "case_extend",
+    "case_link",
+    "case_merge",
+    "case_watch",
+    "case_reporter_view",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

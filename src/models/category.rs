@@ -18,7 +18,7 @@ pub struct Category {
 }
 
 impl Category {
-    pub fn name(&self, lang: Lang) -> &str {
+    pub fn name(&self, lang: &Lang) -> &str {
         match lang {
             Lang::Vi => &self.name_vi,
             Lang::En => &self.name_en,

@@ -4,6 +4,7 @@
 pub mod admin_audit;
 pub mod admin_users;
 pub mod assets;
+pub mod cases;
 pub mod extract;
 pub mod health;
 pub mod home;
@@ -53,6 +54,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_users::reset_password),
             )
             .route("/admin/audit", web::get().to(admin_audit::index))
+            .route("/cases", web::get().to(cases::index))
+            .route("/cases/new", web::get().to(cases::new_form))
+            .route("/cases/new", web::post().to(cases::create))
+            .route("/cases/{ref}", web::get().to(cases::show))
+            .route("/cases/{ref}/edit", web::get().to(cases::edit_form))
+            .route("/cases/{ref}/edit", web::post().to(cases::update))
+            .route("/cases/{ref}/status", web::post().to(cases::transition))
+            .route("/cases/{ref}/assign", web::post().to(cases::assign))
+            .route("/cases/{ref}/take", web::post().to(cases::take))
+            .route("/cases/{ref}/notes", web::post().to(cases::add_note))
+            .route("/cases/{ref}/extend", web::post().to(cases::extend))
+            .route("/cases/{ref}/link", web::post().to(cases::link))
+            .route("/cases/{ref}/merge", web::post().to(cases::merge))
+            .route("/cases/{ref}/watchers", web::post().to(cases::watchers))
             .default_service(web::to(not_found)),
     );
 }

@@ -37,6 +37,22 @@ impl LayoutCtx {
         i18n::fmt_datetime(dt, self.tz)
     }
 
+    /// CSS class of a deadline: overdue, due soon (within 3 days) or on time.
+    pub fn deadline_css(&self, due: &DateTime<Utc>) -> &'static str {
+        let now = Utc::now();
+        if *due < now {
+            "overdue"
+        } else if *due < now + chrono::Duration::days(3) {
+            "due-soon"
+        } else {
+            "on-time"
+        }
+    }
+
+    pub fn can_work_cases(&self) -> bool {
+        self.can(Action::WorkCases)
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -3,11 +3,12 @@
 use crate::i18n::MsgKey;
 
 #[derive(Clone, Debug, Default)]
-pub struct FormErrors(Vec<(&'static str, MsgKey)>);
+pub struct FormErrors(Vec<(String, MsgKey)>);
 
 impl FormErrors {
-    pub fn add(&mut self, field: &'static str, key: MsgKey) {
-        if self.get(field).is_none() {
+    pub fn add(&mut self, field: impl Into<String>, key: MsgKey) {
+        let field = field.into();
+        if self.get(&field).is_none() {
             self.0.push((field, key));
         }
     }
@@ -25,8 +26,8 @@ impl FormErrors {
     }
 
     /// (field, message key) pairs in the order found, for the error summary.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        self.0.iter().map(|(f, key)| (*f, key.0))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &'static str)> + '_ {
+        self.0.iter().map(|(f, key)| (f.as_str(), key.0))
     }
 
     pub fn into_result(self) -> Result<(), FormErrors> {

@@ -2,6 +2,10 @@
 //! no actix, so they are easy to test with a bare connection.
 
 pub mod auth;
+pub mod case_list;
+pub mod cases;
 pub mod dashboard;
+pub mod deadlines;
 pub mod form;
 pub mod users;
+pub mod workflow;

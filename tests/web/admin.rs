@@ -8,13 +8,13 @@ use cyberdesk::models::user::Role;
 
 #[test]
 fn the_role_matrix_is_exactly_as_designed() {
-    // (role, [UseApp, ManageUsers, ViewAuditLog])
+    // (role, [UseApp, ManageUsers, ViewAuditLog, WorkCases, SuperviseCases, ManageReferenceData])
     let expected = [
-        (Role::Admin, [true, true, true]),
-        (Role::Supervisor, [true, false, false]),
-        (Role::Officer, [true, false, false]),
+        (Role::Admin, [true, true, true, false, false, true]),
+        (Role::Supervisor, [true, false, false, true, true, false]),
+        (Role::Officer, [true, false, false, true, false, false]),
     ];
-    assert_eq!(Action::ALL.len(), 3, "a new action needs a column here");
+    assert_eq!(Action::ALL.len(), 6, "a new action needs a column here");
     for (role, row) in expected {
         for (action, want) in Action::ALL.iter().zip(row) {
             assert_eq!(allows(role, *action), want, "{role:?} × {action:?}");

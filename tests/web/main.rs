@@ -5,6 +5,7 @@ mod common;
 
 mod admin;
 mod auth;
+mod cases;
 mod i18n;
 mod infra;
 mod security;

@@ -17,7 +17,12 @@ fn post_routes() -> Vec<String> {
                 .is_some_and(|head| head.contains("web::post("))
                 || call.contains("web::post()")
         })
-        .filter_map(|call| call.split('"').nth(1).map(|p| p.replace("{id}", "1")))
+        .filter_map(|call| {
+            call.split('"').nth(1).map(|p| {
+                p.replace("{id}", "1")
+                    .replace("{ref}", "PA05-TG-2026-00001")
+            })
+        })
         .collect()
 }
 

@@ -1,0 +1,516 @@
+//! The case list: filters from the query string, visibility, counts per status,
+//! accent-insensitive search with ranking and highlighting.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
+
+use crate::auth::{policy, CurrentUser};
+use crate::db::schema::{cases, users};
+use crate::error::AppError;
+use crate::models::case::{
+    self, CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility,
+};
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Received,
+    Updated,
+    Deadline,
+    Severity,
+    Relevance,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        Some(match s {
+            "received" => Sort::Received,
+            "updated" => Sort::Updated,
+            "deadline" => Sort::Deadline,
+            "severity" => Sort::Severity,
+            "relevance" => Sort::Relevance,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Nobody,
+    User(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadlineFilter {
+    DueSoon,
+    Overdue,
+}
+
+/// A parsed list request. `statuses` empty means every status.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<Status>,
+    pub case_type: Option<CaseType>,
+    pub category_id: Option<i32>,
+    pub severity: Option<Severity>,
+    pub assignee: Option<AssigneeFilter>,
+    pub team: Option<String>,
+    pub channel: Option<Channel>,
+    pub tlp: Option<Tlp>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub deadline: Option<DeadlineFilter>,
+    pub q: Option<String>,
+    pub sort: Sort,
+    pub page: i64,
+}
+
+/// The raw query string of `/cases` (every field optional, bookmarkable).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    #[serde(rename = "type")]
+    pub case_type: String,
+    pub category: String,
+    pub severity: String,
+    pub assignee: String,
+    pub team: String,
+    pub channel: String,
+    pub tlp: String,
+    pub from: String,
+    pub to: String,
+    pub deadline: String,
+    pub q: String,
+    pub sort: String,
+    pub page: String,
+}
+
+impl ListQuery {
+    /// Parses the query; unknown values are reported (and ignored) rather than
+    /// failing the page.
+    pub fn parse(&self, tz: Tz) -> (ListFilter, bool) {
+        let mut bad = false;
+        let opt = |v: &str| -> Option<String> {
+            let v = v.trim();
+            (!v.is_empty()).then(|| v.to_owned())
+        };
+        fn parsed<T: std::str::FromStr>(v: Option<String>, bad: &mut bool) -> Option<T> {
+            let v = v?;
+            let p = v.parse().ok();
+            *bad |= p.is_none();
+            p
+        }
+        let statuses = match self.status.trim() {
+            "" | "open" => Status::open(),
+            "all" => Vec::new(),
+            s => match s.parse::<Status>() {
+                Ok(st) => vec![st],
+                Err(()) => {
+                    bad = true;
+                    Status::open()
+                }
+            },
+        };
+        let day = |v: &str, plus: u64, bad: &mut bool| -> Option<DateTime<Utc>> {
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(d) => {
+                    let d = d.checked_add_days(chrono::Days::new(plus)).unwrap_or(d);
+                    Some(
+                        crate::services::deadlines::end_of_day(d.pred_opt().unwrap_or(d), tz)
+                            + Duration::seconds(1),
+                    )
+                }
+                Err(_) => {
+                    *bad = true;
+                    None
+                }
+            }
+        };
+        let assignee = match self.assignee.trim() {
+            "" => None,
+            "me" => Some(AssigneeFilter::Me),
+            "none" => Some(AssigneeFilter::Nobody),
+            v => match v.parse::<i64>() {
+                Ok(id) => Some(AssigneeFilter::User(id)),
+                Err(_) => {
+                    bad = true;
+                    None
+                }
+            },
+        };
+        let deadline = match self.deadline.trim() {
+            "" => None,
+            "due_soon" => Some(DeadlineFilter::DueSoon),
+            "overdue" => Some(DeadlineFilter::Overdue),
+            _ => {
+                bad = true;
+                None
+            }
+        };
+        let q = opt(&self.q).map(|q| q.chars().take(200).collect::<String>());
+        let sort = match self.sort.trim() {
+            "" if q.is_some() => Sort::Relevance,
+            "" => Sort::Received,
+            s => Sort::parse(s).unwrap_or_else(|| {
+                bad = true;
+                Sort::Received
+            }),
+        };
+        let page = self
+            .page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 10_000);
+        let filter = ListFilter {
+            statuses,
+            case_type: parsed(opt(&self.case_type), &mut bad),
+            category_id: parsed(opt(&self.category), &mut bad),
+            severity: parsed(opt(&self.severity), &mut bad),
+            assignee,
+            team: opt(&self.team).map(|t| t.chars().take(80).collect()),
+            channel: parsed(opt(&self.channel), &mut bad),
+            tlp: parsed(opt(&self.tlp), &mut bad),
+            from: day(&self.from, 0, &mut bad),
+            to: day(&self.to, 1, &mut bad),
+            deadline,
+            q,
+            sort,
+            page,
+        };
+        (filter, bad)
+    }
+}
+
+/// One row of the list.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = cases, check_for_backend(Pg))]
+pub struct CaseListItem {
+    pub id: i64,
+    pub ref_: String,
+    pub case_type: CaseType,
+    pub category_id: Option<i32>,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: Tlp,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub team: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub deadline_kind: Option<String>,
+    pub total_loss: i64,
+}
+
+pub struct ListResult {
+    pub rows: Vec<CaseListItem>,
+    pub total: i64,
+    /// Per status, with every other filter applied (the tabs).
+    pub counts: Vec<(Status, i64)>,
+    pub assignees: HashMap<i64, String>,
+}
+
+/// Digits-only form of a query that looks like a phone or account number, so
+/// "0912 345 678" finds 0912345678.
+pub fn normalise_query(q: &str) -> String {
+    let compact: String = q
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let digits = compact.trim_start_matches('+');
+    if digits.len() >= 6 && digits.chars().all(|c| c.is_ascii_digit()) {
+        digits.to_owned()
+    } else {
+        q.to_owned()
+    }
+}
+
+/// All the list's conditions as one boxed expression (boxed queries cannot be
+/// grouped, and the status tabs need `GROUP BY status`).
+fn conditions(
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    with_status: bool,
+    now: DateTime<Utc>,
+) -> CaseFilterExpr {
+    let mut e: CaseFilterExpr = case::visible(vis);
+    let mut and = |cond: CaseFilterExpr| {
+        let prev = std::mem::replace(&mut e, Box::new(sql::<diesel::sql_types::Bool>("TRUE")));
+        e = Box::new(prev.and(cond));
+    };
+    if with_status && !f.statuses.is_empty() {
+        and(Box::new(cases::status.eq_any(f.statuses.clone())));
+    }
+    if let Some(t) = f.case_type {
+        and(Box::new(cases::case_type.eq(t)));
+    }
+    if let Some(c) = f.category_id {
+        and(Box::new(
+            cases::category_id
+                .eq(c)
+                .or(cases::subcategory_id.eq(c))
+                .assume_not_null(),
+        ));
+    }
+    if let Some(s) = f.severity {
+        and(Box::new(cases::severity.eq(s)));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::Me) => and(Box::new(cases::assignee_id.eq(me).assume_not_null())),
+        Some(AssigneeFilter::Nobody) => and(Box::new(cases::assignee_id.is_null())),
+        Some(AssigneeFilter::User(id)) => {
+            and(Box::new(cases::assignee_id.eq(*id).assume_not_null()))
+        }
+        None => {}
+    }
+    if let Some(t) = &f.team {
+        and(Box::new(cases::team.eq(t.clone()).assume_not_null()));
+    }
+    if let Some(c) = f.channel {
+        and(Box::new(cases::channel.eq(c)));
+    }
+    if let Some(t) = f.tlp {
+        and(Box::new(cases::tlp.eq(t)));
+    }
+    if let Some(from) = f.from {
+        and(Box::new(cases::received_at.ge(from)));
+    }
+    if let Some(to) = f.to {
+        and(Box::new(cases::received_at.lt(to)));
+    }
+    match f.deadline {
+        Some(DeadlineFilter::Overdue) => {
+            and(Box::new(cases::deadline_at.lt(now).assume_not_null()))
+        }
+        Some(DeadlineFilter::DueSoon) => and(Box::new(
+            cases::deadline_at
+                .ge(now)
+                .and(cases::deadline_at.lt(now + Duration::days(3)))
+                .assume_not_null(),
+        )),
+        None => {}
+    }
+    if let Some(text) = &f.q {
+        and(case::matches_text(&normalise_query(text)));
+    }
+    e
+}
+
+/// One page of the cases `me` may see, with counts per status.
+pub fn list(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    f: &ListFilter,
+) -> Result<ListResult, AppError> {
+    let vis = policy::case_visibility(me);
+    let now = Utc::now();
+    let total: i64 = cases::table
+        .filter(conditions(&vis, me.id, f, true, now))
+        .count()
+        .get_result(conn)?;
+    let counts: Vec<(Status, i64)> = cases::table
+        .filter(conditions(&vis, me.id, f, false, now))
+        .group_by(cases::status)
+        .select((cases::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut q = cases::table
+        .filter(conditions(&vis, me.id, f, true, now))
+        .into_boxed();
+    q = match f.sort {
+        Sort::Received => q.order((cases::received_at.desc(), cases::id.desc())),
+        Sort::Updated => q.order((cases::updated_at.desc(), cases::id.desc())),
+        Sort::Deadline => q.order((cases::deadline_at.asc().nulls_last(), cases::id.asc())),
+        Sort::Severity => q.order((
+            sql::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
+            cases::received_at.desc(),
+            cases::id.desc(),
+        )),
+        Sort::Relevance => match &f.q {
+            Some(text) => q.order((
+                sql::<diesel::sql_types::Float>("ts_rank(cases.search_vec, websearch_to_tsquery('simple', f_unaccent(")
+                    .bind::<Text, _>(normalise_query(text))
+                    .sql(")))")
+                    .desc(),
+                cases::received_at.desc(),
+                cases::id.desc(),
+            )),
+            None => q.order((cases::received_at.desc(), cases::id.desc())),
+        },
+    };
+    let rows: Vec<CaseListItem> = q
+        .offset((f.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .select(CaseListItem::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
+    let assignees = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::full_name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ListResult {
+        rows,
+        total,
+        counts,
+        assignees,
+    })
+}
+
+/// Folds Vietnamese (and other Latin) diacritics, so matches can be found in the
+/// original text the way `unaccent` finds them in the index.
+pub fn fold(c: char) -> char {
+    const GROUPS: &[(&str, char)] = &[
+        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
+        ("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A'),
+        ("èéẹẻẽêềếệểễ", 'e'),
+        ("ÈÉẸẺẼÊỀẾỆỂỄ", 'E'),
+        ("ìíịỉĩ", 'i'),
+        ("ÌÍỊỈĨ", 'I'),
+        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
+        ("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O'),
+        ("ùúụủũưừứựửữ", 'u'),
+        ("ÙÚỤỦŨƯỪỨỰỬỮ", 'U'),
+        ("ỳýỵỷỹ", 'y'),
+        ("ỲÝỴỶỸ", 'Y'),
+        ("đ", 'd'),
+        ("Đ", 'D'),
+    ];
+    if c.is_ascii() {
+        return c;
+    }
+    GROUPS
+        .iter()
+        .find(|(set, _)| set.contains(c))
+        .map(|(_, base)| *base)
+        .unwrap_or(c)
+}
+
+fn folded_lower(s: &str) -> Vec<char> {
+    s.chars()
+        .map(|c| fold(c).to_lowercase().next().unwrap_or(c))
+        .collect()
+}
+
+/// A piece of text, marked when it matched the search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// Splits `text` into segments, marking accent- and case-insensitive occurrences of
+/// the query's words. Templates escape each segment; nothing here is HTML.
+pub fn highlight(text: &str, query: &str) -> Vec<Segment> {
+    let chars: Vec<char> = text.chars().collect();
+    let hay = folded_lower(text);
+    let terms: Vec<Vec<char>> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| t.chars().count() >= 2)
+        .map(folded_lower)
+        .collect();
+    let mut marks = vec![false; chars.len()];
+    for term in &terms {
+        if term.len() > hay.len() {
+            continue;
+        }
+        for start in 0..=hay.len() - term.len() {
+            if hay[start..start + term.len()] == term[..] {
+                marks[start..start + term.len()]
+                    .iter_mut()
+                    .for_each(|m| *m = true);
+            }
+        }
+    }
+    let mut out: Vec<Segment> = Vec::new();
+    for (c, hit) in chars.into_iter().zip(marks) {
+        match out.last_mut() {
+            Some(seg) if seg.hit == hit => seg.text.push(c),
+            _ => out.push(Segment {
+                text: c.to_string(),
+                hit,
+            }),
+        }
+    }
+    out
+}
+
+/// Up to `max` characters of `text` around the first match of `query`.
+pub fn snippet(text: &str, query: &str, max: usize) -> String {
+    let hay = folded_lower(text);
+    let first = query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| t.chars().count() >= 2)
+        .filter_map(|t| {
+            let term = folded_lower(t);
+            (0..hay.len().saturating_sub(term.len() - 1)).find(|&i| hay[i..].starts_with(&term))
+        })
+        .min()
+        .unwrap_or(0);
+    let start = first.saturating_sub(max / 3);
+    let piece: String = text.chars().skip(start).take(max).collect();
+    let mut s = String::new();
+    if start > 0 {
+        s.push('…');
+    }
+    s.push_str(&piece);
+    if start + max < text.chars().count() {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlighting_ignores_accents_and_case() {
+        let segs = highlight("Lừa đảo qua Zalo tại Đà Nẵng", "lua dao da nang");
+        let hits: Vec<&str> = segs
+            .iter()
+            .filter(|s| s.hit)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(hits, vec!["Lừa", "đảo", "Đà", "Nẵng"]);
+        assert_eq!(
+            segs.iter().map(|s| s.text.as_str()).collect::<String>(),
+            "Lừa đảo qua Zalo tại Đà Nẵng"
+        );
+    }
+
+    #[test]
+    fn phone_queries_become_digits() {
+        assert_eq!(normalise_query("0912 345 678"), "0912345678");
+        assert_eq!(normalise_query("+84-912.345.678"), "84912345678");
+        assert_eq!(normalise_query("lừa đảo"), "lừa đảo");
+    }
+
+    #[test]
+    fn snippets_centre_on_the_first_match() {
+        let text = format!(
+            "{} chuyển tiền cho đối tượng {}",
+            "x".repeat(300),
+            "y".repeat(300)
+        );
+        let s = snippet(&text, "doi tuong", 60);
+        assert!(
+            s.contains("đối tượng") && s.starts_with('…') && s.ends_with('…'),
+            "{s}"
+        );
+    }
+}
