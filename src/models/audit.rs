@@ -32,6 +32,9 @@ pub const ACTIONS: &[&str] = &[
     "case_merge",
     "case_watch",
     "case_reporter_view",
+    "category_create",
+    "category_update",
+    "deadline_rule_update",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -2,6 +2,7 @@
 //! call one service, and render or redirect.
 
 pub mod admin_audit;
+pub mod admin_reference;
 pub mod admin_users;
 pub mod assets;
 pub mod cases;
@@ -54,6 +55,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_users::reset_password),
             )
             .route("/admin/audit", web::get().to(admin_audit::index))
+            .route(
+                "/admin/categories",
+                web::get().to(admin_reference::categories),
+            )
+            .route(
+                "/admin/categories",
+                web::post().to(admin_reference::create_category),
+            )
+            .route(
+                "/admin/categories/{id}",
+                web::post().to(admin_reference::update_category),
+            )
+            .route("/admin/deadlines", web::get().to(admin_reference::rules))
+            .route(
+                "/admin/deadlines/{id}",
+                web::post().to(admin_reference::update_rule),
+            )
             .route("/cases", web::get().to(cases::index))
             .route("/cases/new", web::get().to(cases::new_form))
             .route("/cases/new", web::post().to(cases::create))

@@ -49,6 +49,10 @@ impl LayoutCtx {
         }
     }
 
+    pub fn can_manage_reference(&self) -> bool {
+        self.can(Action::ManageReferenceData)
+    }
+
     pub fn can_work_cases(&self) -> bool {
         self.can(Action::WorkCases)
     }

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
 use crate::auth::{policy, CurrentUser};
-use crate::db::schema::{cases, users};
+use crate::db::schema::{case_watchers, cases, users};
 use crate::error::AppError;
 use crate::models::case::{
     self, CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility,
@@ -67,6 +67,8 @@ pub struct ListFilter {
     pub to: Option<DateTime<Utc>>,
     pub deadline: Option<DeadlineFilter>,
     pub q: Option<String>,
+    /// Only cases the user watches (dashboard).
+    pub watching: bool,
     pub sort: Sort,
     pub page: i64,
 }
@@ -186,6 +188,7 @@ impl ListQuery {
             to: day(&self.to, 1, &mut bad),
             deadline,
             q,
+            watching: false,
             sort,
             page,
         };
@@ -307,6 +310,12 @@ fn conditions(
     if let Some(text) = &f.q {
         and(case::matches_text(&normalise_query(text)));
     }
+    if f.watching {
+        let watched = case_watchers::table
+            .filter(case_watchers::user_id.eq(me))
+            .select(case_watchers::case_id);
+        and(Box::new(cases::id.eq_any(watched)));
+    }
     e
 }
 
@@ -327,6 +336,24 @@ pub fn list(
         .group_by(cases::status)
         .select((cases::status, diesel::dsl::count_star()))
         .load(conn)?;
+    let (rows, assignees) = rows(conn, me, f, PAGE_SIZE)?;
+    Ok(ListResult {
+        rows,
+        total,
+        counts,
+        assignees,
+    })
+}
+
+/// Just the rows (and assignee names) of one page, for panels that need no counts.
+pub fn rows(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    f: &ListFilter,
+    limit: i64,
+) -> Result<(Vec<CaseListItem>, HashMap<i64, String>), AppError> {
+    let vis = policy::case_visibility(me);
+    let now = Utc::now();
     let mut q = cases::table
         .filter(conditions(&vis, me.id, f, true, now))
         .into_boxed();
@@ -352,8 +379,8 @@ pub fn list(
         },
     };
     let rows: Vec<CaseListItem> = q
-        .offset((f.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        .offset((f.page.max(1) - 1) * limit)
+        .limit(limit)
         .select(CaseListItem::as_select())
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
@@ -363,12 +390,20 @@ pub fn list(
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    Ok(ListResult {
-        rows,
-        total,
-        counts,
-        assignees,
-    })
+    Ok((rows, assignees))
+}
+
+/// Visible cases per (type, status), for the dashboard.
+pub fn counts_by_type_and_status(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+) -> Result<Vec<(CaseType, Status, i64)>, AppError> {
+    let vis = policy::case_visibility(me);
+    Ok(cases::table
+        .filter(case::visible(&vis))
+        .group_by((cases::case_type, cases::status))
+        .select((cases::case_type, cases::status, diesel::dsl::count_star()))
+        .load(conn)?)
 }
 
 /// Folds Vietnamese (and other Latin) diacritics, so matches can be found in the

@@ -7,5 +7,6 @@ pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod form;
+pub mod reference;
 pub mod users;
 pub mod workflow;

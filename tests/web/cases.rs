@@ -861,3 +861,158 @@ async fn link_and_merge() {
         403 | 404
     ));
 }
+
+#[actix_web::test]
+async fn the_dashboard_shows_my_cases_the_queue_and_what_is_overdue() {
+    let db = TestDb::new();
+    let (mut s, sid) = signed_in(&db, "supervisor").await;
+    let o = user_with_team(&db, "o@pa05.test.vn", "officer", "Đội 1");
+    let mine = create(&db, &me(&db, o), &[("title", "Vụ của tôi")]);
+    let waiting = create(
+        &db,
+        &me(&db, sid),
+        &[
+            ("title", "Vụ chờ phân công"),
+            ("received_at", "2026-01-05T08:00"),
+            ("occurred_at", ""),
+        ],
+    );
+    cases::assign(
+        &mut db.conn(),
+        &me(&db, sid),
+        &RequestMeta::default(),
+        &mine,
+        o,
+    )
+    .expect("assign");
+    cases::set_watcher(
+        &mut db.conn(),
+        &me(&db, sid),
+        &RequestMeta::default(),
+        &mine,
+        sid,
+        true,
+    )
+    .expect("watch");
+    let home = s.get("/").await.body;
+    let queue = home.find("Chờ phân công").expect("queue panel");
+    let overdue = home.find("Quá hạn trong đơn vị").expect("overdue panel");
+    assert!(
+        home[queue..].contains(&waiting),
+        "unassigned queue lists the waiting case"
+    );
+    assert!(
+        home[overdue..].contains(&waiting),
+        "received in January: overdue"
+    );
+    assert!(
+        home.contains("Vụ việc tôi theo dõi")
+            && home[home.find("Vụ việc tôi theo dõi").expect("following")..].contains(&mine)
+    );
+    assert!(home.contains("Số liệu vụ việc"));
+    let mut co = crate::common::client(&db).await;
+    co.login("o@pa05.test.vn", PASSWORD).await;
+    let home = co.get("/").await.body;
+    assert!(home[home.find("Vụ việc tôi đang thụ lý").expect("my panel")..].contains(&mine));
+    assert!(
+        !home.contains("Chờ phân công"),
+        "officers have no unit queue"
+    );
+}
+
+#[actix_web::test]
+async fn administrators_edit_categories_and_deadline_rules() {
+    let db = TestDb::new();
+    let (mut a, _) = signed_in(&db, "admin").await;
+    assert_eq!(a.get("/admin/categories").await.status, StatusCode::OK);
+    let res = a
+        .post(
+            "/admin/categories",
+            &[
+                ("code", "sextortion"),
+                ("name_vi", "Tống tiền bằng hình ảnh nhạy cảm"),
+                ("name_en", "Sextortion"),
+                ("parent_id", "1"),
+                ("sort", "90"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = a
+        .post(
+            "/admin/categories",
+            &[("code", "Bad Code!"), ("name_vi", ""), ("name_en", "x")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains("Mã gồm chữ thường") && res.body.contains("Vui lòng nhập thông tin này")
+    );
+    let res = a
+        .post(
+            "/admin/categories",
+            &[("code", "fraud"), ("name_vi", "x"), ("name_en", "x")],
+        )
+        .await;
+    assert!(res.body.contains("Mã này đã được dùng"));
+    let id = db.count("SELECT id::bigint AS n FROM categories WHERE code = 'sextortion'");
+    let res = a
+        .post(
+            &format!("/admin/categories/{id}"),
+            &[
+                ("code", "sextortion"),
+                ("name_vi", "Tống tiền"),
+                ("name_en", "Sextortion"),
+                ("parent_id", "1"),
+                ("sort", "90"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(db.count("SELECT count(*) AS n FROM categories WHERE code = 'sextortion' AND NOT active AND name_vi = 'Tống tiền'"), 1);
+    assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('category_create', 'category_update')"), 2);
+
+    // Deadline rules: a longer decision clock applies to cases received afterwards.
+    let rule = db.count("SELECT id::bigint AS n FROM deadline_rules WHERE case_type = 'crime_report' AND kind = 'decide'");
+    assert_eq!(
+        a.post(
+            &format!("/admin/deadlines/{rule}"),
+            &[("amount", "0"), ("unit", "days"), ("active", "on")]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        a.post(
+            &format!("/admin/deadlines/{rule}"),
+            &[("amount", "30"), ("unit", "days"), ("active", "on")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let (_, sid) = signed_in(&db, "supervisor").await;
+    create(&db, &me(&db, sid), &[("received_at", "2026-11-20T09:15")]);
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_deadlines WHERE kind = 'decide' AND due_at = '2026-12-20 23:59:59+07'"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'deadline_rule_update'"),
+        1
+    );
+    // Others may not.
+    let (mut s, _) = signed_in(&db, "supervisor").await;
+    assert_eq!(
+        s.get("/admin/categories").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.post(
+            &format!("/admin/deadlines/{rule}"),
+            &[("amount", "5"), ("unit", "days")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

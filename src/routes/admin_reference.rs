@@ -1,0 +1,197 @@
+//! `/admin/categories` and `/admin/deadlines`: reference data (administrators).
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser,
+};
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::{
+    category::{self, Category},
+    deadline::{self, Rule, Unit},
+};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other_with_flash};
+use crate::services::{
+    form::FormErrors,
+    reference::{self, CategoryInput},
+};
+
+#[derive(Template)]
+#[template(path = "admin/categories.html")]
+struct CategoriesPage {
+    layout: LayoutCtx,
+    categories: Vec<Category>,
+    errors: FormErrors,
+    /// The form that failed, to re-render its input (`None` id = the new one).
+    failed: Option<(Option<i32>, CategoryInput)>,
+}
+
+impl CategoriesPage {
+    fn parents(&self) -> Vec<&Category> {
+        self.categories
+            .iter()
+            .filter(|c| c.parent_id.is_none())
+            .collect()
+    }
+    fn new_input(&self) -> CategoryInput {
+        match &self.failed {
+            Some((None, input)) => input.clone(),
+            _ => CategoryInput {
+                active: Some("on".into()),
+                ..Default::default()
+            },
+        }
+    }
+    fn failed_id(&self) -> Option<i32> {
+        self.failed.as_ref().and_then(|(id, _)| *id)
+    }
+}
+
+async fn categories_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: FormErrors,
+    failed: Option<(Option<i32>, CategoryInput)>,
+) -> Result<HttpResponse, AppError> {
+    let categories = db::run(&ctx.state.pool, |conn| Ok(category::all(conn)?)).await?;
+    render(
+        status,
+        &CategoriesPage {
+            layout: ctx.layout(),
+            categories,
+            errors,
+            failed,
+        },
+    )
+}
+
+pub async fn categories(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    categories_page(&ctx, StatusCode::OK, FormErrors::default(), None).await
+}
+
+async fn save(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: Option<i32>,
+    input: CategoryInput,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let meta = ctx.req.meta.clone();
+    let i = input.clone();
+    match db::run(&ctx.state.pool, move |conn| {
+        reference::save_category(conn, &me, &meta, id, &i)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other_with_flash(
+            "/admin/categories",
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            categories_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                Some((id, input)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create_category(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<CategoryInput>,
+) -> Result<HttpResponse, AppError> {
+    save(ctx, me, None, form.into_inner()).await
+}
+
+pub async fn update_category(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i32>,
+    form: web::Form<CategoryInput>,
+) -> Result<HttpResponse, AppError> {
+    save(ctx, me, Some(id.into_inner()), form.into_inner()).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/deadlines.html")]
+struct RulesPage {
+    layout: LayoutCtx,
+    rules: Vec<Rule>,
+    errors: FormErrors,
+    units: &'static [Unit],
+}
+
+impl RulesPage {
+    fn err(&self, prefix: &str, id: &i32) -> Option<&'static str> {
+        self.errors.get(&format!("{prefix}-{id}"))
+    }
+}
+
+async fn rules_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let rules = db::run(&ctx.state.pool, |conn| Ok(deadline::rules(conn)?)).await?;
+    render(
+        status,
+        &RulesPage {
+            layout: ctx.layout(),
+            rules,
+            errors,
+            units: Unit::ALL,
+        },
+    )
+}
+
+pub async fn rules(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    rules_page(&ctx, StatusCode::OK, FormErrors::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RuleForm {
+    amount: String,
+    unit: String,
+    active: Option<String>,
+}
+
+pub async fn update_rule(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i32>,
+    form: web::Form<RuleForm>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let id = id.into_inner();
+    let f = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    match db::run(&ctx.state.pool, move |conn| {
+        reference::save_rule(conn, &me, &meta, id, &f.amount, &f.unit, f.active.is_some())
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            "/admin/deadlines",
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            rules_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}

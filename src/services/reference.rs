@@ -1,0 +1,175 @@
+//! Reference data administrators edit: categories and deadline rules.
+
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser, RequestMeta,
+};
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::{
+    audit::{self, NewAudit},
+    category::{self, Category, CategoryFields},
+    deadline::{self, Unit},
+};
+use crate::services::form::{required_text, FormErrors};
+
+/// What the category form sends.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CategoryInput {
+    pub code: String,
+    pub parent_id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub active: Option<String>,
+    pub sort: String,
+}
+
+fn validate(
+    input: &CategoryInput,
+    all: &[Category],
+    editing: Option<i32>,
+) -> Result<CategoryFields, AppError> {
+    let mut e = FormErrors::default();
+    let code = input.code.trim().to_lowercase();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        e.add("code", k("category-code-invalid"));
+    } else if all.iter().any(|c| c.code == code && Some(c.id) != editing) {
+        e.add("code", k("category-code-taken"));
+    }
+    let name_vi = required_text(&mut e, "name_vi", &input.name_vi, 200);
+    let name_en = required_text(&mut e, "name_en", &input.name_en, 200);
+    let parent_id = match input.parent_id.trim() {
+        "" => None,
+        v => match v.parse::<i32>().ok().filter(|id| {
+            all.iter()
+                .any(|c| c.id == *id && c.parent_id.is_none() && Some(c.id) != editing)
+        }) {
+            Some(id) => Some(id),
+            None => {
+                e.add("parent_id", k("category-unknown"));
+                None
+            }
+        },
+    };
+    if editing.is_some_and(|id| parent_id.is_some() && all.iter().any(|c| c.parent_id == Some(id)))
+    {
+        e.add("parent_id", k("category-has-children"));
+    }
+    let sort = match input.sort.trim() {
+        "" => 0,
+        v => v.parse::<i32>().unwrap_or_else(|_| {
+            e.add("sort", k("field-invalid-number"));
+            0
+        }),
+    };
+    e.into_result().map_err(AppError::Form)?;
+    Ok(CategoryFields {
+        code,
+        parent_id,
+        name_vi,
+        name_en,
+        active: input.active.is_some(),
+        sort,
+    })
+}
+
+/// Adds (`id` None) or edits a category. Categories are never deleted (cases
+/// refer to them); an inactive one is hidden from new cases.
+pub fn save_category(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: Option<i32>,
+    input: &CategoryInput,
+) -> Result<Category, AppError> {
+    policy::require(me, Action::ManageReferenceData)?;
+    conn.transaction(|conn| {
+        let all = category::all(conn)?;
+        if let Some(id) = id {
+            if !all.iter().any(|c| c.id == id) {
+                return Err(AppError::NotFound);
+            }
+        }
+        let fields = validate(input, &all, id)?;
+        let saved = match id {
+            Some(id) => category::update(conn, id, &fields)?,
+            None => category::insert(conn, &fields)?,
+        };
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: if id.is_some() {
+                    "category_update"
+                } else {
+                    "category_create"
+                },
+                target_type: Some("category"),
+                target_id: Some(saved.id.to_string()),
+                detail: json!({ "code": saved.code, "active": saved.active }),
+            },
+        )?;
+        Ok(saved)
+    })
+}
+
+/// Changes a deadline rule's length and whether it applies. Running clocks keep
+/// their due dates; new cases use the new rule.
+pub fn save_rule(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i32,
+    amount: &str,
+    unit: &str,
+    active: bool,
+) -> Result<(), AppError> {
+    policy::require(me, Action::ManageReferenceData)?;
+    let mut e = FormErrors::default();
+    let amount = amount
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|a| (1..=10000).contains(a));
+    if amount.is_none() {
+        e.add(format!("amount-{id}"), k("rule-amount-invalid"));
+    }
+    let unit = unit.parse::<Unit>().ok();
+    if unit.is_none() {
+        e.add(format!("unit-{id}"), k("field-invalid-choice"));
+    }
+    e.into_result().map_err(AppError::Form)?;
+    let (Some(amount), Some(unit)) = (amount, unit) else {
+        return Err(AppError::BadRequest);
+    };
+    conn.transaction(|conn| {
+        let before = deadline::rules(conn)?.into_iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+        deadline::update_rule(conn, id, amount, unit, active)?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "deadline_rule_update",
+                target_type: Some("deadline_rule"),
+                target_id: Some(id.to_string()),
+                detail: json!({
+                    "case_type": before.case_type.code(), "kind": before.kind.code(),
+                    "before": format!("{} {}{}", before.amount, before.unit.code(), if before.active { "" } else { " (off)" }),
+                    "after": format!("{amount} {}{}", unit.code(), if active { "" } else { " (off)" }),
+                }),
+            },
+        )?;
+        Ok(())
+    })
+}
