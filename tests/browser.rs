@@ -86,6 +86,190 @@ fn start_chromedriver() -> (KillOnDrop, u16) {
     (guard, port)
 }
 
+/// A WebDriver session on headless Chromium with a fresh profile.
+async fn browser(driver_port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--lang=vi-VN", "--window-size=1280,1600", format!("--user-data-dir={}", profile.display())
+            ]
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!("literal object")
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("WebDriver session")
+}
+
+async fn sign_in(
+    b: &fantoccini::Client,
+    base: &str,
+    email: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    b.goto(&format!("{base}/login")).await?;
+    b.find(Locator::Css("input[name=email]"))
+        .await?
+        .send_keys(email)
+        .await?;
+    b.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    b.wait().for_element(Locator::Css("main h1")).await?;
+    Ok(())
+}
+
+async fn sign_out(b: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
+    b.find(Locator::Css("form[action='/logout'] button"))
+        .await?
+        .click()
+        .await?;
+    b.wait().for_element(Locator::Css(".flash")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dashboard() {
+    let db = TestDb::new();
+    let officer = db.user("lan@pa05.test.vn", "officer", PASSWORD);
+    db.exec(&format!(
+        "UPDATE users SET team = 'Đội 1' WHERE id = {officer}"
+    ));
+    db.user("hung@pa05.test.vn", "supervisor", PASSWORD);
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::auth::random_alnum(8)
+    ));
+    let b = browser(driver_port, &profile).await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        // The officer logs a phone report.
+        sign_in(&b, &base, "lan@pa05.test.vn").await?;
+        b.goto(&format!("{base}/cases/new")).await?;
+        b.find(Locator::Css("input[name=reporter_name]"))
+            .await?
+            .send_keys("Trần Thị Bích")
+            .await?;
+        b.find(Locator::Css("input[name=reporter_phone]"))
+            .await?
+            .send_keys("0912 345 678")
+            .await?;
+        b.find(Locator::Css("input[name=title]"))
+            .await?
+            .send_keys("Bị lừa chuyển tiền đặt cọc mua hàng")
+            .await?;
+        b.find(Locator::Css("select[name=category_id] option[value='1']"))
+            .await?
+            .click()
+            .await?;
+        b.find(Locator::Css("input[name='tx-0-amount']"))
+            .await?
+            .send_keys("2.500.000")
+            .await?;
+        b.find(Locator::Css("input[name='tx-0-to_account']"))
+            .await?
+            .send_keys("0011004455667")
+            .await?;
+        b.find(Locator::Css("form.case-form button.primary"))
+            .await?
+            .click()
+            .await?;
+        let h1 = b
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(h1, "Bị lừa chuyển tiền đặt cọc mua hàng");
+        let url = b.current_url().await?.to_string();
+        assert!(
+            url.ends_with(&format!("/cases/PA05-TG-{}-00001", this_year())),
+            "{url}"
+        );
+        assert!(b.source().await?.contains("2.500.000 ₫"));
+        sign_out(&b).await?;
+
+        // A supervisor assigns it to the officer.
+        sign_in(&b, &base, "hung@pa05.test.vn").await?;
+        b.goto(&url).await?;
+        b.find(Locator::Css(&format!(
+            "select[name=assignee_id] option[value='{officer}']"
+        )))
+        .await?
+        .click()
+        .await?;
+        b.find(Locator::Css("form[action$='/assign'] button"))
+            .await?
+            .click()
+            .await?;
+        let flash = b
+            .wait()
+            .for_element(Locator::Css(".flash"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(flash, "Đã phân công.");
+        sign_out(&b).await?;
+
+        // The officer starts verifying and adds a note.
+        sign_in(&b, &base, "lan@pa05.test.vn").await?;
+        b.goto(&url).await?;
+        b.find(Locator::Css("form.move input[value=verifying] ~ button"))
+            .await?
+            .click()
+            .await?;
+        b.wait().for_element(Locator::Css(".flash")).await?;
+        b.find(Locator::Css("textarea[name=body]"))
+            .await?
+            .send_keys("Đã gọi lại cho bị hại, hẹn lên làm việc.")
+            .await?;
+        b.find(Locator::Css("form[action$='/notes'] button"))
+            .await?
+            .click()
+            .await?;
+        b.wait().for_element(Locator::Css("li.event-note")).await?;
+        let page = b.source().await?;
+        assert!(page.contains("Đang xác minh") && page.contains("Đã gọi lại cho bị hại"));
+
+        // The dashboard lists it with its deadline.
+        b.goto(&format!("{base}/")).await?;
+        let panel = b
+            .find(Locator::Css("section[aria-labelledby=my-title]"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            panel.contains(&format!("PA05-TG-{}-00001", this_year()))
+                && panel.contains("Đang xác minh"),
+            "{panel}"
+        );
+        assert!(
+            b.find(Locator::Css("section[aria-labelledby=my-title] .deadline"))
+                .await
+                .is_ok(),
+            "deadline shown"
+        );
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    result.expect("browser flow");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_see_dashboard_switch_language_sign_out() {
     let db = TestDb::new();
@@ -214,4 +398,12 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
     let _ = std::fs::remove_dir_all(&profile);
     result.expect("browser flow");
     assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('login', 'profile_language', 'logout')"), 3);
+}
+
+/// Reference numbers carry the year of intake in the unit's time zone.
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .year()
 }
