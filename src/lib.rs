@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod models;
 pub mod routes;
+pub mod seed;
 pub mod services;
 
 pub use routes::configure;

@@ -24,6 +24,15 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Fill the database with realistic fake cases (demos, benchmarks).
+    Seed {
+        /// How many cases to add.
+        #[arg(long, default_value_t = 1000)]
+        cases: i64,
+        /// Password for the seed staff (read from standard input).
+        #[arg(long)]
+        staff_password_stdin: bool,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -74,6 +83,10 @@ fn main() -> ExitCode {
         Command::Migrate => {
             prepare_database(&config).map(|()| println!("migrations are up to date"))
         }
+        Command::Seed {
+            cases,
+            staff_password_stdin,
+        } => seed(&config, cases, staff_password_stdin),
         Command::User {
             command:
                 UserCommand::Add {
@@ -245,4 +258,45 @@ fn add_user(
         }
         Err(e) => Err(format!("user not created: {e}")),
     }
+}
+
+fn seed(config: &Config, cases: i64, staff_password_stdin: bool) -> Result<(), String> {
+    if !(1..=10_000_000).contains(&cases) {
+        return Err("--cases must be between 1 and 10000000".into());
+    }
+    prepare_database(config)?;
+    let password = if staff_password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        Some(s.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        None
+    };
+    let state = AppState::new(config.clone());
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    cyberdesk::seed::run(
+        &mut conn,
+        config,
+        cases,
+        password.as_deref(),
+        |done, total, secs| {
+            let width = 30;
+            let filled = usize::try_from(done * width / total.max(1)).unwrap_or(0);
+            eprint!(
+                "\r[{}{}] {done}/{total} cases, {secs:.0} s, {:.0}/s   ",
+                "#".repeat(filled),
+                "-".repeat(30 - filled),
+                done as f64 / secs.max(0.001)
+            );
+        },
+    )
+    .map_err(|e| format!("seeding failed: {e}"))?;
+    eprintln!();
+    println!("seeded {cases} cases");
+    Ok(())
 }

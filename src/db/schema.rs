@@ -207,6 +207,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_counts (case_type, status) {
+        case_type -> Text,
+        status -> Text,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
     case_deadlines (id) {
         id -> Int8,
         case_id -> Int8,
@@ -227,6 +235,7 @@ diesel::joinable!(case_deadlines -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
+    case_counts,
     case_deadlines,
     case_events,
     case_links,

@@ -431,3 +431,4 @@ starts-resolved = When resolved
 audit-category_create = Category added
 audit-category_update = Category edited
 audit-deadline_rule_update = Deadline rule edited
+case-watch = Follow this case

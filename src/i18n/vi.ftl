@@ -431,3 +431,4 @@ starts-resolved = Khi giải quyết xong
 audit-category_create = Thêm lĩnh vực
 audit-category_update = Sửa lĩnh vực
 audit-deadline_rule_update = Sửa thời hạn luật định
+case-watch = Theo dõi vụ việc này

@@ -170,3 +170,26 @@ pub fn escape_like(s: &str) -> String {
     }
     out
 }
+
+/// (id, name) of active officers and supervisors, for assignment and watcher lists.
+pub fn active_case_workers(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
+        .order((users::full_name.asc(), users::id.asc()))
+        .select((users::id, users::full_name))
+        .load(conn)
+}
+
+/// Names of the given users, in one query.
+pub fn names(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::full_name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
 use crate::auth::{policy, CurrentUser};
-use crate::db::schema::{case_watchers, cases, users};
+use crate::db::schema::{case_counts, case_watchers, cases, users};
 use crate::error::AppError;
 use crate::models::case::{
     self, CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility,
@@ -327,15 +327,28 @@ pub fn list(
 ) -> Result<ListResult, AppError> {
     let vis = policy::case_visibility(me);
     let now = Utc::now();
-    let total: i64 = cases::table
-        .filter(conditions(&vis, me.id, f, true, now))
-        .count()
-        .get_result(conn)?;
-    let counts: Vec<(Status, i64)> = cases::table
-        .filter(conditions(&vis, me.id, f, false, now))
-        .group_by(cases::status)
-        .select((cases::status, diesel::dsl::count_star()))
-        .load(conn)?;
+    let (total, counts) = match maintained_counts(conn, &vis, f)? {
+        Some(counts) => {
+            let total = counts
+                .iter()
+                .filter(|(s, _)| f.statuses.is_empty() || f.statuses.contains(s))
+                .map(|(_, n)| n)
+                .sum();
+            (total, counts)
+        }
+        None => {
+            let total: i64 = cases::table
+                .filter(conditions(&vis, me.id, f, true, now))
+                .count()
+                .get_result(conn)?;
+            let counts: Vec<(Status, i64)> = cases::table
+                .filter(conditions(&vis, me.id, f, false, now))
+                .group_by(cases::status)
+                .select((cases::status, diesel::dsl::count_star()))
+                .load(conn)?;
+            (total, counts)
+        }
+    };
     let (rows, assignees) = rows(conn, me, f, PAGE_SIZE)?;
     Ok(ListResult {
         rows,
@@ -343,6 +356,48 @@ pub fn list(
         counts,
         assignees,
     })
+}
+
+/// Counts per status from the trigger-kept `case_counts` table, when the list has
+/// no filter it cannot answer (anything but status and type, or a visibility
+/// restriction): that is the supervisor's default view, which would otherwise
+/// count every case on every request.
+fn maintained_counts(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    f: &ListFilter,
+) -> Result<Option<Vec<(Status, i64)>>, AppError> {
+    let plain = matches!(vis, Visibility::All)
+        && f.category_id.is_none()
+        && f.severity.is_none()
+        && f.assignee.is_none()
+        && f.team.is_none()
+        && f.channel.is_none()
+        && f.tlp.is_none()
+        && f.from.is_none()
+        && f.to.is_none()
+        && f.deadline.is_none()
+        && f.q.is_none()
+        && !f.watching;
+    if !plain {
+        return Ok(None);
+    }
+    let mut q = case_counts::table.into_boxed();
+    if let Some(t) = f.case_type {
+        q = q.filter(case_counts::case_type.eq(t.code()));
+    }
+    let rows: Vec<(String, i64)> = q.select((case_counts::status, case_counts::n)).load(conn)?;
+    let mut out: Vec<(Status, i64)> = Vec::new();
+    for (status, n) in rows {
+        if let Ok(s) = status.parse::<Status>() {
+            match out.iter_mut().find(|(x, _)| *x == s) {
+                Some(entry) => entry.1 += n,
+                None => out.push((s, n)),
+            }
+        }
+    }
+    out.retain(|(_, n)| *n > 0);
+    Ok(Some(out))
 }
 
 /// Just the rows (and assignee names) of one page, for panels that need no counts.

@@ -1486,15 +1486,13 @@ pub fn view(
     if show_reporter {
         log_reporter_view(conn, me, meta, &c)?;
     }
-    let name = |conn: &mut PgConnection, id: i64| -> Result<String, AppError> {
-        Ok(user::find(conn, id)?.full_name)
-    };
-    let assignee = match c.assignee_id {
-        Some(id) => Some(name(conn, id)?),
-        None => None,
-    };
-    let created_by = name(conn, c.created_by)?;
-    let updated_by = name(conn, c.updated_by)?;
+    let mut ids = vec![c.created_by, c.updated_by];
+    ids.extend(c.assignee_id);
+    let names = user::names(conn, &ids)?;
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let assignee = c.assignee_id.map(name_of);
+    let created_by = name_of(c.created_by);
+    let updated_by = name_of(c.updated_by);
     let categories = category::all(conn)?;
     let find_cat =
         |id: Option<i32>| id.and_then(|id| categories.iter().find(|x| x.id == id).cloned());
@@ -1518,21 +1516,13 @@ pub fn view(
         .into_iter()
         .filter(|m| policy::can_make(me, &c, m, watching))
         .collect();
-    let staff = user::list(
-        conn,
-        &user::UserFilter {
-            q: None,
-            role: None,
-            active: Some(true),
-        },
-        0,
-        500,
-    )?
-    .0
-    .into_iter()
-    .filter(|u| policy::allows(u.role, Action::WorkCases))
-    .map(|u| (u.id, u.full_name))
-    .collect();
+    let can_supervise = policy::allows(me.role, Action::SuperviseCases);
+    // Only those who assign or manage watchers need the staff list.
+    let staff = if can_supervise || c.assignee_id == Some(me.id) {
+        user::active_case_workers(conn)?
+    } else {
+        Vec::new()
+    };
     Ok(CaseView {
         txs: case::transactions(conn, c.id)?,
         events: case_event::list(conn, c.id, newest_first)?,
@@ -1547,7 +1537,7 @@ pub fn view(
         merged_into,
         moves,
         can_edit: policy::can_work_case(me, &c, watching) && c.status != Status::Merged,
-        can_supervise: policy::allows(me.role, Action::SuperviseCases),
+        can_supervise,
         can_take: policy::can_take_case(me, &c),
         watching,
         show_reporter,

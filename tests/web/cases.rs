@@ -387,6 +387,32 @@ fn the_transition_table_as_a_whole() {
         }
     }
     assert_eq!(checked, 11 * 11 * 3);
+    assert_counts_exact(&db);
+}
+
+/// The trigger-kept `case_counts` equals a fresh GROUP BY.
+fn assert_counts_exact(db: &TestDb) {
+    let drift = db.count(
+        "SELECT count(*) AS n FROM (SELECT case_type, status, count(*) AS n FROM cases GROUP BY 1, 2) g \
+         FULL JOIN case_counts c USING (case_type, status) WHERE coalesce(g.n, 0) <> coalesce(c.n, 0)",
+    );
+    assert_eq!(drift, 0, "case_counts drifted from the cases table");
+}
+
+#[test]
+fn maintained_counts_follow_every_kind_of_write() {
+    let db = TestDb::new();
+    let sup = me(
+        &db,
+        user_with_team(&db, "s@pa05.test.vn", "supervisor", "Đội 1"),
+    );
+    let a = create(&db, &sup, &[]);
+    let b = create(&db, &sup, &[("case_type", "data_breach")]);
+    cases::merge(&mut db.conn(), &sup, &RequestMeta::default(), &b, &a).expect("merge");
+    db.exec("UPDATE cases SET status = 'closed'");
+    assert_counts_exact(&db);
+    let _ = create(&db, &sup, &[]);
+    assert_counts_exact(&db);
 }
 
 #[actix_web::test]

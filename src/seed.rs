@@ -1,0 +1,225 @@
+//! `cyberdesk seed --cases N`: realistic, varied, bilingual fake cases for demos and
+//! benchmarks. Rows are generated inside PostgreSQL (`INSERT … SELECT` over
+//! `generate_series`, in chunks), so a million cases take minutes, not hours.
+
+use std::time::Instant;
+
+use diesel::{sql_query, sql_types::BigInt, Connection, PgConnection, RunQueryDsl};
+
+use crate::auth::{password, RequestMeta};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::services::users::{self, UserInput};
+
+/// Rows per statement: big enough to amortise, small enough to show progress.
+const CHUNK: i64 = 25_000;
+
+/// Creates the seed staff if missing: 4 supervisors and 36 officers in 6 teams,
+/// all with `staff_password`. Returns how many were created.
+fn staff(conn: &mut PgConnection, staff_password: &str) -> Result<usize, AppError> {
+    let mut created = 0;
+    let surnames = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    ];
+    let given = [
+        "Văn An",
+        "Thị Bích",
+        "Minh Châu",
+        "Quốc Dũng",
+        "Thu Hà",
+        "Đức Hùng",
+        "Ngọc Lan",
+        "Hải Long",
+        "Thị Mai",
+        "Văn Nam",
+        "Thanh Tâm",
+        "Anh Tuấn",
+    ];
+    for i in 0..40 {
+        let (role, email) = if i < 4 {
+            ("supervisor", format!("lanhdao{i}@seed.pa05.vn"))
+        } else {
+            ("officer", format!("canbo{i}@seed.pa05.vn"))
+        };
+        if crate::models::user::find_by_email(conn, &email)?.is_some() {
+            continue;
+        }
+        let input = UserInput {
+            email,
+            full_name: format!(
+                "{} {}",
+                surnames[i % surnames.len()],
+                given[(i * 7) % given.len()]
+            ),
+            role: role.into(),
+            team: format!("Đội {}", i % 6 + 1),
+            on_duty: i % 5 == 0,
+            lang: if i % 9 == 0 { "en".into() } else { "vi".into() },
+        };
+        users::create(
+            conn,
+            None,
+            &RequestMeta {
+                ip: "seed".into(),
+                user_agent: "cyberdesk seed".into(),
+            },
+            &input,
+            Some(staff_password),
+        )?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// The generator: one row per `i` in [$1, $2]; every choice derives from random()
+/// so data is varied but plausible (fraud dominates, most cases are closed, money
+/// only where money moved).
+const INSERT_CASES: &str = r#"
+WITH staff AS (
+    SELECT array_agg(id ORDER BY id) AS ids, array_agg(team ORDER BY id) AS teams FROM users WHERE email LIKE '%@seed.pa05.vn' AND role = 'officer'
+), sup AS (
+    SELECT min(id) AS id FROM users WHERE email LIKE '%@seed.pa05.vn' AND role = 'supervisor'
+), cats AS (
+    SELECT array_agg(id ORDER BY id) FILTER (WHERE parent_id IS NULL) AS top, array_agg(id ORDER BY id) FILTER (WHERE parent_id = (SELECT id FROM categories WHERE code = 'fraud')) AS fraud_sub FROM categories
+), gen AS (
+    SELECT i,
+        CASE WHEN r1 < 0.72 THEN 'crime_report' WHEN r1 < 0.87 THEN 'security_incident' WHEN r1 < 0.93 THEN 'data_breach' ELSE 'feedback' END AS case_type,
+        now() - (power(random(), 1.7) * interval '1460 days') AS received_at,
+        r2, r3, floor(random() * 1000000)::int AS pick
+    FROM (SELECT i, random() AS r1, random() AS r2, random() AS r3 FROM generate_series($1::bigint, $2::bigint) AS i) s
+), numbered AS (
+    SELECT g.*, extract(year FROM g.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS yr,
+        (row_number() OVER (PARTITION BY g.case_type, extract(year FROM g.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh') ORDER BY g.i))::int AS rn
+    FROM gen g
+), ready AS (
+    SELECT n.*, n.rn + coalesce(s.last_seq, 0) AS seq,
+        CASE WHEN n.received_at > now() - interval '30 days' THEN (ARRAY['new','triaged','assigned','verifying','in_progress','awaiting_info'])[1 + n.pick % 6]
+             WHEN n.received_at > now() - interval '120 days' THEN (ARRAY['assigned','verifying','in_progress','awaiting_info','suspended','resolved','transferred','closed'])[1 + n.pick % 8]
+             ELSE (ARRAY['closed','closed','closed','resolved','transferred','closed','suspended'])[1 + n.pick % 7] END AS status
+    FROM numbered n LEFT JOIN case_sequences s ON s.case_type = n.case_type AND s.year = n.yr
+)
+INSERT INTO cases (ref, case_type, ref_year, ref_seq, category_id, subcategory_id, title, description, channel, severity, tlp,
+    confidential_reporter, status, assignee_id, team, received_at, occurred_at, unit_name, reporter_kind, reporter_name,
+    reporter_phone, reporter_is_victim, total_loss, outcome, resolution_summary, receiving_agency, final_report_attached,
+    deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at)
+SELECT
+    $3 || '-' || (CASE r.case_type WHEN 'crime_report' THEN 'TG' WHEN 'security_incident' THEN 'SC' WHEN 'data_breach' THEN 'DL' ELSE 'PA' END) || '-' || r.yr || '-' || lpad(r.seq::text, 5, '0'),
+    r.case_type, r.yr, r.seq,
+    CASE WHEN r.case_type = 'crime_report' THEN (SELECT id FROM categories WHERE code = (ARRAY['fraud','fraud','fraud','account_takeover','phishing','gambling','disinformation','data_leak'])[1 + r.pick % 8])
+         WHEN r.case_type = 'security_incident' THEN (SELECT id FROM categories WHERE code = (ARRAY['malware','ddos','deface','intrusion','state_system','phishing'])[1 + r.pick % 6])
+         WHEN r.case_type = 'data_breach' THEN (SELECT id FROM categories WHERE code = 'data_leak')
+         ELSE (SELECT id FROM categories WHERE code = 'other') END,
+    CASE WHEN r.case_type = 'crime_report' AND r.pick % 8 < 3 THEN (SELECT fraud_sub[1 + r.pick % array_length(fraud_sub, 1)] FROM cats) END,
+    (CASE r.case_type
+        WHEN 'crime_report' THEN (ARRAY['Lừa đảo đầu tư tiền ảo qua Telegram','Giả danh công an yêu cầu chuyển tiền','Việc làm online, nhiệm vụ cộng tác viên','Mua hàng online không nhận được hàng','Chiếm đoạt tài khoản Facebook, nhắn tin vay tiền','Website giả mạo ngân hàng lấy mã OTP','Giả mạo người thân bằng deepfake','Lừa "lấy lại tiền bị lừa"','Đánh bạc trực tuyến qua ứng dụng','Online investment scam via Zalo group','Phishing SMS impersonating a bank'])[1 + r.pick % 11]
+        WHEN 'security_incident' THEN (ARRAY['Mã độc mã hóa dữ liệu máy chủ','Tấn công từ chối dịch vụ cổng thông tin','Thay đổi giao diện trang web trường học','Xâm nhập trái phép hệ thống thư điện tử','Ransomware on the hospital file server'])[1 + r.pick % 5]
+        WHEN 'data_breach' THEN (ARRAY['Lộ lọt dữ liệu khách hàng','Rao bán dữ liệu cá nhân trên diễn đàn','Customer database exposed online'])[1 + r.pick % 3]
+        ELSE (ARRAY['Tin giả, vu khống trên mạng xã hội','Phản ánh trang web có nội dung xấu độc','Kiến nghị về tin nhắn rác'])[1 + r.pick % 3] END)
+        || ' - ' || (ARRAY['Đà Nẵng','Hội An','Tam Kỳ','Hà Nội','TP. Hồ Chí Minh','Huế','Quảng Ngãi','Hải Châu','Sơn Trà','Liên Chiểu'])[1 + (r.pick / 16) % 10],
+    'Bị hại ' || (ARRAY['Nguyễn Văn','Trần Thị','Lê Văn','Phạm Thị','Hoàng Minh','Võ Thị'])[1 + r.pick % 6] || ' ' || (ARRAY['An','Bình','Cường','Dung','Giang','Hạnh','Khánh','Linh'])[1 + (r.pick / 6) % 8]
+        || ' trình báo bị đối tượng liên hệ qua ' || (ARRAY['Zalo','Facebook','Telegram','điện thoại','tin nhắn SMS','TikTok'])[1 + (r.pick / 48) % 6]
+        || ', yêu cầu chuyển tiền vào tài khoản ' || lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' tại ' || (ARRAY['Vietcombank','Techcombank','MBBank','BIDV','VPBank','ACB','Sacombank'])[1 + r.pick % 7]
+        || '. Đã chuyển nhiều lần trước khi phát hiện bị lừa đảo.',
+    (ARRAY['phone','in_person','online_portal','email','post','vneid','transfer'])[1 + (r.pick / 7) % 7],
+    (ARRAY['low','medium','medium','high','high','critical'])[1 + (r.pick / 3) % 6],
+    (ARRAY['AMBER','AMBER','GREEN','AMBER+STRICT','CLEAR','RED'])[1 + (r.pick / 11) % 6],
+    (r.pick % 23 = 0),
+    r.status,
+    CASE WHEN r.status IN ('new','triaged') THEN NULL ELSE (SELECT ids[1 + r.pick % array_length(ids, 1)] FROM staff) END,
+    (SELECT teams[1 + r.pick % array_length(teams, 1)] FROM staff),
+    r.received_at,
+    r.received_at - (r.r3 * interval '10 days'),
+    $4,
+    CASE WHEN r.pick % 17 = 0 THEN 'anonymous' WHEN r.case_type = 'security_incident' THEN 'organisation' ELSE 'individual' END,
+    CASE WHEN r.pick % 17 = 0 THEN NULL ELSE (ARRAY['Nguyễn Văn','Trần Thị','Lê Văn','Phạm Thị','Hoàng Minh','Võ Thị'])[1 + r.pick % 6] || ' ' || (ARRAY['An','Bình','Cường','Dung','Giang','Hạnh','Khánh','Linh'])[1 + (r.pick / 6) % 8] END,
+    '09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
+    TRUE,
+    CASE WHEN r.case_type = 'crime_report' THEN ((r.r2 * r.r2 * 500000000)::bigint / 1000) * 1000 ELSE 0 END,
+    CASE WHEN r.status IN ('resolved','closed') THEN (ARRAY['prosecuted','not_prosecuted','administrative_fine','remediated','no_violation'])[1 + r.pick % 5] END,
+    CASE WHEN r.status IN ('resolved','closed') THEN 'Đã xác minh, giải quyết theo quy định.' END,
+    CASE WHEN r.status = 'transferred' THEN 'Công an tỉnh Quảng Ngãi' END,
+    (r.status = 'closed'),
+    CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL
+         ELSE date_trunc('day', r.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh' + interval '20 days 23 hours 59 minutes 59 seconds' END,
+    CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,
+    lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
+    (SELECT id FROM sup), (SELECT id FROM sup),
+    r.received_at, r.received_at + (r.r3 * interval '20 days')
+FROM ready r
+"#;
+
+const UPDATE_SEQUENCES: &str = r#"
+INSERT INTO case_sequences (case_type, year, last_seq)
+SELECT case_type, ref_year, max(ref_seq) FROM cases GROUP BY case_type, ref_year
+ON CONFLICT (case_type, year) DO UPDATE SET last_seq = GREATEST(case_sequences.last_seq, EXCLUDED.last_seq)
+"#;
+
+/// Timeline, money rows and clocks for the cases with id > $1.
+const INSERT_DETAILS: &[&str] = &[
+    r#"INSERT INTO case_events (case_id, at, actor_id, kind, data)
+       SELECT id, received_at, created_by, 'created', jsonb_build_object('channel', channel) FROM cases WHERE id > $1"#,
+    r#"INSERT INTO case_events (case_id, at, actor_id, kind, old_value, new_value)
+       SELECT id, received_at + interval '3 hours', created_by, 'status', 'new', status FROM cases WHERE id > $1 AND status <> 'new'"#,
+    r#"INSERT INTO case_events (case_id, at, actor_id, kind, body)
+       SELECT id, received_at + interval '1 day', coalesce(assignee_id, created_by), 'note',
+              (ARRAY['Đã liên hệ bị hại, hẹn làm việc.','Đã gửi văn bản đề nghị ngân hàng phong tỏa tài khoản.','Đã xác minh số điện thoại của đối tượng.','Chờ kết quả trả lời của nhà mạng.','Called the victim; statement scheduled.'])[1 + (id % 5)::int]
+       FROM cases WHERE id > $1 AND id % 3 <> 0"#,
+    r#"INSERT INTO case_transactions (case_id, position, occurred_at, amount, method, to_bank, to_account, to_holder)
+       SELECT c.id, p, c.occurred_at + p * interval '1 hour', greatest(c.total_loss / 2, 1000), 'bank_transfer',
+              (ARRAY['VCB','TCB','MB','BIDV','VPB','ACB','STB'])[1 + (c.id % 7)::int], split_part(c.search_extra, ' ', 1), 'NGUYEN VAN X'
+       FROM cases c CROSS JOIN generate_series(0, 1) p WHERE c.id > $1 AND c.total_loss > 0"#,
+    r#"INSERT INTO case_deadlines (case_id, kind, starts_at, due_at)
+       SELECT id, 'decide', received_at, deadline_at FROM cases WHERE id > $1 AND deadline_at IS NOT NULL"#,
+];
+
+/// Seeds `n` cases (and the staff they need), reporting progress as (done, total).
+pub fn run(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    n: i64,
+    staff_password: Option<&str>,
+    mut progress: impl FnMut(i64, i64, f64),
+) -> Result<(), AppError> {
+    let generated;
+    let pw = match staff_password {
+        Some(p) => p,
+        None => {
+            generated = password::generate();
+            &generated
+        }
+    };
+    if staff(conn, pw)? > 0 && staff_password.is_none() {
+        eprintln!("seed staff: lanhdao0..3@seed.pa05.vn (supervisors), canbo4..39@seed.pa05.vn (officers), password {pw}");
+    }
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let size = CHUNK.min(n - done);
+        conn.transaction(|conn| -> Result<(), AppError> {
+            #[derive(diesel::QueryableByName)]
+            struct MaxId {
+                #[diesel(sql_type = BigInt)]
+                id: i64,
+            }
+            let before: Vec<MaxId> =
+                sql_query("SELECT coalesce(max(id), 0) AS id FROM cases").load(conn)?;
+            let before = before.first().map(|m| m.id).unwrap_or(0);
+            sql_query(INSERT_CASES)
+                .bind::<BigInt, _>(done + 1)
+                .bind::<BigInt, _>(done + size)
+                .bind::<diesel::sql_types::Text, _>(&cfg.ref_prefix)
+                .bind::<diesel::sql_types::Text, _>(&cfg.unit_name)
+                .execute(conn)?;
+            sql_query(UPDATE_SEQUENCES).execute(conn)?;
+            for stmt in INSERT_DETAILS {
+                sql_query(*stmt).bind::<BigInt, _>(before).execute(conn)?;
+            }
+            Ok(())
+        })?;
+        done += size;
+        progress(done, n, started.elapsed().as_secs_f64());
+    }
+    sql_query("ANALYZE cases").execute(conn)?;
+    sql_query("ANALYZE case_events").execute(conn)?;
+    Ok(())
+}
