@@ -10,24 +10,8 @@ use std::{
 };
 
 use actix_web::{web, App, HttpServer};
-use common::{TestDb, PASSWORD};
+use common::{free_port, KillOnDrop, TestDb, PASSWORD};
 use fantoccini::{ClientBuilder, Locator};
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -280,25 +264,7 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
         "cyberdesk-chrome-{}",
         cyberdesk::auth::random_alnum(8)
     ));
-    let caps = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--lang=vi-VN", format!("--user-data-dir={}", profile.display())
-            ]
-        }
-    });
-    let caps = match caps {
-        serde_json::Value::Object(m) => m,
-        _ => unreachable!("literal object"),
-    };
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("WebDriver session");
+    let browser = browser(driver_port, &profile).await;
 
     let result: Result<(), fantoccini::error::CmdError> = async {
         browser.goto(&format!("{base}/")).await?;

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{admin_exec, server_url, TestDb};
+use common::{admin_exec, free_port, server_url, KillOnDrop, TestDb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cyberdesk");
 
@@ -210,24 +210,6 @@ fn migrate_and_user_add_work_on_a_new_database() {
     );
     assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'user_create' AND detail->>'via' = 'cli'"), 2);
     std::mem::forget(db); // _guard drops it
-}
-
-/// Kills a spawned server if the test fails before stopping it, so no orphan keeps
-/// the test's output pipe open.
-struct KillOnDrop(std::process::Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn http_get(port: u16, path: &str) -> Option<String> {

@@ -432,3 +432,4 @@ audit-category_create = Category added
 audit-category_update = Category edited
 audit-deadline_rule_update = Deadline rule edited
 case-watch = Follow this case
+cases-search-window = searching the { $count } most recently received matches

@@ -432,3 +432,4 @@ audit-category_create = Thêm lĩnh vực
 audit-category_update = Sửa lĩnh vực
 audit-deadline_rule_update = Sửa thời hạn luật định
 case-watch = Theo dõi vụ việc này
+cases-search-window = tìm trong { $count } vụ việc phù hợp được tiếp nhận gần nhất

@@ -494,11 +494,18 @@ pub fn visible(vis: &Visibility) -> CaseFilterExpr {
     }
 }
 
-/// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config).
+/// How many of the most recent matches a text search considers. Ranking every match
+/// of a broad query ("lừa đảo" hits a large share of a million cases) would read
+/// them all; the newest ones are what an investigator looks for first.
+pub const SEARCH_WINDOW: i64 = 2000;
+
+/// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config),
+/// limited to the `SEARCH_WINDOW` most recently received matches.
 pub fn matches_text(query: &str) -> CaseFilterExpr {
     Box::new(
-        sql::<Bool>("cases.search_vec @@ websearch_to_tsquery('simple', f_unaccent(")
+        sql::<Bool>("cases.id IN (SELECT m.id FROM cases m WHERE m.search_vec @@ websearch_to_tsquery('simple', f_unaccent(")
             .bind::<Text, _>(query.to_owned())
-            .sql("))"),
+            // SAFETY: only a constant is formatted into the SQL; the query text is bound.
+            .sql(&format!(")) ORDER BY m.received_at DESC LIMIT {SEARCH_WINDOW})")),
     )
 }

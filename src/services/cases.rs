@@ -951,6 +951,14 @@ pub fn update(
     })
 }
 
+/// Clocks a decision (resolution or transfer) stops.
+const DECIDED_CLOCKS: &[ClockKind] = &[
+    ClockKind::Classify,
+    ClockKind::Assign,
+    ClockKind::Decide,
+    ClockKind::Notify,
+];
+
 /// What a workflow move may carry.
 #[derive(Clone, Debug, Default)]
 pub struct MoveInput {
@@ -1029,31 +1037,11 @@ pub fn transition(
         let updated = case::update_state(conn, c.id, &state, me.id)?;
         match to {
             Status::Resolved => {
-                deadline::meet(
-                    conn,
-                    c.id,
-                    &[
-                        ClockKind::Classify,
-                        ClockKind::Assign,
-                        ClockKind::Decide,
-                        ClockKind::Notify,
-                    ],
-                    now,
-                )?;
+                deadline::meet(conn, c.id, DECIDED_CLOCKS, now)?;
                 start_clocks(conn, &updated, &[StartsFrom::Resolved], cfg.time_zone, now)?;
             }
             Status::Transferred => {
-                deadline::meet(
-                    conn,
-                    c.id,
-                    &[
-                        ClockKind::Classify,
-                        ClockKind::Assign,
-                        ClockKind::Decide,
-                        ClockKind::Notify,
-                    ],
-                    now,
-                )?;
+                deadline::meet(conn, c.id, DECIDED_CLOCKS, now)?;
             }
             Status::Closed => {
                 deadline::meet(conn, c.id, ClockKind::ALL, now)?;

@@ -450,3 +450,23 @@ pub async fn signed_in(db: &TestDb, role: &str) -> (Client<impl AppService>, i64
     );
     (c, id)
 }
+
+/// Kills a spawned process when the test ends, pass or fail, so no orphan keeps
+/// the test's output pipe open.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

@@ -1062,11 +1062,24 @@ fn this_year() -> i32 {
 async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     let db = TestDb::new();
     let mut progress = Vec::new();
-    cyberdesk::seed::run(&mut db.conn(), &db.config(), 30_000, Some(PASSWORD), |done, total, _| progress.push((done, total))).expect("seed");
+    cyberdesk::seed::run(
+        &mut db.conn(),
+        &db.config(),
+        30_000,
+        Some(PASSWORD),
+        |done, total, _| progress.push((done, total)),
+    )
+    .expect("seed");
     assert_eq!(progress.last(), Some(&(30_000, 30_000)));
     assert_eq!(db.count("SELECT count(*) AS n FROM cases"), 30_000);
-    assert_eq!(db.count("SELECT count(DISTINCT ref) AS n FROM cases"), 30_000);
-    assert_eq!(db.count("SELECT count(DISTINCT case_type) AS n FROM cases"), 4);
+    assert_eq!(
+        db.count("SELECT count(DISTINCT ref) AS n FROM cases"),
+        30_000
+    );
+    assert_eq!(
+        db.count("SELECT count(DISTINCT case_type) AS n FROM cases"),
+        4
+    );
     assert!(db.count("SELECT count(DISTINCT status) AS n FROM cases") >= 9);
     assert!(db.count("SELECT count(*) AS n FROM case_transactions") > 1000);
     assert!(db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'note'") > 1000);
@@ -1074,10 +1087,21 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     assert_eq!(db.count("SELECT count(*) AS n FROM (SELECT case_type, ref_year, max(ref_seq) AS m FROM cases GROUP BY 1, 2) x JOIN case_sequences s ON s.case_type = x.case_type AND s.year = x.ref_year WHERE s.last_seq <> x.m"), 0);
     assert_counts_exact(&db);
     let mut c = crate::common::client(&db).await;
-    assert_eq!(c.login("lanhdao0@seed.pa05.vn", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.login("lanhdao0@seed.pa05.vn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     let page = c.get("/cases?q=lua%20dao").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<mark>"));
-    let reference = page.body.split("href=\"/cases/PA05-").nth(1).and_then(|s| s.split('"').next()).expect("a case link");
-    assert_eq!(c.get(&format!("/cases/PA05-{reference}")).await.status, StatusCode::OK);
+    let reference = page
+        .body
+        .split("href=\"/cases/PA05-")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a case link");
+    assert_eq!(
+        c.get(&format!("/cases/PA05-{reference}")).await.status,
+        StatusCode::OK
+    );
 }
