@@ -5,7 +5,7 @@ mod common;
 
 use std::{
     net::TcpStream,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
