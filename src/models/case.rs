@@ -497,7 +497,7 @@ pub fn visible(vis: &Visibility) -> CaseFilterExpr {
 /// How many of the most recent matches a text search considers. Ranking every match
 /// of a broad query ("lừa đảo" hits a large share of a million cases) would read
 /// them all; the newest ones are what an investigator looks for first.
-pub const SEARCH_WINDOW: i64 = 2000;
+pub const SEARCH_WINDOW: i64 = 500;
 
 /// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config),
 /// limited to the `SEARCH_WINDOW` most recently received matches.

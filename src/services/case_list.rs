@@ -69,6 +69,8 @@ pub struct ListFilter {
     pub q: Option<String>,
     /// Only cases the user watches (dashboard).
     pub watching: bool,
+    /// Ids the text search matched, resolved once per request (see `resolve_search`).
+    pub matched: Option<Vec<i64>>,
     pub sort: Sort,
     pub page: i64,
 }
@@ -189,6 +191,7 @@ impl ListQuery {
             deadline,
             q,
             watching: false,
+            matched: None,
             sort,
             page,
         };
@@ -307,7 +310,9 @@ fn conditions(
         )),
         None => {}
     }
-    if let Some(text) = &f.q {
+    if let Some(ids) = &f.matched {
+        and(Box::new(cases::id.eq_any(ids.clone())));
+    } else if let Some(text) = &f.q {
         and(case::matches_text(&normalise_query(text)));
     }
     if f.watching {
@@ -325,6 +330,8 @@ pub fn list(
     me: &CurrentUser,
     f: &ListFilter,
 ) -> Result<ListResult, AppError> {
+    let resolved = resolve_search(conn, f)?;
+    let f = &resolved;
     let vis = policy::case_visibility(me);
     let now = Utc::now();
     let (total, counts) = match maintained_counts(conn, &vis, f)? {
@@ -358,6 +365,20 @@ pub fn list(
         counts,
         assignees,
     })
+}
+
+/// Runs the text search once (the window of recent matches) so the counts and the
+/// rows of one page reuse its ids instead of searching twice.
+fn resolve_search(conn: &mut PgConnection, f: &ListFilter) -> Result<ListFilter, AppError> {
+    let mut out = f.clone();
+    if let (Some(text), None) = (&f.q, &f.matched) {
+        let ids: Vec<i64> = cases::table
+            .filter(case::matches_text(&normalise_query(text)))
+            .select(cases::id)
+            .load(conn)?;
+        out.matched = Some(ids);
+    }
+    Ok(out)
 }
 
 /// Counts per status from the trigger-kept `case_counts` table, when the list has
