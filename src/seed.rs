@@ -105,11 +105,14 @@ INSERT INTO cases (ref, case_type, ref_year, ref_seq, category_id, subcategory_i
 SELECT
     $3 || '-' || (CASE r.case_type WHEN 'crime_report' THEN 'TG' WHEN 'security_incident' THEN 'SC' WHEN 'data_breach' THEN 'DL' ELSE 'PA' END) || '-' || r.yr || '-' || CASE WHEN r.seq < 100000 THEN lpad(r.seq::text, 5, '0') ELSE r.seq::text END,
     r.case_type, r.yr, r.seq,
-    CASE WHEN r.case_type = 'crime_report' THEN (SELECT id FROM categories WHERE code = (ARRAY['fraud','fraud','fraud','account_takeover','phishing','gambling','disinformation','data_leak'])[1 + r.pick % 8])
-         WHEN r.case_type = 'security_incident' THEN (SELECT id FROM categories WHERE code = (ARRAY['malware','ddos','deface','intrusion','state_system','phishing'])[1 + r.pick % 6])
-         WHEN r.case_type = 'data_breach' THEN (SELECT id FROM categories WHERE code = 'data_leak')
-         ELSE (SELECT id FROM categories WHERE code = 'other') END,
-    CASE WHEN r.case_type = 'crime_report' AND r.pick % 8 < 3 THEN (SELECT fraud_sub[1 + r.pick % array_length(fraud_sub, 1)] FROM cats) END,
+    -- The category follows the title picked below (same index), so the two agree.
+    (SELECT id FROM categories WHERE code = CASE r.case_type
+        WHEN 'crime_report' THEN (ARRAY['fraud','fraud','fraud','fraud','account_takeover','phishing','fraud','fraud','gambling','fraud','phishing'])[1 + r.pick % 11]
+        WHEN 'security_incident' THEN (ARRAY['malware','ddos','deface','intrusion','malware'])[1 + r.pick % 5]
+        WHEN 'data_breach' THEN 'data_leak'
+        ELSE (ARRAY['disinformation','other','other'])[1 + r.pick % 3] END),
+    CASE WHEN r.case_type = 'crime_report' AND (ARRAY[1,2,3,4,7,8,10])::int[] @> ARRAY[1 + r.pick % 11]
+         THEN (SELECT fraud_sub[(ARRAY[2,1,3,4,0,0,6,7,0,2,0])[1 + r.pick % 11]] FROM cats) END,
     (CASE r.case_type
         WHEN 'crime_report' THEN (ARRAY['Lừa đảo đầu tư tiền ảo qua Telegram','Giả danh công an yêu cầu chuyển tiền','Việc làm online, nhiệm vụ cộng tác viên','Mua hàng online không nhận được hàng','Chiếm đoạt tài khoản Facebook, nhắn tin vay tiền','Website giả mạo ngân hàng lấy mã OTP','Giả mạo người thân bằng deepfake','Lừa "lấy lại tiền bị lừa"','Đánh bạc trực tuyến qua ứng dụng','Online investment scam via Zalo group','Phishing SMS impersonating a bank'])[1 + r.pick % 11]
         WHEN 'security_incident' THEN (ARRAY['Mã độc mã hóa dữ liệu máy chủ','Tấn công từ chối dịch vụ cổng thông tin','Thay đổi giao diện trang web trường học','Xâm nhập trái phép hệ thống thư điện tử','Ransomware on the hospital file server'])[1 + r.pick % 5]
@@ -144,7 +147,7 @@ SELECT
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,
     lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
     (SELECT id FROM sup), (SELECT id FROM sup),
-    r.received_at, r.received_at + (r.r3 * interval '20 days')
+    r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days'))
 FROM ready r
 "#;
 
