@@ -433,3 +433,5 @@ audit-category_update = Category edited
 audit-deadline_rule_update = Deadline rule edited
 case-watch = Follow this case
 cases-search-window = searching the { $count } most recently received matches
+case-not-visible = (a case you may not open)
+case-value-changed = changed (show the reporter details to see the value)

@@ -433,3 +433,5 @@ audit-category_update = Sửa lĩnh vực
 audit-deadline_rule_update = Sửa thời hạn luật định
 case-watch = Theo dõi vụ việc này
 cases-search-window = tìm trong { $count } vụ việc phù hợp được tiếp nhận gần nhất
+case-not-visible = (vụ việc bạn không có quyền xem)
+case-value-changed = đã thay đổi (xem thông tin người tố giác để biết giá trị)

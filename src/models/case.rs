@@ -499,13 +499,13 @@ pub fn visible(vis: &Visibility) -> CaseFilterExpr {
 /// them all; the newest ones are what an investigator looks for first.
 pub const SEARCH_WINDOW: i64 = 500;
 
-/// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config),
-/// limited to the `SEARCH_WINDOW` most recently received matches.
+/// Accent-insensitive full-text match (PostgreSQL `unaccent` + `simple` config).
+/// Callers bound it: `case_list` takes the `SEARCH_WINDOW` most recent matches the
+/// user may see.
 pub fn matches_text(query: &str) -> CaseFilterExpr {
     Box::new(
-        sql::<Bool>("cases.id IN (SELECT m.id FROM cases m WHERE m.search_vec @@ websearch_to_tsquery('simple', f_unaccent(")
+        sql::<Bool>("cases.search_vec @@ websearch_to_tsquery('simple', f_unaccent(")
             .bind::<Text, _>(query.to_owned())
-            // SAFETY: only a constant is formatted into the SQL; the query text is bound.
-            .sql(&format!(")) ORDER BY m.received_at DESC LIMIT {SEARCH_WINDOW})")),
+            .sql("))"),
     )
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -50,6 +50,10 @@ fn day_start(s: &str, tz: Tz, plus_days: i64) -> Result<Option<DateTime<Utc>>, (
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ())?;
+    // PostgreSQL's timestamptz cannot hold every year chrono parses.
+    if !(1900..=9999).contains(&date.year()) {
+        return Err(());
+    }
     let date = date
         .checked_add_days(chrono::Days::new(u64::try_from(plus_days).unwrap_or(0)))
         .ok_or(())?;

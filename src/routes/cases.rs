@@ -380,6 +380,8 @@ pub async fn show(
     )
 }
 
+/// The edit form carries the reporter's contact details, so opening it is logged
+/// like any other view of them.
 pub async fn edit_form(
     ctx: Ctx,
     me: CurrentUser,
@@ -390,7 +392,7 @@ pub async fn edit_form(
     let tz = ctx.state.config.time_zone;
     let meta = ctx.req.meta.clone();
     let v = db::run(&ctx.state.pool, move |conn| {
-        cases::view(conn, &me, &meta, &reference, false, true)
+        cases::view(conn, &me, &meta, &reference, true, true)
     })
     .await?;
     if !v.can_edit {

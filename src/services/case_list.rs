@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
@@ -127,7 +127,11 @@ impl ListQuery {
             if v.is_empty() {
                 return None;
             }
-            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            match NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|d| (1900..=9999).contains(&d.year()))
+                .ok_or(())
+            {
                 Ok(d) => {
                     let d = d.checked_add_days(chrono::Days::new(plus)).unwrap_or(d);
                     Some(
@@ -330,9 +334,9 @@ pub fn list(
     me: &CurrentUser,
     f: &ListFilter,
 ) -> Result<ListResult, AppError> {
-    let resolved = resolve_search(conn, f)?;
-    let f = &resolved;
     let vis = policy::case_visibility(me);
+    let resolved = resolve_search(conn, &vis, f)?;
+    let f = &resolved;
     let now = Utc::now();
     let (total, counts) = match maintained_counts(conn, &vis, f)? {
         Some(counts) => {
@@ -369,11 +373,20 @@ pub fn list(
 
 /// Runs the text search once (the window of recent matches) so the counts and the
 /// rows of one page reuse its ids instead of searching twice.
-fn resolve_search(conn: &mut PgConnection, f: &ListFilter) -> Result<ListFilter, AppError> {
+fn resolve_search(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    f: &ListFilter,
+) -> Result<ListFilter, AppError> {
     let mut out = f.clone();
     if let (Some(text), None) = (&f.q, &f.matched) {
+        // SECURITY: visibility applies inside the window, so cases one may not open
+        // neither crowd out nor hint at anything.
         let ids: Vec<i64> = cases::table
+            .filter(case::visible(vis))
             .filter(case::matches_text(&normalise_query(text)))
+            .order((cases::received_at.desc(), cases::id.desc()))
+            .limit(case::SEARCH_WINDOW)
             .select(cases::id)
             .load(conn)?;
         out.matched = Some(ids);

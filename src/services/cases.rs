@@ -905,11 +905,19 @@ pub fn update(
             .iter()
             .zip(after.iter())
             .filter(|(b, a)| b.1 != a.1)
-            .map(|(b, a)| NewEvent {
-                field: Some(b.0.into()),
-                old_value: Some(b.1.clone()),
-                new_value: Some(a.1.clone()),
-                ..event(&c, me, EventKind::Field)
+            .map(|(b, a)| {
+                // SECURITY: the reporter's personal data is shown only on a logged
+                // request, so its history records that it changed, not the values.
+                let personal = b.0.starts_with("reporter_")
+                    && b.0 != "reporter_kind"
+                    && b.0 != "reporter_is_victim";
+                let shown = |v: &String| if personal { String::new() } else { v.clone() };
+                NewEvent {
+                    field: Some(b.0.into()),
+                    old_value: Some(shown(&b.1)),
+                    new_value: Some(shown(&a.1)),
+                    ..event(&c, me, EventKind::Field)
+                }
             })
             .collect();
         let old_txs = case::transactions(conn, c.id)?;
@@ -1166,9 +1174,9 @@ pub fn add_note(
     }
     conn.transaction(|conn| {
         let (c, watching) = load_visible(conn, me, reference, true)?;
-        if !policy::allows(me.role, Action::WorkCases)
-            || (c.status == Status::Merged && !watching && c.assignee_id != Some(me.id))
-        {
+        // Notes are work on the case: the assignee, supervisors, or officers who may
+        // work it while nobody is assigned; never on a merged duplicate.
+        if !policy::can_work_case(me, &c, watching) || c.status == Status::Merged {
             return Err(AppError::Forbidden);
         }
         case_event::insert(
@@ -1275,6 +1283,10 @@ pub fn link(
         }
         let (other, _) = load_visible(conn, me, other_ref.trim(), false)
             .map_err(|_| invalid(k("link-unknown-case")))?;
+        let other_watching = case::is_watcher(conn, other.id, me.id)?;
+        if !policy::can_work_case(me, &other, other_watching) {
+            return Err(AppError::Forbidden);
+        }
         if other.id == c.id {
             return Err(invalid(k("link-self")));
         }
@@ -1459,6 +1471,48 @@ pub struct CaseView {
     pub staff: Vec<(i64, String)>,
 }
 
+/// Blanks the references in link and merge entries that point at cases `me` may
+/// not open.
+fn hide_unseen_refs(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    mut events: Vec<(case_event::CaseEvent, Option<String>)>,
+) -> Result<Vec<(case_event::CaseEvent, Option<String>)>, AppError> {
+    let mut seen: HashMap<String, bool> = HashMap::new();
+    for (e, _) in events
+        .iter_mut()
+        .filter(|(e, _)| matches!(e.kind, EventKind::Link | EventKind::Merge))
+    {
+        for value in [&mut e.old_value, &mut e.new_value] {
+            let Some(reference) = value.clone() else {
+                continue;
+            };
+            if reference.parse::<Status>().is_ok() {
+                continue;
+            }
+            let visible = match seen.get(&reference) {
+                Some(v) => *v,
+                None => {
+                    let v = match case::find_by_ref(conn, &reference) {
+                        Ok(other) => {
+                            let watching = case::is_watcher(conn, other.id, me.id)?;
+                            policy::can_view_case(me, &other, watching)
+                        }
+                        Err(diesel::result::Error::NotFound) => false,
+                        Err(e) => return Err(e.into()),
+                    };
+                    seen.insert(reference.clone(), v);
+                    v
+                }
+            };
+            if !visible {
+                *value = Some(String::new());
+            }
+        }
+    }
+    Ok(events)
+}
+
 /// Loads the case page. Showing the reporter's contact details is an explicit
 /// request and writes an audit row.
 pub fn view(
@@ -1485,7 +1539,12 @@ pub fn view(
     let find_cat =
         |id: Option<i32>| id.and_then(|id| categories.iter().find(|x| x.id == id).cloned());
     let merged_into = match c.merged_into_id {
-        Some(id) => Some(case::find(conn, id)?.ref_),
+        Some(id) => {
+            let target = case::find(conn, id)?;
+            let visible = policy::can_view_case(me, &target, case::is_watcher(conn, id, me.id)?);
+            // A case one may not open is not named, not even by its reference.
+            Some(if visible { target.ref_ } else { String::new() })
+        }
         None => None,
     };
     let linked = case::linked(conn, c.id)?
@@ -1511,9 +1570,11 @@ pub fn view(
     } else {
         Vec::new()
     };
+    let events = case_event::list(conn, c.id, newest_first)?;
+    let events = hide_unseen_refs(conn, me, events)?;
     Ok(CaseView {
         txs: case::transactions(conn, c.id)?,
-        events: case_event::list(conn, c.id, newest_first)?,
+        events,
         clocks,
         watchers: case::watchers(conn, c.id)?,
         linked,

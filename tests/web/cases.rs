@@ -1105,3 +1105,97 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
         StatusCode::OK
     );
 }
+
+#[actix_web::test]
+async fn review_fixes_notes_links_reporter_data_search_window_and_dates() {
+    let db = TestDb::new();
+    let sup = me(
+        &db,
+        user_with_team(&db, "s@pa05.test.vn", "supervisor", "Lãnh đạo"),
+    );
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let b = user_with_team(&db, "b@pa05.test.vn", "officer", "Đội 1");
+    let theirs = create(&db, &me(&db, a), &[("title", "Vụ của đồng đội")]);
+    cases::assign(&mut db.conn(), &sup, &RequestMeta::default(), &theirs, a).expect("assign");
+    let mut cb = crate::common::client(&db).await;
+    cb.login("b@pa05.test.vn", PASSWORD).await;
+    // b sees a team case assigned to a, but may not write on it or link to it.
+    assert_eq!(
+        cb.get(&format!("/cases/{theirs}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        cb.post(&format!("/cases/{theirs}/notes"), &[("body", "ghi chú")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let own = create(&db, &me(&db, b), &[("title", "Vụ của b")]);
+    assert_eq!(
+        cb.post(&format!("/cases/{own}/link"), &[("other", &theirs)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The reporter's details: the edit form is a logged view; their history keeps no values.
+    let before =
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_reporter_view'");
+    assert_eq!(
+        cb.get(&format!("/cases/{own}/edit")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_reporter_view'"),
+        before + 1
+    );
+    let res = cb
+        .post(
+            &format!("/cases/{own}/edit"),
+            &pairs(&report(&[
+                ("version", "2"),
+                ("title", "Vụ của b"),
+                ("reporter_phone", "0987 000 111"),
+            ])),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_events WHERE field = 'reporter_phone' AND old_value = '' AND new_value = ''"), 1);
+    assert!(!cb
+        .get(&format!("/cases/{own}"))
+        .await
+        .body
+        .contains("0987 000 111"));
+    // Hidden matches do not crowd visible ones out of the search window.
+    for _ in 0..3 {
+        create(
+            &db,
+            &sup,
+            &[
+                ("title", "Vụ mật Telegram"),
+                ("tlp", "RED"),
+                ("team", "Đội 9"),
+            ],
+        );
+    }
+    let page = cb.get("/cases?status=all&q=da%20nang").await.body;
+    assert!(page.contains(&own) && page.contains(&theirs) && !page.contains("Vụ mật Telegram"));
+    // Dates PostgreSQL cannot hold are a bad filter, not a 500.
+    assert_eq!(
+        cb.get("/cases?from=-5000-01-01").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        cb.get("/cases?to=0001-01-01").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    assert_eq!(
+        admin.get("/admin/audit?from=0000-01-01").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A merge into a case b may not open does not name it.
+    let hidden = create(&db, &sup, &[("title", "Vụ đội khác"), ("team", "Đội 9")]);
+    cases::merge(&mut db.conn(), &sup, &RequestMeta::default(), &own, &hidden).expect("merge");
+    let page = cb.get(&format!("/cases/{own}")).await.body;
+    assert!(!page.contains(&hidden) && page.contains("(vụ việc bạn không có quyền xem)"));
+}
