@@ -227,6 +227,8 @@ pub struct NewCaseMeta<'a> {
     pub unit_name: &'a str,
     pub created_by: i64,
     pub updated_by: i64,
+    pub total_loss: i64,
+    pub search_extra: &'a str,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]
@@ -291,16 +293,21 @@ pub fn lock_by_ref(conn: &mut PgConnection, reference: &str) -> QueryResult<Case
         .first(conn)
 }
 
-/// Overwrites the typed fields and bumps the version.
+/// Overwrites the typed fields and what derives from them (total loss, search
+/// text), and bumps the version once.
 pub fn update_fields(
     conn: &mut PgConnection,
     id: i64,
     fields: &CaseFields,
+    total_loss: i64,
+    search_extra: &str,
     actor: i64,
 ) -> QueryResult<Case> {
     diesel::update(cases::table.find(id))
         .set((
             fields,
+            cases::total_loss.eq(total_loss),
+            cases::search_extra.eq(search_extra),
             cases::version.eq(cases::version + 1),
             cases::updated_by.eq(actor),
             cases::updated_at.eq(Utc::now()),
@@ -324,8 +331,6 @@ pub struct CaseState {
     pub merged_into_id: Option<Option<i64>>,
     pub deadline_at: Option<Option<DateTime<Utc>>>,
     pub deadline_kind: Option<Option<String>>,
-    pub total_loss: Option<i64>,
-    pub search_extra: Option<String>,
 }
 
 pub fn update_state(

@@ -592,6 +592,11 @@ pub fn tx_field(i: usize, name: &str) -> String {
     format!("tx-{i}-{name}")
 }
 
+/// Total reported loss: the sum of the money rows.
+fn total(txs: &[Transaction]) -> i64 {
+    txs.iter().map(|t| t.amount).sum()
+}
+
 /// Text search picks up account numbers, transaction references and phone digits.
 fn search_extra(fields: &CaseFields, txs: &[Transaction]) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -720,19 +725,11 @@ pub fn create(
             unit_name: &cfg.unit_name,
             created_by: me.id,
             updated_by: me.id,
+            total_loss: total(&v.txs),
+            search_extra: &search_extra(&v.fields, &v.txs),
         };
         let c = case::insert(conn, &meta_row, &v.fields)?;
         case::replace_transactions(conn, c.id, &v.txs)?;
-        let c = case::update_state(
-            conn,
-            c.id,
-            &CaseState {
-                total_loss: Some(v.txs.iter().map(|t| t.amount).sum()),
-                search_extra: Some(search_extra(&v.fields, &v.txs)),
-                ..Default::default()
-            },
-            me.id,
-        )?;
         start_clocks(
             conn,
             &c,
@@ -926,23 +923,20 @@ pub fn update(
             case::replace_transactions(conn, c.id, &v.txs)?;
             events.push(NewEvent {
                 field: Some("transactions".into()),
-                old_value: Some(fmt_vnd(old_txs.iter().map(|t| t.amount).sum())),
-                new_value: Some(fmt_vnd(v.txs.iter().map(|t| t.amount).sum())),
+                old_value: Some(fmt_vnd(total(&old_txs))),
+                new_value: Some(fmt_vnd(total(&v.txs))),
                 ..event(&c, me, EventKind::Field)
             });
         }
         if events.is_empty() {
             return Ok(c);
         }
-        case::update_fields(conn, c.id, &v.fields, me.id)?;
-        let updated = case::update_state(
+        let updated = case::update_fields(
             conn,
             c.id,
-            &CaseState {
-                total_loss: Some(v.txs.iter().map(|t| t.amount).sum()),
-                search_extra: Some(search_extra(&v.fields, &v.txs)),
-                ..Default::default()
-            },
+            &v.fields,
+            total(&v.txs),
+            &search_extra(&v.fields, &v.txs),
             me.id,
         )?;
         let changed: Vec<String> = events.iter().filter_map(|e| e.field.clone()).collect();

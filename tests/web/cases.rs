@@ -284,7 +284,7 @@ async fn a_second_save_of_a_stale_form_is_refused_and_keeps_the_input() {
         .post(
             &edit,
             &pairs(&report(&[
-                ("version", "2"),
+                ("version", "1"),
                 ("title", "Tiêu đề của A"),
                 ("severity", "critical"),
             ])),
@@ -294,7 +294,7 @@ async fn a_second_save_of_a_stale_form_is_refused_and_keeps_the_input() {
     let res = b
         .post(
             &edit,
-            &pairs(&report(&[("version", "2"), ("title", "Tiêu đề của B")])),
+            &pairs(&report(&[("version", "1"), ("title", "Tiêu đề của B")])),
         )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
@@ -1152,7 +1152,7 @@ async fn review_fixes_notes_links_reporter_data_search_window_and_dates() {
         .post(
             &format!("/cases/{own}/edit"),
             &pairs(&report(&[
-                ("version", "2"),
+                ("version", "1"),
                 ("title", "Vụ của b"),
                 ("reporter_phone", "0987 000 111"),
             ])),
