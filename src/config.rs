@@ -27,6 +27,66 @@ pub struct Config {
     pub login_ip_max_failures: i64,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub mail: MailConfig,
+}
+
+/// How mail leaves: SMTP when `SMTP_HOST` is set, otherwise `.eml` files under
+/// `DATA_DIR/mail` so a fresh install works without a mail server.
+#[derive(Clone)]
+pub enum MailTransport {
+    File(PathBuf),
+    Smtp(SmtpConfig),
+}
+
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// lettre applies one timeout to the connect and to every command.
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `Name <address>` or a bare address.
+    pub from: String,
+    /// Whether `serve` runs the sender loop (off on instances that only serve pages).
+    pub sender: bool,
+    pub poll: Duration,
+    pub max_attempts: i32,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Local hour (0-23) after which the day's deadline digests are queued.
+    pub digest_hour: u32,
+}
+
+impl MailTransport {
+    /// What the admin page shows: never the password.
+    pub fn describe(&self) -> String {
+        match self {
+            MailTransport::File(dir) => format!("file: {}", dir.display()),
+            MailTransport::Smtp(s) => {
+                let tls = match s.tls {
+                    SmtpTls::None => "none",
+                    SmtpTls::StartTls => "starttls",
+                    SmtpTls::Tls => "tls",
+                };
+                let auth = if s.user.is_some() { ", auth" } else { "" };
+                format!("smtp: {}:{} (tls {tls}{auth})", s.host, s.port)
+            }
+        }
+    }
 }
 
 /// A configuration error: the variable and what it expects.
@@ -53,6 +113,7 @@ impl fmt::Debug for Config {
             .field("public_base_url", &self.public_base_url)
             .field("data_dir", &self.data_dir)
             .field("ref_prefix", &self.ref_prefix)
+            .field("mail", &self.mail.transport.describe())
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +148,81 @@ fn positive(key: &'static str, default: u64, unit: &str) -> Result<u64, ConfigEr
         });
     }
     Ok(v)
+}
+
+fn mail_from_vars(data_dir: &std::path::Path) -> Result<MailConfig, ConfigError> {
+    let transport = match var("SMTP_HOST") {
+        None => MailTransport::File(data_dir.join("mail")),
+        Some(host) => {
+            let tls = match var("SMTP_TLS").as_deref().unwrap_or("starttls") {
+                "none" => SmtpTls::None,
+                "starttls" => SmtpTls::StartTls,
+                "tls" => SmtpTls::Tls,
+                other => {
+                    return Err(ConfigError {
+                        key: "SMTP_TLS",
+                        expected: format!("must be none, starttls or tls (got {other:?})"),
+                    })
+                }
+            };
+            let default_port = match tls {
+                SmtpTls::None => 25,
+                SmtpTls::StartTls => 587,
+                SmtpTls::Tls => 465,
+            };
+            let user = var("SMTP_USER");
+            let password = var("SMTP_PASSWORD");
+            if user.is_some() != password.is_some() {
+                return Err(ConfigError {
+                    key: "SMTP_PASSWORD",
+                    expected: "must be set together with SMTP_USER (or neither)".into(),
+                });
+            }
+            MailTransport::Smtp(SmtpConfig {
+                host,
+                port: parsed("SMTP_PORT", default_port, "a port number (1-65535)")?,
+                tls,
+                user,
+                password,
+                timeout: Duration::from_secs(positive("SMTP_TIMEOUT_SECONDS", 10, "seconds")?),
+            })
+        }
+    };
+    let from = var("MAIL_FROM").unwrap_or_else(|| "cyberdesk <noreply@cyberdesk.local>".into());
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError {
+            key: "MAIL_FROM",
+            expected: format!("must be an address or Name <address> (got {from:?})"),
+        });
+    }
+    let sender = match var("MAIL_SENDER").as_deref().unwrap_or("on") {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(ConfigError {
+                key: "MAIL_SENDER",
+                expected: format!("must be on or off (got {other:?})"),
+            })
+        }
+    };
+    let digest_hour = parsed("MAIL_DIGEST_HOUR", 7u32, "an hour from 0 to 23")?;
+    if digest_hour > 23 {
+        return Err(ConfigError {
+            key: "MAIL_DIGEST_HOUR",
+            expected: format!("must be an hour from 0 to 23 (got {digest_hour})"),
+        });
+    }
+    Ok(MailConfig {
+        transport,
+        from,
+        sender,
+        poll: Duration::from_millis(positive("MAIL_POLL_MILLISECONDS", 1000, "milliseconds")?),
+        max_attempts: i32::try_from(positive("MAIL_MAX_ATTEMPTS", 10, "attempts")?.min(100))
+            .unwrap_or(10),
+        retry_base: Duration::from_secs(positive("MAIL_RETRY_BASE_SECONDS", 30, "seconds")?),
+        retry_max: Duration::from_secs(positive("MAIL_RETRY_MAX_SECONDS", 3600, "seconds")?),
+        digest_hour,
+    })
 }
 
 impl Config {
@@ -179,11 +315,14 @@ impl Config {
                     expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
                 })?,
         };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./var".into()));
+        let mail = mail_from_vars(&data_dir)?;
         Ok(Config {
+            mail,
             database_url,
             bind,
             public_base_url,
-            data_dir: PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./var".into())),
+            data_dir,
             unit_name,
             ref_prefix,
             default_lang,

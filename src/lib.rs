@@ -2,10 +2,12 @@
 //! incidents for a provincial police cyber unit.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod models;
 pub mod routes;
 pub mod seed;
@@ -17,12 +19,18 @@ pub use routes::configure;
 pub struct AppState {
     pub config: config::Config,
     pub pool: db::DbPool,
+    /// Shared with blocking closures, hence the `Arc`.
+    pub caches: std::sync::Arc<cache::Caches>,
 }
 
 impl AppState {
     /// The state for `config`, with a pool that connects lazily.
     pub fn new(config: config::Config) -> AppState {
         let pool = db::build_pool(&config.database_url, config.pool_size, config.db_timeout);
-        AppState { config, pool }
+        AppState {
+            config,
+            pool,
+            caches: Default::default(),
+        }
     }
 }

@@ -1,11 +1,13 @@
 use std::io::Read;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use actix_web::{web, App, HttpServer};
 use clap::{Parser, Subcommand, ValueEnum};
 use env_logger::Env;
 
-use cyberdesk::{auth::RequestMeta, config::Config, db, error::AppError, services, AppState};
+use cyberdesk::{auth::RequestMeta, config::Config, db, error::AppError, mail, services, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +39,21 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Mail delivery.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Send one test message through the configured transport now and print
+    /// the result (it is also recorded in the outbox).
+    Test {
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -97,6 +114,9 @@ fn main() -> ExitCode {
                     password_stdin,
                 },
         } => add_user(&config, email, name, role, team, password_stdin),
+        Command::Mail {
+            command: MailCommand::Test { to },
+        } => mail_test(&config, &to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -132,6 +152,15 @@ fn serve(config: Config) -> Result<(), String> {
         )
     })?;
     spawn_housekeeping(state.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let sender = if state.config.mail.sender {
+        let handle = mail::spawn_sender(state.pool.clone(), state.config.clone(), stop.clone())
+            .map_err(|e| format!("cannot start the mail sender: {e}"))?;
+        Some(handle)
+    } else {
+        log::info!("mail sender is off (MAIL_SENDER=off): this instance only queues mail");
+        None
+    };
     let bind = state.config.bind;
     let server_state = state.clone();
     let public = state.config.public_base_url.clone();
@@ -148,6 +177,11 @@ fn serve(config: Config) -> Result<(), String> {
         // Ctrl-C and SIGTERM stop accepting, let in-flight requests finish (30 s at most).
         server.run().await.map_err(|e| format!("server error: {e}"))
     })?;
+    // Let the sender finish the mail in hand: it is marked sent, not sent twice.
+    stop.store(true, Ordering::Relaxed);
+    if let Some(handle) = sender {
+        let _ = handle.join();
+    }
     log::info!("cyberdesk stopped");
     Ok(())
 }
@@ -299,4 +333,45 @@ fn seed(config: &Config, cases: i64, staff_password_stdin: bool) -> Result<(), S
     eprintln!();
     println!("seeded {cases} cases");
     Ok(())
+}
+
+/// `mail test --to`: queues a test message, sends it at once through the
+/// configured transport and records the result on its outbox row.
+fn mail_test(config: &Config, to: &str) -> Result<(), String> {
+    if to.parse::<lettre::Address>().is_err() {
+        return Err(format!("--to must be an e-mail address (got {to:?})"));
+    }
+    prepare_database(config)?;
+    let transport = mail::Transport::new(&config.mail).map_err(|e| e.to_string())?;
+    let state = AppState::new(config.clone());
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let new =
+        services::notify::test_mail(config, to, config.default_lang).map_err(|e| e.to_string())?;
+    let row = cyberdesk::models::outbox::insert_held(
+        &mut conn,
+        &new,
+        chrono::Utc::now() + chrono::Duration::minutes(10),
+    )
+    .map_err(|e| format!("cannot queue the test message: {e}"))?;
+    let how = config.mail.transport.describe();
+    let result = mail::build(config, &row)
+        .and_then(|m| transport.send(&m, &format!("{}-{}", row.id, row.token)));
+    match result {
+        Ok(()) => {
+            cyberdesk::models::outbox::mark_sent(&mut conn, row.id, chrono::Utc::now())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "sent to {to} via {how}; Message-ID {}",
+                mail::message_id(config, &row)
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let _ = cyberdesk::models::outbox::mark_failed(&mut conn, row.id, &e.message, None);
+            Err(format!("sending to {to} via {how} failed: {e}"))
+        }
+    }
 }

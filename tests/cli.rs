@@ -69,8 +69,28 @@ fn a_bad_setting_names_the_variable() {
         ("PUBLIC_BASE_URL", "ftp://x"),
         ("SESSION_IDLE_MINUTES", "0"),
         ("TIME_ZONE", "Mars/Olympus"),
+        ("MAIL_FROM", "not an address"),
+        ("MAIL_SENDER", "maybe"),
+        ("MAIL_DIGEST_HOUR", "24"),
     ] {
         let out = cyberdesk(&server_url())
+            .env(key, value)
+            .arg("serve")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{key}: {stderr}");
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+    // SMTP settings are checked when SMTP is chosen.
+    for (key, value) in [
+        ("SMTP_TLS", "ssl"),
+        ("SMTP_PORT", "70000"),
+        ("SMTP_PASSWORD", "without-a-user"),
+    ] {
+        let out = cyberdesk(&server_url())
+            .env("SMTP_HOST", "mail.pa05.test.vn")
             .env(key, value)
             .arg("serve")
             .output()
@@ -320,4 +340,86 @@ fn first_start_creates_the_database_and_the_admin_then_stops_gracefully() {
     };
     assert_eq!(db.count("SELECT count(*) AS n FROM users"), 1);
     std::mem::forget(db);
+}
+
+#[test]
+fn mail_test_sends_through_the_configured_transport_and_says_so() {
+    let db = TestDb::new();
+    let dir = std::env::temp_dir().join(format!("cd-cli-mail-{}", db.name));
+    let out = cyberdesk(&db.url)
+        .env("DATA_DIR", &dir)
+        .args(["mail", "test", "--to", "truc.ban@pa05.test.vn"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("sent to truc.ban@pa05.test.vn via file:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Message-ID <outbox-"), "{stdout}");
+    let files: Vec<_> = std::fs::read_dir(dir.join("mail"))
+        .expect("mail dir")
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'test' AND status = 'sent'"),
+        1
+    );
+
+    // Over SMTP, to a server that is down: a clear failure, exit status 1,
+    // and the row recorded as failed.
+    let out = cyberdesk(&db.url)
+        .env("DATA_DIR", &dir)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", free_port().to_string())
+        .env("SMTP_TLS", "none")
+        .env("SMTP_TIMEOUT_SECONDS", "2")
+        .args(["mail", "test", "--to", "truc.ban@pa05.test.vn"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("failed") && stderr.contains("smtp: 127.0.0.1"),
+        "{stderr}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'failed'"),
+        1
+    );
+
+    // Through the test SMTP server: delivered.
+    let server = common::smtp::SmtpServer::start();
+    let out = cyberdesk(&db.url)
+        .env("DATA_DIR", &dir)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", server.port.to_string())
+        .env("SMTP_TLS", "none")
+        .args(["mail", "test", "--to", "truc.ban@pa05.test.vn"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(
+        server.received()[0].to,
+        vec!["truc.ban@pa05.test.vn".to_owned()]
+    );
+
+    let out = cyberdesk(&db.url)
+        .args(["mail", "test", "--to", "not-an-address"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to must be an e-mail address"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

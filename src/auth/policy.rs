@@ -22,16 +22,19 @@ pub enum Action {
     SuperviseCases,
     /// Edit reference data: categories and deadline rules.
     ManageReferenceData,
+    /// See the mail outbox and retry failed mails.
+    ManageMail,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::UseApp,
         Action::ManageUsers,
         Action::ViewAuditLog,
         Action::WorkCases,
         Action::SuperviseCases,
         Action::ManageReferenceData,
+        Action::ManageMail,
     ];
 }
 
@@ -45,6 +48,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         WorkCases => matches!(role, Role::Supervisor | Role::Officer),
         SuperviseCases => role == Role::Supervisor,
         ManageReferenceData => role == Role::Admin,
+        ManageMail => role == Role::Admin,
     }
 }
 

@@ -62,6 +62,36 @@ diesel::table! {
         password_changed_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        mail_off -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> Int8,
+        kind -> Text,
+        recipient -> Text,
+        recipient_user_id -> Nullable<Int8>,
+        lang -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        case_id -> Nullable<Int8>,
+        token -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        dedupe_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_digest_runs (day) {
+        day -> Date,
+        created_at -> Timestamptz,
     }
 }
 
@@ -245,6 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     categories,
     deadline_rules,
+    email_outbox,
     login_attempts,
     login_lockouts,
     sessions,

@@ -35,6 +35,8 @@ pub const ACTIONS: &[&str] = &[
     "category_create",
     "category_update",
     "deadline_rule_update",
+    "mail_retry",
+    "profile_mail_prefs",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

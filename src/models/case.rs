@@ -8,9 +8,7 @@ use diesel::{
     sql_types::{Bool, Text},
 };
 
-use crate::db::schema::{
-    case_links, case_sequences, case_transactions, case_watchers, cases, users,
-};
+use crate::db::schema::{case_links, case_sequences, case_transactions, case_watchers, cases};
 
 crate::text_enum!(
     /// DESIGN.md §3; the reference letters are `ref_code`.
@@ -280,6 +278,26 @@ pub fn find_by_ref(conn: &mut PgConnection, reference: &str) -> QueryResult<Case
         .first(conn)
 }
 
+/// The case and the ids of its watchers, in one round trip (`lock` takes the row
+/// lock for the rest of the transaction).
+pub fn with_watchers(
+    conn: &mut PgConnection,
+    reference: &str,
+    lock: bool,
+) -> QueryResult<(Case, Vec<i64>)> {
+    let watchers = diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::BigInt>>(
+        "ARRAY(SELECT w.user_id FROM case_watchers w WHERE w.case_id = cases.id)",
+    );
+    let query = cases::table
+        .filter(cases::ref_.eq(reference))
+        .select((Case::as_select(), watchers));
+    if lock {
+        query.for_update().first(conn)
+    } else {
+        query.first(conn)
+    }
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Case> {
     cases::table.find(id).select(Case::as_select()).first(conn)
 }
@@ -390,12 +408,10 @@ pub fn replace_transactions(
     Ok(())
 }
 
-pub fn watchers(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<(i64, String)>> {
+pub fn watcher_ids(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<i64>> {
     case_watchers::table
-        .inner_join(users::table.on(users::id.eq(case_watchers::user_id)))
         .filter(case_watchers::case_id.eq(case_id))
-        .order(users::full_name.asc())
-        .select((users::id, users::full_name))
+        .select(case_watchers::user_id)
         .load(conn)
 }
 

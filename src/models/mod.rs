@@ -6,6 +6,7 @@ pub mod case_event;
 pub mod category;
 pub mod deadline;
 pub mod login_attempt;
+pub mod outbox;
 pub mod session;
 pub mod user;
 

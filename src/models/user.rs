@@ -30,6 +30,8 @@ pub struct User {
     pub password_changed_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Optional mail events switched off (`services::notify::Event` codes).
+    pub mail_off: Vec<String>,
 }
 
 #[derive(Insertable)]
@@ -59,6 +61,7 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     pub password_changed_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
+    pub mail_off: Option<Vec<String>>,
 }
 
 /// Filters of the admin user list.
@@ -169,27 +172,4 @@ pub fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// (id, name) of active officers and supervisors, for assignment and watcher lists.
-pub fn active_case_workers(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String)>> {
-    users::table
-        .filter(users::active.eq(true))
-        .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
-        .order((users::full_name.asc(), users::id.asc()))
-        .select((users::id, users::full_name))
-        .load(conn)
-}
-
-/// Names of the given users, in one query.
-pub fn names(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, String>> {
-    Ok(users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::full_name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect())
 }

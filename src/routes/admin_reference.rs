@@ -84,11 +84,12 @@ async fn save(
     policy::require(&me, Action::ManageReferenceData)?;
     let meta = ctx.req.meta.clone();
     let i = input.clone();
-    match db::run(&ctx.state.pool, move |conn| {
+    let saved = db::run(&ctx.state.pool, move |conn| {
         reference::save_category(conn, &me, &meta, id, &i)
     })
-    .await
-    {
+    .await;
+    ctx.state.caches.categories_changed();
+    match saved {
         Ok(_) => Ok(see_other_with_flash(
             "/admin/categories",
             k("flash-saved"),

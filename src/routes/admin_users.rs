@@ -185,11 +185,12 @@ pub async fn create(
     let form = form.into_inner();
     let input = form.input();
     let meta = ctx.req.meta.clone();
-    match db::run(&ctx.state.pool, move |conn| {
+    let created = db::run(&ctx.state.pool, move |conn| {
         users::create(conn, Some(&me), &meta, &input, None)
     })
-    .await
-    {
+    .await;
+    ctx.state.caches.users_changed();
+    match created {
         Ok((user, Some(password))) => render(
             StatusCode::OK,
             &PasswordShownPage {
@@ -258,6 +259,7 @@ pub async fn update(
         }
     })
     .await?;
+    ctx.state.caches.users_changed();
     match result {
         Ok(_) => Ok(see_other_with_flash(
             &format!("/admin/users/{id}"),
@@ -289,6 +291,7 @@ async fn set_active(
         users::set_active(conn, &me, &meta, id, active)
     })
     .await?;
+    ctx.state.caches.users_changed();
     let flash = if active {
         k("flash-user-activated")
     } else {

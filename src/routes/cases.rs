@@ -1,5 +1,7 @@
 //! `/cases`: list and search, intake form, case page, edits and workflow actions.
 
+use std::sync::Arc;
+
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -15,7 +17,7 @@ use crate::models::{
     case::{
         CaseType, Channel, IncidentState, Outcome, PayMethod, ReporterKind, Severity, Status, Tlp,
     },
-    category::{self, Category},
+    category::Category,
 };
 use crate::routes::{
     encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash,
@@ -34,7 +36,7 @@ struct CasesIndexPage {
     result: ListResult,
     page: i64,
     pages: i64,
-    categories: Vec<Category>,
+    categories: Arc<Vec<Category>>,
     /// Query string without `status` and `page` (tabs) and without `page` (pager).
     qs_no_status: String,
     qs_no_page: String,
@@ -110,8 +112,12 @@ pub async fn index(
     let q = query.into_inner();
     let (filter, bad_filter) = q.parse(ctx.state.config.time_zone);
     let page = filter.page;
+    let caches = ctx.state.caches.clone();
     let (result, categories) = db::run(&ctx.state.pool, move |conn| {
-        Ok((case_list::list(conn, &me, &filter)?, category::all(conn)?))
+        Ok((
+            case_list::list(conn, &me, &filter, &caches)?,
+            caches.categories(conn)?,
+        ))
     })
     .await?;
     let pages = ((result.total + case_list::PAGE_SIZE - 1) / case_list::PAGE_SIZE).max(1);
@@ -154,7 +160,7 @@ struct CaseFormPage {
     form: CaseForm,
     rows: Vec<TxRow>,
     errors: FormErrors,
-    categories: Vec<Category>,
+    categories: Arc<Vec<Category>>,
     /// On a conflict: who saved last and when.
     conflict: Option<(String, String)>,
 }
@@ -206,8 +212,9 @@ impl CaseFormPage {
     }
 }
 
-async fn categories(ctx: &Ctx) -> Result<Vec<Category>, AppError> {
-    db::run(&ctx.state.pool, |conn| Ok(category::all(conn)?)).await
+async fn categories(ctx: &Ctx) -> Result<Arc<Vec<Category>>, AppError> {
+    let caches = ctx.state.caches.clone();
+    db::run(&ctx.state.pool, move |conn| Ok(caches.categories(conn)?)).await
 }
 
 pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -365,8 +372,17 @@ pub async fn show(
     let newest_first = q.order != "oldest";
     let show_reporter = q.reporter == "1";
     let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
     let v = db::run(&ctx.state.pool, move |conn| {
-        cases::view(conn, &me, &meta, &reference, show_reporter, newest_first)
+        cases::view(
+            conn,
+            &me,
+            &meta,
+            &reference,
+            &caches,
+            show_reporter,
+            newest_first,
+        )
     })
     .await?;
     render(
@@ -391,8 +407,9 @@ pub async fn edit_form(
     let reference = path.into_inner();
     let tz = ctx.state.config.time_zone;
     let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
     let v = db::run(&ctx.state.pool, move |conn| {
-        cases::view(conn, &me, &meta, &reference, true, true)
+        cases::view(conn, &me, &meta, &reference, &caches, true, true)
     })
     .await?;
     if !v.can_edit {
@@ -457,8 +474,9 @@ pub async fn update(
             let conflict = errors.get("version").is_some();
             let meta = ctx.req.meta.clone();
             let r = reference.clone();
+            let caches = ctx.state.caches.clone();
             let v = db::run(&ctx.state.pool, move |conn| {
-                cases::view(conn, &me, &meta, &r, false, true)
+                cases::view(conn, &me, &meta, &r, &caches, false, true)
             })
             .await?;
             let conflict =
@@ -579,7 +597,7 @@ pub async fn assign(
         &ctx,
         &path.into_inner(),
         k("flash-assigned"),
-        move |conn, me, meta, _, r| cases::assign(conn, me, meta, r, id).map(|_| ()),
+        move |conn, me, meta, cfg, r| cases::assign(conn, me, meta, cfg, r, id).map(|_| ()),
         me,
     )
     .await
@@ -595,7 +613,7 @@ pub async fn take(
         &ctx,
         &path.into_inner(),
         k("flash-assigned"),
-        move |conn, me, meta, _, r| cases::assign(conn, me, meta, r, id).map(|_| ()),
+        move |conn, me, meta, cfg, r| cases::assign(conn, me, meta, cfg, r, id).map(|_| ()),
         me,
     )
     .await
@@ -617,8 +635,9 @@ pub async fn add_note(
     let body = form.into_inner().body;
     let meta = ctx.req.meta.clone();
     let (r, b, who) = (reference.clone(), body.clone(), me.clone());
+    let cfg = ctx.state.config.clone();
     match db::run(&ctx.state.pool, move |conn| {
-        cases::add_note(conn, &who, &meta, &r, &b)
+        cases::add_note(conn, &who, &meta, &cfg, &r, &b)
     })
     .await
     {
@@ -628,8 +647,9 @@ pub async fn add_note(
         ))),
         Err(AppError::Form(errors)) => {
             let meta = ctx.req.meta.clone();
+            let caches = ctx.state.caches.clone();
             let v = db::run(&ctx.state.pool, move |conn| {
-                cases::view(conn, &me, &meta, &reference, false, true)
+                cases::view(conn, &me, &meta, &reference, &caches, false, true)
             })
             .await?;
             let note_error = errors.get("body");

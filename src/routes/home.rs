@@ -17,7 +17,11 @@ struct DashboardPage {
 
 pub async fn dashboard(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let who = me.clone();
-    let data = db::run(&ctx.state.pool, move |conn| dashboard::load(conn, &who)).await?;
+    let caches = ctx.state.caches.clone();
+    let data = db::run(&ctx.state.pool, move |conn| {
+        dashboard::load(conn, &who, &caches)
+    })
+    .await?;
     render(
         StatusCode::OK,
         &DashboardPage {

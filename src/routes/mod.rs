@@ -2,6 +2,7 @@
 //! call one service, and render or redirect.
 
 pub mod admin_audit;
+pub mod admin_mail;
 pub mod admin_reference;
 pub mod admin_users;
 pub mod assets;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/password/change", web::get().to(session::password_form))
             .route("/password/change", web::post().to(session::password_change))
             .route("/profile", web::get().to(session::profile))
+            .route("/profile/mail", web::post().to(session::save_mail_prefs))
             .route("/lang", web::post().to(session::switch_language))
             .route("/admin/users", web::get().to(admin_users::index))
             .route("/admin/users/new", web::get().to(admin_users::new_form))
@@ -55,6 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_users::reset_password),
             )
             .route("/admin/audit", web::get().to(admin_audit::index))
+            .route("/admin/mail", web::get().to(admin_mail::index))
+            .route("/admin/mail/{id}/retry", web::post().to(admin_mail::retry))
             .route(
                 "/admin/categories",
                 web::get().to(admin_reference::categories),

@@ -75,6 +75,10 @@ impl LayoutCtx {
         self.can(Action::ViewAuditLog)
     }
 
+    pub fn can_manage_mail(&self) -> bool {
+        self.can(Action::ManageMail)
+    }
+
     /// Whether the navigation should mark `prefix` as the current section.
     pub fn is_current(&self, prefix: &str) -> bool {
         if prefix == "/" {

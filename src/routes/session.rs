@@ -14,6 +14,7 @@ use crate::routes::{
     pages::LayoutCtx,
     render, safe_next, see_other, see_other_with_flash,
 };
+use crate::services::notify::Event;
 use crate::services::{
     auth::{self as auth_service, LoginOutcome},
     form::FormErrors,
@@ -205,16 +206,45 @@ pub async fn password_change(
 struct ProfilePage {
     layout: LayoutCtx,
     me: CurrentUser,
+    /// Optional mail events and whether each is on.
+    mail: Vec<(Event, bool)>,
 }
 
 pub async fn profile(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let id = me.id;
+    let mail = db::run(&ctx.state.pool, move |conn| users::mail_prefs(conn, id)).await?;
     render(
         StatusCode::OK,
         &ProfilePage {
             layout: ctx.layout(),
             me,
+            mail,
         },
     )
+}
+
+/// Saves which optional mail events the user receives: the form sends one `on`
+/// field per ticked event.
+pub async fn save_mail_prefs(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let on: Vec<Event> = form
+        .iter()
+        .filter(|(k, _)| k == "on")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let meta = ctx.req.meta.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        users::set_mail_prefs(conn, &me, &meta, &on)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        "/profile",
+        k("flash-mail-prefs-saved"),
+        &ctx.state.config,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,8 @@ use chrono_tz::Tz;
 use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
 use crate::auth::{policy, CurrentUser};
-use crate::db::schema::{case_counts, case_watchers, cases, users};
+use crate::cache::Caches;
+use crate::db::schema::{case_counts, case_watchers, cases};
 use crate::error::AppError;
 use crate::models::case::{
     self, CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility,
@@ -333,6 +334,7 @@ pub fn list(
     conn: &mut PgConnection,
     me: &CurrentUser,
     f: &ListFilter,
+    caches: &Caches,
 ) -> Result<ListResult, AppError> {
     let vis = policy::case_visibility(me);
     let resolved = resolve_search(conn, &vis, f)?;
@@ -362,7 +364,7 @@ pub fn list(
             (total, counts)
         }
     };
-    let (rows, assignees) = rows(conn, me, f, PAGE_SIZE)?;
+    let (rows, assignees) = rows(conn, me, f, PAGE_SIZE, caches)?;
     Ok(ListResult {
         rows,
         total,
@@ -442,6 +444,7 @@ pub fn rows(
     me: &CurrentUser,
     f: &ListFilter,
     limit: i64,
+    caches: &Caches,
 ) -> Result<(Vec<CaseListItem>, HashMap<i64, String>), AppError> {
     let vis = policy::case_visibility(me);
     let now = Utc::now();
@@ -475,12 +478,8 @@ pub fn rows(
         .select(CaseListItem::as_select())
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
-    let assignees = users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::full_name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let dir = caches.directory(conn, &ids)?;
+    let assignees = ids.iter().map(|id| (*id, dir.name(*id))).collect();
     Ok((rows, assignees))
 }
 

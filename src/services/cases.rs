@@ -13,6 +13,7 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser, RequestMeta,
 };
+use crate::cache::Caches;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::{k, MsgKey};
@@ -30,6 +31,7 @@ use crate::models::{
 use crate::services::{
     deadlines,
     form::FormErrors,
+    notify,
     users::looks_like_email,
     workflow::{self, Needs},
 };
@@ -765,16 +767,22 @@ pub fn load_visible(
     reference: &str,
     lock: bool,
 ) -> Result<(Case, bool), AppError> {
-    let c = if lock {
-        case::lock_by_ref(conn, reference)?
-    } else {
-        case::find_by_ref(conn, reference)?
-    };
-    let watching = case::is_watcher(conn, c.id, me.id)?;
-    if !policy::can_view_case(me, &c, watching) {
+    let (c, watchers) = load_visible_with_watchers(conn, me, reference, lock)?;
+    Ok((c, watchers.contains(&me.id)))
+}
+
+/// The case if `me` may open it, with the ids of its watchers.
+fn load_visible_with_watchers(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    reference: &str,
+    lock: bool,
+) -> Result<(Case, Vec<i64>), AppError> {
+    let (c, watchers) = case::with_watchers(conn, reference, lock)?;
+    if !policy::can_view_case(me, &c, watchers.contains(&me.id)) {
         return Err(AppError::NotFound);
     }
-    Ok((c, watching))
+    Ok((c, watchers))
 }
 
 /// (field, value as shown) of the fields the edit form changes, for the history.
@@ -1072,6 +1080,7 @@ pub fn transition(
             &updated,
             json!({ "from": c.status.code(), "to": to.code() }),
         )?;
+        notify::case_status(conn, cfg, me, &updated)?;
         Ok(updated)
     })
 }
@@ -1082,6 +1091,7 @@ pub fn assign(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
+    cfg: &Config,
     reference: &str,
     assignee_id: i64,
 ) -> Result<Case, AppError> {
@@ -1143,6 +1153,7 @@ pub fn assign(
             &updated,
             json!({ "assignee_id": assignee_id, "previous": c.assignee_id }),
         )?;
+        notify::case_assigned(conn, cfg, me, &updated, assignee_id, c.assignee_id)?;
         Ok(updated)
     })
 }
@@ -1152,6 +1163,7 @@ pub fn add_note(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
+    cfg: &Config,
     reference: &str,
     body: &str,
 ) -> Result<Case, AppError> {
@@ -1189,6 +1201,7 @@ pub fn add_note(
             &updated,
             json!({ "length": body.chars().count() }),
         )?;
+        notify::case_note(conn, cfg, me, &updated)?;
         Ok(updated)
     })
 }
@@ -1451,7 +1464,7 @@ pub struct CaseView {
     pub updated_by: String,
     pub category: Option<Category>,
     pub subcategory: Option<Category>,
-    pub categories: Vec<Category>,
+    pub categories: std::sync::Arc<Vec<Category>>,
     pub merged_into: Option<String>,
     /// Moves this user may make now.
     pub moves: Vec<&'static workflow::Move>,
@@ -1514,22 +1527,27 @@ pub fn view(
     me: &CurrentUser,
     meta: &RequestMeta,
     reference: &str,
+    caches: &Caches,
     show_reporter: bool,
     newest_first: bool,
 ) -> Result<CaseView, AppError> {
-    let (c, watching) = load_visible(conn, me, reference, false)?;
+    let (c, watcher_ids) = load_visible_with_watchers(conn, me, reference, false)?;
+    let watching = watcher_ids.contains(&me.id);
     let now = Utc::now();
     if show_reporter {
         log_reporter_view(conn, me, meta, &c)?;
     }
     let mut ids = vec![c.created_by, c.updated_by];
     ids.extend(c.assignee_id);
-    let names = user::names(conn, &ids)?;
-    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
-    let assignee = c.assignee_id.map(name_of);
-    let created_by = name_of(c.created_by);
-    let updated_by = name_of(c.updated_by);
-    let categories = category::all(conn)?;
+    ids.extend(&watcher_ids);
+    let dir = caches.directory(conn, &ids)?;
+    let assignee = c.assignee_id.map(|id| dir.name(id));
+    let created_by = dir.name(c.created_by);
+    let updated_by = dir.name(c.updated_by);
+    let mut watchers: Vec<(i64, String)> =
+        watcher_ids.iter().map(|id| (*id, dir.name(*id))).collect();
+    watchers.sort_by(|a, b| a.1.cmp(&b.1));
+    let categories = caches.categories(conn)?;
     let find_cat =
         |id: Option<i32>| id.and_then(|id| categories.iter().find(|x| x.id == id).cloned());
     let merged_into = match c.merged_into_id {
@@ -1560,7 +1578,7 @@ pub fn view(
     let can_supervise = policy::allows(me.role, Action::SuperviseCases);
     // Only those who assign or manage watchers need the staff list.
     let staff = if can_supervise || c.assignee_id == Some(me.id) {
-        user::active_case_workers(conn)?
+        dir.workers.clone()
     } else {
         Vec::new()
     };
@@ -1570,7 +1588,7 @@ pub fn view(
         txs: case::transactions(conn, c.id)?,
         events,
         clocks,
-        watchers: case::watchers(conn, c.id)?,
+        watchers,
         linked,
         assignee,
         created_by,

@@ -10,6 +10,7 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser,
 };
+use crate::cache::Caches;
 use crate::error::AppError;
 use crate::models::{
     audit::{self, AuditEntry, AuditFilter},
@@ -54,13 +55,18 @@ fn panel(
     conn: &mut PgConnection,
     me: &CurrentUser,
     f: ListFilter,
+    caches: &Caches,
 ) -> Result<Option<Panel>, AppError> {
-    let (rows, names) = case_list::rows(conn, me, &f, PANEL)?;
+    let (rows, names) = case_list::rows(conn, me, &f, PANEL, caches)?;
     Ok(Some(Panel { rows, names }))
 }
 
 /// Loads the dashboard for `me`.
-pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppError> {
+pub fn load(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    caches: &Caches,
+) -> Result<Dashboard, AppError> {
     let works = policy::allows(me.role, Action::WorkCases);
     let supervises = policy::allows(me.role, Action::SuperviseCases);
     let open = || ListFilter {
@@ -77,6 +83,7 @@ pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppE
                 assignee: Some(AssigneeFilter::Me),
                 ..open()
             },
+            caches,
         )?
     } else {
         None
@@ -89,6 +96,7 @@ pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppE
                 assignee: Some(AssigneeFilter::Nobody),
                 ..open()
             },
+            caches,
         )?
     } else {
         None
@@ -101,6 +109,7 @@ pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppE
                 deadline: Some(DeadlineFilter::Overdue),
                 ..open()
             },
+            caches,
         )?
     } else {
         None
@@ -116,6 +125,7 @@ pub fn load(conn: &mut PgConnection, me: &CurrentUser) -> Result<Dashboard, AppE
                 page: 1,
                 ..Default::default()
             },
+            caches,
         )?
     } else {
         None

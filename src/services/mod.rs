@@ -7,6 +7,8 @@ pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod form;
+pub mod notify;
+pub mod outbox;
 pub mod reference;
 pub mod users;
 pub mod workflow;

@@ -18,6 +18,7 @@ use crate::models::{
     user::{self, NewUser, Role, User, UserChanges},
 };
 use crate::services::form::{optional_text, required_text, FormErrors};
+use crate::services::notify::Event;
 
 /// Lower-cased, trimmed e-mail: the form stored and looked up.
 pub fn normalise_email(email: &str) -> String {
@@ -350,6 +351,53 @@ pub fn set_language(
                 target_type: Some("user"),
                 target_id: Some(me.id.to_string()),
                 detail: json!({ "lang": lang.code() }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The optional mail events and whether `user_id` receives each.
+pub fn mail_prefs(conn: &mut PgConnection, user_id: i64) -> Result<Vec<(Event, bool)>, AppError> {
+    let off = user::find(conn, user_id)?.mail_off;
+    Ok(Event::OPTIONAL
+        .iter()
+        .map(|e| (*e, !off.iter().any(|x| x == e.code())))
+        .collect())
+}
+
+/// Sets which optional mail events one receives (`on`); the others are off.
+/// Assignment mails cannot be switched off.
+pub fn set_mail_prefs(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    on: &[Event],
+) -> Result<(), AppError> {
+    let off: Vec<String> = Event::OPTIONAL
+        .iter()
+        .filter(|e| !on.contains(e))
+        .map(|e| e.code().to_owned())
+        .collect();
+    conn.transaction(|conn| {
+        user::update(
+            conn,
+            me.id,
+            &UserChanges {
+                mail_off: Some(off.clone()),
+                updated_at: Some(Utc::now()),
+                ..Default::default()
+            },
+        )?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "profile_mail_prefs",
+                target_type: Some("user"),
+                target_id: Some(me.id.to_string()),
+                detail: json!({ "off": off }),
             },
         )?;
         Ok(())

@@ -3,6 +3,8 @@
 //! `configure` as `main`).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::{collections::BTreeMap, path::PathBuf, sync::OnceLock, time::Duration};
 
 use actix_web::{
@@ -262,6 +264,19 @@ pub fn test_config(url: &str) -> Config {
         db_timeout: Duration::from_secs(2),
         login_ip_max_failures: 20,
         trusted_proxies: Vec::new(),
+        mail: cyberdesk::config::MailConfig {
+            transport: cyberdesk::config::MailTransport::File(
+                std::env::temp_dir().join("cyberdesk-test").join("mail"),
+            ),
+            from: "PA05 cyberdesk <noreply@pa05.test.vn>".into(),
+            // Tests drive the sender themselves (mail::send_due).
+            sender: false,
+            poll: Duration::from_millis(50),
+            max_attempts: 3,
+            retry_base: Duration::from_secs(60),
+            retry_max: Duration::from_secs(600),
+            digest_hour: 7,
+        },
     }
 }
 

@@ -8,13 +8,20 @@ use cyberdesk::models::user::Role;
 
 #[test]
 fn the_role_matrix_is_exactly_as_designed() {
-    // (role, [UseApp, ManageUsers, ViewAuditLog, WorkCases, SuperviseCases, ManageReferenceData])
+    // (role, [UseApp, ManageUsers, ViewAuditLog, WorkCases, SuperviseCases,
+    //         ManageReferenceData, ManageMail])
     let expected = [
-        (Role::Admin, [true, true, true, false, false, true]),
-        (Role::Supervisor, [true, false, false, true, true, false]),
-        (Role::Officer, [true, false, false, true, false, false]),
+        (Role::Admin, [true, true, true, false, false, true, true]),
+        (
+            Role::Supervisor,
+            [true, false, false, true, true, false, false],
+        ),
+        (
+            Role::Officer,
+            [true, false, false, true, false, false, false],
+        ),
     ];
-    assert_eq!(Action::ALL.len(), 6, "a new action needs a column here");
+    assert_eq!(Action::ALL.len(), 7, "a new action needs a column here");
     for (role, row) in expected {
         for (action, want) in Action::ALL.iter().zip(row) {
             assert_eq!(allows(role, *action), want, "{role:?} × {action:?}");

@@ -57,7 +57,7 @@ fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
 
-fn me(db: &TestDb, id: i64) -> CurrentUser {
+pub(crate) fn me(db: &TestDb, id: i64) -> CurrentUser {
     use cyberdesk::db::schema::users;
     use diesel::prelude::*;
     let (email, name, role, team): (String, String, Role, Option<String>) = users::table
@@ -79,7 +79,7 @@ fn me(db: &TestDb, id: i64) -> CurrentUser {
     }
 }
 
-fn create(db: &TestDb, who: &CurrentUser, over: &[(&str, &str)]) -> String {
+pub(crate) fn create(db: &TestDb, who: &CurrentUser, over: &[(&str, &str)]) -> String {
     let form = CaseForm::from_pairs(report(over));
     cases::create(
         &mut db.conn(),
@@ -92,7 +92,7 @@ fn create(db: &TestDb, who: &CurrentUser, over: &[(&str, &str)]) -> String {
     .ref_
 }
 
-fn user_with_team(db: &TestDb, email: &str, role: &str, team: &str) -> i64 {
+pub(crate) fn user_with_team(db: &TestDb, email: &str, role: &str, team: &str) -> i64 {
     let id = db.user(email, role, PASSWORD);
     db.exec(&format!("UPDATE users SET team = '{team}' WHERE id = {id}"));
     id
@@ -340,6 +340,7 @@ fn the_transition_table_as_a_whole() {
         &mut db.conn(),
         &sup,
         &RequestMeta::default(),
+        &db.config(),
         &reference,
         assignee.id,
     )
@@ -511,7 +512,15 @@ async fn officers_see_count_and_find_only_cases_they_may_open() {
         &sup,
         &[("title", "Vụ TLP đỏ"), ("tlp", "RED"), ("team", "Đội 1")],
     );
-    cases::assign(&mut db.conn(), &sup, &RequestMeta::default(), &secret, b).expect("assign to b");
+    cases::assign(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &secret,
+        b,
+    )
+    .expect("assign to b");
 
     let mut ca = crate::common::client(&db).await;
     ca.login("a@pa05.test.vn", PASSWORD).await;
@@ -914,6 +923,7 @@ async fn the_dashboard_shows_my_cases_the_queue_and_what_is_overdue() {
         &mut db.conn(),
         &me(&db, sid),
         &RequestMeta::default(),
+        &db.config(),
         &mine,
         o,
     )
@@ -1116,7 +1126,15 @@ async fn review_fixes_notes_links_reporter_data_search_window_and_dates() {
     let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
     let b = user_with_team(&db, "b@pa05.test.vn", "officer", "Đội 1");
     let theirs = create(&db, &me(&db, a), &[("title", "Vụ của đồng đội")]);
-    cases::assign(&mut db.conn(), &sup, &RequestMeta::default(), &theirs, a).expect("assign");
+    cases::assign(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &theirs,
+        a,
+    )
+    .expect("assign");
     let mut cb = crate::common::client(&db).await;
     cb.login("b@pa05.test.vn", PASSWORD).await;
     // b sees a team case assigned to a, but may not write on it or link to it.

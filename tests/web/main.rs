@@ -8,4 +8,5 @@ mod auth;
 mod cases;
 mod i18n;
 mod infra;
+mod mail;
 mod security;

@@ -1,0 +1,125 @@
+//! Small read-through caches for reference data every page needs (categories, the
+//! staff directory). Each costs a query per request otherwise, which at a thousand
+//! requests a second is a large share of the machine.
+//!
+//! Entries expire after [`TTL`], and an instance drops its own entry whenever it
+//! changes the data, so a change made here shows at once and one made by another
+//! instance on the same database shows within the TTL. Writes never read from the
+//! cache: validation always sees the database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::models::category::{self, Category};
+use crate::models::user::Role;
+
+pub const TTL: Duration = Duration::from_secs(30);
+
+/// One cached value, loaded on first use and again after the TTL.
+pub struct Cached<T> {
+    slot: RwLock<Option<(Instant, Arc<T>)>>,
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached {
+            slot: RwLock::new(None),
+        }
+    }
+}
+
+impl<T> Cached<T> {
+    pub fn get_or_load<E>(&self, load: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
+        if let Ok(slot) = self.slot.read() {
+            if let Some((at, value)) = slot.as_ref() {
+                if at.elapsed() < TTL {
+                    return Ok(value.clone());
+                }
+            }
+        }
+        let value = Arc::new(load()?);
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = Some((Instant::now(), value.clone()));
+        }
+        Ok(value)
+    }
+
+    pub fn invalidate(&self) {
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = None;
+        }
+    }
+}
+
+/// Everyone's display name, and the officers and supervisors who can work cases.
+#[derive(Default)]
+pub struct Directory {
+    names: HashMap<i64, String>,
+    /// (id, name) of active officers and supervisors, ordered by name.
+    pub workers: Vec<(i64, String)>,
+}
+
+impl Directory {
+    pub fn name(&self, id: i64) -> String {
+        self.names.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn knows(&self, ids: &[i64]) -> bool {
+        ids.iter().all(|id| self.names.contains_key(id))
+    }
+
+    fn load(conn: &mut PgConnection) -> QueryResult<Directory> {
+        let rows: Vec<(i64, String, Role, bool)> = users::table
+            .order((users::full_name.asc(), users::id.asc()))
+            .select((users::id, users::full_name, users::role, users::active))
+            .load(conn)?;
+        let workers = rows
+            .iter()
+            .filter(|(_, _, role, active)| {
+                *active && matches!(role, Role::Officer | Role::Supervisor)
+            })
+            .map(|(id, name, _, _)| (*id, name.clone()))
+            .collect();
+        let names = rows
+            .into_iter()
+            .map(|(id, name, _, _)| (id, name))
+            .collect();
+        Ok(Directory { names, workers })
+    }
+}
+
+/// The caches of one application instance.
+#[derive(Default)]
+pub struct Caches {
+    categories: Cached<Vec<Category>>,
+    directory: Cached<Directory>,
+}
+
+impl Caches {
+    pub fn categories(&self, conn: &mut PgConnection) -> QueryResult<Arc<Vec<Category>>> {
+        self.categories.get_or_load(|| category::all(conn))
+    }
+
+    /// The directory, reloaded first if it does not know one of `ids` (a user
+    /// added on another instance since the last load).
+    pub fn directory(&self, conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Arc<Directory>> {
+        let dir = self.directory.get_or_load(|| Directory::load(conn))?;
+        if dir.knows(ids) {
+            return Ok(dir);
+        }
+        self.directory.invalidate();
+        self.directory.get_or_load(|| Directory::load(conn))
+    }
+
+    pub fn categories_changed(&self) {
+        self.categories.invalidate();
+    }
+
+    pub fn users_changed(&self) {
+        self.directory.invalidate();
+    }
+}

@@ -1,0 +1,508 @@
+//! Who gets mail about what. Every function here is called inside the transaction
+//! of the change it reports and only writes outbox rows, so a change that rolls
+//! back sends nothing and a committed one always ends in a mail (`mail.rs`).
+//!
+//! Mails leave the unit's network: they carry the reference, type, category,
+//! status, deadline and a link, never reporter or victim data, identifiers or the
+//! narrative; for restricted cases (TLP:RED, confidential reporter) not the title.
+
+use askama::Template;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use rand::Rng;
+
+use crate::auth::CurrentUser;
+use crate::config::Config;
+use crate::db::schema::{cases, categories, users};
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::models::case::{Case, Status};
+use crate::models::outbox::{self, NewMail};
+use crate::models::user::Role;
+
+crate::text_enum!(
+    /// Mail events; all but assignment can be switched off on the profile page.
+    Event, "mail-event" {
+        Assigned => "assigned",
+        Unassigned => "unassigned",
+        Status => "status",
+        Note => "note",
+        Digest => "digest",
+    }
+);
+
+impl Event {
+    pub const OPTIONAL: &'static [Event] = &[Event::Status, Event::Note, Event::Digest];
+
+    pub fn optional(self) -> bool {
+        Event::OPTIONAL.contains(&self)
+    }
+
+    /// The `kind` of the outbox row.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Event::Assigned => "case_assigned",
+            Event::Unassigned => "case_unassigned",
+            Event::Status => "case_status",
+            Event::Note => "case_note",
+            Event::Digest => "digest",
+        }
+    }
+}
+
+/// Outbox kinds, for the admin filter.
+pub const KINDS: &[&str] = &[
+    "case_assigned",
+    "case_unassigned",
+    "case_status",
+    "case_note",
+    "digest",
+    "test",
+];
+
+/// A staff member mail may go to.
+#[derive(Queryable, Clone, Debug)]
+struct Recipient {
+    id: i64,
+    email: String,
+    lang: String,
+    mail_off: Vec<String>,
+}
+
+impl Recipient {
+    fn lang(&self) -> Lang {
+        self.lang.parse().unwrap_or(Lang::Vi)
+    }
+
+    fn wants(&self, e: Event) -> bool {
+        !e.optional() || !self.mail_off.iter().any(|x| x == e.code())
+    }
+}
+
+/// Active users among `ids`, minus `except` (who made the change).
+fn recipients(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    except: i64,
+    e: Event,
+) -> QueryResult<Vec<Recipient>> {
+    let rows: Vec<Recipient> = users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::id.ne(except))
+        .filter(users::active.eq(true))
+        .select((users::id, users::email, users::lang, users::mail_off))
+        .load(conn)?;
+    Ok(rows.into_iter().filter(|r| r.wants(e)).collect())
+}
+
+pub fn new_token() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// What a case mail says, already in the recipient's language.
+pub struct CaseFacts {
+    pub reference: String,
+    pub title: Option<String>,
+    pub case_type: String,
+    pub category: String,
+    pub status: String,
+    pub deadline: Option<String>,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/case.txt")]
+struct CaseText<'a> {
+    lead: &'a str,
+    f: &'a CaseFacts,
+    labels: &'a Labels,
+}
+
+#[derive(Template)]
+#[template(path = "mail/case.html")]
+struct CaseHtml<'a> {
+    lang: &'a str,
+    lead: &'a str,
+    f: &'a CaseFacts,
+    labels: &'a Labels,
+}
+
+/// Field labels and the footer, in one language.
+pub struct Labels {
+    pub reference: String,
+    pub title: String,
+    pub case_type: String,
+    pub category: String,
+    pub status: String,
+    pub deadline: String,
+    pub open: String,
+    pub footer: String,
+    pub overdue: String,
+    pub due_soon: String,
+    pub unit_overdue: String,
+    pub and_more: String,
+}
+
+impl Labels {
+    fn new(lang: Lang, cfg: &Config) -> Labels {
+        let t = |key: &str| i18n::t(lang, key);
+        Labels {
+            reference: t("case-ref"),
+            title: t("case-field-title"),
+            case_type: t("case-field-case_type"),
+            category: t("case-field-category_id"),
+            status: t("case-field-status"),
+            deadline: t("case-deadline"),
+            open: t("mail-open-case"),
+            footer: i18n::t_args(lang, "mail-footer", &[("unit", &cfg.unit_name)]),
+            overdue: t("mail-digest-overdue"),
+            due_soon: t("mail-digest-due-soon"),
+            unit_overdue: t("mail-digest-unit-overdue"),
+            and_more: t("mail-digest-more"),
+        }
+    }
+}
+
+fn category_name(conn: &mut PgConnection, id: Option<i32>, lang: Lang) -> QueryResult<String> {
+    let Some(id) = id else {
+        return Ok("—".into());
+    };
+    let (vi, en): (String, String) = categories::table
+        .find(id)
+        .select((categories::name_vi, categories::name_en))
+        .first(conn)?;
+    Ok(match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    })
+}
+
+fn facts(conn: &mut PgConnection, cfg: &Config, c: &Case, lang: Lang) -> QueryResult<CaseFacts> {
+    Ok(CaseFacts {
+        reference: c.ref_.clone(),
+        // SECURITY: a restricted case's title may itself identify the reporter.
+        title: (!c.restricted).then(|| c.title.clone()),
+        case_type: i18n::t(lang, c.case_type.label_key()),
+        category: category_name(conn, c.category_id.or(c.subcategory_id), lang)?,
+        status: i18n::t(lang, c.status.label_key()),
+        deadline: c.deadline_at.map(|d| i18n::fmt_datetime(&d, cfg.time_zone)),
+        link: format!("{}/cases/{}", cfg.public_base_url, c.ref_),
+    })
+}
+
+fn case_mail(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    c: &Case,
+    to: &Recipient,
+    e: Event,
+    actor: &str,
+) -> Result<NewMail, AppError> {
+    let lang = to.lang();
+    let f = facts(conn, cfg, c, lang)?;
+    let labels = Labels::new(lang, cfg);
+    let lead_key = format!("mail-lead-{}", e.code());
+    let lead = i18n::t_args(
+        lang,
+        &lead_key,
+        &[("actor", actor), ("ref", &c.ref_), ("status", &f.status)],
+    );
+    let subject_key = format!("mail-subject-{}", e.code());
+    let subject = format!(
+        "[{}] {}",
+        c.ref_,
+        i18n::t_args(lang, &subject_key, &[("status", &f.status)])
+    );
+    let text = CaseText {
+        lead: &lead,
+        f: &f,
+        labels: &labels,
+    }
+    .render()?;
+    let html = CaseHtml {
+        lang: lang.code(),
+        lead: &lead,
+        f: &f,
+        labels: &labels,
+    }
+    .render()?;
+    Ok(NewMail {
+        kind: e.kind().into(),
+        recipient: to.email.clone(),
+        recipient_user_id: Some(to.id),
+        lang: lang.code().into(),
+        subject,
+        body_text: text,
+        body_html: html,
+        case_id: Some(c.id),
+        token: new_token(),
+        dedupe_key: None,
+    })
+}
+
+fn queue_case_event(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    c: &Case,
+    actor: &CurrentUser,
+    e: Event,
+    ids: &[i64],
+) -> Result<(), AppError> {
+    let mut mails = Vec::new();
+    for to in recipients(conn, ids, actor.id, e)? {
+        mails.push(case_mail(conn, cfg, c, &to, e, &actor.full_name)?);
+    }
+    outbox::insert(conn, &mails)?;
+    Ok(())
+}
+
+/// The case was assigned to `to` (and taken from `from`, if anyone had it).
+pub fn case_assigned(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    actor: &CurrentUser,
+    c: &Case,
+    to: i64,
+    from: Option<i64>,
+) -> Result<(), AppError> {
+    queue_case_event(conn, cfg, c, actor, Event::Assigned, &[to])?;
+    if let Some(from) = from.filter(|f| *f != to) {
+        queue_case_event(conn, cfg, c, actor, Event::Unassigned, &[from])?;
+    }
+    Ok(())
+}
+
+/// The assignee and the watchers of a case.
+fn followers(conn: &mut PgConnection, c: &Case) -> QueryResult<Vec<i64>> {
+    let mut ids = crate::models::case::watcher_ids(conn, c.id)?;
+    ids.extend(c.assignee_id);
+    Ok(ids)
+}
+
+/// Someone changed the status of a case (`c` is the case after the change).
+pub fn case_status(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    actor: &CurrentUser,
+    c: &Case,
+) -> Result<(), AppError> {
+    let ids = followers(conn, c)?;
+    queue_case_event(conn, cfg, c, actor, Event::Status, &ids)
+}
+
+/// Someone added a note to a case.
+pub fn case_note(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    actor: &CurrentUser,
+    c: &Case,
+) -> Result<(), AppError> {
+    let ids = followers(conn, c)?;
+    queue_case_event(conn, cfg, c, actor, Event::Note, &ids)
+}
+
+/// One line of a digest.
+pub struct DigestLine {
+    pub reference: String,
+    pub title: Option<String>,
+    pub status: String,
+    pub deadline: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.txt")]
+struct DigestText<'a> {
+    lead: &'a str,
+    sections: &'a [(String, Vec<DigestLine>, i64)],
+    labels: &'a Labels,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.html")]
+struct DigestHtml<'a> {
+    lang: &'a str,
+    lead: &'a str,
+    sections: &'a [(String, Vec<DigestLine>, i64)],
+    labels: &'a Labels,
+}
+
+/// Cases listed per digest section; the rest are counted.
+const DIGEST_LINES: i64 = 50;
+
+#[derive(Queryable)]
+struct DigestCase {
+    ref_: String,
+    title: String,
+    restricted: bool,
+    status: Status,
+    deadline_at: Option<DateTime<Utc>>,
+}
+
+fn digest_section(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    lang: Lang,
+    assignee: Option<i64>,
+    overdue: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<(Vec<DigestLine>, i64)> {
+    let base = || {
+        let mut q = cases::table
+            .filter(cases::status.eq_any(Status::open()))
+            .into_boxed();
+        q = if overdue {
+            q.filter(cases::deadline_at.lt(now))
+        } else {
+            q.filter(cases::deadline_at.ge(now))
+                .filter(cases::deadline_at.lt(now + Duration::days(3)))
+        };
+        if let Some(a) = assignee {
+            q = q.filter(cases::assignee_id.eq(a));
+        }
+        q
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows: Vec<DigestCase> = base()
+        .order((cases::deadline_at.asc(), cases::id.asc()))
+        .limit(DIGEST_LINES)
+        .select((
+            cases::ref_,
+            cases::title,
+            cases::restricted,
+            cases::status,
+            cases::deadline_at,
+        ))
+        .load(conn)?;
+    let lines = rows
+        .into_iter()
+        .map(|r| DigestLine {
+            link: format!("{}/cases/{}", cfg.public_base_url, r.ref_),
+            title: (!r.restricted).then_some(r.title),
+            status: i18n::t(lang, r.status.label_key()),
+            deadline: r
+                .deadline_at
+                .map(|d| i18n::fmt_datetime(&d, cfg.time_zone))
+                .unwrap_or_default(),
+            reference: r.ref_,
+        })
+        .collect();
+    Ok((lines, total - DIGEST_LINES.min(total)))
+}
+
+/// Queues the day's deadline digests once the digest hour has passed: for each
+/// officer and supervisor their own cases due soon and overdue, and for
+/// supervisors the overdue cases of the whole unit; one mail per person per day,
+/// none when there is nothing to say. The `mail_digest_runs` row makes sure only
+/// one instance does it, once per local day. Returns the number queued.
+pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<usize, AppError> {
+    use chrono::Timelike;
+    let local = now.with_timezone(&cfg.time_zone);
+    if local.hour() < cfg.mail.digest_hour {
+        return Ok(0);
+    }
+    let day = local.date_naive();
+    let mut conn = pool.get()?;
+    conn.transaction(|conn| {
+        use crate::db::schema::mail_digest_runs;
+        let won = diesel::insert_into(mail_digest_runs::table)
+            .values(mail_digest_runs::day.eq(day))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if won == 0 {
+            return Ok(0);
+        }
+        let staff: Vec<(Recipient, Role)> = users::table
+            .filter(users::active.eq(true))
+            .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
+            .order(users::id.asc())
+            .select((
+                (users::id, users::email, users::lang, users::mail_off),
+                users::role,
+            ))
+            .load(conn)?;
+        let mut mails = Vec::new();
+        for (to, role) in staff.into_iter().filter(|(r, _)| r.wants(Event::Digest)) {
+            let lang = to.lang();
+            let labels = Labels::new(lang, cfg);
+            let mut sections = Vec::new();
+            let (lines, more) = digest_section(conn, cfg, lang, Some(to.id), true, now)?;
+            sections.push((labels.overdue.clone(), lines, more));
+            let (lines, more) = digest_section(conn, cfg, lang, Some(to.id), false, now)?;
+            sections.push((labels.due_soon.clone(), lines, more));
+            if role == Role::Supervisor {
+                let (lines, more) = digest_section(conn, cfg, lang, None, true, now)?;
+                sections.push((labels.unit_overdue.clone(), lines, more));
+            }
+            sections.retain(|(_, lines, _)| !lines.is_empty());
+            if sections.is_empty() {
+                continue;
+            }
+            let date = local.format("%d/%m/%Y").to_string();
+            let lead = i18n::t_args(lang, "mail-lead-digest", &[("date", &date)]);
+            let text = DigestText {
+                lead: &lead,
+                sections: &sections,
+                labels: &labels,
+            }
+            .render()?;
+            let html = DigestHtml {
+                lang: lang.code(),
+                lead: &lead,
+                sections: &sections,
+                labels: &labels,
+            }
+            .render()?;
+            mails.push(NewMail {
+                kind: Event::Digest.kind().into(),
+                recipient: to.email.clone(),
+                recipient_user_id: Some(to.id),
+                lang: lang.code().into(),
+                subject: i18n::t_args(lang, "mail-subject-digest", &[("date", &date)]),
+                body_text: text,
+                body_html: html,
+                case_id: None,
+                token: new_token(),
+                dedupe_key: Some(format!("digest:{}:{day}", to.id)),
+            });
+        }
+        Ok(outbox::insert(conn, &mails)?)
+    })
+}
+
+#[derive(Template)]
+#[template(
+    source = "<!doctype html><html lang=\"{{ lang }}\"><body><p>{{ text }}</p></body></html>",
+    ext = "html"
+)]
+struct TestHtml<'a> {
+    lang: &'a str,
+    text: &'a str,
+}
+
+/// The message of `cyberdesk mail test`.
+pub fn test_mail(cfg: &Config, to: &str, lang: Lang) -> Result<NewMail, AppError> {
+    let text = i18n::t_args(lang, "mail-test-body", &[("unit", &cfg.unit_name)]);
+    let html = TestHtml {
+        lang: lang.code(),
+        text: &text,
+    }
+    .render()?;
+    Ok(NewMail {
+        kind: "test".into(),
+        recipient: to.into(),
+        recipient_user_id: None,
+        lang: lang.code().into(),
+        subject: i18n::t(lang, "mail-subject-test"),
+        body_text: text,
+        body_html: html,
+        case_id: None,
+        token: new_token(),
+        dedupe_key: None,
+    })
+}
