@@ -63,6 +63,8 @@ pub struct MailConfig {
     pub from: String,
     /// Whether `serve` runs the sender loop (off on instances that only serve pages).
     pub sender: bool,
+    /// SMTP connections the sender uses at once.
+    pub threads: usize,
     pub poll: Duration,
     pub max_attempts: i32,
     pub retry_base: Duration,
@@ -216,6 +218,8 @@ fn mail_from_vars(data_dir: &std::path::Path) -> Result<MailConfig, ConfigError>
         transport,
         from,
         sender,
+        threads: usize::try_from(positive("MAIL_SENDER_THREADS", 4, "connections")?.min(32))
+            .unwrap_or(4),
         poll: Duration::from_millis(positive("MAIL_POLL_MILLISECONDS", 1000, "milliseconds")?),
         max_attempts: i32::try_from(positive("MAIL_MAX_ATTEMPTS", 10, "attempts")?.min(100))
             .unwrap_or(10),

@@ -21,9 +21,7 @@ use lettre::{Message, SmtpTransport, Transport as _};
 use crate::config::{Config, MailConfig, MailTransport, SmtpTls};
 use crate::db::DbPool;
 use crate::models::outbox::{self, OutboxMail};
-
-/// Mails claimed per round; the lease covers sending all of them at the timeout.
-const BATCH: i64 = 20;
+use crate::services::notify;
 
 /// Why a mail was not sent. Permanent failures (a 5xx reply: bad address, refused
 /// content) are not retried; everything else is.
@@ -179,46 +177,96 @@ pub fn send_due(
         MailTransport::File(_) => Duration::from_secs(60),
     };
     let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(10));
-    let batch = outbox::claim(&mut conn, Utc::now(), lease, BATCH)?;
+    let workers = cfg.mail.threads.max(1);
+    let batch = outbox::claim(&mut conn, Utc::now(), lease, batch_size(cfg))?;
     let claimed = batch.len();
-    let mut down: Option<String> = None;
-    for mail in batch {
-        let result = match &down {
-            // The server was unreachable a moment ago: do not wait out the timeout
-            // again for every mail of the batch.
-            Some(reason) => Err(SendError {
-                permanent: false,
-                message: reason.clone(),
-            }),
-            None => build(cfg, &mail)
-                .and_then(|m| transport.send(&m, &format!("{}-{}", mail.id, mail.token))),
-        };
-        match result {
-            Ok(()) => {
-                outbox::mark_sent(&mut conn, mail.id, Utc::now())?;
-            }
-            Err(e) => {
-                let give_up = e.permanent || mail.attempts >= cfg.mail.max_attempts;
-                let retry_at = (!give_up).then(|| {
-                    Utc::now()
-                        + chrono::Duration::from_std(backoff(&cfg.mail, mail.attempts))
-                            .unwrap_or(chrono::Duration::minutes(5))
-                });
-                // SECURITY: the error may name the recipient; log only the row id.
-                log::warn!(
-                    "mail {} attempt {} failed{}",
-                    mail.id,
-                    mail.attempts,
-                    if give_up { ", giving up" } else { "" }
-                );
-                outbox::mark_failed(&mut conn, mail.id, &e.message, retry_at)?;
-                if !e.permanent {
-                    down = Some(e.message);
+    // Several connections at once: one SMTP exchange waits on round trips (and
+    // on the peer's delayed ACK after lettre's separate end-of-data write), so
+    // one connection alone manages only a few dozen mails a second.
+    let down = AtomicBool::new(false);
+    let down_reason = std::sync::Mutex::new(String::new());
+    let (tx, rx) = std::sync::mpsc::channel::<(OutboxMail, Result<(), SendError>)>();
+    std::thread::scope(|scope| -> Result<(), diesel::result::Error> {
+        for worker in 0..workers {
+            let tx = tx.clone();
+            let mine: Vec<OutboxMail> = batch
+                .iter()
+                .skip(worker)
+                .step_by(workers)
+                .cloned()
+                .collect();
+            let (down, down_reason) = (&down, &down_reason);
+            scope.spawn(move || {
+                for mail in mine {
+                    let result = if down.load(Ordering::Relaxed) {
+                        // The server was unreachable a moment ago: do not wait
+                        // out the timeout again for every mail of the batch.
+                        Err(SendError {
+                            permanent: false,
+                            message: down_reason.lock().map(|r| r.clone()).unwrap_or_default(),
+                        })
+                    } else {
+                        build(cfg, &mail).and_then(|m| {
+                            transport.send(&m, &format!("{}-{}", mail.id, mail.token))
+                        })
+                    };
+                    if let Err(e) = &result {
+                        if !e.permanent && !down.swap(true, Ordering::Relaxed) {
+                            if let Ok(mut r) = down_reason.lock() {
+                                *r = e.message.clone();
+                            }
+                        }
+                    }
+                    if tx.send((mail, result)).is_err() {
+                        return;
+                    }
                 }
-            }
+            });
+        }
+        drop(tx);
+        // Results are recorded as they come, each in its own commit, so a crash
+        // repeats at most the mails in flight.
+        for (mail, result) in rx {
+            record(&mut conn, cfg, &mail, result)?;
+        }
+        Ok(())
+    })?;
+    Ok(claimed)
+}
+
+fn batch_size(cfg: &Config) -> i64 {
+    i64::try_from(cfg.mail.threads.max(1) * 10).unwrap_or(40)
+}
+
+/// Marks one mail sent, or schedules its retry, or gives up on it.
+fn record(
+    conn: &mut diesel::PgConnection,
+    cfg: &Config,
+    mail: &OutboxMail,
+    result: Result<(), SendError>,
+) -> Result<(), diesel::result::Error> {
+    match result {
+        Ok(()) => {
+            outbox::mark_sent(conn, mail.id, Utc::now())?;
+        }
+        Err(e) => {
+            let give_up = e.permanent || mail.attempts >= cfg.mail.max_attempts;
+            let retry_at = (!give_up).then(|| {
+                Utc::now()
+                    + chrono::Duration::from_std(backoff(&cfg.mail, mail.attempts))
+                        .unwrap_or(chrono::Duration::minutes(5))
+            });
+            // SECURITY: the error may name the recipient; log only the row id.
+            log::warn!(
+                "mail {} attempt {} failed{}",
+                mail.id,
+                mail.attempts,
+                if give_up { ", giving up" } else { "" }
+            );
+            outbox::mark_failed(conn, mail.id, &e.message, retry_at)?;
         }
     }
-    Ok(claimed)
+    Ok(())
 }
 
 /// The sender loop of `serve`: sends due mail, and queues the day's digests once
@@ -233,9 +281,17 @@ pub fn spawn_sender(
     std::thread::Builder::new()
         .name("mail-sender".into())
         .spawn(move || {
+            // The day whose digests this instance has seen done, so the check
+            // costs a query once a day rather than once a poll.
+            let mut digests_done = None;
             while !stop.load(Ordering::Relaxed) {
-                if let Err(e) = crate::services::notify::queue_digests(&pool, &cfg, Utc::now()) {
-                    log::error!("queueing deadline digests failed: {e}");
+                let now = Utc::now();
+                let day = notify::digest_day(&cfg, now);
+                if day.is_some() && day != digests_done {
+                    match notify::queue_digests(&pool, &cfg, now) {
+                        Ok(_) => digests_done = day,
+                        Err(e) => log::error!("queueing deadline digests failed: {e}"),
+                    }
                 }
                 let claimed = match send_due(&pool, &cfg, &transport) {
                     Ok(n) => n,
@@ -245,7 +301,7 @@ pub fn spawn_sender(
                     }
                 };
                 // A full batch means more may be due: go again at once.
-                if claimed < usize::try_from(BATCH).unwrap_or(20) {
+                if claimed < usize::try_from(batch_size(&cfg)).unwrap_or(40) {
                     std::thread::sleep(cfg.mail.poll);
                 }
             }

@@ -395,18 +395,23 @@ fn digest_section(
     Ok((lines, total - DIGEST_LINES.min(total)))
 }
 
+/// The local day whose digests are due at `now`: none before the digest hour.
+pub fn digest_day(cfg: &Config, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+    use chrono::Timelike;
+    let local = now.with_timezone(&cfg.time_zone);
+    (local.hour() >= cfg.mail.digest_hour).then(|| local.date_naive())
+}
+
 /// Queues the day's deadline digests once the digest hour has passed: for each
 /// officer and supervisor their own cases due soon and overdue, and for
 /// supervisors the overdue cases of the whole unit; one mail per person per day,
 /// none when there is nothing to say. The `mail_digest_runs` row makes sure only
 /// one instance does it, once per local day. Returns the number queued.
 pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<usize, AppError> {
-    use chrono::Timelike;
-    let local = now.with_timezone(&cfg.time_zone);
-    if local.hour() < cfg.mail.digest_hour {
+    let Some(day) = digest_day(cfg, now) else {
         return Ok(0);
-    }
-    let day = local.date_naive();
+    };
+    let local = now.with_timezone(&cfg.time_zone);
     let mut conn = pool.get()?;
     conn.transaction(|conn| {
         use crate::db::schema::mail_digest_runs;

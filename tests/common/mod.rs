@@ -271,6 +271,7 @@ pub fn test_config(url: &str) -> Config {
             from: "PA05 cyberdesk <noreply@pa05.test.vn>".into(),
             // Tests drive the sender themselves (mail::send_due).
             sender: false,
+            threads: 2,
             poll: Duration::from_millis(50),
             max_attempts: 3,
             retry_base: Duration::from_secs(60),

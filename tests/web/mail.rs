@@ -636,3 +636,33 @@ fn every_mail_event_has_its_texts_in_both_languages() {
         assert!(cyberdesk::i18n::has_key(s.label_key()));
     }
 }
+
+#[test]
+fn the_sender_loop_delivers_what_is_queued_and_stops_when_told() {
+    let db = TestDb::new();
+    let server = SmtpServer::start();
+    let cfg = smtp_config(&db, &server);
+    let mails: Vec<NewMail> = (0..30)
+        .map(|n| new_mail(&format!("u{n}@pa05.test.vn"), n))
+        .collect();
+    outbox::insert(&mut db.conn(), &mails).expect("queue");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pool = cyberdesk::db::build_pool(&cfg.database_url, 2, cfg.db_timeout);
+    let handle = mail::spawn_sender(pool, cfg.clone(), stop.clone()).expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.received().len() < 30 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Queued later, while the loop idles: picked up on its next poll.
+    outbox::insert(&mut db.conn(), &[new_mail("late@pa05.test.vn", 99)]).expect("queue");
+    while server.received().len() < 31 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    handle.join().expect("join");
+    assert_eq!(server.received().len(), 31);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'sent'"),
+        31
+    );
+}
