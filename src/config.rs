@@ -180,6 +180,13 @@ fn mail_from_vars(data_dir: &std::path::Path) -> Result<MailConfig, ConfigError>
                     expected: "must be set together with SMTP_USER (or neither)".into(),
                 });
             }
+            let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+            if user.is_some() && tls == SmtpTls::None && !loopback {
+                return Err(ConfigError {
+                    key: "SMTP_TLS",
+                    expected: "must be starttls or tls when SMTP_USER is set (the password would travel in clear)".into(),
+                });
+            }
             MailTransport::Smtp(SmtpConfig {
                 host,
                 port: parsed("SMTP_PORT", default_port, "a port number (1-65535)")?,

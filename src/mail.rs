@@ -28,6 +28,9 @@ use crate::services::notify;
 #[derive(Debug)]
 pub struct SendError {
     pub permanent: bool,
+    /// The server could not be reached at all (connect, TLS, timeout): the rest
+    /// of a batch need not wait out the same failure.
+    pub unreachable: bool,
     pub message: String,
 }
 
@@ -52,6 +55,7 @@ impl Transport {
         let tls_params = || {
             TlsParameters::new(smtp.host.clone()).map_err(|e| SendError {
                 permanent: true,
+                unreachable: true,
                 message: format!("TLS set-up for {}: {e}", smtp.host),
             })
         };
@@ -76,11 +80,14 @@ impl Transport {
             Transport::File(dir) => {
                 write_eml(dir, file_stem, &message.formatted()).map_err(|e| SendError {
                     permanent: false,
+                    unreachable: true,
                     message: format!("writing {}: {e}", dir.display()),
                 })
             }
             Transport::Smtp(smtp) => smtp.send(message).map(|_| ()).map_err(|e| SendError {
                 permanent: e.is_permanent(),
+                // No SMTP reply code: the connection itself failed.
+                unreachable: e.status().is_none(),
                 message: e.to_string(),
             }),
         }
@@ -119,6 +126,7 @@ pub fn message_id(cfg: &Config, mail: &OutboxMail) -> String {
 pub fn build(cfg: &Config, mail: &OutboxMail) -> Result<Message, SendError> {
     let bad = |what: &str, e: String| SendError {
         permanent: true,
+        unreachable: false,
         message: format!("{what}: {e}"),
     };
     let from: Mailbox = cfg
@@ -162,6 +170,15 @@ pub fn backoff(cfg: &MailConfig, attempts: i32) -> Duration {
         .min(cfg.retry_max)
 }
 
+/// How one mail's attempt ended.
+enum Outcome {
+    Sent,
+    Failed(SendError),
+    /// Not tried: the server was unreachable a moment ago. Does not count as
+    /// an attempt.
+    Skipped(String),
+}
+
 /// Claims and sends one batch of due mails. Returns how many were claimed.
 pub fn send_due(
     pool: &DbPool,
@@ -169,23 +186,24 @@ pub fn send_due(
     transport: &Transport,
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let mut conn = pool.get()?;
-    // Long enough for a batch of normal sends; a sender that dies leaves its rows
-    // to others after this. (A send that really takes longer may be repeated:
-    // the Message-ID shows it is the same mail.)
+    let workers = cfg.mail.threads.max(1);
+    let per_worker = u32::try_from(PER_WORKER).unwrap_or(10);
+    // Covers every send of a worker's share at the timeout, so no other sender
+    // takes a row while it is still being worked on; a sender that dies leaves
+    // its rows to others after this.
     let lease = match &cfg.mail.transport {
-        MailTransport::Smtp(s) => (s.timeout * 4).max(Duration::from_secs(60)),
+        MailTransport::Smtp(s) => s.timeout * per_worker + Duration::from_secs(30),
         MailTransport::File(_) => Duration::from_secs(60),
     };
     let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(10));
-    let workers = cfg.mail.threads.max(1);
     let batch = outbox::claim(&mut conn, Utc::now(), lease, batch_size(cfg))?;
     let claimed = batch.len();
     // Several connections at once: one SMTP exchange waits on round trips (and
     // on the peer's delayed ACK after lettre's separate end-of-data write), so
     // one connection alone manages only a few dozen mails a second.
-    let down = AtomicBool::new(false);
-    let down_reason = std::sync::Mutex::new(String::new());
-    let (tx, rx) = std::sync::mpsc::channel::<(OutboxMail, Result<(), SendError>)>();
+    let down: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(OutboxMail, Outcome)>();
     std::thread::scope(|scope| -> Result<(), diesel::result::Error> {
         for worker in 0..workers {
             let tx = tx.clone();
@@ -195,29 +213,30 @@ pub fn send_due(
                 .step_by(workers)
                 .cloned()
                 .collect();
-            let (down, down_reason) = (&down, &down_reason);
+            let (down, stop) = (&down, &stop);
             scope.spawn(move || {
                 for mail in mine {
-                    let result = if down.load(Ordering::Relaxed) {
-                        // The server was unreachable a moment ago: do not wait
-                        // out the timeout again for every mail of the batch.
-                        Err(SendError {
-                            permanent: false,
-                            message: down_reason.lock().map(|r| r.clone()).unwrap_or_default(),
-                        })
-                    } else {
-                        build(cfg, &mail).and_then(|m| {
-                            transport.send(&m, &format!("{}-{}", mail.id, mail.token))
-                        })
-                    };
-                    if let Err(e) = &result {
-                        if !e.permanent && !down.swap(true, Ordering::Relaxed) {
-                            if let Ok(mut r) = down_reason.lock() {
-                                *r = e.message.clone();
-                            }
-                        }
+                    if stop.load(Ordering::Relaxed) {
+                        return;
                     }
-                    if tx.send((mail, result)).is_err() {
+                    let unreachable = down.lock().ok().and_then(|d| d.clone());
+                    let outcome = match unreachable {
+                        Some(reason) => Outcome::Skipped(reason),
+                        None => match build(cfg, &mail).and_then(|m| {
+                            transport.send(&m, &format!("{}-{}", mail.id, mail.token))
+                        }) {
+                            Ok(()) => Outcome::Sent,
+                            Err(e) => {
+                                if e.unreachable {
+                                    if let Ok(mut d) = down.lock() {
+                                        d.get_or_insert_with(|| e.message.clone());
+                                    }
+                                }
+                                Outcome::Failed(e)
+                            }
+                        },
+                    };
+                    if tx.send((mail, outcome)).is_err() {
                         return;
                     }
                 }
@@ -226,36 +245,53 @@ pub fn send_due(
         drop(tx);
         // Results are recorded as they come, each in its own commit, so a crash
         // repeats at most the mails in flight.
-        for (mail, result) in rx {
-            record(&mut conn, cfg, &mail, result)?;
+        for (mail, outcome) in rx {
+            if let Err(e) = record(&mut conn, cfg, &mail, outcome) {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
         }
         Ok(())
     })?;
     Ok(claimed)
 }
 
+/// Mails each sender connection takes from one claim.
+const PER_WORKER: usize = 10;
+
 fn batch_size(cfg: &Config) -> i64 {
-    i64::try_from(cfg.mail.threads.max(1) * 10).unwrap_or(40)
+    i64::try_from(cfg.mail.threads.max(1) * PER_WORKER).unwrap_or(40)
 }
 
-/// Marks one mail sent, or schedules its retry, or gives up on it.
+/// Marks one mail sent, or schedules its retry, or gives up on it. Each update
+/// applies only while the row is still this sender's claim (same attempt).
 fn record(
     conn: &mut diesel::PgConnection,
     cfg: &Config,
     mail: &OutboxMail,
-    result: Result<(), SendError>,
+    outcome: Outcome,
 ) -> Result<(), diesel::result::Error> {
-    match result {
-        Ok(()) => {
-            outbox::mark_sent(conn, mail.id, Utc::now())?;
+    let retry_at = |attempts: i32| {
+        Utc::now()
+            + chrono::Duration::from_std(backoff(&cfg.mail, attempts))
+                .unwrap_or(chrono::Duration::minutes(5))
+    };
+    match outcome {
+        Outcome::Sent => {
+            outbox::mark_sent(conn, mail.id, mail.attempts, Utc::now())?;
         }
-        Err(e) => {
+        Outcome::Skipped(reason) => {
+            let reason = mask_addresses(&reason, &mail.recipient);
+            outbox::release(
+                conn,
+                mail.id,
+                mail.attempts,
+                &reason,
+                retry_at(mail.attempts.max(1)),
+            )?;
+        }
+        Outcome::Failed(e) => {
             let give_up = e.permanent || mail.attempts >= cfg.mail.max_attempts;
-            let retry_at = (!give_up).then(|| {
-                Utc::now()
-                    + chrono::Duration::from_std(backoff(&cfg.mail, mail.attempts))
-                        .unwrap_or(chrono::Duration::minutes(5))
-            });
             // SECURITY: the error may name the recipient; log only the row id.
             log::warn!(
                 "mail {} attempt {} failed{}",
@@ -263,10 +299,41 @@ fn record(
                 mail.attempts,
                 if give_up { ", giving up" } else { "" }
             );
-            outbox::mark_failed(conn, mail.id, &e.message, retry_at)?;
+            let error = mask_addresses(&e.message, &mail.recipient);
+            outbox::mark_failed(
+                conn,
+                mail.id,
+                mail.attempts,
+                &error,
+                (!give_up).then(|| retry_at(mail.attempts)),
+            )?;
         }
     }
     Ok(())
+}
+
+/// `nguyen.van.a@pa05.vn` → `ng…@pa05.vn`: enough to tell mails apart on the
+/// admin page without showing whole addresses.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let head: String = local.chars().take(2).collect();
+            format!("{head}…@{domain}")
+        }
+        None => "…".into(),
+    }
+}
+
+/// SMTP replies often quote the recipient (`550 <a@b.vn>: unknown user`): the
+/// stored error gets it masked, like the admin page shows addresses.
+fn mask_addresses(text: &str, recipient: &str) -> String {
+    let masked = mask(recipient);
+    let mut out = text.replace(recipient, &masked);
+    let lower = recipient.to_lowercase();
+    if lower != recipient {
+        out = out.replace(&lower, &masked);
+    }
+    out
 }
 
 /// The sender loop of `serve`: sends due mail, and queues the day's digests once
@@ -308,6 +375,21 @@ pub fn spawn_sender(
         })
         .map_err(|e| SendError {
             permanent: true,
+            unreachable: false,
             message: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_masked_in_errors_too() {
+        assert_eq!(super::mask("nguyen.van.a@pa05.vn"), "ng…@pa05.vn");
+        assert_eq!(super::mask("a@b.vn"), "a…@b.vn");
+        assert_eq!(super::mask("broken"), "…");
+        assert_eq!(
+            super::mask_addresses("550 5.1.1 <Lan@PA05.vn>: unknown", "Lan@PA05.vn"),
+            "550 5.1.1 <La…@PA05.vn>: unknown"
+        );
+    }
 }

@@ -361,8 +361,13 @@ fn mail_test(config: &Config, to: &str) -> Result<(), String> {
         .and_then(|m| transport.send(&m, &format!("{}-{}", row.id, row.token)));
     match result {
         Ok(()) => {
-            cyberdesk::models::outbox::mark_sent(&mut conn, row.id, chrono::Utc::now())
-                .map_err(|e| e.to_string())?;
+            cyberdesk::models::outbox::mark_sent(
+                &mut conn,
+                row.id,
+                row.attempts,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| e.to_string())?;
             println!(
                 "sent to {to} via {how}; Message-ID {}",
                 mail::message_id(config, &row)
@@ -370,7 +375,13 @@ fn mail_test(config: &Config, to: &str) -> Result<(), String> {
             Ok(())
         }
         Err(e) => {
-            let _ = cyberdesk::models::outbox::mark_failed(&mut conn, row.id, &e.message, None);
+            let _ = cyberdesk::models::outbox::mark_failed(
+                &mut conn,
+                row.id,
+                row.attempts,
+                &e.message,
+                None,
+            );
             Err(format!("sending to {to} via {how} failed: {e}"))
         }
     }

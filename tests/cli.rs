@@ -100,6 +100,21 @@ fn a_bad_setting_names_the_variable() {
         assert_eq!(stderr.lines().count(), 1, "{key}: {stderr}");
         assert!(stderr.contains(key), "{key}: {stderr}");
     }
+    // A password is never sent over a plain connection to a remote server.
+    let out = cyberdesk(&server_url())
+        .env("SMTP_HOST", "mail.pa05.test.vn")
+        .env("SMTP_TLS", "none")
+        .env("SMTP_USER", "cyberdesk")
+        .env("SMTP_PASSWORD", "secret-password")
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SMTP_TLS") && !stderr.contains("secret-password"),
+        "{stderr}"
+    );
     let out = cyberdesk("mysql://localhost/x")
         .arg("migrate")
         .output()

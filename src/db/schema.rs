@@ -256,15 +256,113 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submissions (id) {
+        id -> Int8,
+        tracking_code -> Text,
+        kind -> Text,
+        lang -> Text,
+        received_at -> Timestamptz,
+        anonymous -> Bool,
+        confidential -> Bool,
+        reporter_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        secret_hash -> Nullable<Bytea>,
+        category_id -> Nullable<Int4>,
+        summary -> Text,
+        narrative -> Text,
+        occurred_at -> Nullable<Timestamptz>,
+        total_loss -> Int8,
+        payload -> Jsonb,
+        ip -> Nullable<Text>,
+        status -> Text,
+        case_id -> Nullable<Int8>,
+        triaged_by -> Nullable<Int8>,
+        triaged_at -> Nullable<Timestamptz>,
+        spam_reason -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    submission_files (id) {
+        id -> Int8,
+        storage_id -> Text,
+        submission_id -> Nullable<Int8>,
+        draft_key -> Nullable<Text>,
+        original_name -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        detected_type -> Text,
+        received_at -> Timestamptz,
+        follow_up -> Bool,
+    }
+}
+
+diesel::table! {
+    submission_messages (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        kind -> Text,
+        author_id -> Nullable<Int8>,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    identifiers (id) {
+        id -> Int8,
+        kind -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    identifier_links (id) {
+        id -> Int8,
+        identifier_id -> Int8,
+        submission_id -> Nullable<Int8>,
+        case_id -> Nullable<Int8>,
+        role -> Text,
+        source -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+    }
+}
+
+diesel::table! {
+    banks (code) {
+        code -> Text,
+        bin -> Text,
+        short_name -> Text,
+        name_vi -> Text,
+        aliases -> Array<Text>,
+        sort -> Int4,
+        active -> Bool,
+    }
+}
+
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_transactions -> cases (case_id));
 diesel::joinable!(case_deadlines -> cases (case_id));
+diesel::joinable!(submission_files -> submissions (submission_id));
+diesel::joinable!(submission_messages -> submissions (submission_id));
+diesel::joinable!(identifier_links -> identifiers (identifier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
+    banks,
     case_counts,
     case_deadlines,
     case_events,
@@ -276,8 +374,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     deadline_rules,
     email_outbox,
+    identifier_links,
+    identifiers,
     login_attempts,
     login_lockouts,
     sessions,
+    submission_files,
+    submission_messages,
+    submissions,
     users,
 );

@@ -117,10 +117,19 @@ pub fn claim(
 /// database itself crashed in the next instant the mark could be lost and the
 /// mail sent again (same Message-ID), but never lost; waiting for a flush per
 /// mail would cap sending at the disk's fsync rate.
-pub fn mark_sent(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+///
+/// Like the other marks it applies only to the claim it reports on (the row is
+/// still queued at the claimed attempt): a sender whose lease ran out cannot
+/// overwrite what another sender did since.
+pub fn mark_sent(
+    conn: &mut PgConnection,
+    id: i64,
+    attempt: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     conn.transaction(|conn| {
         diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn)?;
-        diesel::update(email_outbox::table.find(id))
+        diesel::update(claimed(id, attempt))
             .set((
                 email_outbox::status.eq(MailStatus::Sent),
                 email_outbox::sent_at.eq(now),
@@ -130,28 +139,64 @@ pub fn mark_sent(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryR
     })
 }
 
+/// The row while it is still the claim made at `attempt`.
+type Claimed = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<email_outbox::table, i64>,
+        diesel::dsl::Eq<email_outbox::status, MailStatus>,
+    >,
+    diesel::dsl::Eq<email_outbox::attempts, i32>,
+>;
+
+fn claimed(id: i64, attempt: i32) -> Claimed {
+    email_outbox::table
+        .find(id)
+        .filter(email_outbox::status.eq(MailStatus::Queued))
+        .filter(email_outbox::attempts.eq(attempt))
+}
+
 /// Records a failed attempt: due again at `retry_at`, or `failed` for good.
 pub fn mark_failed(
     conn: &mut PgConnection,
     id: i64,
+    attempt: i32,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<usize> {
     let error: String = error.chars().take(1000).collect();
     match retry_at {
-        Some(at) => diesel::update(email_outbox::table.find(id))
+        Some(at) => diesel::update(claimed(id, attempt))
             .set((
                 email_outbox::next_attempt_at.eq(at),
                 email_outbox::last_error.eq(error),
             ))
             .execute(conn),
-        None => diesel::update(email_outbox::table.find(id))
+        None => diesel::update(claimed(id, attempt))
             .set((
                 email_outbox::status.eq(MailStatus::Failed),
                 email_outbox::last_error.eq(error),
             ))
             .execute(conn),
     }
+}
+
+/// Gives a claimed mail back untried (its server was unreachable a moment ago):
+/// the claim's attempt is not counted.
+pub fn release(
+    conn: &mut PgConnection,
+    id: i64,
+    attempt: i32,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let error: String = error.chars().take(1000).collect();
+    diesel::update(claimed(id, attempt))
+        .set((
+            email_outbox::next_attempt_at.eq(retry_at),
+            email_outbox::attempts.eq(email_outbox::attempts - 1),
+            email_outbox::last_error.eq(error),
+        ))
+        .execute(conn)
 }
 
 /// Puts a failed mail back in the queue, due now. Returns false if it was not failed.

@@ -740,7 +740,7 @@ pub async fn merge(
         &ctx,
         &path.into_inner(),
         k("flash-merged"),
-        move |conn, me, meta, _, r| cases::merge(conn, me, meta, r, &other).map(|_| ()),
+        move |conn, me, meta, cfg, r| cases::merge(conn, me, meta, cfg, r, &other).map(|_| ()),
         me,
     )
     .await

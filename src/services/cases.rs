@@ -1080,6 +1080,7 @@ pub fn transition(
             &updated,
             json!({ "from": c.status.code(), "to": to.code() }),
         )?;
+        let updated = case::find(conn, c.id)?;
         notify::case_status(conn, cfg, me, &updated)?;
         Ok(updated)
     })
@@ -1153,6 +1154,8 @@ pub fn assign(
             &updated,
             json!({ "assignee_id": assignee_id, "previous": c.assignee_id }),
         )?;
+        // Mails show the deadline as it is now that the clocks moved.
+        let updated = case::find(conn, c.id)?;
         notify::case_assigned(conn, cfg, me, &updated, assignee_id, c.assignee_id)?;
         Ok(updated)
     })
@@ -1330,6 +1333,7 @@ pub fn merge(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
+    cfg: &Config,
     reference: &str,
     into_ref: &str,
 ) -> Result<Case, AppError> {
@@ -1381,6 +1385,8 @@ pub fn merge(
             &updated,
             json!({ "into": survivor.ref_ }),
         )?;
+        let updated = case::find(conn, dup.id)?;
+        notify::case_status(conn, cfg, me, &updated)?;
         Ok(updated)
     })
 }

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod form;
+pub mod identifiers;
 pub mod notify;
 pub mod outbox;
 pub mod reference;

@@ -80,20 +80,36 @@ impl Recipient {
     }
 }
 
-/// Active users among `ids`, minus `except` (who made the change).
+/// Active users among `ids` who may still open the case, minus `except` (who
+/// made the change). A restricted case (TLP:RED, confidential reporter) is
+/// mailed only to its assignee and supervisors, even if others still watch it.
 fn recipients(
     conn: &mut PgConnection,
+    c: &Case,
     ids: &[i64],
     except: i64,
     e: Event,
 ) -> QueryResult<Vec<Recipient>> {
-    let rows: Vec<Recipient> = users::table
+    let rows: Vec<(Recipient, Role)> = users::table
         .filter(users::id.eq_any(ids))
         .filter(users::id.ne(except))
         .filter(users::active.eq(true))
-        .select((users::id, users::email, users::lang, users::mail_off))
+        .select((
+            (users::id, users::email, users::lang, users::mail_off),
+            users::role,
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().filter(|r| r.wants(e)).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|(r, role)| {
+            e == Event::Unassigned
+                || !c.restricted
+                || *role == Role::Supervisor
+                || c.assignee_id == Some(r.id)
+        })
+        .map(|(r, _)| r)
+        .filter(|r| r.wants(e))
+        .collect())
 }
 
 pub fn new_token() -> String {
@@ -254,7 +270,7 @@ fn queue_case_event(
     ids: &[i64],
 ) -> Result<(), AppError> {
     let mut mails = Vec::new();
-    for to in recipients(conn, ids, actor.id, e)? {
+    for to in recipients(conn, c, ids, actor.id, e)? {
         mails.push(case_mail(conn, cfg, c, &to, e, &actor.full_name)?);
     }
     outbox::insert(conn, &mails)?;

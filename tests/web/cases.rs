@@ -409,7 +409,15 @@ fn maintained_counts_follow_every_kind_of_write() {
     );
     let a = create(&db, &sup, &[]);
     let b = create(&db, &sup, &[("case_type", "data_breach")]);
-    cases::merge(&mut db.conn(), &sup, &RequestMeta::default(), &b, &a).expect("merge");
+    cases::merge(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &b,
+        &a,
+    )
+    .expect("merge");
     db.exec("UPDATE cases SET status = 'closed'");
     assert_counts_exact(&db);
     let _ = create(&db, &sup, &[]);
@@ -1213,7 +1221,15 @@ async fn review_fixes_notes_links_reporter_data_search_window_and_dates() {
     );
     // A merge into a case b may not open does not name it.
     let hidden = create(&db, &sup, &[("title", "Vụ đội khác"), ("team", "Đội 9")]);
-    cases::merge(&mut db.conn(), &sup, &RequestMeta::default(), &own, &hidden).expect("merge");
+    cases::merge(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &own,
+        &hidden,
+    )
+    .expect("merge");
     let page = cb.get(&format!("/cases/{own}")).await.body;
     assert!(!page.contains(&hidden) && page.contains("(vụ việc bạn không có quyền xem)"));
 }

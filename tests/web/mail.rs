@@ -160,10 +160,13 @@ fn an_outage_keeps_mail_queued_with_backoff_then_it_is_delivered_once() {
         }
     });
     assert_eq!(drain(&unreachable), 2);
+    // A mail that was tried waits twice as long; one skipped because the
+    // server was just found unreachable keeps its attempt count.
     assert_eq!(
-        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'queued' AND attempts = 2 AND next_attempt_at > now() + interval '110 seconds'"),
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'queued' AND last_error LIKE '%onnect%' AND next_attempt_at > now() + interval '50 seconds'"),
         2
     );
+    assert!(db.count("SELECT count(*) AS n FROM email_outbox WHERE attempts = 2 AND next_attempt_at > now() + interval '110 seconds'") >= 1);
     // Not due yet: nothing is tried.
     assert_eq!(drain(&cfg), 0);
 
@@ -408,6 +411,34 @@ fn restricted_cases_are_mailed_without_their_title() {
     assert!(html
         .iter()
         .all(|h| !h.contains("mật đỏ") && !h.contains("giữ bí mật")));
+
+    // A watcher of a case that became TLP:RED is no longer mailed about it;
+    // the assignee still is.
+    let w = user_with_team(&db, "w@pa05.test.vn", "officer", "Đội 1");
+    cases::set_watcher(
+        &mut conn,
+        &me(&db, sup),
+        &RequestMeta::default(),
+        &open,
+        w,
+        true,
+    )
+    .expect("watch");
+    db.exec(&format!(
+        "UPDATE cases SET tlp = 'RED' WHERE ref = '{open}'"
+    ));
+    db.exec("DELETE FROM email_outbox");
+    cases::add_note(
+        &mut conn,
+        &me(&db, sup),
+        &RequestMeta::default(),
+        &cfg,
+        &open,
+        "ghi chú",
+    )
+    .expect("note");
+    let to: Vec<String> = outbox_rows(&db).into_iter().map(|r| r.1).collect();
+    assert_eq!(to, vec!["o@pa05.test.vn".to_owned()]);
 }
 
 #[test]
