@@ -97,6 +97,7 @@ impl Directory {
 pub struct Caches {
     categories: Cached<Vec<Category>>,
     directory: Cached<Directory>,
+    signer: std::sync::OnceLock<Arc<crate::auth::sign::Signer>>,
 }
 
 impl Caches {
@@ -113,6 +114,15 @@ impl Caches {
         }
         self.directory.invalidate();
         self.directory.get_or_load(|| Directory::load(conn))
+    }
+
+    /// The signing key shared by all instances (loaded once).
+    pub fn signer(&self, conn: &mut PgConnection) -> QueryResult<Arc<crate::auth::sign::Signer>> {
+        if let Some(s) = self.signer.get() {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(crate::auth::sign::Signer::load(conn)?);
+        Ok(self.signer.get_or_init(|| s).clone())
     }
 
     pub fn categories_changed(&self) {

@@ -28,6 +28,21 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub mail: MailConfig,
+    pub portal: PortalConfig,
+}
+
+/// Limits of the public portal.
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    pub max_files: usize,
+    pub max_file_bytes: u64,
+    /// Reports accepted per IP per hour.
+    pub reports_per_hour: u32,
+    /// Tracking look-ups per IP per hour.
+    pub lookups_per_hour: u32,
+    /// Reports per minute (all sources) above which the form asks a challenge.
+    pub burst_per_minute: i64,
+    pub min_fill_seconds: i64,
 }
 
 /// How mail leaves: SMTP when `SMTP_HOST` is set, otherwise `.eml` files under
@@ -328,7 +343,25 @@ impl Config {
         };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./var".into()));
         let mail = mail_from_vars(&data_dir)?;
+        let portal = PortalConfig {
+            max_files: usize::try_from(positive("UPLOAD_MAX_FILES", 10, "files")?.min(50))
+                .unwrap_or(10),
+            max_file_bytes: positive("UPLOAD_MAX_MB", 10, "megabytes")?.min(1024) * 1024 * 1024,
+            reports_per_hour: u32::try_from(positive("REPORT_LIMIT_PER_HOUR", 10, "reports")?)
+                .unwrap_or(10),
+            lookups_per_hour: u32::try_from(positive("TRACK_LIMIT_PER_HOUR", 20, "look-ups")?)
+                .unwrap_or(20),
+            burst_per_minute: i64::try_from(positive("REPORT_BURST_PER_MINUTE", 30, "reports")?)
+                .unwrap_or(30),
+            min_fill_seconds: i64::try_from(parsed(
+                "REPORT_MIN_FILL_SECONDS",
+                3u64,
+                "a whole number of seconds",
+            )?)
+            .unwrap_or(3),
+        };
         Ok(Config {
+            portal,
             mail,
             database_url,
             bind,

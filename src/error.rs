@@ -21,6 +21,8 @@ pub enum AppError {
     Csrf,
     RateLimited,
     BadRequest,
+    /// The request body is larger than allowed (413).
+    TooLarge,
     /// A request that is well-formed but not allowed in this state (422 with a message).
     Invalid(MsgKey),
     Conflict(MsgKey),
@@ -86,6 +88,7 @@ impl ResponseError for AppError {
             }
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid(_) | AppError::Form(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -121,6 +124,9 @@ impl ResponseError for AppError {
                     .insert_header(("Retry-After", "10"))
                     .finish()
             }
+            AppError::RateLimited => HttpResponse::TooManyRequests()
+                .insert_header(("Retry-After", "600"))
+                .finish(),
             other => HttpResponse::build(other.status_code()).finish(),
         }
     }

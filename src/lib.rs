@@ -12,6 +12,8 @@ pub mod models;
 pub mod routes;
 pub mod seed;
 pub mod services;
+pub mod storage;
+pub mod throttle;
 
 pub use routes::configure;
 
@@ -21,6 +23,7 @@ pub struct AppState {
     pub pool: db::DbPool,
     /// Shared with blocking closures, hence the `Arc`.
     pub caches: std::sync::Arc<cache::Caches>,
+    pub throttle: std::sync::Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
     pub fn new(config: config::Config) -> AppState {
         let pool = db::build_pool(&config.database_url, config.pool_size, config.db_timeout);
         AppState {
+            throttle: std::sync::Arc::new(throttle::Throttle::new(&config.portal)),
             config,
             pool,
             caches: Default::default(),

@@ -200,3 +200,8 @@ INSERT INTO banks (code, bin, short_name, name_vi, aliases, sort) VALUES
     ('SCB', '970429', 'SCB', 'Ngân hàng TMCP Sài Gòn', '{}'::text[], 63),
     ('UBANK', '546035', 'Ubank', 'TMCP Việt Nam Thịnh Vượng - Ngân hàng số Ubank by VPBank', '{}'::text[], 64),
     ('VIKKI', '970406', 'Vikki', 'Ngân hàng TNHH MTV Số Vikki', '{}'::text[], 65);
+
+-- Timeline entries for what reporters add later and for linked submissions.
+ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check;
+ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check
+    CHECK (kind IN ('created', 'note', 'status', 'assignment', 'field', 'deadline', 'link', 'merge', 'watcher', 'reporter', 'submission'));

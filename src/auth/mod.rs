@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod policy;
+pub mod sign;
 
 use rand::{distr::Alphanumeric, Rng, RngCore};
 use sha2::{Digest, Sha256};

@@ -52,6 +52,12 @@ pub fn allows(role: Role, action: Action) -> bool {
     }
 }
 
+/// Whether `user` works the intake queue of public submissions: supervisors,
+/// and officers while on duty (DESIGN.md §1).
+pub fn can_triage(user: &CurrentUser) -> bool {
+    user.role == Role::Supervisor || (user.role == Role::Officer && user.on_duty)
+}
+
 /// `Ok` when `user` may do `action`, else `Forbidden`.
 pub fn require(user: &CurrentUser, action: Action) -> Result<(), AppError> {
     if allows(user.role, action) {

@@ -37,6 +37,14 @@ pub const ACTIONS: &[&str] = &[
     "deadline_rule_update",
     "mail_retry",
     "profile_mail_prefs",
+    "submission_create",
+    "submission_addition",
+    "submission_view",
+    "submission_file_download",
+    "submission_to_case",
+    "submission_attach",
+    "submission_message",
+    "submission_spam",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

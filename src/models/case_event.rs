@@ -16,6 +16,8 @@ crate::text_enum!(
         Link => "link",
         Merge => "merge",
         Watcher => "watcher",
+        Reporter => "reporter",
+        Submission => "submission",
     }
 );
 

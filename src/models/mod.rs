@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod login_attempt;
 pub mod outbox;
 pub mod session;
+pub mod submission;
 pub mod user;
 
 /// A closed set of codes stored as TEXT (with a CHECK constraint in SQL): the Rust

@@ -10,8 +10,10 @@ pub mod cases;
 pub mod extract;
 pub mod health;
 pub mod home;
+pub mod intake;
 pub mod middleware;
 pub mod pages;
+pub mod public;
 pub mod session;
 
 use actix_web::{http::StatusCode, middleware::from_fn, web, HttpResponse};
@@ -36,6 +38,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(session::logout))
             .route("/password/change", web::get().to(session::password_form))
             .route("/password/change", web::post().to(session::password_change))
+            .route("/intake", web::get().to(intake::index))
+            .route("/intake/{id}", web::get().to(intake::show))
+            .route("/intake/{id}/files/{file}", web::get().to(intake::download))
+            .route("/intake/{id}/case", web::post().to(intake::to_case))
+            .route("/intake/{id}/attach", web::post().to(intake::attach))
+            .route("/intake/{id}/message", web::post().to(intake::message))
+            .route("/intake/{id}/spam", web::post().to(intake::spam))
+            .route("/report", web::get().to(public::index))
+            .route("/report/{kind}", web::get().to(public::form))
+            .route("/report/{kind}", web::post().to(public::submit))
+            .route("/track", web::get().to(public::track_form))
+            .route("/track", web::post().to(public::track))
+            .route("/track/add", web::post().to(public::track_add))
             .route("/profile", web::get().to(session::profile))
             .route("/profile/mail", web::post().to(session::save_mail_prefs))
             .route("/lang", web::post().to(session::switch_language))

@@ -75,6 +75,12 @@ impl LayoutCtx {
         self.can(Action::ViewAuditLog)
     }
 
+    pub fn can_triage(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(crate::auth::policy::can_triage)
+    }
+
     pub fn can_manage_mail(&self) -> bool {
         self.can(Action::ManageMail)
     }

@@ -1081,7 +1081,7 @@ pub fn transition(
             json!({ "from": c.status.code(), "to": to.code() }),
         )?;
         let updated = case::find(conn, c.id)?;
-        notify::case_status(conn, cfg, me, &updated)?;
+        notify::case_status(conn, cfg, me, &updated, c.status)?;
         Ok(updated)
     })
 }
@@ -1207,6 +1207,28 @@ pub fn add_note(
         notify::case_note(conn, cfg, me, &updated)?;
         Ok(updated)
     })
+}
+
+/// What a reporter added from the tracking page, as a timeline entry of the
+/// case their submission became part of.
+pub fn record_reporter_addition(
+    conn: &mut PgConnection,
+    case_id: i64,
+    body: &str,
+    files: usize,
+) -> Result<(), AppError> {
+    case_event::insert(
+        conn,
+        &[NewEvent {
+            case_id,
+            actor_id: None,
+            kind: Some(EventKind::Reporter),
+            body: Some(body.chars().take(20000).collect()),
+            data: Some(json!({ "files": files })),
+            ..Default::default()
+        }],
+    )?;
+    Ok(())
 }
 
 /// Extends an unmet clock (supervisors), with a reason and, for the second
@@ -1386,7 +1408,7 @@ pub fn merge(
             json!({ "into": survivor.ref_ }),
         )?;
         let updated = case::find(conn, dup.id)?;
-        notify::case_status(conn, cfg, me, &updated)?;
+        notify::case_status(conn, cfg, me, &updated, dup.status)?;
         Ok(updated)
     })
 }

@@ -20,6 +20,7 @@ use crate::i18n::{self, Lang};
 use crate::models::case::{Case, Status};
 use crate::models::outbox::{self, NewMail};
 use crate::models::user::Role;
+use crate::services::portal;
 
 crate::text_enum!(
     /// Mail events; all but assignment can be switched off on the profile page.
@@ -29,11 +30,19 @@ crate::text_enum!(
         Status => "status",
         Note => "note",
         Digest => "digest",
+        Submission => "submission",
+        ReporterInfo => "reporter_info",
     }
 );
 
 impl Event {
-    pub const OPTIONAL: &'static [Event] = &[Event::Status, Event::Note, Event::Digest];
+    pub const OPTIONAL: &'static [Event] = &[
+        Event::Status,
+        Event::Note,
+        Event::Digest,
+        Event::Submission,
+        Event::ReporterInfo,
+    ];
 
     pub fn optional(self) -> bool {
         Event::OPTIONAL.contains(&self)
@@ -47,6 +56,8 @@ impl Event {
             Event::Status => "case_status",
             Event::Note => "case_note",
             Event::Digest => "digest",
+            Event::Submission => "submission_new",
+            Event::ReporterInfo => "reporter_info",
         }
     }
 }
@@ -58,6 +69,12 @@ pub const KINDS: &[&str] = &[
     "case_status",
     "case_note",
     "digest",
+    "submission_new",
+    "reporter_info",
+    "receipt",
+    "public_status",
+    "public_message",
+    "info_request",
     "test",
 ];
 
@@ -300,15 +317,240 @@ fn followers(conn: &mut PgConnection, c: &Case) -> QueryResult<Vec<i64>> {
     Ok(ids)
 }
 
-/// Someone changed the status of a case (`c` is the case after the change).
+/// Someone changed the status of a case (`c` is the case after the change,
+/// `from` its status before): its followers hear, and the reporters of linked
+/// submissions when the public status changed.
 pub fn case_status(
     conn: &mut PgConnection,
     cfg: &Config,
     actor: &CurrentUser,
     c: &Case,
+    from: Status,
 ) -> Result<(), AppError> {
     let ids = followers(conn, c)?;
-    queue_case_event(conn, cfg, c, actor, Event::Status, &ids)
+    queue_case_event(conn, cfg, c, actor, Event::Status, &ids)?;
+    for s in crate::models::submission::for_case(conn, c.id)? {
+        let before = portal::public_status(&s, Some(from));
+        let after = portal::public_status(&s, Some(c.status));
+        if before != after {
+            to_reporter(conn, cfg, &s, ReporterMail::Status(after))?;
+        }
+    }
+    Ok(())
+}
+
+/// A reporter added information to a case's submission: its assignee hears.
+pub fn reporter_added(conn: &mut PgConnection, cfg: &Config, case_id: i64) -> Result<(), AppError> {
+    let c = crate::models::case::find(conn, case_id)?;
+    let Some(assignee) = c.assignee_id else {
+        return Ok(());
+    };
+    let mut mails = Vec::new();
+    for to in recipients(conn, &c, &[assignee], 0, Event::ReporterInfo)? {
+        mails.push(case_mail(conn, cfg, &c, &to, Event::ReporterInfo, "")?);
+    }
+    outbox::insert(conn, &mails)?;
+    Ok(())
+}
+
+/// What a reporter is told by mail.
+pub enum ReporterMail<'a> {
+    Receipt,
+    Status(portal::PublicStatus),
+    Message(&'a str),
+    InfoRequest(&'a str),
+}
+
+#[derive(Template)]
+#[template(path = "mail/reporter.txt")]
+struct ReporterText<'a> {
+    lead: &'a str,
+    code: &'a str,
+    body: Option<&'a str>,
+    lines: &'a [String],
+    link: &'a str,
+    footer: &'a str,
+    code_label: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reporter.html")]
+struct ReporterHtml<'a> {
+    lang: &'a str,
+    lead: &'a str,
+    code: &'a str,
+    body: Option<&'a str>,
+    lines: &'a [String],
+    link: &'a str,
+    footer: &'a str,
+    code_label: &'a str,
+}
+
+/// Queues a mail to the reporter of `s`, if they gave an e-mail address, in the
+/// language they reported in. It names the tracking code, never the case
+/// reference or anything about the suspects.
+pub fn to_reporter(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    s: &crate::models::submission::Submission,
+    what: ReporterMail<'_>,
+) -> Result<(), AppError> {
+    let Some(email) = s.contact_email.clone() else {
+        return Ok(());
+    };
+    let lang: Lang = s.lang.parse().unwrap_or(Lang::Vi);
+    let t = |key: &str| i18n::t(lang, key);
+    let code = portal::format_code(&s.tracking_code);
+    let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
+    let (kind, subject, lead, body, lines): (&str, String, String, Option<&str>, Vec<String>) =
+        match what {
+            ReporterMail::Receipt => (
+                "receipt",
+                i18n::t_args(lang, "mail-subject-receipt", &[("code", &code)]),
+                i18n::t_args(lang, "mail-lead-receipt", &[("received", &received)]),
+                None,
+                vec![
+                    t("receipt-next-1"),
+                    t("receipt-next-2"),
+                    t(&format!("receipt-limits-{}", s.kind.code())),
+                    t("receipt-keep-code"),
+                ],
+            ),
+            ReporterMail::Status(st) => {
+                let label = t(st.label_key());
+                (
+                    "public_status",
+                    i18n::t_args(lang, "mail-subject-public-status", &[("code", &code)]),
+                    i18n::t_args(lang, "mail-lead-public-status", &[("status", &label)]),
+                    None,
+                    Vec::new(),
+                )
+            }
+            ReporterMail::Message(m) => (
+                "public_message",
+                i18n::t_args(lang, "mail-subject-public-message", &[("code", &code)]),
+                t("mail-lead-public-message"),
+                Some(m),
+                Vec::new(),
+            ),
+            ReporterMail::InfoRequest(m) => (
+                "info_request",
+                i18n::t_args(lang, "mail-subject-info-request", &[("code", &code)]),
+                t("mail-lead-info-request"),
+                Some(m),
+                Vec::new(),
+            ),
+        };
+    let link = format!("{}/track", cfg.public_base_url);
+    let footer = i18n::t_args(lang, "mail-footer-public", &[("unit", &cfg.unit_name)]);
+    let code_label = t("receipt-code");
+    let text = ReporterText {
+        lead: &lead,
+        code: &code,
+        body,
+        lines: &lines,
+        link: &link,
+        footer: &footer,
+        code_label: &code_label,
+    }
+    .render()?;
+    let html = ReporterHtml {
+        lang: lang.code(),
+        lead: &lead,
+        code: &code,
+        body,
+        lines: &lines,
+        link: &link,
+        footer: &footer,
+        code_label: &code_label,
+    }
+    .render()?;
+    outbox::insert(
+        conn,
+        &[NewMail {
+            kind: kind.into(),
+            recipient: email,
+            recipient_user_id: None,
+            lang: lang.code().into(),
+            subject,
+            body_text: text,
+            body_html: html,
+            case_id: s.case_id,
+            token: new_token(),
+            dedupe_key: None,
+        }],
+    )?;
+    Ok(())
+}
+
+/// A new public submission: the receipt to the reporter, and a notice (no
+/// personal data) to on-duty officers and supervisors.
+pub fn submission_received(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    s: &crate::models::submission::Submission,
+) -> Result<(), AppError> {
+    to_reporter(conn, cfg, s, ReporterMail::Receipt)?;
+    let duty: Vec<Recipient> = users::table
+        .filter(users::active.eq(true))
+        .filter(
+            users::role
+                .eq(Role::Supervisor)
+                .or(users::role.eq(Role::Officer).and(users::on_duty.eq(true))),
+        )
+        .select((users::id, users::email, users::lang, users::mail_off))
+        .load(conn)?;
+    let mut mails = Vec::new();
+    for to in duty.into_iter().filter(|r| r.wants(Event::Submission)) {
+        let lang = to.lang();
+        let labels = Labels::new(lang, cfg);
+        let kind = i18n::t(lang, s.kind.label_key());
+        let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
+        let lead = i18n::t_args(
+            lang,
+            "mail-lead-submission",
+            &[("kind", &kind), ("received", &received)],
+        );
+        let f = CaseFacts {
+            reference: format!("#{}", s.id),
+            title: None,
+            case_type: kind.clone(),
+            category: category_name(conn, s.category_id, lang)?,
+            status: i18n::t(lang, s.status.label_key()),
+            deadline: Some(i18n::fmt_datetime(
+                &(s.received_at + Duration::hours(24)),
+                cfg.time_zone,
+            )),
+            link: format!("{}/intake/{}", cfg.public_base_url, s.id),
+        };
+        let text = CaseText {
+            lead: &lead,
+            f: &f,
+            labels: &labels,
+        }
+        .render()?;
+        let html = CaseHtml {
+            lang: lang.code(),
+            lead: &lead,
+            f: &f,
+            labels: &labels,
+        }
+        .render()?;
+        mails.push(NewMail {
+            kind: Event::Submission.kind().into(),
+            recipient: to.email.clone(),
+            recipient_user_id: Some(to.id),
+            lang: lang.code().into(),
+            subject: i18n::t_args(lang, "mail-subject-submission", &[("kind", &kind)]),
+            body_text: text,
+            body_html: html,
+            case_id: None,
+            token: new_token(),
+            dedupe_key: None,
+        });
+    }
+    outbox::insert(conn, &mails)?;
+    Ok(())
 }
 
 /// Someone added a note to a case.

@@ -264,6 +264,14 @@ pub fn test_config(url: &str) -> Config {
         db_timeout: Duration::from_secs(2),
         login_ip_max_failures: 20,
         trusted_proxies: Vec::new(),
+        portal: cyberdesk::config::PortalConfig {
+            max_files: 3,
+            max_file_bytes: 64 * 1024,
+            reports_per_hour: 1000,
+            lookups_per_hour: 1000,
+            burst_per_minute: 1000,
+            min_fill_seconds: 0,
+        },
         mail: cyberdesk::config::MailConfig {
             transport: cyberdesk::config::MailTransport::File(
                 std::env::temp_dir().join("cyberdesk-test").join("mail"),
@@ -421,6 +429,43 @@ impl<S: AppService> Client<S> {
             test::TestRequest::post()
                 .uri(path)
                 .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await
+    }
+
+    /// POSTs a multipart form (text fields and files) with the CSRF token in
+    /// the query string, as the public forms do.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Resp {
+        let token = self.csrf.clone().unwrap_or_default();
+        let boundary = "----cyberdesk-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        for (filename, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.send(
+            test::TestRequest::post()
+                .uri(&format!("{path}{sep}csrf_token={token}"))
+                .insert_header((
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                ))
                 .set_payload(body),
         )
         .await

@@ -9,4 +9,5 @@ mod cases;
 mod i18n;
 mod infra;
 mod mail;
+mod portal;
 mod security;

@@ -1,0 +1,84 @@
+//! Signed, expiring tokens for the public side, which has no sessions: the form
+//! start time (minimum fill time), the challenge answer, and the grant that lets
+//! a reporter who proved their tracking code add information.
+//!
+//! The key is generated once and kept in `app_secrets`, so every instance on the
+//! database accepts what another signed.
+
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::db::schema::app_secrets;
+
+pub struct Signer {
+    key: Vec<u8>,
+}
+
+impl Signer {
+    /// Loads the key, creating it on first use.
+    pub fn load(conn: &mut PgConnection) -> QueryResult<Signer> {
+        let mut fresh = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        diesel::insert_into(app_secrets::table)
+            .values((
+                app_secrets::name.eq("signing"),
+                app_secrets::value.eq(fresh),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let key = app_secrets::table
+            .find("signing")
+            .select(app_secrets::value)
+            .first(conn)?;
+        Ok(Signer { key })
+    }
+
+    fn mac(&self, purpose: &str, body: &str) -> String {
+        // A key of any length is accepted by HMAC.
+        let mut m = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(m) => m,
+            Err(_) => return String::new(),
+        };
+        m.update(purpose.as_bytes());
+        m.update(b"\0");
+        m.update(body.as_bytes());
+        super::hex(&m.finalize().into_bytes())
+    }
+
+    /// `payload.expires.mac`; the payload must not contain dots.
+    pub fn token(&self, purpose: &str, payload: &str, expires: i64) -> String {
+        let body = format!("{payload}.{expires}");
+        format!("{body}.{}", self.mac(purpose, &body))
+    }
+
+    /// The payload of a token for `purpose` that is intact and not expired at `now`.
+    pub fn verify(&self, purpose: &str, token: &str, now: i64) -> Option<String> {
+        let (body, mac) = token.rsplit_once('.')?;
+        if !super::tokens_match(mac, &self.mac(purpose, body)) {
+            return None;
+        }
+        let (payload, expires) = body.rsplit_once('.')?;
+        (expires.parse::<i64>().ok()? >= now).then(|| payload.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_for_their_purpose_and_time() {
+        let s = Signer {
+            key: b"0123456789abcdef0123456789abcdef".to_vec(),
+        };
+        let t = s.token("grant", "42", 1000);
+        assert_eq!(s.verify("grant", &t, 999).as_deref(), Some("42"));
+        assert_eq!(s.verify("grant", &t, 1001), None, "expired");
+        assert_eq!(s.verify("form", &t, 999), None, "other purpose");
+        let forged = t.replacen("42", "43", 1);
+        assert_eq!(s.verify("grant", &forged, 999), None);
+        assert_eq!(s.verify("grant", "junk", 0), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! `submissions`, `submission_files`, `submission_messages`: what the public sent.
+
+use chrono::{DateTime, Utc};
+use diesel::{pg::Pg, prelude::*};
+
+use crate::db::schema::{submission_files, submission_messages, submissions};
+
+crate::text_enum!(
+    SubmissionKind, "submission-kind" {
+        Crime => "crime",
+        Incident => "incident",
+        Breach => "breach",
+    }
+);
+
+crate::text_enum!(
+    SubmissionStatus, "submission-status" {
+        New => "new",
+        InfoRequested => "info_requested",
+        Case => "case",
+        Attached => "attached",
+        Spam => "spam",
+    }
+);
+
+crate::text_enum!(
+    MessageKind, "submission-message" {
+        Message => "message",
+        InfoRequest => "info_request",
+        Addition => "addition",
+    }
+);
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = submissions, check_for_backend(Pg))]
+pub struct Submission {
+    pub id: i64,
+    pub tracking_code: String,
+    pub kind: SubmissionKind,
+    pub lang: String,
+    pub received_at: DateTime<Utc>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub secret_hash: Option<Vec<u8>>,
+    pub category_id: Option<i32>,
+    pub summary: String,
+    pub narrative: String,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub total_loss: i64,
+    pub payload: serde_json::Value,
+    pub ip: Option<String>,
+    pub status: SubmissionStatus,
+    pub case_id: Option<i64>,
+    pub triaged_by: Option<i64>,
+    pub triaged_at: Option<DateTime<Utc>>,
+    pub spam_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = submissions)]
+pub struct NewSubmission {
+    pub tracking_code: String,
+    pub kind: SubmissionKind,
+    pub lang: String,
+    pub received_at: DateTime<Utc>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub secret_hash: Option<Vec<u8>>,
+    pub category_id: Option<i32>,
+    pub summary: String,
+    pub narrative: String,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub total_loss: i64,
+    pub payload: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewSubmission) -> QueryResult<Submission> {
+    diesel::insert_into(submissions::table)
+        .values(new)
+        .returning(Submission::as_returning())
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Submission> {
+    submissions::table
+        .find(id)
+        .select(Submission::as_select())
+        .first(conn)
+}
+
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Submission> {
+    submissions::table
+        .find(id)
+        .select(Submission::as_select())
+        .for_update()
+        .first(conn)
+}
+
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Submission>> {
+    submissions::table
+        .filter(submissions::tracking_code.eq(code))
+        .select(Submission::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Submissions linked to a case (to tell their reporters about it).
+pub fn for_case(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Submission>> {
+    submissions::table
+        .filter(submissions::case_id.eq(case_id))
+        .select(Submission::as_select())
+        .load(conn)
+}
+
+/// Sets the triage state (the only columns that may change).
+pub fn set_triage(
+    conn: &mut PgConnection,
+    id: i64,
+    status: SubmissionStatus,
+    case_id: Option<i64>,
+    by: Option<i64>,
+    spam_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(submissions::table.find(id))
+        .set((
+            submissions::status.eq(status),
+            submissions::case_id.eq(case_id),
+            submissions::triaged_by.eq(by),
+            submissions::triaged_at.eq(by.map(|_| now)),
+            submissions::spam_reason.eq(spam_reason),
+            submissions::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// One page of the intake queue, oldest first (keyset on received time, id).
+pub fn queue(
+    conn: &mut PgConnection,
+    statuses: &[SubmissionStatus],
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Submission>> {
+    let mut q = submissions::table
+        .filter(submissions::status.eq_any(statuses.to_vec()))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            submissions::received_at
+                .gt(at)
+                .or(submissions::received_at.eq(at).and(submissions::id.gt(id))),
+        );
+    }
+    q.order((submissions::received_at.asc(), submissions::id.asc()))
+        .limit(limit)
+        .select(Submission::as_select())
+        .load(conn)
+}
+
+pub fn count_by_status(conn: &mut PgConnection, statuses: &[SubmissionStatus]) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::status.eq_any(statuses.to_vec()))
+        .count()
+        .get_result(conn)
+}
+
+/// Submissions received since `since` (the burst check of the public form).
+pub fn count_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<i64> {
+    submissions::table
+        .filter(submissions::received_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = submission_files, check_for_backend(Pg))]
+pub struct SubmissionFile {
+    pub id: i64,
+    pub storage_id: String,
+    pub submission_id: Option<i64>,
+    pub draft_key: Option<String>,
+    pub original_name: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub detected_type: String,
+    pub received_at: DateTime<Utc>,
+    pub follow_up: bool,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = submission_files)]
+pub struct NewFile<'a> {
+    pub storage_id: &'a str,
+    pub submission_id: Option<i64>,
+    pub draft_key: Option<&'a str>,
+    pub original_name: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a str,
+    pub detected_type: &'a str,
+    pub follow_up: bool,
+}
+
+pub fn insert_files(conn: &mut PgConnection, files: &[NewFile<'_>]) -> QueryResult<usize> {
+    diesel::insert_into(submission_files::table)
+        .values(files)
+        .execute(conn)
+}
+
+/// Files staged under a draft key (uploaded with a form that had errors).
+pub fn staged(conn: &mut PgConnection, draft: &str) -> QueryResult<Vec<SubmissionFile>> {
+    submission_files::table
+        .filter(submission_files::draft_key.eq(draft))
+        .filter(submission_files::submission_id.is_null())
+        .order(submission_files::id.asc())
+        .select(SubmissionFile::as_select())
+        .load(conn)
+}
+
+/// Unstages files the reporter removed; returns their storage ids.
+pub fn unstage(conn: &mut PgConnection, draft: &str, ids: &[i64]) -> QueryResult<Vec<String>> {
+    diesel::delete(
+        submission_files::table
+            .filter(submission_files::draft_key.eq(draft))
+            .filter(submission_files::submission_id.is_null())
+            .filter(submission_files::id.eq_any(ids)),
+    )
+    .returning(submission_files::storage_id)
+    .get_results(conn)
+}
+
+/// Attaches a draft's staged files to the submission.
+pub fn attach_staged(
+    conn: &mut PgConnection,
+    draft: &str,
+    submission_id: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        submission_files::table
+            .filter(submission_files::draft_key.eq(draft))
+            .filter(submission_files::submission_id.is_null()),
+    )
+    .set((
+        submission_files::submission_id.eq(submission_id),
+        submission_files::draft_key.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+pub fn files(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<SubmissionFile>> {
+    submission_files::table
+        .filter(submission_files::submission_id.eq(submission_id))
+        .order(submission_files::id.asc())
+        .select(SubmissionFile::as_select())
+        .load(conn)
+}
+
+pub fn file(conn: &mut PgConnection, submission_id: i64, id: i64) -> QueryResult<SubmissionFile> {
+    submission_files::table
+        .filter(submission_files::submission_id.eq(submission_id))
+        .filter(submission_files::id.eq(id))
+        .select(SubmissionFile::as_select())
+        .first(conn)
+}
+
+/// Staged files never sent within `older_than`: removed with their rows.
+pub fn expire_staged(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    diesel::delete(
+        submission_files::table
+            .filter(submission_files::submission_id.is_null())
+            .filter(submission_files::received_at.lt(before)),
+    )
+    .returning(submission_files::storage_id)
+    .get_results(conn)
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = submission_messages, check_for_backend(Pg))]
+pub struct Message {
+    pub id: i64,
+    pub submission_id: i64,
+    pub kind: MessageKind,
+    pub author_id: Option<i64>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn add_message(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    kind: MessageKind,
+    author_id: Option<i64>,
+    body: &str,
+) -> QueryResult<Message> {
+    diesel::insert_into(submission_messages::table)
+        .values((
+            submission_messages::submission_id.eq(submission_id),
+            submission_messages::kind.eq(kind),
+            submission_messages::author_id.eq(author_id),
+            submission_messages::body.eq(body),
+        ))
+        .returning(Message::as_returning())
+        .get_result(conn)
+}
+
+pub fn messages(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<Message>> {
+    submission_messages::table
+        .filter(submission_messages::submission_id.eq(submission_id))
+        .order(submission_messages::id.asc())
+        .select(Message::as_select())
+        .load(conn)
+}

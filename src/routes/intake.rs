@@ -1,0 +1,369 @@
+//! `/intake`: the queue of public submissions and their triage.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::case::{CaseType, Severity};
+use crate::models::category::Category;
+use crate::models::submission::SubmissionKind;
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash};
+use crate::services::form::FormErrors;
+use crate::services::intake::{self, NewCaseChoice, Queue, SubmissionView};
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    show: String,
+    /// Keyset cursor: `<unix micros>_<id>` of the last row shown.
+    #[serde(default)]
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "intake/index.html")]
+struct QueuePage {
+    layout: LayoutCtx,
+    q: Queue,
+    now: DateTime<Utc>,
+    next: Option<String>,
+    is_supervisor: bool,
+}
+
+impl QueuePage {
+    fn due(&self, s: &crate::models::submission::Submission) -> DateTime<Utc> {
+        intake::classify_by(s)
+    }
+
+    fn overdue(&self, s: &crate::models::submission::Submission) -> bool {
+        intake::classify_by(s) < self.now
+    }
+
+    fn money(&self, s: &crate::models::submission::Submission) -> String {
+        crate::services::cases::fmt_vnd(s.total_loss)
+    }
+}
+
+fn parse_after(s: &str) -> Option<(DateTime<Utc>, i64)> {
+    let (micros, id) = s.split_once('_')?;
+    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    Some((at, id.parse().ok()?))
+}
+
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let spam = query.show == "spam";
+    let after = parse_after(&query.after);
+    let is_supervisor = me.role == crate::models::user::Role::Supervisor;
+    let q = db::run(&ctx.state.pool, move |conn| {
+        intake::queue(conn, &me, spam, after)
+    })
+    .await?;
+    let next = q
+        .next
+        .map(|(at, id)| format!("{}_{id}", at.timestamp_micros()));
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            layout: ctx.layout(),
+            q,
+            now: Utc::now(),
+            next,
+            is_supervisor,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "intake/show.html")]
+struct ShowPage {
+    layout: LayoutCtx,
+    v: SubmissionView,
+    categories: std::sync::Arc<Vec<Category>>,
+    errors: FormErrors,
+    now: DateTime<Utc>,
+}
+
+impl ShowPage {
+    fn fields(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .v
+            .submission
+            .payload
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    fn default_type(&self) -> &'static str {
+        match self.v.submission.kind {
+            SubmissionKind::Crime => "crime_report",
+            SubmissionKind::Incident => "security_incident",
+            SubmissionKind::Breach => "data_breach",
+        }
+    }
+
+    fn types(&self) -> &'static [CaseType] {
+        CaseType::ALL
+    }
+
+    fn severities(&self) -> &'static [Severity] {
+        Severity::ALL
+    }
+
+    fn overdue(&self) -> bool {
+        intake::classify_by(&self.v.submission) < self.now
+    }
+
+    fn classify_by(&self) -> DateTime<Utc> {
+        intake::classify_by(&self.v.submission)
+    }
+
+    fn money(&self) -> String {
+        crate::services::cases::fmt_vnd(self.v.submission.total_loss)
+    }
+
+    fn is_cat(&self, c: &Category) -> bool {
+        self.v.submission.category_id == Some(c.id)
+    }
+
+    fn code(&self) -> String {
+        crate::services::portal::format_code(&self.v.submission.tracking_code)
+    }
+
+    fn open(&self) -> bool {
+        matches!(
+            self.v.submission.status,
+            crate::models::submission::SubmissionStatus::New
+                | crate::models::submission::SubmissionStatus::InfoRequested
+        )
+    }
+}
+
+async fn show_page(
+    ctx: &Ctx,
+    me: CurrentUser,
+    id: i64,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let (v, categories) = db::run(&ctx.state.pool, move |conn| {
+        Ok((
+            intake::view(conn, &me, &meta, id)?,
+            caches.categories(conn)?,
+        ))
+    })
+    .await?;
+    render(
+        status,
+        &ShowPage {
+            layout: ctx.layout(),
+            v,
+            categories,
+            errors,
+            now: Utc::now(),
+        },
+    )
+}
+
+pub async fn show(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show_page(
+        &ctx,
+        me,
+        path.into_inner(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Evidence is only ever sent as an attachment, with its sniffed type and
+/// `nosniff`, after the permission check; the download is logged.
+pub async fn download(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, file_id) = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let f = db::run(&ctx.state.pool, move |conn| {
+        intake::file_for_download(conn, &me, &meta, id, file_id)
+    })
+    .await?;
+    let path = crate::storage::path_of(&ctx.state.config.data_dir, &f.storage_id)
+        .ok_or(AppError::NotFound)?;
+    let bytes = web::block(move || std::fs::read(path)).await??;
+    let ascii: String = f
+        .original_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = crate::routes::encode_query_value(&f.original_name);
+    Ok(HttpResponse::Ok()
+        .content_type(f.detected_type.as_str())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .body(bytes))
+}
+
+#[derive(Deserialize)]
+pub struct CaseChoiceForm {
+    #[serde(default)]
+    case_type: String,
+    #[serde(default)]
+    category_id: String,
+    #[serde(default)]
+    severity: String,
+}
+
+pub async fn to_case(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<CaseChoiceForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let f = form.into_inner();
+    let choice = NewCaseChoice {
+        case_type: f.case_type,
+        category_id: f.category_id,
+        severity: f.severity,
+    };
+    let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        intake::to_case(conn, &who, &meta, &cfg, id, &choice)
+    })
+    .await
+    {
+        Ok(c) => Ok(see_other(&format!("/cases/{}", c.ref_))),
+        Err(AppError::Form(errors)) => {
+            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AttachForm {
+    #[serde(default)]
+    case_ref: String,
+}
+
+pub async fn attach(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<AttachForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let r = form.into_inner().case_ref;
+    let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        intake::attach(conn, &who, &meta, &cfg, id, &r)
+    })
+    .await
+    {
+        Ok(c) => Ok(see_other(&format!("/cases/{}", c.ref_))),
+        Err(AppError::Form(errors)) => {
+            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    request_info: String,
+}
+
+pub async fn message(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<MessageForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let f = form.into_inner();
+    let request = !f.request_info.is_empty();
+    let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        intake::message(conn, &who, &meta, &cfg, id, &f.body, request)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            &format!("/intake/{id}"),
+            k("flash-message-sent"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SpamForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn spam(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<SpamForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let reason = form.into_inner().reason;
+    let (meta, who) = (ctx.req.meta.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        intake::spam(conn, &who, &meta, id, &reason)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            "/intake",
+            k("flash-marked-spam"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}

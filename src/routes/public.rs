@@ -1,0 +1,512 @@
+//! The public portal: `/report` (what can be reported, the three forms, the
+//! receipt) and `/track` (status, messages, adding information). No sign-in.
+
+use std::sync::Arc;
+
+use actix_multipart::Multipart;
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use futures_util::TryStreamExt;
+
+use crate::db;
+use crate::error::AppError;
+use crate::models::category::Category;
+use crate::models::submission::{Message, MessageKind, SubmissionFile, SubmissionKind};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
+use crate::services::form::FormErrors;
+use crate::services::identifiers::{IdKind, PUBLIC_KINDS};
+use crate::services::portal::{
+    self, Challenge, FormInput, Guards, PublicStatus, Receipt, Refusal, Tracked, FIRST_CONTACT,
+};
+use crate::storage::{Refused, Stored, Upload};
+
+/// A text field may not be longer than this many bytes (the longest field,
+/// the narrative, allows 20,000 characters of up to 4 bytes).
+const FIELD_BYTES: usize = 81_920;
+const MAX_FIELDS: usize = 600;
+
+#[derive(Template)]
+#[template(path = "public/index.html")]
+struct IndexPage {
+    layout: LayoutCtx,
+}
+
+pub async fn index(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    render(
+        StatusCode::OK,
+        &IndexPage {
+            layout: ctx.layout(),
+        },
+    )
+}
+
+fn kind_of(path: &str) -> Result<SubmissionKind, AppError> {
+    path.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "public/form.html")]
+struct FormPage {
+    layout: LayoutCtx,
+    kind: SubmissionKind,
+    input: FormInput,
+    errors: FormErrors,
+    staged: Vec<SubmissionFile>,
+    draft: String,
+    form_ts: String,
+    challenge: Option<Challenge>,
+    categories: Arc<Vec<Category>>,
+    banks: Vec<(String, String)>,
+    tx_rows: usize,
+    id_rows: usize,
+    max_files: usize,
+    max_mb: u64,
+}
+
+impl FormPage {
+    fn v(&self, name: &str) -> &str {
+        self.input.get(name)
+    }
+
+    fn on(&self, name: &str) -> bool {
+        self.input.checked(name)
+    }
+
+    fn f(&self, prefix: &str, i: &usize, name: &str) -> String {
+        format!("{prefix}-{i}-{name}")
+    }
+
+    fn err(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+
+    /// Categories offered for this kind of report, with a plain-language hint.
+    fn choices(&self) -> Vec<(&Category, Option<String>)> {
+        let wanted: &[&str] = match self.kind {
+            SubmissionKind::Crime => &[
+                "fraud_impersonation",
+                "fraud_investment",
+                "fraud_jobs",
+                "fraud_shopping",
+                "fraud_romance",
+                "fraud_relatives",
+                "fraud_recovery",
+                "fraud_other",
+                "account_takeover",
+                "phishing",
+                "data_leak",
+                "gambling",
+                "disinformation",
+                "other",
+            ],
+            SubmissionKind::Incident => &[
+                "malware",
+                "ddos",
+                "deface",
+                "intrusion",
+                "phishing",
+                "state_system",
+                "data_leak",
+                "other",
+            ],
+            SubmissionKind::Breach => &["data_leak", "intrusion", "other"],
+        };
+        wanted
+            .iter()
+            .filter_map(|code| self.categories.iter().find(|c| c.code == *code && c.active))
+            .map(|c| {
+                let key = format!("report-hint-{}", c.code);
+                (c, crate::i18n::has_key(&key).then(|| self.layout.t(&key)))
+            })
+            .collect()
+    }
+
+    fn id_kinds(&self) -> &'static [IdKind] {
+        PUBLIC_KINDS
+    }
+
+    fn contacts(&self) -> &'static [&'static str] {
+        FIRST_CONTACT
+    }
+
+    fn methods(&self) -> &'static [crate::models::case::PayMethod] {
+        crate::models::case::PayMethod::ALL
+    }
+}
+
+/// What the form needs from the database: categories, banks, the signing key,
+/// and whether a burst is on (then the form asks a challenge).
+struct FormData {
+    categories: Arc<Vec<Category>>,
+    banks: Vec<(String, String)>,
+    signer: Arc<crate::auth::sign::Signer>,
+    burst: bool,
+}
+
+async fn form_data(ctx: &Ctx) -> Result<FormData, AppError> {
+    let caches = ctx.state.caches.clone();
+    let burst_limit = ctx.state.config.portal.burst_per_minute;
+    db::run(&ctx.state.pool, move |conn| {
+        use crate::db::schema::banks;
+        use diesel::prelude::*;
+        let banks = banks::table
+            .filter(banks::active.eq(true))
+            .order((banks::sort.asc(), banks::code.asc()))
+            .select((banks::code, banks::short_name))
+            .load(conn)?;
+        let recent = crate::models::submission::count_since(
+            conn,
+            Utc::now() - chrono::Duration::minutes(1),
+        )?;
+        Ok(FormData {
+            categories: caches.categories(conn)?,
+            banks,
+            signer: caches.signer(conn)?,
+            burst: recent >= burst_limit,
+        })
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    ctx: &Ctx,
+    data: FormData,
+    kind: SubmissionKind,
+    input: FormInput,
+    errors: FormErrors,
+    staged: Vec<SubmissionFile>,
+    draft: String,
+) -> FormPage {
+    let now = Utc::now();
+    let lang = ctx.req.lang;
+    FormPage {
+        layout: ctx.layout(),
+        kind,
+        tx_rows: input.rows("tx", portal::TX_ROWS),
+        id_rows: input.rows("id", portal::ID_ROWS),
+        input,
+        errors,
+        staged,
+        draft,
+        form_ts: portal::form_stamp(&data.signer, now),
+        challenge: data
+            .burst
+            .then(|| portal::challenge(&data.signer, lang, now)),
+        categories: data.categories,
+        banks: data.banks,
+        max_files: ctx.state.config.portal.max_files,
+        max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
+    }
+}
+
+pub async fn form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let kind = kind_of(&path)?;
+    let data = form_data(&ctx).await?;
+    let page = form_page(
+        &ctx,
+        data,
+        kind,
+        FormInput::default(),
+        FormErrors::default(),
+        Vec::new(),
+        crate::auth::random_token(16),
+    );
+    render(StatusCode::OK, &page)
+}
+
+/// Reads a multipart form: text fields (bounded) and evidence files, streamed to
+/// disk under the size limit. Files over the limit, empty or of a refused type
+/// are reported, not kept; the rest of the form is still read.
+async fn read_multipart(
+    ctx: &Ctx,
+    mut payload: Multipart,
+) -> Result<(FormInput, Vec<Result<Stored, (String, Refused)>>), AppError> {
+    let cfg = &ctx.state.config;
+    let limit = cfg.portal.max_file_bytes;
+    // Everything a form may carry: the files at their limit plus the text.
+    let cap = limit * (cfg.portal.max_files as u64 + 1) + 2 * 1024 * 1024;
+    let mut total: u64 = 0;
+    let mut input = FormInput::default();
+    let mut uploads = Vec::new();
+    let mut fields = 0;
+    let bad = |_| AppError::BadRequest;
+    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(AppError::TooLarge);
+        }
+        let name: String = field.name().unwrap_or("").chars().take(60).collect();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        match filename {
+            Some(original) if name == "evidence" => {
+                if original.is_empty() {
+                    // An empty file input: drain whatever was sent for it.
+                    while let Some(chunk) = field.try_next().await.map_err(bad)? {
+                        total += chunk.len() as u64;
+                        if total > cap {
+                            return Err(AppError::TooLarge);
+                        }
+                    }
+                    continue;
+                }
+                let mut upload = Upload::start(&cfg.data_dir, &original, limit)?;
+                let mut refused = None;
+                while let Some(chunk) = field.try_next().await.map_err(bad)? {
+                    total += chunk.len() as u64;
+                    if total > cap {
+                        upload.abort();
+                        return Err(AppError::TooLarge);
+                    }
+                    if refused.is_none() {
+                        if let Err(r) = upload.write(&chunk) {
+                            refused = Some(r);
+                        }
+                    }
+                }
+                let name = crate::storage::clean_name(&original);
+                match refused {
+                    Some(r) => {
+                        upload.abort();
+                        uploads.push(Err((name, r)));
+                    }
+                    None => {
+                        let done = web::block(move || upload.finish()).await?;
+                        uploads.push(done.map_err(|r| (name, r)));
+                    }
+                }
+            }
+            _ => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.try_next().await.map_err(bad)? {
+                    total += chunk.len() as u64;
+                    if value.len() + chunk.len() > FIELD_BYTES || total > cap {
+                        return Err(AppError::TooLarge);
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                input
+                    .pairs
+                    .push((name, String::from_utf8_lossy(&value).into_owned()));
+            }
+        }
+    }
+    Ok((input, uploads))
+}
+
+#[derive(Template)]
+#[template(path = "public/receipt.html")]
+struct ReceiptPage {
+    layout: LayoutCtx,
+    receipt: Receipt,
+    code: String,
+    secret: Option<String>,
+}
+
+pub async fn submit(
+    ctx: Ctx,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let kind = kind_of(&path)?;
+    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
+        return Err(AppError::RateLimited);
+    }
+    let (input, uploads) = read_multipart(&ctx, payload).await?;
+    let data = form_data(&ctx).await?;
+    // The draft key names this form's staged files: ours (hex), or a new one.
+    let draft = Some(input.get("draft").to_owned())
+        .filter(|d| d.len() == 32 && d.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(|| crate::auth::random_token(16));
+    let (cfg, meta, lang) = (ctx.state.config.clone(), ctx.req.meta.clone(), ctx.req.lang);
+    let (signer, burst, min_fill) = (data.signer.clone(), data.burst, cfg.portal.min_fill_seconds);
+    let (inp, d) = (input.clone(), draft.clone());
+    let outcome = db::run(&ctx.state.pool, move |conn| {
+        let guards = Guards {
+            signer: &signer,
+            now: Utc::now(),
+            min_fill_seconds: min_fill,
+            challenge: burst,
+        };
+        portal::receive(conn, &cfg, &guards, kind, &inp, &uploads, &d, lang, &meta)
+    })
+    .await?;
+    match outcome {
+        Ok(receipt) => {
+            let code = portal::format_code(&receipt.tracking_code);
+            let secret = receipt.secret.clone();
+            render(
+                StatusCode::OK,
+                &ReceiptPage {
+                    layout: ctx.layout(),
+                    receipt,
+                    code,
+                    secret,
+                },
+            )
+        }
+        Err(Refusal { errors, staged }) => {
+            // Pressing "add another row" or removing a file is not an error.
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let page = form_page(&ctx, data, kind, input, errors, staged, draft);
+            render(status, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/track.html")]
+struct TrackPage {
+    layout: LayoutCtx,
+    code: String,
+    not_found: bool,
+    tracked: Option<Tracked>,
+    grant: String,
+    errors: FormErrors,
+    added: bool,
+    max_mb: u64,
+}
+
+impl TrackPage {
+    fn status_step(&self, s: &PublicStatus) -> usize {
+        PublicStatus::ALL.iter().position(|x| x == s).unwrap_or(0)
+    }
+
+    fn visible_messages(&self) -> Vec<&Message> {
+        self.tracked
+            .as_ref()
+            .map(|t| t.messages.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn is_request(&self, m: &Message) -> bool {
+        m.kind == MessageKind::InfoRequest
+    }
+
+    fn is_mine(&self, m: &Message) -> bool {
+        m.kind == MessageKind::Addition
+    }
+}
+
+fn track_page(ctx: &Ctx, code: String) -> TrackPage {
+    TrackPage {
+        layout: ctx.layout(),
+        code,
+        not_found: false,
+        tracked: None,
+        grant: String::new(),
+        errors: FormErrors::default(),
+        added: false,
+        max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
+    }
+}
+
+pub async fn track_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    render(StatusCode::OK, &track_page(&ctx, String::new()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TrackForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    proof: String,
+}
+
+pub async fn track(ctx: Ctx, form: web::Form<TrackForm>) -> Result<HttpResponse, AppError> {
+    if !ctx.state.throttle.lookup(&ctx.req.meta.ip) {
+        return Err(AppError::RateLimited);
+    }
+    let TrackForm { code, proof } = form.into_inner();
+    let caches = ctx.state.caches.clone();
+    let c = code.clone();
+    let (found, signer) = db::run(&ctx.state.pool, move |conn| {
+        Ok((portal::track(conn, &c, &proof)?, caches.signer(conn)?))
+    })
+    .await?;
+    let mut page = track_page(&ctx, code.chars().take(40).collect());
+    match found {
+        Some(t) => {
+            page.grant = portal::grant(&signer, t.submission.id, Utc::now());
+            page.tracked = Some(t);
+            render(StatusCode::OK, &page)
+        }
+        None => {
+            // One answer for every mismatch: no way to learn which codes exist.
+            page.not_found = true;
+            render(StatusCode::OK, &page)
+        }
+    }
+}
+
+/// The reporter adds information and files (multipart, with the grant from a
+/// successful look-up).
+pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, AppError> {
+    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
+        return Err(AppError::RateLimited);
+    }
+    let (input, uploads) = read_multipart(&ctx, payload).await?;
+    let caches = ctx.state.caches.clone();
+    let cfg = ctx.state.config.clone();
+    let meta = ctx.req.meta.clone();
+    let grant = input.get("grant").to_owned();
+    let body = input.get("body").to_owned();
+    let (result, signer) = db::run(&ctx.state.pool, move |conn| {
+        let signer = caches.signer(conn)?;
+        let Some(id) = portal::granted(&signer, &grant, Utc::now()) else {
+            // The grant expired: they look the report up again.
+            let ids: Vec<String> = uploads
+                .iter()
+                .filter_map(|u| u.as_ref().ok())
+                .map(|s| s.storage_id.clone())
+                .collect();
+            portal::remove_files(&cfg, &ids);
+            return Ok((None, signer));
+        };
+        Ok((
+            Some(portal::add_information(
+                conn, &cfg, id, &body, &uploads, &meta,
+            )?),
+            signer,
+        ))
+    })
+    .await?;
+    let mut page = track_page(&ctx, String::new());
+    match result {
+        None => {
+            page.not_found = true;
+            render(StatusCode::OK, &page)
+        }
+        Some(Ok(t)) => {
+            page.grant = portal::grant(&signer, t.submission.id, Utc::now());
+            page.code = portal::format_code(&t.submission.tracking_code);
+            page.tracked = Some(t);
+            page.added = true;
+            render(StatusCode::OK, &page)
+        }
+        Some(Err(errors)) => {
+            page.errors = errors;
+            page.not_found = false;
+            // Show the report again with the grant still valid.
+            if let Some(id) = portal::granted(&signer, input.get("grant"), Utc::now()) {
+                let t = db::run(&ctx.state.pool, move |conn| {
+                    let s = crate::models::submission::find(conn, id)?;
+                    portal::tracked(conn, s)
+                })
+                .await?;
+                page.grant = portal::grant(&signer, id, Utc::now());
+                page.code = portal::format_code(&t.submission.tracking_code);
+                page.tracked = Some(t);
+            }
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}

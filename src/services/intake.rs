@@ -1,0 +1,546 @@
+//! Intake: the queue of public submissions for on-duty officers and supervisors,
+//! each shown exactly as sent with its evidence and hits, and the triage
+//! actions (open a case, attach to a case, ask the reporter, mark as spam).
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+
+use crate::auth::{policy, CurrentUser, RequestMeta};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::audit::{self, NewAudit};
+use crate::models::case::{self, Case};
+use crate::models::case_event::{self, EventKind, NewEvent};
+use crate::models::submission::{
+    self, Message, MessageKind, Submission, SubmissionFile, SubmissionKind, SubmissionStatus,
+};
+use crate::services::cases::{self as case_service, local_input, CaseForm};
+use crate::services::form::FormErrors;
+use crate::services::identifiers::{self, Hit};
+use crate::services::notify::{self, ReporterMail};
+use crate::services::portal;
+
+/// The classification clock of a submission (DESIGN.md §3: 24 hours).
+pub fn classify_by(s: &Submission) -> DateTime<Utc> {
+    s.received_at + Duration::hours(24)
+}
+
+fn require(me: &CurrentUser) -> Result<(), AppError> {
+    if policy::can_triage(me) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn log(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    action: &'static str,
+    id: i64,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::append(
+        conn,
+        meta,
+        NewAudit {
+            actor_id: Some(me.id),
+            action,
+            target_type: Some("submission"),
+            target_id: Some(id.to_string()),
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// One page of the queue (oldest first) and the number waiting.
+pub struct Queue {
+    pub rows: Vec<Submission>,
+    pub waiting: i64,
+    pub next: Option<(DateTime<Utc>, i64)>,
+    pub spam: bool,
+}
+
+pub const QUEUE_PAGE: i64 = 50;
+
+/// The queue: new and waiting-for-information submissions; `spam` lists what
+/// was marked as spam instead (supervisors only).
+pub fn queue(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    spam: bool,
+    after: Option<(DateTime<Utc>, i64)>,
+) -> Result<Queue, AppError> {
+    require(me)?;
+    if spam && me.role != crate::models::user::Role::Supervisor {
+        return Err(AppError::Forbidden);
+    }
+    let statuses: &[SubmissionStatus] = if spam {
+        &[SubmissionStatus::Spam]
+    } else {
+        &[SubmissionStatus::New, SubmissionStatus::InfoRequested]
+    };
+    let mut rows = submission::queue(conn, statuses, after, QUEUE_PAGE + 1)?;
+    let next = if rows.len() as i64 > QUEUE_PAGE {
+        rows.truncate(QUEUE_PAGE as usize);
+        rows.last().map(|s| (s.received_at, s.id))
+    } else {
+        None
+    };
+    Ok(Queue {
+        waiting: submission::count_by_status(conn, statuses)?,
+        rows,
+        next,
+        spam,
+    })
+}
+
+/// A hit as shown: another submission, or a case (named only if `me` may open it).
+pub struct HitView {
+    pub kind: String,
+    pub value: String,
+    pub submission: Option<i64>,
+    pub case_ref: Option<String>,
+    /// A case exists that `me` may not open.
+    pub hidden_case: bool,
+}
+
+pub struct SubmissionView {
+    pub submission: Submission,
+    pub files: Vec<SubmissionFile>,
+    pub messages: Vec<Message>,
+    pub hits: Vec<HitView>,
+    pub case_ref: Option<String>,
+    pub public_status: portal::PublicStatus,
+}
+
+/// The submission exactly as sent, with what it shares with other reports.
+/// Each view shows reporter personal data, so each view is logged.
+pub fn view(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+) -> Result<SubmissionView, AppError> {
+    require(me)?;
+    let s = submission::find(conn, id)?;
+    log(conn, me, meta, "submission_view", id, json!({}))?;
+    let raw: Vec<Hit> = identifiers::hits_for_submission(conn, id)?;
+    let mut hits = Vec::new();
+    for h in raw {
+        let (case_ref, hidden_case) = match h.other_case {
+            Some(cid) => {
+                let c = case::find(conn, cid)?;
+                let watching = case::is_watcher(conn, cid, me.id)?;
+                if policy::can_view_case(me, &c, watching) {
+                    (Some(c.ref_), false)
+                } else {
+                    (None, true)
+                }
+            }
+            None => (None, false),
+        };
+        hits.push(HitView {
+            kind: h.kind,
+            value: h.value,
+            submission: h.other_submission,
+            case_ref,
+            hidden_case,
+        });
+    }
+    let (case_ref, case_status) = match s.case_id {
+        Some(cid) => {
+            let c = case::find(conn, cid)?;
+            (Some(c.ref_), Some(c.status))
+        }
+        None => (None, None),
+    };
+    Ok(SubmissionView {
+        files: submission::files(conn, id)?,
+        messages: submission::messages(conn, id)?,
+        hits,
+        case_ref,
+        public_status: portal::public_status(&s, case_status),
+        submission: s,
+    })
+}
+
+/// A file of a submission, for download (logged).
+pub fn file_for_download(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    file_id: i64,
+) -> Result<SubmissionFile, AppError> {
+    require(me)?;
+    let f = submission::file(conn, id, file_id)?;
+    log(
+        conn,
+        me,
+        meta,
+        "submission_file_download",
+        id,
+        json!({ "file": f.id, "sha256": f.sha256 }),
+    )?;
+    Ok(f)
+}
+
+/// Choices of the "open a case" form.
+pub struct NewCaseChoice {
+    pub case_type: String,
+    pub category_id: String,
+    pub severity: String,
+}
+
+fn payload<'a>(s: &'a Submission, key: &str) -> &'a str {
+    s.payload.get(key).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+/// The case form a submission becomes, with the officer's choices.
+fn case_form(
+    s: &Submission,
+    choice: &NewCaseChoice,
+    categories: &[crate::models::category::Category],
+    cfg: &Config,
+) -> CaseForm {
+    let tz = cfg.time_zone;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: &str| pairs.push((k.to_owned(), v.to_owned()));
+    put("case_type", &choice.case_type);
+    put("channel", "online_portal");
+    put("severity", &choice.severity);
+    put("tlp", "AMBER");
+    // A subcategory chosen by the reporter lands under its parent.
+    let chosen = choice.category_id.parse::<i32>().ok();
+    match chosen.and_then(|id| categories.iter().find(|c| c.id == id)) {
+        Some(c) => match c.parent_id {
+            Some(parent) => {
+                put("category_id", &parent.to_string());
+                put("subcategory_id", &c.id.to_string());
+            }
+            None => put("category_id", &c.id.to_string()),
+        },
+        None => put("category_id", &choice.category_id),
+    }
+    let reporter_kind = if s.anonymous {
+        "anonymous"
+    } else if payload(s, "reporter_kind") == "organisation" || s.kind != SubmissionKind::Crime {
+        "organisation"
+    } else {
+        "individual"
+    };
+    put("reporter_kind", reporter_kind);
+    if let Some(n) = &s.reporter_name {
+        put("reporter_name", n);
+    } else if !payload(s, "org_name").is_empty() {
+        put("reporter_name", payload(s, "org_name"));
+    } else if !payload(s, "controller").is_empty() {
+        put("reporter_name", payload(s, "controller"));
+    }
+    if let Some(p) = &s.contact_phone {
+        put("reporter_phone", p);
+    }
+    if let Some(e) = &s.contact_email {
+        put("reporter_email", e);
+    }
+    put("reporter_address", payload(s, "reporter_address"));
+    put("reporter_national_id", payload(s, "reporter_national_id"));
+    if payload(s, "on_behalf") != "other" && s.kind == SubmissionKind::Crime {
+        put("reporter_is_victim", "on");
+    }
+    put("victims", payload(s, "victim_name"));
+    if s.confidential {
+        put("confidential_reporter", "on");
+    }
+    put("title", &s.summary);
+    put(
+        "description",
+        &format!(
+            "{}\n\n[{}]",
+            s.narrative,
+            portal::format_code(&s.tracking_code)
+        ),
+    );
+    put("received_at", &local_input(&s.received_at, tz));
+    if let Some(o) = s.occurred_at.filter(|o| *o <= s.received_at) {
+        put("occurred_at", &local_input(&o, tz));
+    }
+    for (from, to) in [
+        ("affected_system", "affected_system"),
+        ("operating_unit", "operating_unit"),
+        ("owner_agency", "owner_agency"),
+        ("detection_method", "detection_method"),
+        ("ips_domains", "ips_domains"),
+        ("security_level", "system_security_level"),
+        ("incident_state", "incident_state"),
+        ("detected_at", "detected_at"),
+    ] {
+        put(to, payload(s, from));
+    }
+    if let Some(obj) = s.payload.as_object() {
+        for (key, value) in obj {
+            if key.starts_with("tx-") {
+                if let Some(v) = value.as_str() {
+                    put(key, v);
+                }
+            }
+        }
+    }
+    CaseForm::from_pairs(pairs)
+}
+
+/// Opens a case from a submission: pre-filled from what was sent, the
+/// submission linked, its identifiers linked to the case, the reporter told.
+pub fn to_case(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    id: i64,
+    choice: &NewCaseChoice,
+) -> Result<Case, AppError> {
+    require(me)?;
+    conn.transaction(|conn| {
+        let s = submission::lock(conn, id)?;
+        if !matches!(
+            s.status,
+            SubmissionStatus::New | SubmissionStatus::InfoRequested
+        ) {
+            return Err(AppError::Conflict(k("intake-already-triaged")));
+        }
+        let categories = crate::models::category::all(conn)?;
+        let form = case_form(&s, choice, &categories, cfg);
+        let c = case_service::create(conn, me, meta, cfg, &form)?;
+        link_to_case(conn, me, &s, &c)?;
+        submission::set_triage(
+            conn,
+            s.id,
+            SubmissionStatus::Case,
+            Some(c.id),
+            Some(me.id),
+            None,
+            Utc::now(),
+        )?;
+        log(
+            conn,
+            me,
+            meta,
+            "submission_to_case",
+            s.id,
+            json!({ "case": c.ref_ }),
+        )?;
+        let s = submission::find(conn, s.id)?;
+        notify::to_reporter(
+            conn,
+            cfg,
+            &s,
+            ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+        )?;
+        Ok(c)
+    })
+}
+
+fn link_to_case(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    s: &Submission,
+    c: &Case,
+) -> Result<(), AppError> {
+    use crate::db::schema::{identifier_links, identifiers as ids};
+    use diesel::prelude::*;
+    let linked: Vec<(String, String, String)> = identifier_links::table
+        .inner_join(ids::table)
+        .filter(identifier_links::submission_id.eq(s.id))
+        .select((ids::kind, ids::value, identifier_links::role))
+        .load(conn)?;
+    for (kind, value, role) in linked {
+        if let Ok(kind) = kind.parse() {
+            identifiers::link(conn, kind, &value, None, Some(c.id), &role, "reporter")?;
+        }
+    }
+    case_event::insert(
+        conn,
+        &[NewEvent {
+            case_id: c.id,
+            actor_id: Some(me.id),
+            kind: Some(EventKind::Submission),
+            new_value: Some(portal::format_code(&s.tracking_code)),
+            data: Some(json!({ "submission": s.id })),
+            ..Default::default()
+        }],
+    )?;
+    Ok(())
+}
+
+/// Attaches a submission to an existing case (same incident reported again).
+pub fn attach(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    id: i64,
+    case_ref: &str,
+) -> Result<Case, AppError> {
+    require(me)?;
+    conn.transaction(|conn| {
+        let s = submission::lock(conn, id)?;
+        if !matches!(
+            s.status,
+            SubmissionStatus::New | SubmissionStatus::InfoRequested
+        ) {
+            return Err(AppError::Conflict(k("intake-already-triaged")));
+        }
+        let c = case_service::load_visible(conn, me, case_ref.trim(), true)
+            .map(|(c, _)| c)
+            .map_err(|_| {
+                let mut e = FormErrors::default();
+                e.add("case_ref", k("link-unknown-case"));
+                AppError::Form(e)
+            })?;
+        link_to_case(conn, me, &s, &c)?;
+        submission::set_triage(
+            conn,
+            s.id,
+            SubmissionStatus::Attached,
+            Some(c.id),
+            Some(me.id),
+            None,
+            Utc::now(),
+        )?;
+        log(
+            conn,
+            me,
+            meta,
+            "submission_attach",
+            s.id,
+            json!({ "case": c.ref_ }),
+        )?;
+        let s = submission::find(conn, s.id)?;
+        notify::to_reporter(
+            conn,
+            cfg,
+            &s,
+            ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+        )?;
+        Ok(c)
+    })
+}
+
+/// A public message to the reporter; a request for information also puts the
+/// submission in "awaiting information".
+pub fn message(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    id: i64,
+    body: &str,
+    request_info: bool,
+) -> Result<(), AppError> {
+    require(me)?;
+    let body = body.trim();
+    let mut e = FormErrors::default();
+    if body.is_empty() {
+        e.add("body", k("field-required"));
+    } else if body.chars().count() > 5000 {
+        e.add("body", k("field-too-long"));
+    }
+    if !e.is_empty() {
+        return Err(AppError::Form(e));
+    }
+    conn.transaction(|conn| {
+        let s = submission::lock(conn, id)?;
+        if s.status == SubmissionStatus::Spam {
+            return Err(AppError::Conflict(k("intake-already-triaged")));
+        }
+        let kind = if request_info {
+            MessageKind::InfoRequest
+        } else {
+            MessageKind::Message
+        };
+        submission::add_message(conn, s.id, kind, Some(me.id), body)?;
+        if request_info && s.status == SubmissionStatus::New {
+            submission::set_triage(
+                conn,
+                s.id,
+                SubmissionStatus::InfoRequested,
+                None,
+                None,
+                None,
+                Utc::now(),
+            )?;
+        }
+        log(
+            conn,
+            me,
+            meta,
+            "submission_message",
+            s.id,
+            json!({ "request": request_info, "length": body.chars().count() }),
+        )?;
+        let what = if request_info {
+            ReporterMail::InfoRequest(body)
+        } else {
+            ReporterMail::Message(body)
+        };
+        notify::to_reporter(conn, cfg, &s, what)?;
+        Ok(())
+    })
+}
+
+/// Marks a submission as spam or abuse, with a reason. It is kept, hidden from
+/// the queue and listed for supervisors.
+pub fn spam(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    require(me)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        let mut e = FormErrors::default();
+        e.add(
+            "reason",
+            k(if reason.is_empty() {
+                "field-required"
+            } else {
+                "field-too-long"
+            }),
+        );
+        return Err(AppError::Form(e));
+    }
+    conn.transaction(|conn| {
+        let s = submission::lock(conn, id)?;
+        if !matches!(
+            s.status,
+            SubmissionStatus::New | SubmissionStatus::InfoRequested
+        ) {
+            return Err(AppError::Conflict(k("intake-already-triaged")));
+        }
+        submission::set_triage(
+            conn,
+            s.id,
+            SubmissionStatus::Spam,
+            None,
+            Some(me.id),
+            Some(reason),
+            Utc::now(),
+        )?;
+        log(
+            conn,
+            me,
+            meta,
+            "submission_spam",
+            s.id,
+            json!({ "reason": reason }),
+        )?;
+        Ok(())
+    })
+}

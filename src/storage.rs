@@ -1,0 +1,267 @@
+//! Evidence files on disk: streamed in under a size limit, hashed on receipt,
+//! typed by their content (never by name or declared type), and stored under
+//! `DATA_DIR/evidence` by a random id (never by the sent name).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Bytes kept from the start of a file to tell its type.
+const HEAD: usize = 8192;
+
+/// Why a file was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    TooLarge,
+    Empty,
+    Type,
+    TooMany,
+}
+
+impl Refused {
+    pub fn key(self) -> &'static str {
+        match self {
+            Refused::TooLarge => "upload-too-large",
+            Refused::Empty => "upload-empty",
+            Refused::Type => "upload-type",
+            Refused::TooMany => "upload-too-many",
+        }
+    }
+}
+
+/// A file received and kept.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub storage_id: String,
+    pub original_name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub detected_type: &'static str,
+}
+
+pub fn evidence_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("evidence")
+}
+
+/// Where a stored file lives; `storage_id` is ours (hex), never user input.
+pub fn path_of(data_dir: &Path, storage_id: &str) -> Option<PathBuf> {
+    (storage_id.len() == 32 && storage_id.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| evidence_dir(data_dir).join(storage_id))
+}
+
+/// A file being received.
+pub struct Upload {
+    file: File,
+    tmp: PathBuf,
+    dir: PathBuf,
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+    head: Vec<u8>,
+    original_name: String,
+}
+
+impl Upload {
+    pub fn start(data_dir: &Path, original_name: &str, limit: u64) -> std::io::Result<Upload> {
+        let dir = evidence_dir(data_dir);
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".part-{}", crate::auth::random_token(16)));
+        Ok(Upload {
+            file: File::create(&tmp)?,
+            tmp,
+            dir,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            head: Vec::new(),
+            original_name: clean_name(original_name),
+        })
+    }
+
+    /// Appends a chunk; past the limit the file is refused (the caller drains
+    /// the rest of the part without keeping it).
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), Refused> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(Refused::TooLarge);
+        }
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).map_err(|e| {
+            log::error!("writing an upload failed: {e}");
+            Refused::TooLarge
+        })
+    }
+
+    /// Checks what arrived and keeps it under a random id.
+    pub fn finish(self) -> Result<Stored, Refused> {
+        let Upload {
+            mut file,
+            tmp,
+            dir,
+            hasher,
+            size,
+            head,
+            original_name,
+            ..
+        } = self;
+        let fail = |r: Refused| {
+            let _ = std::fs::remove_file(&tmp);
+            Err(r)
+        };
+        if size == 0 {
+            return fail(Refused::Empty);
+        }
+        let Some(detected_type) = sniff(&head, size as usize <= head.len()) else {
+            return fail(Refused::Type);
+        };
+        if file.flush().and_then(|()| file.sync_all()).is_err() {
+            return fail(Refused::TooLarge);
+        }
+        let storage_id = crate::auth::random_token(16);
+        if std::fs::rename(&tmp, dir.join(&storage_id)).is_err() {
+            return fail(Refused::TooLarge);
+        }
+        Ok(Stored {
+            storage_id,
+            original_name,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            sha256: crate::auth::hex(&hasher.finalize()),
+            detected_type,
+        })
+    }
+
+    /// Drops a refused or abandoned file.
+    pub fn abort(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// The sent name as a label only: no directories, no control characters, bounded.
+pub fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+/// The type of a file from its first bytes: images, PDF, audio and video
+/// recordings, plain text and e-mail (.eml). Everything else — executables,
+/// archives, HTML, SVG, scripts — is refused. `whole` says the head is the
+/// whole file (so a cut UTF-8 character at the end is not an error).
+pub fn sniff(head: &[u8], whole: bool) -> Option<&'static str> {
+    const ALLOWED: &[&str] = &[
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heif",
+        "image/avif",
+        "image/bmp",
+        "application/pdf",
+        "audio/mpeg",
+        "audio/m4a",
+        "audio/x-m4a",
+        "audio/ogg",
+        "audio/x-wav",
+        "audio/amr",
+        "audio/aac",
+        "audio/x-flac",
+        "video/mp4",
+        "video/quicktime",
+        "video/webm",
+        "video/3gpp",
+        "video/x-matroska",
+    ];
+    if let Some(kind) = infer::get(head) {
+        return ALLOWED.iter().copied().find(|t| *t == kind.mime_type());
+    }
+    // Text: valid UTF-8 (a character cut at the end of the head is fine), no NUL.
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if !whole && e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    if text.contains('\0') {
+        return None;
+    }
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    // Markup (HTML, SVG, XML) could run script if ever opened from a browser;
+    // scripts start with a shebang.
+    if start.starts_with('<') || start.starts_with("#!") {
+        return None;
+    }
+    let header_block = start.split("\n\n").next().unwrap_or("");
+    let looks_like_mail = ["from:", "subject:", "date:", "received:", "message-id:"]
+        .iter()
+        .filter(|h| {
+            header_block
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with(**h))
+        })
+        .count()
+        >= 2;
+    Some(if looks_like_mail {
+        "message/rfc822"
+    } else {
+        "text/plain"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_come_from_content() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(sniff(png, true), Some("image/png"));
+        assert_eq!(sniff(b"%PDF-1.7\n", true), Some("application/pdf"));
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", true),
+            None,
+            "ELF"
+        );
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0\x04\0\0\0", true), None, "PE");
+        assert_eq!(sniff(b"PK\x03\x04\x14\0\0\0", true), None, "zip");
+        assert_eq!(
+            sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>", true),
+            None
+        );
+        assert_eq!(sniff(b"  <!doctype html><script>", true), None);
+        assert_eq!(sniff(b"#!/bin/sh\nrm -rf /", true), None);
+        assert_eq!(
+            sniff("Tin nhắn lừa đảo: chuyển tiền".as_bytes(), true),
+            Some("text/plain")
+        );
+        assert_eq!(
+            sniff(b"From: a@b.vn\r\nSubject: Hi\r\nDate: x\r\n\r\nbody", true),
+            Some("message/rfc822")
+        );
+        // A multi-byte character cut by the head limit is not a binary file.
+        let mut cut = "ạ".repeat(10).into_bytes();
+        cut.pop();
+        assert_eq!(sniff(&cut, false), Some("text/plain"));
+        assert_eq!(sniff(&cut, true), None);
+    }
+
+    #[test]
+    fn sent_names_are_labels_only() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\Users\\a\\ảnh chụp.png"), "ảnh chụp.png");
+        assert_eq!(clean_name("..."), "file");
+        assert_eq!(clean_name("a\u{0}b\nc.txt"), "abc.txt");
+        assert_eq!(path_of(Path::new("/d"), "../x"), None);
+    }
+}

@@ -1,0 +1,646 @@
+//! The public portal: reports with files, validation that keeps everything,
+//! upload limits, abuse guards, tracking, additions, and intake triage.
+
+use actix_web::http::StatusCode;
+use sha2::{Digest, Sha256};
+
+use crate::common::{client, signed_in, test_config, Client, TestDb};
+use cyberdesk::AppState;
+
+/// A tiny valid PNG (1×1).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
+    let end = body[start..].find('"').map(|i| i + start).unwrap_or(start);
+    body[start..end].to_owned()
+}
+
+/// A complete scam report; `over` replaces or adds fields.
+fn crime(over: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = [
+        ("on_behalf", "self"),
+        ("reporter_name", "Trần Thị Bích"),
+        ("reporter_phone", "0987 654 321"),
+        ("reporter_email", "bich.tran@example.vn"),
+        ("category_id", "2"),
+        ("occurred_at", "2026-11-01T20:00"),
+        ("first_contact", "phone_call"),
+        ("summary", "Bị giả danh công an lừa chuyển tiền"),
+        ("narrative", "Một người xưng là công an gọi điện, nói tôi liên quan vụ án và yêu cầu chuyển tiền để xác minh."),
+        ("tx-0-time", "2026-11-01T21:00"),
+        ("tx-0-amount", "15.000.000"),
+        ("tx-0-method", "bank_transfer"),
+        ("tx-0-to_bank", "VCB"),
+        ("tx-0-to_account", "0011 0044 55667"),
+        ("tx-0-to_holder", "NGUYEN VAN X"),
+        ("tx-1-amount", "5000000"),
+        ("tx-1-method", "bank_transfer"),
+        ("tx-1-to_bank", "TCB"),
+        ("tx-1-to_account", "19033 44455 5666"),
+        ("id-0-kind", "phone"),
+        ("id-0-value", "0912 345 678"),
+        ("consent", "1"),
+        ("false_report_ack", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in over {
+        f.retain(|(name, _)| name != k);
+        if !v.is_empty() {
+            f.push((k.to_string(), v.to_string()));
+        }
+    }
+    f
+}
+
+/// Opens the form (for its draft key, time stamp and CSRF token) and sends it.
+async fn send<
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+>(
+    c: &mut Client<S>,
+    kind: &str,
+    fields: &[(String, String)],
+    files: &[(&str, &[u8])],
+) -> crate::common::Resp {
+    let page = c.get(&format!("/report/{kind}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let draft = hidden(&page.body, "draft");
+    let ts = hidden(&page.body, "form_ts");
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    all.push(("draft", &draft));
+    all.push(("form_ts", &ts));
+    c.post_multipart(&format!("/report/{kind}"), &all, files)
+        .await
+}
+
+fn code_of(body: &str) -> String {
+    let marker = "id=\"tracking-code\">";
+    let start = body.find(marker).expect("tracking code shown") + marker.len();
+    body[start..start + 15].to_owned()
+}
+
+#[actix_web::test]
+async fn a_citizen_reports_a_scam_with_money_a_suspect_and_a_screenshot() {
+    let db = TestDb::new();
+    let sup = db.user(
+        "truc.ban@pa05.test.vn",
+        "supervisor",
+        crate::common::PASSWORD,
+    );
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[("ảnh chụp.png", PNG)]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let code = code_of(&res.body);
+    assert_eq!(code.len(), 15);
+    assert!(res.body.contains("20 ngày"), "legal limits in plain words");
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions WHERE total_loss = 20000000 AND contact_phone = '+84987654321'"), 1);
+    // The file: kept by a random id with its hash, name and sniffed type.
+    let sha = cyberdesk::auth::hex(&Sha256::digest(PNG));
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM submission_files WHERE sha256 = '{sha}' AND original_name = 'ảnh chụp.png' AND detected_type = 'image/png' AND size_bytes = {} AND submission_id IS NOT NULL", PNG.len())),
+        1
+    );
+    // Identifiers: the suspect phone and both receiving accounts, normalised.
+    for v in ["+84912345678", "VCB:0011004455667", "TCB:19033444555666"] {
+        assert_eq!(
+            db.count(&format!("SELECT count(*) AS n FROM identifiers i JOIN identifier_links l ON l.identifier_id = i.id WHERE i.value = '{v}' AND l.role = 'suspect'")),
+            1,
+            "{v}"
+        );
+    }
+    // Receipt mail to the reporter; a notice (no personal data) to the supervisor.
+    assert_eq!(db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'receipt' AND recipient = 'bich.tran@example.vn'"), 1);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {sup} AND body_text NOT LIKE '%Bích%' AND body_text NOT LIKE '%0987%'")), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_create'"),
+        1
+    );
+    // The submission is kept exactly as sent.
+    let err = diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE submissions SET narrative = 'sửa'"),
+        &mut db.conn(),
+    );
+    assert!(err.is_err(), "the trigger refuses edits");
+}
+
+#[actix_web::test]
+async fn errors_keep_everything_typed_and_the_files_already_sent() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let fields = crime(&[
+        ("narrative", ""),
+        ("tx-0-amount", "-5"),
+        ("reporter_phone", "12ab"),
+    ]);
+    let res = send(&mut c, "crime", &fields, &[("bien-lai.png", PNG)]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Trần Thị Bích"), "typed input kept");
+    assert!(res.body.contains("0011 0044 55667"));
+    assert!(
+        res.body.contains("bien-lai.png"),
+        "the file is shown as attached"
+    );
+    assert!(
+        res.body.contains("href=\"#narrative\""),
+        "errors link to fields"
+    );
+    assert!(res.body.contains("id=\"tx-0-amount-error\""));
+    assert!(res.body.contains("id=\"reporter_phone-error\""));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submissions"),
+        0,
+        "nothing half-written"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        1,
+        "staged"
+    );
+    // Fixed and sent again with the same draft, without uploading again.
+    let draft = hidden(&res.body, "draft");
+    let ts = hidden(&res.body, "form_ts");
+    let fixed = crime(&[]);
+    let mut all: Vec<(&str, &str)> = fixed
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    all.push(("draft", &draft));
+    all.push(("form_ts", &ts));
+    let res = c.post_multipart("/report/crime", &all, &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NOT NULL AND original_name = 'bien-lai.png'"), 1);
+
+    // Every field that can be wrong says so.
+    let bad = crime(&[
+        ("summary", &"x".repeat(201)),
+        ("occurred_at", "2099-01-01T00:00"),
+        ("category_id", "99999"),
+        ("reporter_email", "not-an-email"),
+        ("tx-0-to_account", "12-ab"),
+        ("id-0-value", "zz"),
+        ("consent", ""),
+        ("false_report_ack", ""),
+        ("reporter_national_id", "123"),
+    ]);
+    let res = send(&mut c, "crime", &bad, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in [
+        "summary",
+        "occurred_at",
+        "category_id",
+        "reporter_email",
+        "tx-0-to_account",
+        "id-0-value",
+        "consent",
+        "false_report_ack",
+        "reporter_national_id",
+    ] {
+        assert!(res.body.contains(&format!("href=\"#{field}\"")), "{field}");
+    }
+    // "Add another transaction" posts back with one more row and no error.
+    let mut more = crime(&[]);
+    more.push(("add_tx".into(), "1".into()));
+    let res = send(&mut c, "crime", &more, &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("name=\"tx-2-amount\""));
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+}
+
+#[actix_web::test]
+async fn uploads_are_typed_by_content_and_limited_while_streaming() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let big = vec![b'a'; 70 * 1024]; // over the 64 KB test limit
+    let elf: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0";
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("loi.txt", &big, "vượt quá dung lượng"),
+        ("anh.png", elf, "Loại tệp này không được nhận"),
+        (
+            "trang.html",
+            b"<html><script>alert(1)</script></html>",
+            "Loại tệp này không được nhận",
+        ),
+        (
+            "hinh.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>",
+            "Loại tệp này không được nhận",
+        ),
+        ("rong.png", b"", "Tệp rỗng"),
+    ];
+    for (name, bytes, message) in cases {
+        let res = send(&mut c, "crime", &crime(&[]), &[(name, bytes)]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(res.body.contains(message), "{name}");
+        assert!(res.body.contains("Trần Thị Bích"), "{name}: input kept");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files"),
+        0,
+        "nothing refused is kept"
+    );
+    let dir = cyberdesk::storage::evidence_dir(&test_config(&db.url).data_dir);
+    let leftovers = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".part-"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "no partial files left");
+    // A path in the sent name is only a label.
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[]),
+        &[("../../etc/passwd.txt", b"noi dung van ban")],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_files WHERE original_name = 'passwd.txt' AND detected_type = 'text/plain' AND length(storage_id) = 32"), 1);
+    // More files than allowed (3 in tests).
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[]),
+        &[
+            ("1.png", PNG),
+            ("2.png", PNG),
+            ("3.png", PNG),
+            ("4.png", PNG),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Đã đủ số tệp tối đa"));
+}
+
+#[actix_web::test]
+async fn abuse_guards_rate_limit_honeypot_and_fill_time() {
+    let db = TestDb::new();
+    let mut cfg = test_config(&db.url);
+    cfg.portal.reports_per_hour = 2;
+    cfg.portal.lookups_per_hour = 2;
+    let mut c =
+        Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    // Honeypot filled: refused, nothing stored.
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[("website", "http://spam.example")]),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.body.contains("Retry") || res.headers.contains_key("retry-after"));
+    for _ in 0..2 {
+        c.post(
+            "/track",
+            &[("code", "AAAA-BBBB-CCCCC"), ("proof", "0987654321")],
+        )
+        .await;
+    }
+    assert_eq!(
+        c.post(
+            "/track",
+            &[("code", "AAAA-BBBB-CCCCC"), ("proof", "0987654321")]
+        )
+        .await
+        .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Sent faster than a person can: refused, input kept.
+    let mut cfg = test_config(&db.url);
+    cfg.portal.min_fill_seconds = 60;
+    let mut c =
+        Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("quá nhanh") && res.body.contains("Trần Thị Bích"));
+    // A forged time stamp is refused too.
+    let fields = crime(&[]);
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    all.push(("form_ts", "1.99999999999.deadbeef"));
+    let res = c.post_multipart("/report/crime", &all, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+
+    // In a burst, the form asks a challenge.
+    let mut cfg = test_config(&db.url);
+    cfg.portal.burst_per_minute = 1;
+    let mut c =
+        Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("challenge_answer"));
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+
+    // Without the CSRF token, nothing public is accepted.
+    let mut bare = client(&db).await;
+    let res = bare
+        .post_raw("/track", &[("code", "x"), ("proof", "y")])
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn tracking_needs_the_code_and_the_contact_and_answers_alike_otherwise() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    let code = code_of(&res.body);
+    let mut t = client(&db).await;
+    t.get("/track").await;
+    let ok = t
+        .post(
+            "/track",
+            &[("code", &code.to_lowercase()), ("proof", "+84 987-654-321")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.body.contains("Đã tiếp nhận"), "public status");
+    assert!(!ok.body.contains("track-not-found"));
+    let by_mail = t
+        .post(
+            "/track",
+            &[("code", &code), ("proof", "BICH.TRAN@example.vn")],
+        )
+        .await;
+    assert!(by_mail.body.contains("name=\"grant\""));
+    let wrong_contact = t
+        .post("/track", &[("code", &code), ("proof", "0912000111")])
+        .await;
+    let wrong_code = t
+        .post(
+            "/track",
+            &[("code", "ZZZZ-ZZZZ-ZZZZZ"), ("proof", "0987654321")],
+        )
+        .await;
+    assert_eq!(wrong_contact.status, wrong_code.status);
+    let msg = "Không tìm thấy trình báo với thông tin này";
+    assert!(wrong_contact.body.contains(msg) && wrong_code.body.contains(msg));
+    assert!(!wrong_contact.body.contains("name=\"grant\""));
+
+    // Anonymous: the code plus the secret shown once.
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[
+            ("anonymous", "1"),
+            ("reporter_name", ""),
+            ("reporter_phone", ""),
+            ("reporter_email", ""),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let code = code_of(&res.body);
+    let marker = "id=\"tracking-secret\">";
+    let start = res.body.find(marker).expect("secret shown") + marker.len();
+    let secret = &res.body[start..start + 10];
+    let ok = t
+        .post("/track", &[("code", &code), ("proof", secret)])
+        .await;
+    assert!(ok.body.contains("name=\"grant\""));
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions WHERE anonymous AND secret_hash IS NOT NULL AND contact_phone IS NULL"), 1);
+}
+
+#[actix_web::test]
+async fn triage_into_a_case_then_the_reporter_adds_information() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[("anh.png", PNG)]).await;
+    let code = code_of(&res.body);
+    let id = db.count("SELECT max(id) AS n FROM submissions");
+
+    // An officer off duty cannot triage; on duty they can.
+    let (mut o, oid) = signed_in(&db, "officer").await;
+    assert_eq!(o.get("/intake").await.status, StatusCode::FORBIDDEN);
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
+    let q = o.get("/intake").await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert!(q.body.contains("Bị giả danh công an lừa chuyển tiền"));
+    let page = o.get(&format!("/intake/{id}")).await;
+    assert!(page.body.contains("Trần Thị Bích"), "as sent");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_view'"),
+        1
+    );
+    let fid = db.count("SELECT max(id) AS n FROM submission_files");
+    let file = o.get(&format!("/intake/{id}/files/{fid}")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.header("content-disposition").starts_with("attachment"));
+    assert_eq!(file.header("x-content-type-options"), "nosniff");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_file_download'"),
+        1
+    );
+
+    let res = o
+        .post(
+            &format!("/intake/{id}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND channel = 'online_portal' AND total_loss = 20000000 AND reporter_name = 'Trần Thị Bích' AND title = 'Bị giả danh công an lừa chuyển tiền'")), 1);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM submissions WHERE status = 'case' AND case_id = (SELECT id FROM cases WHERE ref = '{reference}')")), 1);
+    // Three suspect identifiers and the victim's own phone.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links WHERE case_id IS NOT NULL"),
+        4
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'public_status'"),
+        1,
+        "reporter told"
+    );
+    // A second triage of the same submission is refused.
+    assert_eq!(
+        o.post(&format!("/intake/{id}/spam"), &[("reason", "x")])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    db.exec(&format!(
+        "UPDATE cases SET assignee_id = {oid} WHERE ref = '{reference}'"
+    ));
+
+    // The reporter looks it up and adds information and a file.
+    let mut t = client(&db).await;
+    t.get("/track").await;
+    let st = t
+        .post("/track", &[("code", &code), ("proof", "0987654321")])
+        .await;
+    assert!(st.body.contains("Đang xác minh"));
+    let grant = hidden(&st.body, "grant");
+    let res = t
+        .post_multipart(
+            "/track/add",
+            &[
+                ("grant", &grant),
+                ("body", "Đối tượng vừa gọi lại từ số 0911 222 333."),
+            ],
+            &[("ghi-am.txt", b"ban ghi chep")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("Đã nhận thông tin bổ sung"));
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'reporter' AND body LIKE '%0911 222 333%'"), 1);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'reporter_info' AND recipient_user_id = {oid}")), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE follow_up"),
+        1
+    );
+    // A forged grant adds nothing.
+    let res = t
+        .post_multipart(
+            "/track/add",
+            &[("grant", "1.9999999999.00"), ("body", "x")],
+            &[],
+        )
+        .await;
+    assert!(res.body.contains("Không tìm thấy"));
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_messages"), 1);
+}
+
+#[actix_web::test]
+async fn hits_match_numbers_written_differently_and_spam_is_kept_aside() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    for (phone, account) in [
+        ("0912 345 678", "0011004455667"),
+        ("+84912345678", "0011-0044-55667"),
+        ("84-912-345-678", "001 100 445 5667"),
+    ] {
+        let res = send(
+            &mut c,
+            "crime",
+            &crime(&[("id-0-value", phone), ("tx-0-to_account", account)]),
+            &[],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM identifiers WHERE kind = 'phone' AND value = '+84912345678'"
+        ),
+        1
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifiers WHERE kind = 'bank_account' AND value = 'VCB:0011004455667'"), 1);
+    let (mut s, _) = signed_in(&db, "supervisor").await;
+    let first = db.count("SELECT min(id) AS n FROM submissions");
+    let page = s.get(&format!("/intake/{first}")).await;
+    assert!(page.body.contains("+84912345678") && page.body.contains("VCB:0011004455667"));
+    for other in [first + 1, first + 2] {
+        assert!(
+            page.body.contains(&format!("href=\"/intake/{other}\"")),
+            "links to #{other}"
+        );
+    }
+
+    // Spam needs a reason; then it leaves the queue and is listed for supervisors.
+    let res = s
+        .post(&format!("/intake/{first}/spam"), &[("reason", "")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = s
+        .post(
+            &format!("/intake/{first}/spam"),
+            &[("reason", "Gửi thử, nội dung trùng lặp")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let q = s.get("/intake").await;
+    assert!(q.body.contains("Đang chờ: 2"));
+    let spam = s.get("/intake?show=spam").await;
+    assert!(spam.body.contains(&format!("/intake/{first}")));
+    let (mut o, oid) = signed_in(&db, "officer").await;
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
+    let _ = o.get("/").await;
+    assert_eq!(
+        o.get("/intake?show=spam").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Attaching another to an existing case, and asking for more information.
+    let second = first + 1;
+    let res = s
+        .post(
+            &format!("/intake/{second}/message"),
+            &[
+                ("body", "Đề nghị gửi ảnh chụp biên lai."),
+                ("request_info", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM submissions WHERE id = {second} AND status = 'info_requested'")), 1);
+    assert_eq!(db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'info_request' AND body_text LIKE '%biên lai%'"), 1);
+    let res = s
+        .post(
+            &format!("/intake/{second}/attach"),
+            &[("case_ref", "PA05-TG-2026-99999")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let third = first + 2;
+    let res = s
+        .post(
+            &format!("/intake/{third}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "medium"),
+            ],
+        )
+        .await;
+    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    let res = s
+        .post(
+            &format!("/intake/{second}/attach"),
+            &[("case_ref", &reference)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM submissions WHERE id = {second} AND status = 'attached'"
+        )),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'submission'"),
+        2
+    );
+}
