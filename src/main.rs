@@ -225,6 +225,17 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             Ok(_) => {}
             Err(e) => log::warn!("housekeeping failed: {e}"),
         }
+        match state
+            .pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut c| services::portal::expire_staged(&mut c, &state.config))
+        {
+            Ok(n) if n > 0 => log::info!("housekeeping removed {n} abandoned uploads"),
+            Ok(_) => {}
+            Err(e) => log::warn!("removing abandoned uploads failed: {e}"),
+        }
+        state.throttle.shrink();
         std::thread::sleep(std::time::Duration::from_secs(15 * 60));
     });
 }

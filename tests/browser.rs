@@ -72,13 +72,22 @@ fn start_chromedriver() -> (KillOnDrop, u16) {
 
 /// A WebDriver session on headless Chromium with a fresh profile.
 async fn browser(driver_port: u16, profile: &std::path::Path) -> fantoccini::Client {
+    browser_sized(driver_port, profile, "1280,1600").await
+}
+
+/// The same with a window size such as `390,844` (a phone).
+async fn browser_sized(
+    driver_port: u16,
+    profile: &std::path::Path,
+    size: &str,
+) -> fantoccini::Client {
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--lang=vi-VN", "--window-size=1280,1600", format!("--user-data-dir={}", profile.display())
+                "--lang=vi-VN", format!("--window-size={size}"), format!("--user-data-dir={}", profile.display())
             ]
         }
     });
@@ -112,6 +121,22 @@ async fn sign_in(
         .await?;
     b.wait().for_element(Locator::Css("main h1")).await?;
     Ok(())
+}
+
+/// Waits (up to 10 s) until the current address satisfies `ok`.
+async fn wait_url(
+    b: &fantoccini::Client,
+    ok: impl Fn(&str) -> bool,
+) -> Result<(), fantoccini::error::CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = b.current_url().await?.to_string();
+        if ok(&url) {
+            return Ok(());
+        }
+        assert!(Instant::now() < deadline, "still at {url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn sign_out(b: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
@@ -372,4 +397,112 @@ fn this_year() -> i32 {
     chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .year()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_case() {
+    let db = TestDb::new();
+    db.user("truc@pa05.test.vn", "supervisor", PASSWORD);
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::auth::random_alnum(8)
+    ));
+    let shot = std::env::temp_dir().join(format!(
+        "cyberdesk-shot-{}.png",
+        cyberdesk::auth::random_alnum(8)
+    ));
+    // A 1×1 PNG stands in for the screenshot.
+    std::fs::write(
+        &shot,
+        [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0x0A, 0x49,
+            0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0,
+            0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ],
+    )
+    .expect("write png");
+    let b = browser_sized(driver_port, &profile, "390,844").await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        b.goto(&format!("{base}/report")).await?;
+        b.find(Locator::Css("a[href='/report/crime']")).await?.click().await?;
+        b.wait().for_element(Locator::Css("form.report-form")).await?;
+        for (name, value) in [
+            ("reporter_name", "Trần Thị Bích"),
+            ("reporter_phone", "0987 654 321"),
+            ("summary", "Bị giả danh công an lừa chuyển tiền"),
+            ("narrative", "Người gọi xưng công an, nói tôi liên quan vụ án rửa tiền và bắt chuyển tiền để xác minh."),
+            ("tx-0-amount", "15.000.000"),
+            ("tx-0-to_account", "0011004455667"),
+            ("tx-1-amount", "5.000.000"),
+            ("tx-1-to_account", "19033444555666"),
+            ("id-0-value", "0912 345 678"),
+        ] {
+            b.find(Locator::Css(&format!("[name='{name}']"))).await?.send_keys(value).await?;
+        }
+        b.find(Locator::Css("input[name=category_id][value='2']")).await?.click().await?;
+        b.find(Locator::Css("select[name='tx-0-to_bank'] option[value='VCB']")).await?.click().await?;
+        b.find(Locator::Css("select[name='tx-1-to_bank'] option[value='TCB']")).await?.click().await?;
+        b.find(Locator::Css("input[type=file][name=evidence]"))
+            .await?
+            .send_keys(&shot.display().to_string())
+            .await?;
+        b.find(Locator::Css("input[name=consent]")).await?.click().await?;
+        b.find(Locator::Css("input[name=false_report_ack]")).await?.click().await?;
+        b.find(Locator::Css("button[name=send]")).await?.click().await?;
+        let code = b
+            .wait()
+            .for_element(Locator::Css("#tracking-code"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(code.len(), 15, "{code}");
+        // The page fits the phone: nothing wider than the window.
+        let wide = b
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+            .await?;
+        assert_eq!(wide, serde_json::json!(true), "receipt fits a phone screen");
+
+        // The citizen checks the status with the phone written another way.
+        b.goto(&format!("{base}/track")).await?;
+        b.find(Locator::Css("input[name=code]")).await?.send_keys(&code.to_lowercase()).await?;
+        b.find(Locator::Css("input[name=proof]")).await?.send_keys("+84987654321").await?;
+        b.find(Locator::Css("form[action='/track'] button")).await?.click().await?;
+        let status = b.wait().for_element(Locator::Css("#status-title")).await?.text().await?;
+        // (Headless Chromium may ask for English: either language is right.)
+        assert!(
+            status.contains("Đã tiếp nhận") || status.contains("Received"),
+            "{status}"
+        );
+
+        // An officer triages it into a case.
+        sign_in(&b, &base, "truc@pa05.test.vn").await?;
+        wait_url(&b, |u| !u.contains("/login")).await?;
+        b.goto(&format!("{base}/intake")).await?;
+        b.find(Locator::LinkText("Bị giả danh công an lừa chuyển tiền")).await?.click().await?;
+        b.wait().for_element(Locator::Css("form[action$='/case']")).await?;
+        b.find(Locator::Css("form[action$='/case'] button")).await?.click().await?;
+        wait_url(&b, |u| u.contains("/cases/PA05-TG-")).await?;
+        let h1 = b.wait().for_element(Locator::Css("main h1")).await?.text().await?;
+        assert_eq!(h1, "Bị giả danh công an lừa chuyển tiền");
+        let page = b.source().await?;
+        assert!(page.contains("20.000.000 ₫"), "both transactions in the case");
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    let _ = std::fs::remove_file(&shot);
+    result.expect("browser flow");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submissions WHERE status = 'case'"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE detected_type = 'image/png'"),
+        1
+    );
 }

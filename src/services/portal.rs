@@ -771,6 +771,13 @@ pub fn receive(
     Ok(Ok(receipt))
 }
 
+/// Files staged with a form that was never sent are removed after a day.
+pub fn expire_staged(conn: &mut PgConnection, cfg: &Config) -> Result<usize, AppError> {
+    let ids = submission::expire_staged(conn, Utc::now() - chrono::Duration::hours(24))?;
+    remove_files(cfg, &ids);
+    Ok(ids.len())
+}
+
 /// Deletes stored files that are not (or no longer) referenced by any row.
 pub fn remove_files(cfg: &Config, storage_ids: &[String]) {
     for id in storage_ids {

@@ -644,3 +644,39 @@ async fn hits_match_numbers_written_differently_and_spam_is_kept_aside() {
         2
     );
 }
+
+#[actix_web::test]
+async fn files_of_forms_never_sent_are_removed_after_a_day() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[("narrative", "")]),
+        &[("bo-do.png", PNG)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cfg = test_config(&db.url);
+    let storage: String = {
+        use diesel::prelude::*;
+        cyberdesk::db::schema::submission_files::table
+            .select(cyberdesk::db::schema::submission_files::storage_id)
+            .first(&mut db.conn())
+            .expect("staged")
+    };
+    let path = cyberdesk::storage::path_of(&cfg.data_dir, &storage).expect("path");
+    assert!(path.exists());
+    assert_eq!(
+        cyberdesk::services::portal::expire_staged(&mut db.conn(), &cfg).expect("expire"),
+        0,
+        "still fresh"
+    );
+    db.exec("UPDATE submission_files SET received_at = now() - interval '25 hours'");
+    assert_eq!(
+        cyberdesk::services::portal::expire_staged(&mut db.conn(), &cfg).expect("expire"),
+        1
+    );
+    assert!(!path.exists());
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_files"), 0);
+}
