@@ -680,3 +680,69 @@ async fn files_of_forms_never_sent_are_removed_after_a_day() {
     assert!(!path.exists());
     assert_eq!(db.count("SELECT count(*) AS n FROM submission_files"), 0);
 }
+
+#[actix_web::test]
+async fn organisations_report_incidents_and_breaches_with_their_own_fields() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let base: Vec<(String, String)> = [
+        ("reporter_name", "Sở Y tế tỉnh"),
+        ("reporter_email", "attt@soyte.gov.vn"),
+        ("category_id", "18"),
+        ("summary", "Cổng thông tin bị thay đổi giao diện"),
+        (
+            "narrative",
+            "Sáng nay trang chủ cổng thông tin hiển thị nội dung lạ, nghi bị tấn công.",
+        ),
+        ("consent", "1"),
+        ("false_report_ack", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    // The incident form needs the organisation and the affected system.
+    let res = send(&mut c, "incident", &base, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["org_name", "affected_system"] {
+        assert!(res.body.contains(&format!("href=\"#{field}\"")), "{field}");
+    }
+    let mut incident = base.clone();
+    for (k, v) in [
+        ("org_name", "Sở Y tế tỉnh"),
+        ("affected_system", "Cổng thông tin điện tử"),
+        ("security_level", "3"),
+        ("incident_state", "not_handled"),
+        ("ips_domains", "203.0.113.10, soyte.example.vn"),
+    ] {
+        incident.push((k.to_string(), v.to_string()));
+    }
+    let res = send(&mut c, "incident", &incident, &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions WHERE kind = 'incident' AND payload->>'affected_system' = 'Cổng thông tin điện tử'"), 1);
+    let mut bad = incident.clone();
+    bad.retain(|(k, _)| k != "security_level");
+    bad.push(("security_level".into(), "9".into()));
+    let res = send(&mut c, "incident", &bad, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut breach = base.clone();
+    breach.retain(|(k, _)| k != "category_id");
+    breach.push(("category_id".into(), "20".into()));
+    let res = send(&mut c, "breach", &breach, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("href=\"#controller\"") && res.body.contains("href=\"#data_types\""));
+    breach.push(("controller".into(), "Công ty ABC".into()));
+    breach.push((
+        "data_types".into(),
+        "Họ tên, số điện thoại, địa chỉ khách hàng".into(),
+    ));
+    breach.push(("subjects_count".into(), "nhiều".into()));
+    let res = send(&mut c, "breach", &breach, &[]).await;
+    assert!(res.body.contains("href=\"#subjects_count\""));
+    breach.retain(|(k, _)| k != "subjects_count");
+    breach.push(("subjects_count".into(), "12000".into()));
+    let res = send(&mut c, "breach", &breach, &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("72"), "the breach time limit");
+    assert_eq!(c.get("/report/other").await.status, StatusCode::NOT_FOUND);
+}
