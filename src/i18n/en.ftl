@@ -729,3 +729,5 @@ intake-spam = Mark as spam or abuse
 intake-already-triaged = This report was already handled; reload the page.
 flash-message-sent = The message was sent to the reporter.
 flash-marked-spam = The report was marked as spam.
+report-reporter-kind = The reporter is
+report-tax-code = Tax code (organisation)

@@ -729,3 +729,5 @@ intake-spam = Đánh dấu rác, lạm dụng
 intake-already-triaged = Trình báo này đã được xử lý; hãy tải lại trang.
 flash-message-sent = Đã gửi tin nhắn cho người trình báo.
 flash-marked-spam = Đã đánh dấu trình báo là rác.
+report-reporter-kind = Người trình báo là
+report-tax-code = Mã số thuế (tổ chức)

@@ -236,6 +236,22 @@ pub async fn download(
         .body(bytes))
 }
 
+/// A triage action's answer: its redirect, or the submission page again with
+/// the form's errors.
+async fn after(
+    ctx: &Ctx,
+    me: CurrentUser,
+    id: i64,
+    result: Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Err(AppError::Form(errors)) => {
+            show_page(ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        other => other,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CaseChoiceForm {
     #[serde(default)]
@@ -260,17 +276,12 @@ pub async fn to_case(
         severity: f.severity,
     };
     let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
-    match db::run(&ctx.state.pool, move |conn| {
+    let result = db::run(&ctx.state.pool, move |conn| {
         intake::to_case(conn, &who, &meta, &cfg, id, &choice)
     })
     .await
-    {
-        Ok(c) => Ok(see_other(&format!("/cases/{}", c.ref_))),
-        Err(AppError::Form(errors)) => {
-            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    .map(|c| see_other(&format!("/cases/{}", c.ref_)));
+    after(&ctx, me, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -288,17 +299,12 @@ pub async fn attach(
     let id = path.into_inner();
     let r = form.into_inner().case_ref;
     let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
-    match db::run(&ctx.state.pool, move |conn| {
+    let result = db::run(&ctx.state.pool, move |conn| {
         intake::attach(conn, &who, &meta, &cfg, id, &r)
     })
     .await
-    {
-        Ok(c) => Ok(see_other(&format!("/cases/{}", c.ref_))),
-        Err(AppError::Form(errors)) => {
-            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    .map(|c| see_other(&format!("/cases/{}", c.ref_)));
+    after(&ctx, me, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -319,21 +325,18 @@ pub async fn message(
     let f = form.into_inner();
     let request = !f.request_info.is_empty();
     let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
-    match db::run(&ctx.state.pool, move |conn| {
+    let result = db::run(&ctx.state.pool, move |conn| {
         intake::message(conn, &who, &meta, &cfg, id, &f.body, request)
     })
     .await
-    {
-        Ok(()) => Ok(see_other_with_flash(
+    .map(|_| {
+        see_other_with_flash(
             &format!("/intake/{id}"),
             k("flash-message-sent"),
             &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+        )
+    });
+    after(&ctx, me, id, result).await
 }
 
 #[derive(Deserialize)]
@@ -351,19 +354,10 @@ pub async fn spam(
     let id = path.into_inner();
     let reason = form.into_inner().reason;
     let (meta, who) = (ctx.req.meta.clone(), me.clone());
-    match db::run(&ctx.state.pool, move |conn| {
+    let result = db::run(&ctx.state.pool, move |conn| {
         intake::spam(conn, &who, &meta, id, &reason)
     })
     .await
-    {
-        Ok(()) => Ok(see_other_with_flash(
-            "/intake",
-            k("flash-marked-spam"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            show_page(&ctx, me, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
+    .map(|_| see_other_with_flash("/intake", k("flash-marked-spam"), &ctx.state.config));
+    after(&ctx, me, id, result).await
 }

@@ -250,6 +250,7 @@ fn case_form(
     }
     put("reporter_address", payload(s, "reporter_address"));
     put("reporter_national_id", payload(s, "reporter_national_id"));
+    put("reporter_tax_code", payload(s, "reporter_tax_code"));
     if payload(s, "on_behalf") != "other" && s.kind == SubmissionKind::Crime {
         put("reporter_is_victim", "on");
     }
@@ -306,43 +307,67 @@ pub fn to_case(
 ) -> Result<Case, AppError> {
     require(me)?;
     conn.transaction(|conn| {
-        let s = submission::lock(conn, id)?;
-        if !matches!(
-            s.status,
-            SubmissionStatus::New | SubmissionStatus::InfoRequested
-        ) {
-            return Err(AppError::Conflict(k("intake-already-triaged")));
-        }
+        let s = lock_untriaged(conn, id)?;
         let categories = crate::models::category::all(conn)?;
         let form = case_form(&s, choice, &categories, cfg);
         let c = case_service::create(conn, me, meta, cfg, &form)?;
-        link_to_case(conn, me, &s, &c)?;
-        submission::set_triage(
-            conn,
-            s.id,
-            SubmissionStatus::Case,
-            Some(c.id),
-            Some(me.id),
-            None,
-            Utc::now(),
-        )?;
-        log(
+        finish_triage(
             conn,
             me,
             meta,
-            "submission_to_case",
-            s.id,
-            json!({ "case": c.ref_ }),
-        )?;
-        let s = submission::find(conn, s.id)?;
-        notify::to_reporter(
-            conn,
             cfg,
             &s,
-            ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+            &c,
+            SubmissionStatus::Case,
+            "submission_to_case",
         )?;
         Ok(c)
     })
+}
+
+/// Links a submission to the case it went into (identifiers, timeline), records
+/// the triage, and tells the reporter their report's new public status.
+#[allow(clippy::too_many_arguments)]
+fn finish_triage(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    s: &Submission,
+    c: &Case,
+    status: SubmissionStatus,
+    action: &'static str,
+) -> Result<(), AppError> {
+    link_to_case(conn, me, s, c)?;
+    submission::set_triage(
+        conn,
+        s.id,
+        status,
+        Some(c.id),
+        Some(me.id),
+        None,
+        Utc::now(),
+    )?;
+    log(conn, me, meta, action, s.id, json!({ "case": c.ref_ }))?;
+    let s = submission::find(conn, s.id)?;
+    notify::to_reporter(
+        conn,
+        cfg,
+        &s,
+        ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+    )
+}
+
+/// The submission, locked, if nobody has triaged it yet.
+fn lock_untriaged(conn: &mut PgConnection, id: i64) -> Result<Submission, AppError> {
+    let s = submission::lock(conn, id)?;
+    if !matches!(
+        s.status,
+        SubmissionStatus::New | SubmissionStatus::InfoRequested
+    ) {
+        return Err(AppError::Conflict(k("intake-already-triaged")));
+    }
+    Ok(s)
 }
 
 fn link_to_case(
@@ -388,13 +413,7 @@ pub fn attach(
 ) -> Result<Case, AppError> {
     require(me)?;
     conn.transaction(|conn| {
-        let s = submission::lock(conn, id)?;
-        if !matches!(
-            s.status,
-            SubmissionStatus::New | SubmissionStatus::InfoRequested
-        ) {
-            return Err(AppError::Conflict(k("intake-already-triaged")));
-        }
+        let s = lock_untriaged(conn, id)?;
         let c = case_service::load_visible(conn, me, case_ref.trim(), true)
             .map(|(c, _)| c)
             .map_err(|_| {
@@ -402,30 +421,15 @@ pub fn attach(
                 e.add("case_ref", k("link-unknown-case"));
                 AppError::Form(e)
             })?;
-        link_to_case(conn, me, &s, &c)?;
-        submission::set_triage(
-            conn,
-            s.id,
-            SubmissionStatus::Attached,
-            Some(c.id),
-            Some(me.id),
-            None,
-            Utc::now(),
-        )?;
-        log(
+        finish_triage(
             conn,
             me,
             meta,
-            "submission_attach",
-            s.id,
-            json!({ "case": c.ref_ }),
-        )?;
-        let s = submission::find(conn, s.id)?;
-        notify::to_reporter(
-            conn,
             cfg,
             &s,
-            ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+            &c,
+            SubmissionStatus::Attached,
+            "submission_attach",
         )?;
         Ok(c)
     })
@@ -517,13 +521,7 @@ pub fn spam(
         return Err(AppError::Form(e));
     }
     conn.transaction(|conn| {
-        let s = submission::lock(conn, id)?;
-        if !matches!(
-            s.status,
-            SubmissionStatus::New | SubmissionStatus::InfoRequested
-        ) {
-            return Err(AppError::Conflict(k("intake-already-triaged")));
-        }
+        let s = lock_untriaged(conn, id)?;
         submission::set_triage(
             conn,
             s.id,

@@ -228,6 +228,24 @@ fn facts(conn: &mut PgConnection, cfg: &Config, c: &Case, lang: Lang) -> QueryRe
     })
 }
 
+/// The text and HTML parts of a case mail.
+fn render_case(
+    lang: Lang,
+    lead: &str,
+    f: &CaseFacts,
+    labels: &Labels,
+) -> Result<(String, String), AppError> {
+    let text = CaseText { lead, f, labels }.render()?;
+    let html = CaseHtml {
+        lang: lang.code(),
+        lead,
+        f,
+        labels,
+    }
+    .render()?;
+    Ok((text, html))
+}
+
 fn case_mail(
     conn: &mut PgConnection,
     cfg: &Config,
@@ -251,19 +269,7 @@ fn case_mail(
         c.ref_,
         i18n::t_args(lang, &subject_key, &[("status", &f.status)])
     );
-    let text = CaseText {
-        lead: &lead,
-        f: &f,
-        labels: &labels,
-    }
-    .render()?;
-    let html = CaseHtml {
-        lang: lang.code(),
-        lead: &lead,
-        f: &f,
-        labels: &labels,
-    }
-    .render()?;
+    let (text, html) = render_case(lang, &lead, &f, &labels)?;
     Ok(NewMail {
         kind: e.kind().into(),
         recipient: to.email.clone(),
@@ -523,19 +529,7 @@ pub fn submission_received(
             )),
             link: format!("{}/intake/{}", cfg.public_base_url, s.id),
         };
-        let text = CaseText {
-            lead: &lead,
-            f: &f,
-            labels: &labels,
-        }
-        .render()?;
-        let html = CaseHtml {
-            lang: lang.code(),
-            lead: &lead,
-            f: &f,
-            labels: &labels,
-        }
-        .render()?;
+        let (text, html) = render_case(lang, &lead, &f, &labels)?;
         mails.push(NewMail {
             kind: Event::Submission.kind().into(),
             recipient: to.email.clone(),

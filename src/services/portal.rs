@@ -410,6 +410,12 @@ fn validate(
             errors.add("reporter_national_id", k("national-id-invalid"));
         }
     }
+    if let Some(t) = text(errors, input, "reporter_tax_code", 20, false) {
+        let digits = t.chars().filter(char::is_ascii_digit).count();
+        if !t.chars().all(|c| c.is_ascii_digit() || c == '-') || !(digits == 10 || digits == 13) {
+            errors.add("reporter_tax_code", k("tax-code-invalid"));
+        }
+    }
     choice(errors, input, "on_behalf", &["self", "other"], false);
     choice(
         errors,
