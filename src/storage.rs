@@ -61,6 +61,8 @@ pub struct Upload {
     limit: u64,
     head: Vec<u8>,
     original_name: String,
+    /// Renamed into place: the temporary file no longer exists.
+    done: bool,
 }
 
 impl Upload {
@@ -77,6 +79,7 @@ impl Upload {
             limit,
             head: Vec::new(),
             original_name: clean_name(original_name),
+            done: false,
         })
     }
 
@@ -99,59 +102,145 @@ impl Upload {
     }
 
     /// Checks what arrived and keeps it under a random id.
-    pub fn finish(self) -> Result<Stored, Refused> {
-        let Upload {
-            mut file,
-            tmp,
-            dir,
-            hasher,
-            size,
-            head,
-            original_name,
-            ..
-        } = self;
-        let fail = |r: Refused| {
-            let _ = std::fs::remove_file(&tmp);
-            Err(r)
-        };
-        if size == 0 {
-            return fail(Refused::Empty);
+    pub fn finish(mut self) -> Result<Stored, Refused> {
+        if self.size == 0 {
+            return Err(Refused::Empty);
         }
-        let Some(detected_type) = sniff(&head, size as usize <= head.len()) else {
-            return fail(Refused::Type);
+        let Some(detected_type) = sniff(&self.head, self.size as usize <= self.head.len()) else {
+            return Err(Refused::Type);
         };
-        if file.flush().and_then(|()| file.sync_all()).is_err() {
-            return fail(Refused::TooLarge);
+        if self
+            .file
+            .flush()
+            .and_then(|()| self.file.sync_all())
+            .is_err()
+        {
+            return Err(Refused::TooLarge);
         }
         let storage_id = crate::auth::random_token(16);
-        if std::fs::rename(&tmp, dir.join(&storage_id)).is_err() {
-            return fail(Refused::TooLarge);
+        if std::fs::rename(&self.tmp, self.dir.join(&storage_id)).is_err() {
+            return Err(Refused::TooLarge);
         }
+        self.done = true;
         Ok(Stored {
             storage_id,
-            original_name,
-            size: i64::try_from(size).unwrap_or(i64::MAX),
-            sha256: crate::auth::hex(&hasher.finalize()),
+            original_name: std::mem::take(&mut self.original_name),
+            size: i64::try_from(self.size).unwrap_or(i64::MAX),
+            sha256: crate::auth::hex(&std::mem::take(&mut self.hasher).finalize()),
             detected_type,
         })
     }
 
     /// Drops a refused or abandoned file.
-    pub fn abort(self) {
-        let _ = std::fs::remove_file(&self.tmp);
+    pub fn abort(self) {}
+}
+
+/// A file not finished (refused, or the request broke off) leaves nothing behind.
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
+}
+
+/// Files in the evidence folder that no row refers to: left by a request that
+/// broke off between receiving a file and recording it, or by a crash. Those
+/// older than `older_than` are removed; `known` says which ids have a row.
+pub fn sweep(
+    data_dir: &Path,
+    older_than: std::time::Duration,
+    known: &mut dyn FnMut(&[String]) -> Vec<String>,
+) -> usize {
+    let Ok(entries) = std::fs::read_dir(evidence_dir(data_dir)) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let old: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > older_than)
+        })
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    let ids: Vec<String> = old
+        .iter()
+        .filter(|(name, _)| path_of(data_dir, name).is_some())
+        .map(|(name, _)| name.clone())
+        .collect();
+    let kept = known(&ids);
+    let mut removed = 0;
+    for (name, path) in old {
+        let ours = path_of(data_dir, &name).is_some();
+        let orphan = (ours && !kept.contains(&name)) || name.starts_with(".part-");
+        if orphan && std::fs::remove_file(path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// The sent name as a label only: no directories, no control characters, bounded.
 pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    // Control and bidirectional-format characters (U+202E can disguise
+    // "exe.png" as "gnp.exe") are dropped.
+    let cleaned: String = base
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(
+                    *c,
+                    '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+                )
+        })
+        .take(120)
+        .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
     if cleaned.is_empty() {
         "file".into()
     } else {
         cleaned
     }
+}
+
+/// The file-name extension that goes with a detected type: downloads are named
+/// by what the file is, not by what it was called.
+pub fn extension_of(detected_type: &str) -> &'static str {
+    match detected_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "image/heif" => "heif",
+        "image/avif" => "avif",
+        "image/bmp" => "bmp",
+        "application/pdf" => "pdf",
+        "audio/mpeg" => "mp3",
+        "audio/m4a" | "audio/x-m4a" => "m4a",
+        "audio/ogg" => "ogg",
+        "audio/x-wav" => "wav",
+        "audio/amr" => "amr",
+        "audio/aac" => "aac",
+        "audio/x-flac" => "flac",
+        "video/mp4" => "mp4",
+        "video/quicktime" => "mov",
+        "video/webm" => "webm",
+        "video/3gpp" => "3gp",
+        "video/x-matroska" => "mkv",
+        "message/rfc822" => "eml",
+        _ => "txt",
+    }
+}
+
+/// The name a file is downloaded under: the sent name's stem and the
+/// extension of its detected type.
+pub fn download_name(original: &str, detected_type: &str) -> String {
+    let clean = clean_name(original);
+    let stem = clean.rsplit_once('.').map_or(clean.as_str(), |(s, _)| s);
+    format!("{stem}.{}", extension_of(detected_type))
 }
 
 /// The type of a file from its first bytes: images, PDF, audio and video
@@ -263,5 +352,9 @@ mod tests {
         assert_eq!(clean_name("..."), "file");
         assert_eq!(clean_name("a\u{0}b\nc.txt"), "abc.txt");
         assert_eq!(path_of(Path::new("/d"), "../x"), None);
+        assert_eq!(clean_name("anh\u{202e}gnp.exe"), "anhgnp.exe");
+        assert_eq!(download_name("loi.bat", "text/plain"), "loi.txt");
+        assert_eq!(download_name("x.html", "text/plain"), "x.txt");
+        assert_eq!(download_name("biên lai.PNG", "image/png"), "biên lai.png");
     }
 }

@@ -28,8 +28,17 @@ impl Throttle {
         }
     }
 
+    /// IPv4 addresses count one by one; IPv6 ones by /64, the block one
+    /// subscriber usually holds.
     fn key(ip: &str) -> IpAddr {
-        ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        match ip.parse() {
+            Ok(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+            }
+            Ok(v4) => v4,
+            Err(_) => IpAddr::from([0, 0, 0, 0]),
+        }
     }
 
     /// Whether one more report post from `ip` is allowed now.
@@ -46,5 +55,24 @@ impl Throttle {
     pub fn shrink(&self) {
         self.reports.retain_recent();
         self.lookups.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ipv6_counts_by_64() {
+        assert_eq!(
+            super::Throttle::key("2001:db8:1:2:aaaa::1"),
+            super::Throttle::key("2001:db8:1:2:bbbb::9")
+        );
+        assert_ne!(
+            super::Throttle::key("2001:db8:1:3::1"),
+            super::Throttle::key("2001:db8:1:2::1")
+        );
+        assert_ne!(
+            super::Throttle::key("203.0.113.7"),
+            super::Throttle::key("203.0.113.8")
+        );
     }
 }

@@ -47,6 +47,11 @@ impl Signer {
         super::hex(&m.finalize().into_bytes())
     }
 
+    /// A keyed digest (hex) of `body` for `purpose`.
+    pub fn digest(&self, purpose: &str, body: &str) -> String {
+        self.mac(purpose, body)
+    }
+
     /// `payload.expires.mac`; the payload must not contain dots.
     pub fn token(&self, purpose: &str, payload: &str, expires: i64) -> String {
         let body = format!("{payload}.{expires}");

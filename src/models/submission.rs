@@ -270,6 +270,14 @@ pub fn file(conn: &mut PgConnection, submission_id: i64, id: i64) -> QueryResult
         .first(conn)
 }
 
+/// Which of `ids` are storage ids of file rows.
+pub fn existing_storage_ids(conn: &mut PgConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    submission_files::table
+        .filter(submission_files::storage_id.eq_any(ids))
+        .select(submission_files::storage_id)
+        .load(conn)
+}
+
 /// Staged files never sent within `older_than`: removed with their rows.
 pub fn expire_staged(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<Vec<String>> {
     diesel::delete(

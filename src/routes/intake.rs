@@ -213,8 +213,8 @@ pub async fn download(
     let path = crate::storage::path_of(&ctx.state.config.data_dir, &f.storage_id)
         .ok_or(AppError::NotFound)?;
     let bytes = web::block(move || std::fs::read(path)).await??;
-    let ascii: String = f
-        .original_name
+    let name = crate::storage::download_name(&f.original_name, &f.detected_type);
+    let ascii: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_".contains(c) {
@@ -224,7 +224,7 @@ pub async fn download(
             }
         })
         .collect();
-    let encoded = crate::routes::encode_query_value(&f.original_name);
+    let encoded = crate::routes::encode_query_value(&name);
     Ok(HttpResponse::Ok()
         .content_type(f.detected_type.as_str())
         .insert_header((

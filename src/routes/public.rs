@@ -181,6 +181,11 @@ fn form_page(
 ) -> FormPage {
     let now = Utc::now();
     let lang = ctx.req.lang;
+    let draft = if draft.is_empty() {
+        portal::new_draft(&data.signer, &ctx.req.csrf)
+    } else {
+        draft
+    };
     FormPage {
         layout: ctx.layout(),
         kind,
@@ -211,7 +216,7 @@ pub async fn form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, App
         FormInput::default(),
         FormErrors::default(),
         Vec::new(),
-        crate::auth::random_token(16),
+        String::new(),
     );
     render(StatusCode::OK, &page)
 }
@@ -222,6 +227,7 @@ pub async fn form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, App
 async fn read_multipart(
     ctx: &Ctx,
     mut payload: Multipart,
+    accept_files: &dyn Fn(&FormInput) -> bool,
 ) -> Result<(FormInput, Vec<Result<Stored, (String, Refused)>>), AppError> {
     let cfg = &ctx.state.config;
     let limit = cfg.portal.max_file_bytes;
@@ -244,7 +250,9 @@ async fn read_multipart(
             .map(str::to_owned);
         match filename {
             Some(original) if name == "evidence" => {
-                if original.is_empty() {
+                // No file is written for a form that may not send any (an
+                // addition without a valid grant before its files).
+                if original.is_empty() || !accept_files(&input) {
                     // An empty file input: drain whatever was sent for it.
                     while let Some(chunk) = field.try_next().await.map_err(bad)? {
                         total += chunk.len() as u64;
@@ -316,12 +324,13 @@ pub async fn submit(
     if !ctx.state.throttle.report(&ctx.req.meta.ip) {
         return Err(AppError::RateLimited);
     }
-    let (input, uploads) = read_multipart(&ctx, payload).await?;
+    let (input, uploads) = read_multipart(&ctx, payload, &|_| true).await?;
     let data = form_data(&ctx).await?;
-    // The draft key names this form's staged files: ours (hex), or a new one.
+    // The draft key names this form's staged files: one we made for this
+    // visitor's CSRF token, or a new one.
     let draft = Some(input.get("draft").to_owned())
-        .filter(|d| d.len() == 32 && d.chars().all(|c| c.is_ascii_hexdigit()))
-        .unwrap_or_else(|| crate::auth::random_token(16));
+        .filter(|d| portal::draft_ok(&data.signer, &ctx.req.csrf, d))
+        .unwrap_or_else(|| portal::new_draft(&data.signer, &ctx.req.csrf));
     let (cfg, meta, lang) = (ctx.state.config.clone(), ctx.req.meta.clone(), ctx.req.lang);
     let (signer, burst, min_fill) = (data.signer.clone(), data.burst, cfg.portal.min_fill_seconds);
     let (inp, d) = (input.clone(), draft.clone());
@@ -372,6 +381,8 @@ struct TrackPage {
     grant: String,
     errors: FormErrors,
     added: bool,
+    /// What the reporter typed, shown again when it could not be accepted.
+    body: String,
     max_mb: u64,
 }
 
@@ -405,6 +416,7 @@ fn track_page(ctx: &Ctx, code: String) -> TrackPage {
         grant: String::new(),
         errors: FormErrors::default(),
         added: false,
+        body: String::new(),
         max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
     }
 }
@@ -453,8 +465,15 @@ pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, App
     if !ctx.state.throttle.report(&ctx.req.meta.ip) {
         return Err(AppError::RateLimited);
     }
-    let (input, uploads) = read_multipart(&ctx, payload).await?;
     let caches = ctx.state.caches.clone();
+    let gate = {
+        let caches = caches.clone();
+        db::run(&ctx.state.pool, move |conn| Ok(caches.signer(conn)?)).await?
+    };
+    let (input, uploads) = read_multipart(&ctx, payload, &|seen: &FormInput| {
+        portal::granted(&gate, seen.get("grant"), Utc::now()).is_some()
+    })
+    .await?;
     let cfg = ctx.state.config.clone();
     let meta = ctx.req.meta.clone();
     let grant = input.get("grant").to_owned();
@@ -494,6 +513,7 @@ pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, App
         }
         Some(Err(errors)) => {
             page.errors = errors;
+            page.body = input.get("body").chars().take(10000).collect();
             page.not_found = false;
             // Show the report again with the grant still valid.
             if let Some(id) = portal::granted(&signer, input.get("grant"), Utc::now()) {

@@ -195,7 +195,13 @@ pub fn social(raw: &str) -> Option<String> {
 }
 
 /// Normalises a value of `kind`; `qualifier` is the bank code or wallet provider.
+/// A value that would not fit the table (e.g. a long IDN URL once encoded) is
+/// refused like any other malformed one.
 pub fn normalise(kind: IdKind, raw: &str, qualifier: &str) -> Option<String> {
+    normalise_any(kind, raw, qualifier).filter(|v| v.chars().count() <= 500)
+}
+
+fn normalise_any(kind: IdKind, raw: &str, qualifier: &str) -> Option<String> {
     match kind {
         IdKind::Phone => phone(raw),
         IdKind::BankAccount => bank_account(qualifier, raw),

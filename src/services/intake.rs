@@ -35,6 +35,29 @@ fn require(me: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
+/// Whether `me` may open case `case_id` (a triaged submission is as visible as
+/// its case: on-duty officers do not read restricted cases through intake).
+fn case_visible(conn: &mut PgConnection, me: &CurrentUser, case_id: i64) -> Result<bool, AppError> {
+    let c = case::find(conn, case_id)?;
+    let watching = case::is_watcher(conn, case_id, me.id)?;
+    Ok(policy::can_view_case(me, &c, watching))
+}
+
+/// The submission, if `me` may see it.
+fn visible_submission(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: i64,
+) -> Result<Submission, AppError> {
+    let s = submission::find(conn, id)?;
+    if let Some(cid) = s.case_id {
+        if !case_visible(conn, me, cid)? {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(s)
+}
+
 fn log(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -127,27 +150,28 @@ pub fn view(
     id: i64,
 ) -> Result<SubmissionView, AppError> {
     require(me)?;
-    let s = submission::find(conn, id)?;
+    let s = visible_submission(conn, me, id)?;
     log(conn, me, meta, "submission_view", id, json!({}))?;
     let raw: Vec<Hit> = identifiers::hits_for_submission(conn, id)?;
     let mut hits = Vec::new();
     for h in raw {
-        let (case_ref, hidden_case) = match h.other_case {
-            Some(cid) => {
-                let c = case::find(conn, cid)?;
-                let watching = case::is_watcher(conn, cid, me.id)?;
-                if policy::can_view_case(me, &c, watching) {
-                    (Some(c.ref_), false)
-                } else {
-                    (None, true)
-                }
+        // What another report went into is named only if `me` may open it.
+        let via_submission = match h.other_submission {
+            Some(sid) => submission::find(conn, sid)?.case_id,
+            None => None,
+        };
+        let (case_ref, hidden_case) = match h.other_case.or(via_submission) {
+            Some(cid) if case_visible(conn, me, cid)? => {
+                let r = case::find(conn, cid)?.ref_;
+                (h.other_case.map(|_| r), false)
             }
+            Some(_) => (None, true),
             None => (None, false),
         };
         hits.push(HitView {
             kind: h.kind,
             value: h.value,
-            submission: h.other_submission,
+            submission: h.other_submission.filter(|_| !hidden_case),
             case_ref,
             hidden_case,
         });
@@ -178,6 +202,7 @@ pub fn file_for_download(
     file_id: i64,
 ) -> Result<SubmissionFile, AppError> {
     require(me)?;
+    visible_submission(conn, me, id)?;
     let f = submission::file(conn, id, file_id)?;
     log(
         conn,
@@ -458,6 +483,7 @@ pub fn message(
         return Err(AppError::Form(e));
     }
     conn.transaction(|conn| {
+        visible_submission(conn, me, id)?;
         let s = submission::lock(conn, id)?;
         if s.status == SubmissionStatus::Spam {
             return Err(AppError::Conflict(k("intake-already-triaged")));

@@ -124,6 +124,7 @@ impl FormInput {
                     .next()?
                     .parse::<usize>()
                     .ok()
+                    .filter(|i| *i < MAX_ROWS)
             })
             .max()
             .map_or(0, |i| i + 1);
@@ -131,20 +132,6 @@ impl FormInput {
         (posted.max(min) + add).min(MAX_ROWS)
     }
 }
-
-/// Fields that steer the form and are not part of the report.
-const CONTROL: &[&str] = &[
-    "csrf_token",
-    "form_ts",
-    "draft",
-    "website",
-    "challenge",
-    "challenge_answer",
-    "add_tx",
-    "add_id",
-    "remove_file",
-    "send",
-];
 
 /// A report accepted.
 #[derive(Debug)]
@@ -174,6 +161,24 @@ pub struct Guards<'a> {
     pub challenge: bool,
 }
 
+/// A draft key for a new form: random, and bound to the visitor's CSRF token
+/// so nobody else can see or take the files staged under it.
+pub fn new_draft(signer: &Signer, csrf: &str) -> String {
+    let random = crate::auth::random_token(8);
+    let mac = signer.digest("draft", &format!("{csrf}{random}"));
+    format!("{random}{}", &mac[..16])
+}
+
+/// Whether `draft` was made by [`new_draft`] for this CSRF token.
+pub fn draft_ok(signer: &Signer, csrf: &str, draft: &str) -> bool {
+    if draft.len() != 32 || !draft.chars().all(|c| c.is_ascii_hexdigit()) {
+        return false;
+    }
+    let (random, mac) = draft.split_at(16);
+    let expected = signer.digest("draft", &format!("{csrf}{random}"));
+    crate::auth::tokens_match(mac, &expected[..16])
+}
+
 /// The signed start time of a form.
 pub fn form_stamp(signer: &Signer, now: DateTime<Utc>) -> String {
     signer.token(
@@ -196,9 +201,11 @@ pub fn challenge(signer: &Signer, lang: Lang, now: DateTime<Utc>) -> Challenge {
         words: number_words(n, lang),
         token: signer.token(
             "challenge",
+            // The answer is bound by the server's key: the token does not let
+            // anyone try the 899 possible answers offline.
             &format!(
                 "{salt}-{}",
-                crate::auth::hex(&Sha256::digest(format!("{salt}{n}").as_bytes()))
+                signer.digest("challenge-answer", &format!("{salt}{n}"))
             ),
             now.timestamp() + 1800,
         ),
@@ -215,7 +222,7 @@ fn challenge_ok(signer: &Signer, token: &str, answer: &str, now: DateTime<Utc>) 
     let digits: String = answer.chars().filter(char::is_ascii_digit).collect();
     crate::auth::tokens_match(
         hash,
-        &crate::auth::hex(&Sha256::digest(format!("{salt}{digits}").as_bytes())),
+        &signer.digest("challenge-answer", &format!("{salt}{digits}")),
     )
 }
 
@@ -363,6 +370,78 @@ fn choice(
         errors.add(field, k("field-invalid-choice"));
         None
     }
+}
+
+/// Whether `key` is a field of this kind of form (what is stored as sent).
+fn known_field(kind: SubmissionKind, key: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "on_behalf",
+        "reporter_kind",
+        "anonymous",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+        "reporter_address",
+        "reporter_national_id",
+        "reporter_tax_code",
+        "victim_name",
+        "confidential",
+        "category_id",
+        "occurred_at",
+        "first_contact",
+        "summary",
+        "narrative",
+        "consent",
+        "false_report_ack",
+    ];
+    const INCIDENT: &[&str] = &[
+        "org_name",
+        "operating_unit",
+        "owner_agency",
+        "affected_system",
+        "security_level",
+        "detected_at",
+        "detection_method",
+        "incident_state",
+        "notified",
+        "ips_domains",
+        "os_services",
+        "measures",
+        "support_requested",
+    ];
+    const BREACH: &[&str] = &[
+        "controller",
+        "data_types",
+        "subjects_count",
+        "discovered_at",
+        "measures",
+    ];
+    const TX: &[&str] = &[
+        "time",
+        "amount",
+        "method",
+        "from_bank",
+        "from_account",
+        "to_bank",
+        "to_account",
+        "to_holder",
+        "reference",
+    ];
+    const ID: &[&str] = &["kind", "value", "qualifier"];
+    let row = |prefix: &str, names: &[&str]| {
+        key.strip_prefix(prefix)
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(n, name)| {
+                n.parse::<usize>().is_ok_and(|n| n < MAX_ROWS) && names.contains(&name)
+            })
+    };
+    COMMON.contains(&key)
+        || row("id-", ID)
+        || match kind {
+            SubmissionKind::Crime => row("tx-", TX),
+            SubmissionKind::Incident => INCIDENT.contains(&key),
+            SubmissionKind::Breach => BREACH.contains(&key),
+        }
 }
 
 /// Everything checked and normalised, ready to store.
@@ -575,22 +654,22 @@ fn validate(
     if !input.checked("false_report_ack") {
         errors.add("false_report_ack", k("report-ack-required"));
     }
-    // The whole form as sent, minus what only steers it; blank fields dropped.
+    // The form as sent: the fields this form has (first value of each; rows
+    // within the row limit), blank ones dropped, within a total budget.
     let mut payload = Map::new();
+    let mut budget: usize = 200_000;
     for (key, value) in &input.pairs {
-        if CONTROL.contains(&key.as_str()) || value.trim().is_empty() || key.len() > 40 {
+        let value = value.trim();
+        if value.is_empty() || payload.contains_key(key) || !known_field(kind, key) {
             continue;
         }
-        let value: String = value.trim().chars().take(20000).collect();
-        match payload.get_mut(key) {
-            Some(Value::String(prev)) => {
-                let joined = format!("{prev}\n{value}");
-                payload.insert(key.clone(), Value::String(joined));
-            }
-            _ => {
-                payload.insert(key.clone(), Value::String(value));
-            }
+        let value: String = value.chars().take(20000).collect();
+        budget = budget.saturating_sub(value.len());
+        if budget == 0 {
+            errors.add("form", k("field-too-long"));
+            break;
         }
+        payload.insert(key.clone(), Value::String(value));
     }
     if let Some(p) = &phone {
         ids.push((IdKind::Phone, p.clone(), "victim"));
@@ -657,48 +736,7 @@ pub fn receive(
 ) -> Result<Result<Receipt, Refusal>, AppError> {
     let now = guards.now;
     let mut errors = FormErrors::default();
-    // Files first: what arrived is kept for the next attempt, within the limit.
-    let remove: Vec<i64> = input
-        .all("remove_file")
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let removed = if remove.is_empty() {
-        Vec::new()
-    } else {
-        submission::unstage(conn, draft, &remove)?
-    };
-    remove_files(cfg, &removed);
-    let mut staged = submission::staged(conn, draft)?;
-    let mut keep = Vec::new();
-    for upload in uploads {
-        match upload {
-            Ok(stored) if staged.len() + keep.len() < cfg.portal.max_files => keep.push(stored),
-            Ok(stored) => {
-                remove_files(cfg, std::slice::from_ref(&stored.storage_id));
-                errors.add("evidence", k(Refused::TooMany.key()));
-            }
-            Err((_, refused)) => errors.add("evidence", k(refused.key())),
-        }
-    }
-    if !keep.is_empty() {
-        let rows: Vec<NewFile<'_>> = keep
-            .iter()
-            .map(|s| NewFile {
-                storage_id: &s.storage_id,
-                submission_id: None,
-                draft_key: Some(draft),
-                original_name: &s.original_name,
-                size_bytes: s.size,
-                sha256: &s.sha256,
-                detected_type: s.detected_type,
-                follow_up: false,
-            })
-            .collect();
-        submission::insert_files(conn, &rows)?;
-        staged = submission::staged(conn, draft)?;
-    }
-
-    // Abuse guards.
+    // Abuse guards first: a form that fails them keeps nothing it uploaded.
     if !input.get("website").is_empty() {
         errors.add("form", k("report-refused"));
     }
@@ -723,8 +761,64 @@ pub fn receive(
     {
         errors.add("challenge_answer", k("report-challenge-wrong"));
     }
-    // "Add another row" and "remove file" are not a send.
+    let abusive = !errors.is_empty();
+    // Files next: what arrived is kept for the next attempt, within the limit.
+    let remove: Vec<i64> = input
+        .all("remove_file")
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let removed = if remove.is_empty() {
+        Vec::new()
+    } else {
+        submission::unstage(conn, draft, &remove)?
+    };
+    remove_files(cfg, &removed);
+    let mut staged = submission::staged(conn, draft)?;
+    let mut keep = Vec::new();
+    for upload in uploads {
+        match upload {
+            Ok(stored) if !abusive && staged.len() + keep.len() < cfg.portal.max_files => {
+                keep.push(stored)
+            }
+            Ok(stored) => {
+                remove_files(cfg, std::slice::from_ref(&stored.storage_id));
+                if !abusive {
+                    errors.add("evidence", k(Refused::TooMany.key()));
+                }
+            }
+            Err((_, refused)) => errors.add("evidence", k(refused.key())),
+        }
+    }
+    if !keep.is_empty() {
+        let rows: Vec<NewFile<'_>> = keep
+            .iter()
+            .map(|s| NewFile {
+                storage_id: &s.storage_id,
+                submission_id: None,
+                draft_key: Some(draft),
+                original_name: &s.original_name,
+                size_bytes: s.size,
+                sha256: &s.sha256,
+                detected_type: s.detected_type,
+                follow_up: false,
+            })
+            .collect();
+        submission::insert_files(conn, &rows)?;
+        staged = submission::staged(conn, draft)?;
+    }
+    // "Add another row" and "remove file" are not a send: only the files'
+    // errors are shown for them.
     let steering = input.checked("add_tx") || input.checked("add_id") || !remove.is_empty();
+    if steering && !abusive {
+        let mut only_files = FormErrors::default();
+        if let Some(key) = errors.get("evidence") {
+            only_files.add("evidence", k(key));
+        }
+        return Ok(Err(Refusal {
+            errors: only_files,
+            staged,
+        }));
+    }
     let (categories, banks) = reference_data(conn)?;
     let valid = validate(
         kind,
@@ -737,7 +831,7 @@ pub fn receive(
         &mut errors,
     );
     let valid = match valid {
-        Some(v) if errors.is_empty() && !steering => v,
+        Some(v) if errors.is_empty() => v,
         _ => return Ok(Err(Refusal { errors, staged })),
     };
 
@@ -777,11 +871,28 @@ pub fn receive(
     Ok(Ok(receipt))
 }
 
-/// Files staged with a form that was never sent are removed after a day.
+/// Files staged with a form that was never sent are removed after a day, and
+/// so are files a broken-off request left without any row.
 pub fn expire_staged(conn: &mut PgConnection, cfg: &Config) -> Result<usize, AppError> {
     let ids = submission::expire_staged(conn, Utc::now() - chrono::Duration::hours(24))?;
     remove_files(cfg, &ids);
-    Ok(ids.len())
+    let mut failed = None;
+    let orphans = crate::storage::sweep(
+        &cfg.data_dir,
+        std::time::Duration::from_secs(24 * 3600),
+        &mut |candidates| match submission::existing_storage_ids(conn, candidates) {
+            Ok(known) => known,
+            Err(e) => {
+                // Keep everything when the database cannot say.
+                failed = Some(e);
+                candidates.to_vec()
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(ids.len() + orphans)
 }
 
 /// Deletes stored files that are not (or no longer) referenced by any row.
@@ -1012,7 +1123,12 @@ mod tests {
         assert_eq!(f.rows("tx", 2), 5);
         f.pairs.push(("add_tx".into(), "1".into()));
         assert_eq!(f.rows("tx", 2), 6);
+        // Row numbers past the limit are ignored (and cannot overflow).
         f.pairs.push(("tx-999-amount".into(), "1".into()));
+        f.pairs
+            .push(("tx-18446744073709551615-amount".into(), "1".into()));
+        assert_eq!(f.rows("tx", 2), 6);
+        f.pairs.push(("tx-19-amount".into(), "1".into()));
         assert_eq!(f.rows("tx", 2), MAX_ROWS);
     }
 }

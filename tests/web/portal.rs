@@ -746,3 +746,110 @@ async fn organisations_report_incidents_and_breaches_with_their_own_fields() {
     assert!(res.body.contains("72"), "the breach time limit");
     assert_eq!(c.get("/report/other").await.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn review_fixes_drafts_payload_visibility_and_orphans() {
+    let db = TestDb::new();
+    // A draft key works only with the CSRF token it was made for.
+    let mut a = client(&db).await;
+    let res = send(
+        &mut a,
+        "crime",
+        &crime(&[("narrative", "")]),
+        &[("cua-a.png", PNG)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stolen = hidden(&res.body, "draft");
+    let mut b = client(&db).await;
+    let page = b.get("/report/crime").await;
+    let ts = hidden(&page.body, "form_ts");
+    let fields = crime(&[]);
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(x, y)| (x.as_str(), y.as_str()))
+        .collect();
+    all.push(("draft", &stolen));
+    all.push(("form_ts", &ts));
+    let res = b.post_multipart("/report/crime", &all, &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        1,
+        "the other visitor's file stays theirs"
+    );
+    // Only the form's own fields are stored, each once.
+    let fields = crime(&[("x-injected", "rác"), ("summary", "Tóm tắt thứ nhất")]);
+    let mut with_dup = fields.clone();
+    with_dup.push(("summary".into(), "Tóm tắt thứ hai".into()));
+    let res = send(&mut b, "crime", &with_dup, &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submissions WHERE payload ? 'x-injected'"),
+        0
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions WHERE payload->>'summary' = 'Tóm tắt thứ nhất' AND summary = 'Tóm tắt thứ nhất'"), 1);
+
+    // An addition without a valid grant writes no file (own data folder, so
+    // other tests' files do not count).
+    let mut cfg = test_config(&db.url);
+    cfg.data_dir = std::env::temp_dir().join(format!("cd-nogrant-{}", db.name));
+    let nogrant_dir = cyberdesk::storage::evidence_dir(&cfg.data_dir);
+    let mut t =
+        Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    t.get("/track").await;
+    let res = t
+        .post_multipart(
+            "/track/add",
+            &[("grant", "7.99999999999.00"), ("body", "x")],
+            &[("a.png", PNG)],
+        )
+        .await;
+    assert!(res.body.contains("Không tìm thấy"));
+    assert_eq!(
+        std::fs::read_dir(&nogrant_dir)
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
+    );
+
+    // A triaged submission is as visible as its case.
+    let id = db.count("SELECT max(id) AS n FROM submissions");
+    let (mut s, _) = signed_in(&db, "supervisor").await;
+    let res = s
+        .post(
+            &format!("/intake/{id}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
+    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    db.exec(&format!(
+        "UPDATE cases SET tlp = 'RED' WHERE ref = '{reference}'"
+    ));
+    let (mut o, oid) = signed_in(&db, "officer").await;
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
+    assert_eq!(
+        o.get(&format!("/intake/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(s.get(&format!("/intake/{id}")).await.status, StatusCode::OK);
+
+    // Files no row refers to are swept after a day.
+    let dir = cyberdesk::storage::evidence_dir(&test_config(&db.url).data_dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let orphan = dir.join("0123456789abcdef0123456789abcdef");
+    std::fs::write(&orphan, b"left behind").expect("write");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86400);
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan)
+        .and_then(|f| f.set_modified(old))
+        .expect("age");
+    cyberdesk::services::portal::expire_staged(&mut db.conn(), &test_config(&db.url))
+        .expect("sweep");
+    assert!(!orphan.exists());
+}
