@@ -351,13 +351,18 @@ pub fn spawn_sender(
             // The day whose digests this instance has seen done, so the check
             // costs a query once a day rather than once a poll.
             let mut digests_done = None;
+            // After a failure, the next try waits (not once a poll).
+            let mut digest_retry_at = Utc::now();
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
                 let day = notify::digest_day(&cfg, now);
-                if day.is_some() && day != digests_done {
+                if day.is_some() && day != digests_done && now >= digest_retry_at {
                     match notify::queue_digests(&pool, &cfg, now) {
                         Ok(_) => digests_done = day,
-                        Err(e) => log::error!("queueing deadline digests failed: {e}"),
+                        Err(e) => {
+                            log::error!("queueing deadline digests failed: {e}");
+                            digest_retry_at = now + chrono::Duration::minutes(5);
+                        }
                     }
                 }
                 let claimed = match send_due(&pool, &cfg, &transport) {
