@@ -198,6 +198,14 @@ pub fn send_due(
     let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(10));
     let batch = outbox::claim(&mut conn, Utc::now(), lease, batch_size(cfg))?;
     let claimed = batch.len();
+    // A mail waiting for a retry does not go to someone deactivated since.
+    let gone = outbox::inactive_recipients(&mut conn, &batch)?;
+    let (batch, dropped): (Vec<OutboxMail>, Vec<OutboxMail>) = batch
+        .into_iter()
+        .partition(|m| m.recipient_user_id.is_none_or(|id| !gone.contains(&id)));
+    for m in dropped {
+        outbox::mark_failed(&mut conn, m.id, m.attempts, "recipient deactivated", None)?;
+    }
     // Several connections at once: one SMTP exchange waits on round trips (and
     // on the peer's delayed ACK after lettre's separate end-of-data write), so
     // one connection alone manages only a few dozen mails a second.

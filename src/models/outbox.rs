@@ -222,6 +222,20 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<OutboxMail> {
         .first(conn)
 }
 
+/// Ids of the deactivated users among the recipients of `mails`.
+pub fn inactive_recipients(conn: &mut PgConnection, mails: &[OutboxMail]) -> QueryResult<Vec<i64>> {
+    use crate::db::schema::users;
+    let ids: Vec<i64> = mails.iter().filter_map(|m| m.recipient_user_id).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active.eq(false))
+        .select(users::id)
+        .load(conn)
+}
+
 /// Filters of the admin list.
 #[derive(Clone, Debug, Default)]
 pub struct MailFilter {

@@ -697,3 +697,28 @@ fn the_sender_loop_delivers_what_is_queued_and_stops_when_told() {
         31
     );
 }
+
+#[test]
+fn mail_queued_for_someone_deactivated_since_is_not_sent() {
+    let db = TestDb::new();
+    let server = SmtpServer::start();
+    let sup = db.user("sup@pa05.test.vn", "supervisor", PASSWORD);
+    let o = user_with_team(&db, "o@pa05.test.vn", "officer", "Đội 1");
+    let reference = create(&db, &me(&db, sup), &[]);
+    cases::assign(
+        &mut db.conn(),
+        &me(&db, sup),
+        &RequestMeta::default(),
+        &db.config(),
+        &reference,
+        o,
+    )
+    .expect("assign");
+    db.exec(&format!("UPDATE users SET active = false WHERE id = {o}"));
+    assert_eq!(drain(&smtp_config(&db, &server)), 1);
+    assert!(server.received().is_empty());
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'failed' AND last_error = 'recipient deactivated'"),
+        1
+    );
+}
