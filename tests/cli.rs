@@ -344,10 +344,14 @@ fn first_start_creates_the_database_and_the_admin_then_stops_gracefully() {
     while http_get(port, "/healthz").is_none() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .expect("kill");
+    // Signal it only while it runs: a pid that already exited may belong to
+    // another test's process by now.
+    if child.0.try_wait().expect("wait").is_none() {
+        Command::new("kill")
+            .args(["-TERM", &child.0.id().to_string()])
+            .status()
+            .expect("kill");
+    }
     child.0.wait().expect("wait");
     let db = TestDb {
         name: name.clone(),
@@ -369,8 +373,10 @@ fn mail_test_sends_through_the_configured_transport_and_says_so() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{:?}: {} / {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        stdout
     );
     assert!(
         stdout.contains("sent to truc.ban@pa05.test.vn via file:"),
