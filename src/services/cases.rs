@@ -28,6 +28,7 @@ use crate::models::{
     deadline::{self, ClockKind, StartsFrom},
     user,
 };
+use crate::services::identifiers;
 use crate::services::{
     deadlines,
     form::FormErrors,
@@ -732,6 +733,7 @@ pub fn create(
         };
         let c = case::insert(conn, &meta_row, &v.fields)?;
         case::replace_transactions(conn, c.id, &v.txs)?;
+        identifiers::sync_case(conn, c.id, &v.txs, v.fields.reporter_phone.as_deref())?;
         start_clocks(
             conn,
             &c,
@@ -927,6 +929,7 @@ pub fn update(
             .collect();
         let old_txs = case::transactions(conn, c.id)?;
         let txs_changed = old_txs != v.txs;
+        identifiers::sync_case(conn, c.id, &v.txs, v.fields.reporter_phone.as_deref())?;
         if txs_changed {
             case::replace_transactions(conn, c.id, &v.txs)?;
             events.push(NewEvent {

@@ -240,6 +240,18 @@ pub fn link(
         .filter(identifiers::value.eq(value))
         .select(identifiers::id)
         .first(conn)?;
+    // One link per identifier and case or submission, whoever entered it first.
+    let mut existing = identifier_links::table
+        .filter(identifier_links::identifier_id.eq(id))
+        .into_boxed();
+    existing = match (submission_id, case_id) {
+        (Some(s), _) => existing.filter(identifier_links::submission_id.eq(s)),
+        (None, Some(c)) => existing.filter(identifier_links::case_id.eq(c)),
+        (None, None) => return Ok(id),
+    };
+    if diesel::select(diesel::dsl::exists(existing.select(identifier_links::id))).get_result(conn)? {
+        return Ok(id);
+    }
     diesel::insert_into(identifier_links::table)
         .values((
             identifier_links::identifier_id.eq(id),
@@ -250,6 +262,73 @@ pub fn link(
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// The bank code of what an officer or reporter wrote: a code, a short name or
+/// an old name ("Vietcombank", "vcb", "LienVietPostBank").
+pub fn resolve_bank(conn: &mut PgConnection, written: &str) -> QueryResult<Option<String>> {
+    use crate::db::schema::banks;
+    let w = written.trim();
+    if w.is_empty() {
+        return Ok(None);
+    }
+    let all: Vec<(String, String, Vec<String>)> = banks::table
+        .select((banks::code, banks::short_name, banks::aliases))
+        .load(conn)?;
+    let same = |a: &str| a.eq_ignore_ascii_case(w);
+    Ok(all
+        .into_iter()
+        .find(|(code, short, aliases)| same(code) || same(short) || aliases.iter().any(|a| same(a)))
+        .map(|(code, _, _)| code))
+}
+
+/// Re-links the identifiers an officer's case form carries — receiving
+/// accounts of its money rows (suspect) and the reporter's phone (victim) —
+/// after each save; links from reporters (portal) are left alone.
+pub fn sync_case(
+    conn: &mut PgConnection,
+    case_id: i64,
+    txs: &[crate::models::case::Transaction],
+    reporter_phone: Option<&str>,
+) -> QueryResult<()> {
+    diesel::delete(
+        identifier_links::table
+            .filter(identifier_links::case_id.eq(case_id))
+            .filter(identifier_links::source.eq("officer")),
+    )
+    .execute(conn)?;
+    for tx in txs {
+        let Some(account) = tx.to_account.as_deref() else {
+            continue;
+        };
+        let bank = match tx.to_bank.as_deref() {
+            Some(b) => resolve_bank(conn, b)?,
+            None => None,
+        };
+        if let Some(v) = bank_account(bank.as_deref().unwrap_or(""), account) {
+            link(
+                conn,
+                IdKind::BankAccount,
+                &v,
+                None,
+                Some(case_id),
+                "suspect",
+                "officer",
+            )?;
+        }
+    }
+    if let Some(p) = reporter_phone.and_then(phone) {
+        link(
+            conn,
+            IdKind::Phone,
+            &p,
+            None,
+            Some(case_id),
+            "victim",
+            "officer",
+        )?;
+    }
+    Ok(())
 }
 
 /// One hit: an identifier this submission shares with another submission or case.

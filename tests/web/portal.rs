@@ -853,3 +853,46 @@ async fn review_fixes_drafts_payload_visibility_and_orphans() {
         .expect("sweep");
     assert!(!orphan.exists());
 }
+
+#[actix_web::test]
+async fn a_public_report_finds_an_officer_case_with_the_same_account() {
+    let db = TestDb::new();
+    let (mut s, sid) = signed_in(&db, "supervisor").await;
+    // An officer logs a phone report: money to "Vietcombank" 0011-0044-55667.
+    let reference = crate::cases::create(
+        &db,
+        &crate::cases::me(&db, sid),
+        &[
+            ("tx-0-to_bank", "Vietcombank"),
+            ("tx-0-to_account", "0011-0044-55667"),
+        ],
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE l.source = 'officer' AND i.value = 'VCB:0011004455667'"),
+        1
+    );
+    // A citizen reports the same account, written another way.
+    let mut c = client(&db).await;
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[
+            ("tx-0-to_bank", "VCB"),
+            ("tx-0-to_account", "001 100 445 5667"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let id = db.count("SELECT max(id) AS n FROM submissions");
+    let page = s.get(&format!("/intake/{id}")).await;
+    assert!(
+        page.body.contains(&format!("href=\"/cases/{reference}\"")),
+        "hit on the officer's case"
+    );
+    // Both receiving accounts of the officer's form and the reporter's phone.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links WHERE source = 'officer' AND case_id IS NOT NULL"),
+        3
+    );
+}
