@@ -249,7 +249,9 @@ pub fn link(
         (None, Some(c)) => existing.filter(identifier_links::case_id.eq(c)),
         (None, None) => return Ok(id),
     };
-    if diesel::select(diesel::dsl::exists(existing.select(identifier_links::id))).get_result(conn)? {
+    if diesel::select(diesel::dsl::exists(existing.select(identifier_links::id)))
+        .get_result(conn)?
+    {
         return Ok(id);
     }
     diesel::insert_into(identifier_links::table)
