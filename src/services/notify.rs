@@ -270,18 +270,29 @@ fn case_mail(
         i18n::t_args(lang, &subject_key, &[("status", &f.status)])
     );
     let (text, html) = render_case(lang, &lead, &f, &labels)?;
-    Ok(NewMail {
+    Ok(staff_mail(e, to, subject, (text, html), Some(c.id)))
+}
+
+/// A mail of `e` to a staff member, in their language.
+fn staff_mail(
+    e: Event,
+    to: &Recipient,
+    subject: String,
+    (body_text, body_html): (String, String),
+    case_id: Option<i64>,
+) -> NewMail {
+    NewMail {
         kind: e.kind().into(),
         recipient: to.email.clone(),
         recipient_user_id: Some(to.id),
-        lang: lang.code().into(),
+        lang: to.lang().code().into(),
         subject,
-        body_text: text,
-        body_html: html,
-        case_id: Some(c.id),
+        body_text,
+        body_html,
+        case_id,
         token: new_token(),
         dedupe_key: None,
-    })
+    }
 }
 
 fn queue_case_event(
@@ -524,24 +535,14 @@ pub fn submission_received(
             category: category_name(conn, s.category_id, lang)?,
             status: i18n::t(lang, s.status.label_key()),
             deadline: Some(i18n::fmt_datetime(
-                &(s.received_at + Duration::hours(24)),
+                &crate::services::intake::classify_by(s),
                 cfg.time_zone,
             )),
             link: format!("{}/intake/{}", cfg.public_base_url, s.id),
         };
-        let (text, html) = render_case(lang, &lead, &f, &labels)?;
-        mails.push(NewMail {
-            kind: Event::Submission.kind().into(),
-            recipient: to.email.clone(),
-            recipient_user_id: Some(to.id),
-            lang: lang.code().into(),
-            subject: i18n::t_args(lang, "mail-subject-submission", &[("kind", &kind)]),
-            body_text: text,
-            body_html: html,
-            case_id: None,
-            token: new_token(),
-            dedupe_key: None,
-        });
+        let subject = i18n::t_args(lang, "mail-subject-submission", &[("kind", &kind)]);
+        let body = render_case(lang, &lead, &f, &labels)?;
+        mails.push(staff_mail(Event::Submission, &to, subject, body, None));
     }
     outbox::insert(conn, &mails)?;
     Ok(())
@@ -715,17 +716,10 @@ pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<
                 labels: &labels,
             }
             .render()?;
+            let subject = i18n::t_args(lang, "mail-subject-digest", &[("date", &date)]);
             mails.push(NewMail {
-                kind: Event::Digest.kind().into(),
-                recipient: to.email.clone(),
-                recipient_user_id: Some(to.id),
-                lang: lang.code().into(),
-                subject: i18n::t_args(lang, "mail-subject-digest", &[("date", &date)]),
-                body_text: text,
-                body_html: html,
-                case_id: None,
-                token: new_token(),
                 dedupe_key: Some(format!("digest:{}:{day}", to.id)),
+                ..staff_mail(Event::Digest, &to, subject, (text, html), None)
             });
         }
         Ok(outbox::insert(conn, &mails)?)
