@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod i18n;
+pub mod ident;
 pub mod mail;
 pub mod models;
 pub mod routes;

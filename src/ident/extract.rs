@@ -1,0 +1,1 @@
+//! Suggests identifiers found in free text (narratives, notes, submissions).
