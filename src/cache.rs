@@ -97,12 +97,22 @@ impl Directory {
 pub struct Caches {
     categories: Cached<Vec<Category>>,
     directory: Cached<Directory>,
+    banks: Cached<Vec<crate::ident::extract::Bank>>,
     signer: std::sync::OnceLock<Arc<crate::auth::sign::Signer>>,
 }
 
 impl Caches {
     pub fn categories(&self, conn: &mut PgConnection) -> QueryResult<Arc<Vec<Category>>> {
         self.categories.get_or_load(|| category::all(conn))
+    }
+
+    /// Banks with every name they go by, for reading identifiers in text.
+    pub fn banks(
+        &self,
+        conn: &mut PgConnection,
+    ) -> QueryResult<Arc<Vec<crate::ident::extract::Bank>>> {
+        self.banks
+            .get_or_load(|| crate::services::identifiers::bank_names(conn))
     }
 
     /// The directory, reloaded first if it does not know one of `ids` (a user

@@ -29,6 +29,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub mail: MailConfig,
     pub portal: PortalConfig,
+    /// Largest evidence file an officer may attach to a case.
+    pub evidence_max_bytes: u64,
 }
 
 /// Limits of the public portal.
@@ -360,7 +362,10 @@ impl Config {
             )?)
             .unwrap_or(3),
         };
+        let evidence_max_bytes =
+            positive("EVIDENCE_MAX_MB", 200, "megabytes")?.min(100 * 1024) * 1024 * 1024;
         Ok(Config {
+            evidence_max_bytes,
             portal,
             mail,
             database_url,

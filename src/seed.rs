@@ -100,7 +100,7 @@ WITH staff AS (
 )
 INSERT INTO cases (ref, case_type, ref_year, ref_seq, category_id, subcategory_id, title, description, channel, severity, tlp,
     confidential_reporter, status, assignee_id, team, received_at, occurred_at, unit_name, reporter_kind, reporter_name,
-    reporter_phone, reporter_is_victim, total_loss, outcome, resolution_summary, receiving_agency, final_report_attached,
+    reporter_phone, reporter_is_victim, total_loss, outcome, resolution_summary, receiving_agency,
     deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at)
 SELECT
     $3 || '-' || (CASE r.case_type WHEN 'crime_report' THEN 'TG' WHEN 'security_incident' THEN 'SC' WHEN 'data_breach' THEN 'DL' ELSE 'PA' END) || '-' || r.yr || '-' || CASE WHEN r.seq < 100000 THEN lpad(r.seq::text, 5, '0') ELSE r.seq::text END,
@@ -141,7 +141,6 @@ SELECT
     CASE WHEN r.status IN ('resolved','closed') THEN (ARRAY['prosecuted','not_prosecuted','administrative_fine','remediated','no_violation'])[1 + r.pick % 5] END,
     CASE WHEN r.status IN ('resolved','closed') THEN 'Đã xác minh, giải quyết theo quy định.' END,
     CASE WHEN r.status = 'transferred' THEN 'Công an tỉnh Quảng Ngãi' END,
-    (r.status = 'closed'),
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL
          ELSE date_trunc('day', r.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh' + interval '20 days 23 hours 59 minutes 59 seconds' END,
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,

@@ -61,6 +61,9 @@ pub struct Upload {
     limit: u64,
     head: Vec<u8>,
     original_name: String,
+    /// Officers' evidence may be of any type (disk images, archives, captures):
+    /// it is only ever served as an attachment, so nothing is refused by type.
+    any_type: bool,
     /// Renamed into place: the temporary file no longer exists.
     done: bool,
 }
@@ -79,8 +82,20 @@ impl Upload {
             limit,
             head: Vec::new(),
             original_name: clean_name(original_name),
+            any_type: false,
             done: false,
         })
+    }
+
+    /// An officer's upload: any type, typed by content where it can be told.
+    pub fn start_evidence(
+        data_dir: &Path,
+        original_name: &str,
+        limit: u64,
+    ) -> std::io::Result<Upload> {
+        let mut u = Upload::start(data_dir, original_name, limit)?;
+        u.any_type = true;
+        Ok(u)
     }
 
     /// Appends a chunk; past the limit the file is refused (the caller drains
@@ -106,7 +121,12 @@ impl Upload {
         if self.size == 0 {
             return Err(Refused::Empty);
         }
-        let Some(detected_type) = sniff(&self.head, self.size as usize <= self.head.len()) else {
+        let whole = self.size as usize <= self.head.len();
+        let Some(detected_type) = sniff(&self.head, whole).or_else(|| {
+            self.any_type.then(|| {
+                infer::get(&self.head).map_or("application/octet-stream", |k| k.mime_type())
+            })
+        }) else {
             return Err(Refused::Type);
         };
         if self
@@ -306,6 +326,30 @@ pub fn sniff(head: &[u8], whole: bool) -> Option<&'static str> {
     } else {
         "text/plain"
     })
+}
+
+/// SHA-256 of a stored file, read in blocks (never whole into memory); `None`
+/// when the file is missing.
+pub fn hash_file(data_dir: &Path, storage_id: &str) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let Some(path) = path_of(data_dir, storage_id) else {
+        return Ok(None);
+    };
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(Some(crate::auth::hex(&hasher.finalize())))
 }
 
 #[cfg(test)]

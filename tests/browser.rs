@@ -115,11 +115,25 @@ async fn sign_in(
         .await?
         .send_keys(PASSWORD)
         .await?;
-    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(b, Locator::Css("form[action='/login'] button[type=submit]")).await?;
     b.wait().for_element(Locator::Css("main h1")).await?;
+    Ok(())
+}
+
+/// Clicks what `loc` finds and waits until the browser has left the page
+/// (its old root element goes stale): what follows then reads the new page,
+/// never the old one.
+async fn click_and_load(
+    b: &fantoccini::Client,
+    loc: Locator<'_>,
+) -> Result<(), fantoccini::error::CmdError> {
+    let old = b.find(Locator::Css("html")).await?;
+    b.find(loc).await?.click().await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while old.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Ok(())
 }
 
@@ -140,10 +154,8 @@ async fn wait_url(
 }
 
 async fn sign_out(b: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
-    b.find(Locator::Css("form[action='/logout'] button"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(b, Locator::Css("form[action='/logout'] button")).await?;
+    wait_url(b, |u| u.contains("/login")).await?;
     b.wait().for_element(Locator::Css(".flash")).await?;
     Ok(())
 }
@@ -191,10 +203,7 @@ async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dash
             .await?
             .send_keys("0011004455667")
             .await?;
-        b.find(Locator::Css("form.case-form button.primary"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
         let h1 = b
             .wait()
             .for_element(Locator::Css("main h1"))
@@ -219,10 +228,7 @@ async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dash
         .await?
         .click()
         .await?;
-        b.find(Locator::Css("form[action$='/assign'] button"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(&b, Locator::Css("form[action$='/assign'] button")).await?;
         let flash = b
             .wait()
             .for_element(Locator::Css(".flash"))
@@ -235,19 +241,17 @@ async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dash
         // The officer starts verifying and adds a note.
         sign_in(&b, &base, "lan@pa05.test.vn").await?;
         b.goto(&url).await?;
-        b.find(Locator::Css("form.move input[value=verifying] ~ button"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(
+            &b,
+            Locator::Css("form.move input[value=verifying] ~ button"),
+        )
+        .await?;
         b.wait().for_element(Locator::Css(".flash")).await?;
         b.find(Locator::Css("textarea[name=body]"))
             .await?
             .send_keys("Đã gọi lại cho bị hại, hẹn lên làm việc.")
             .await?;
-        b.find(Locator::Css("form[action$='/notes'] button"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(&b, Locator::Css("form[action$='/notes'] button")).await?;
         b.wait().for_element(Locator::Css("li.event-note")).await?;
         let page = b.source().await?;
         assert!(page.contains("Đang xác minh") && page.contains("Đã gọi lại cho bị hại"));
@@ -311,11 +315,11 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
             .await?
             .send_keys(PASSWORD)
             .await?;
-        browser
-            .find(Locator::Css("form[action='/login'] button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(
+            &browser,
+            Locator::Css("form[action='/login'] button[type=submit]"),
+        )
+        .await?;
 
         let h1 = browser
             .wait()
@@ -336,10 +340,11 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
             "the audit log is for administrators"
         );
 
+        click_and_load(&browser, Locator::Css("form.lang-switch button[value=en]")).await?;
+        // Wait for the new page, not the old one's heading.
         browser
-            .find(Locator::Css("form.lang-switch button[value=en]"))
-            .await?
-            .click()
+            .wait()
+            .for_element(Locator::Css("html[lang=en]"))
             .await?;
         let h1 = browser
             .wait()
@@ -355,11 +360,8 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
             .await?;
         assert_eq!(lang.as_deref(), Some("en"));
 
-        browser
-            .find(Locator::Css("form[action='/logout'] button"))
-            .await?
-            .click()
-            .await?;
+        click_and_load(&browser, Locator::Css("form[action='/logout'] button")).await?;
+        wait_url(&browser, |u| u.contains("/login")).await?;
         let flash = browser
             .wait()
             .for_element(Locator::Css(".flash"))
@@ -427,7 +429,7 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
     let b = browser_sized(driver_port, &profile, "390,844").await;
     let result: Result<(), fantoccini::error::CmdError> = async {
         b.goto(&format!("{base}/report")).await?;
-        b.find(Locator::Css("a[href='/report/crime']")).await?.click().await?;
+        click_and_load(&b, Locator::Css("a[href='/report/crime']")).await?;
         b.wait().for_element(Locator::Css("form.report-form")).await?;
         for (name, value) in [
             ("reporter_name", "Trần Thị Bích"),
@@ -451,7 +453,7 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
             .await?;
         b.find(Locator::Css("input[name=consent]")).await?.click().await?;
         b.find(Locator::Css("input[name=false_report_ack]")).await?.click().await?;
-        b.find(Locator::Css("button[name=send]")).await?.click().await?;
+        click_and_load(&b, Locator::Css("button[name=send]")).await?;
         let code = b
             .wait()
             .for_element(Locator::Css("#tracking-code"))
@@ -469,7 +471,7 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
         b.goto(&format!("{base}/track")).await?;
         b.find(Locator::Css("input[name=code]")).await?.send_keys(&code.to_lowercase()).await?;
         b.find(Locator::Css("input[name=proof]")).await?.send_keys("+84987654321").await?;
-        b.find(Locator::Css("form[action='/track'] button")).await?.click().await?;
+        click_and_load(&b, Locator::Css("form[action='/track'] button")).await?;
         let status = b.wait().for_element(Locator::Css("#status-title")).await?.text().await?;
         // (Headless Chromium may ask for English: either language is right.)
         assert!(
@@ -481,9 +483,9 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
         sign_in(&b, &base, "truc@pa05.test.vn").await?;
         wait_url(&b, |u| !u.contains("/login")).await?;
         b.goto(&format!("{base}/intake")).await?;
-        b.find(Locator::LinkText("Bị giả danh công an lừa chuyển tiền")).await?.click().await?;
+        click_and_load(&b, Locator::LinkText("Bị giả danh công an lừa chuyển tiền")).await?;
         b.wait().for_element(Locator::Css("form[action$='/case']")).await?;
-        b.find(Locator::Css("form[action$='/case'] button")).await?.click().await?;
+        click_and_load(&b, Locator::Css("form[action$='/case'] button")).await?;
         wait_url(&b, |u| u.contains("/cases/PA05-TG-")).await?;
         let h1 = b.wait().for_element(Locator::Css("main h1")).await?.text().await?;
         assert_eq!(h1, "Bị giả danh công an lừa chuyển tiền");

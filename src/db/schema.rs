@@ -171,7 +171,6 @@ diesel::table! {
         ips_domains -> Nullable<Text>,
         outcome -> Nullable<Text>,
         resolution_summary -> Nullable<Text>,
-        final_report_attached -> Bool,
         receiving_agency -> Nullable<Text>,
         suspend_reason -> Nullable<Text>,
         merged_into_id -> Nullable<Int8>,
@@ -328,6 +327,50 @@ diesel::table! {
         role -> Text,
         source -> Text,
         created_at -> Timestamptz,
+        reported_at -> Timestamptz,
+        amount -> Int8,
+        reporter_key -> Nullable<Text>,
+        from_form -> Bool,
+        added_by -> Nullable<Int8>,
+        report_key -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    exhibits (id) {
+        id -> Int8,
+        case_id -> Int8,
+        storage_id -> Text,
+        sha256 -> Text,
+        size_bytes -> Int8,
+        detected_type -> Text,
+        original_name -> Text,
+        kind -> Text,
+        source -> Text,
+        description -> Text,
+        exhibit_no -> Nullable<Text>,
+        seal_no -> Nullable<Text>,
+        received_at -> Timestamptz,
+        received_by -> Nullable<Int8>,
+        submission_file_id -> Nullable<Int8>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_by -> Nullable<Int8>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    custody_events (id) {
+        id -> Int8,
+        exhibit_id -> Int8,
+        action -> Text,
+        actor_id -> Nullable<Int8>,
+        at -> Timestamptz,
+        ip -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        hash_ok -> Nullable<Bool>,
+        sha256_seen -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -359,6 +402,8 @@ diesel::joinable!(case_deadlines -> cases (case_id));
 diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(submission_messages -> submissions (submission_id));
 diesel::joinable!(identifier_links -> identifiers (identifier_id));
+diesel::joinable!(exhibits -> cases (case_id));
+diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
@@ -372,8 +417,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_watchers,
     cases,
     categories,
+    custody_events,
     deadline_rules,
     email_outbox,
+    exhibits,
     identifier_links,
     identifiers,
     login_attempts,

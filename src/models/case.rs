@@ -165,7 +165,6 @@ pub struct Case {
     pub ips_domains: Option<String>,
     pub outcome: Option<Outcome>,
     pub resolution_summary: Option<String>,
-    pub final_report_attached: bool,
     pub receiving_agency: Option<String>,
     pub suspend_reason: Option<String>,
     pub merged_into_id: Option<i64>,
@@ -210,7 +209,6 @@ pub struct CaseFields {
     pub detection_method: Option<String>,
     pub incident_state: Option<IncidentState>,
     pub ips_domains: Option<String>,
-    pub final_report_attached: bool,
 }
 
 /// Columns set once at creation.

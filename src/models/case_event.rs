@@ -18,6 +18,8 @@ crate::text_enum!(
         Watcher => "watcher",
         Reporter => "reporter",
         Submission => "submission",
+        Exhibit => "exhibit",
+        Identifier => "identifier",
     }
 );
 

@@ -5,6 +5,7 @@ pub mod case;
 pub mod case_event;
 pub mod category;
 pub mod deadline;
+pub mod exhibit;
 pub mod login_attempt;
 pub mod outbox;
 pub mod session;

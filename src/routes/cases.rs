@@ -313,11 +313,14 @@ pub async fn create(
 
 #[derive(Template)]
 #[template(path = "cases/show.html")]
-struct CaseShowPage {
-    layout: LayoutCtx,
-    v: CaseView,
-    newest_first: bool,
-    note_error: Option<&'static str>,
+pub(crate) struct CaseShowPage {
+    pub(crate) layout: LayoutCtx,
+    pub(crate) v: CaseView,
+    pub(crate) newest_first: bool,
+    pub(crate) note_error: Option<&'static str>,
+    /// Errors of the identifier and evidence forms.
+    pub(crate) errors: FormErrors,
+    pub(crate) max_evidence_mb: u64,
 }
 
 impl CaseShowPage {
@@ -348,6 +351,32 @@ impl CaseShowPage {
     }
     fn has_open_clock(&self) -> bool {
         self.v.clocks.iter().any(|cv| cv.clock.met_at.is_none())
+    }
+    fn err(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+    fn role_key(&self, role: &str) -> &'static str {
+        match role {
+            "victim" => "identifier-role-victim",
+            "infrastructure" => "identifier-role-infrastructure",
+            _ => "identifier-role-suspect",
+        }
+    }
+    fn source_key(&self, source: &str) -> &'static str {
+        match source {
+            "reporter" => "identifier-source-reporter",
+            "extracted" => "identifier-source-extracted",
+            _ => "identifier-source-officer",
+        }
+    }
+    fn id_kinds(&self) -> &'static [crate::services::identifiers::IdKind] {
+        crate::services::identifiers::IdKind::ALL
+    }
+    fn id_roles(&self) -> &'static [&'static str] {
+        crate::services::identifiers::ROLES
+    }
+    fn size(&self, bytes: &i64) -> String {
+        crate::routes::evidence::human_size(*bytes)
     }
     fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
         body.as_deref().unwrap_or("").lines().collect()
@@ -392,6 +421,8 @@ pub async fn show(
             v,
             newest_first,
             note_error: None,
+            errors: FormErrors::default(),
+            max_evidence_mb: ctx.state.config.evidence_max_bytes / (1024 * 1024),
         },
     )
 }
@@ -660,6 +691,8 @@ pub async fn add_note(
                     v,
                     newest_first: true,
                     note_error,
+                    errors: FormErrors::default(),
+                    max_evidence_mb: ctx.state.config.evidence_max_bytes / (1024 * 1024),
                 },
             )
         }
@@ -774,4 +807,30 @@ pub async fn watchers(
         me,
     )
     .await
+}
+
+/// The case page again with the errors of one of its forms (422).
+pub(crate) async fn show_with_errors(
+    ctx: &Ctx,
+    me: CurrentUser,
+    reference: String,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let v = db::run(&ctx.state.pool, move |conn| {
+        cases::view(conn, &me, &meta, &reference, &caches, false, true)
+    })
+    .await?;
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &CaseShowPage {
+            layout: ctx.layout(),
+            v,
+            newest_first: true,
+            note_error: None,
+            errors,
+            max_evidence_mb: ctx.state.config.evidence_max_bytes / (1024 * 1024),
+        },
+    )
 }

@@ -7,9 +7,11 @@ pub mod admin_reference;
 pub mod admin_users;
 pub mod assets;
 pub mod cases;
+pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod home;
+pub mod identifiers;
 pub mod intake;
 pub mod middleware;
 pub mod pages;
@@ -105,6 +107,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/link", web::post().to(cases::link))
             .route("/cases/{ref}/merge", web::post().to(cases::merge))
             .route("/cases/{ref}/watchers", web::post().to(cases::watchers))
+            .route("/cases/{ref}/identifiers", web::post().to(identifiers::add))
+            .route(
+                "/cases/{ref}/identifiers/{link}/remove",
+                web::post().to(identifiers::remove),
+            )
+            .route(
+                "/cases/{ref}/identifiers.csv",
+                web::get().to(identifiers::case_csv),
+            )
+            .route(
+                "/cases/{ref}/indicators.stix.json",
+                web::get().to(identifiers::case_stix),
+            )
+            .route("/cases/{ref}/exhibits", web::post().to(evidence::upload))
+            .route("/cases/{ref}/exhibits/{id}", web::get().to(evidence::show))
+            .route(
+                "/cases/{ref}/exhibits/{id}/download",
+                web::post().to(evidence::download),
+            )
+            .route(
+                "/cases/{ref}/exhibits/{id}/verify",
+                web::post().to(evidence::verify),
+            )
+            .route(
+                "/cases/{ref}/exhibits/{id}/withdraw",
+                web::post().to(evidence::withdraw),
+            )
+            .route(
+                "/cases/{ref}/exhibits/{id}/export",
+                web::post().to(evidence::export),
+            )
+            .route("/cases/{ref}/custody", web::get().to(evidence::custody))
+            .route("/identifiers", web::get().to(identifiers::index))
+            .route("/identifiers/hot.csv", web::get().to(identifiers::hot_csv))
+            .route("/identifiers/{id}", web::get().to(identifiers::show))
             .default_service(web::to(not_found)),
     );
 }

@@ -194,14 +194,6 @@ impl CaseForm {
                 .unwrap_or_default(),
         );
         put("ips_domains", opt(&c.ips_domains));
-        put(
-            "final_report_attached",
-            if c.final_report_attached {
-                "on".into()
-            } else {
-                String::new()
-            },
-        );
         put("version", c.version.to_string());
         let txs = txs
             .iter()
@@ -585,7 +577,6 @@ pub fn validate(
             detection_method,
             incident_state,
             ips_domains,
-            final_report_attached: form.checked("final_report_attached"),
         },
     })
 }
@@ -620,7 +611,7 @@ fn search_extra(fields: &CaseFields, txs: &[Transaction]) -> String {
     parts.join(" ")
 }
 
-fn audit_row(
+pub(crate) fn audit_row(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
@@ -642,7 +633,7 @@ fn audit_row(
     Ok(())
 }
 
-fn event(c: &Case, me: &CurrentUser, kind: EventKind) -> NewEvent {
+pub(crate) fn event(c: &Case, me: &CurrentUser, kind: EventKind) -> NewEvent {
     NewEvent {
         case_id: c.id,
         actor_id: Some(me.id),
@@ -652,7 +643,7 @@ fn event(c: &Case, me: &CurrentUser, kind: EventKind) -> NewEvent {
 }
 
 /// Recomputes the case's nearest unmet clock.
-fn refresh_deadline(conn: &mut PgConnection, case_id: i64) -> Result<(), AppError> {
+pub(crate) fn refresh_deadline(conn: &mut PgConnection, case_id: i64) -> Result<(), AppError> {
     let next = deadline::clocks(conn, case_id)?
         .into_iter()
         .filter(|c| c.met_at.is_none())
@@ -733,7 +724,13 @@ pub fn create(
         };
         let c = case::insert(conn, &meta_row, &v.fields)?;
         case::replace_transactions(conn, c.id, &v.txs)?;
-        identifiers::sync_case(conn, c.id, &v.txs, v.fields.reporter_phone.as_deref())?;
+        identifiers::sync_case(
+            conn,
+            &case_report(c.id, &v.fields),
+            &v.txs,
+            v.fields.reporter_phone.as_deref(),
+            me.id,
+        )?;
         start_clocks(
             conn,
             &c,
@@ -759,6 +756,19 @@ pub fn create(
         )?;
         Ok(case::find(conn, c.id)?)
     })
+}
+
+/// The case as a report, for linking its identifiers.
+fn case_report(case_id: i64, f: &CaseFields) -> identifiers::Report {
+    identifiers::Report {
+        submission_id: None,
+        case_id: Some(case_id),
+        reported_at: f.received_at,
+        reporter_key: identifiers::reporter_key(
+            f.reporter_phone.as_deref(),
+            f.reporter_email.as_deref(),
+        ),
+    }
 }
 
 /// Loads a case the user may see (404 otherwise: a case one may not open does not
@@ -838,7 +848,6 @@ fn field_values(f: &CaseFields, tz: Tz) -> Vec<(&'static str, String)> {
                 .unwrap_or_default(),
         ),
         ("ips_domains", o(&f.ips_domains)),
-        ("final_report_attached", f.final_report_attached.to_string()),
     ]
 }
 
@@ -871,7 +880,6 @@ fn fields_of(c: &Case) -> CaseFields {
         detection_method: c.detection_method.clone(),
         incident_state: c.incident_state,
         ips_domains: c.ips_domains.clone(),
-        final_report_attached: c.final_report_attached,
     }
 }
 
@@ -929,7 +937,13 @@ pub fn update(
             .collect();
         let old_txs = case::transactions(conn, c.id)?;
         let txs_changed = old_txs != v.txs;
-        identifiers::sync_case(conn, c.id, &v.txs, v.fields.reporter_phone.as_deref())?;
+        identifiers::sync_case(
+            conn,
+            &case_report(c.id, &v.fields),
+            &v.txs,
+            v.fields.reporter_phone.as_deref(),
+            me.id,
+        )?;
         if txs_changed {
             case::replace_transactions(conn, c.id, &v.txs)?;
             events.push(NewEvent {
@@ -1042,7 +1056,9 @@ pub fn transition(
                 data = json!({ "outcome": outcome.code(), "summary": summary });
             }
             Needs::Closing => {
-                if c.case_type == CaseType::SecurityIncident && !c.final_report_attached {
+                if c.case_type == CaseType::SecurityIncident
+                    && !crate::models::exhibit::has_final_report(conn, c.id)?
+                {
                     return Err(invalid(k("move-needs-final-report")));
                 }
             }
@@ -1485,6 +1501,9 @@ pub struct ClockView {
 /// Everything the case page shows, filtered to what `me` may see and do.
 pub struct CaseView {
     pub case: Case,
+    pub identifiers: Vec<identifiers::Correlated>,
+    pub suggestions: Vec<crate::ident::extract::Suggestion>,
+    pub evidence: crate::services::exhibits::Evidence,
     pub txs: Vec<Transaction>,
     pub events: Vec<(case_event::CaseEvent, Option<String>)>,
     pub clocks: Vec<ClockView>,
@@ -1615,7 +1634,27 @@ pub fn view(
     };
     let events = case_event::list(conn, c.id, newest_first)?;
     let events = hide_unseen_refs(conn, me, events)?;
+    let identifiers = identifiers::for_case(conn, me, c.id)?;
+    let can_edit = policy::can_work_case(me, &c, watching) && c.status != Status::Merged;
+    // Suggestions are offered to those who can confirm them.
+    let suggestions = if can_edit {
+        let banks = caches.banks(conn)?;
+        let mut texts: Vec<&str> = vec![&c.title, &c.description];
+        texts.extend(
+            events
+                .iter()
+                .filter(|(e, _)| e.kind == EventKind::Note)
+                .filter_map(|(e, _)| e.body.as_deref()),
+        );
+        identifiers::suggestions(&texts, &banks, &identifiers)
+    } else {
+        Vec::new()
+    };
+    let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
     Ok(CaseView {
+        identifiers,
+        suggestions,
+        evidence,
         txs: case::transactions(conn, c.id)?,
         events,
         clocks,
@@ -1628,7 +1667,7 @@ pub fn view(
         subcategory: find_cat(c.subcategory_id),
         merged_into,
         moves,
-        can_edit: policy::can_work_case(me, &c, watching) && c.status != Status::Merged,
+        can_edit,
         can_supervise,
         can_take: policy::can_take_case(me, &c),
         watching,

@@ -17,6 +17,7 @@ use crate::models::submission::{
     self, Message, MessageKind, Submission, SubmissionFile, SubmissionKind, SubmissionStatus,
 };
 use crate::services::cases::{self as case_service, local_input, CaseForm};
+use crate::services::exhibits;
 use crate::services::form::FormErrors;
 use crate::services::identifiers::{self, Hit};
 use crate::services::notify::{self, ReporterMail};
@@ -401,18 +402,8 @@ fn link_to_case(
     s: &Submission,
     c: &Case,
 ) -> Result<(), AppError> {
-    use crate::db::schema::{identifier_links, identifiers as ids};
-    use diesel::prelude::*;
-    let linked: Vec<(String, String, String)> = identifier_links::table
-        .inner_join(ids::table)
-        .filter(identifier_links::submission_id.eq(s.id))
-        .select((ids::kind, ids::value, identifier_links::role))
-        .load(conn)?;
-    for (kind, value, role) in linked {
-        if let Ok(kind) = kind.parse() {
-            identifiers::link(conn, kind, &value, None, Some(c.id), &role, "reporter")?;
-        }
-    }
+    identifiers::move_to_case(conn, s.id, c.id)?;
+    exhibits::from_submission(conn, me, s.id, c)?;
     case_event::insert(
         conn,
         &[NewEvent {

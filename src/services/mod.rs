@@ -6,6 +6,7 @@ pub mod case_list;
 pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
+pub mod exhibits;
 pub mod form;
 pub mod identifiers;
 pub mod intake;

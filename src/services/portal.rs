@@ -448,7 +448,7 @@ fn known_field(kind: SubmissionKind, key: &str) -> bool {
 struct Valid {
     new: NewSubmission,
     /// (kind, normalised value, role) to link.
-    identifiers: Vec<(IdKind, String, &'static str)>,
+    identifiers: Vec<(IdKind, String, &'static str, i64)>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -534,7 +534,7 @@ fn validate(
     let methods: Vec<&str> = PayMethod::ALL.iter().map(|m| m.code()).collect();
     let bank_codes: Vec<&str> = banks.iter().map(String::as_str).collect();
     let mut total_loss: i64 = 0;
-    let mut ids: Vec<(IdKind, String, &'static str)> = Vec::new();
+    let mut ids: Vec<(IdKind, String, &'static str, i64)> = Vec::new();
     for i in 0..input.rows("tx", 0) {
         let f = |name: &str| format!("tx-{i}-{name}");
         let filled = [
@@ -552,6 +552,7 @@ fn validate(
         if !filled {
             continue;
         }
+        let mut row_amount = 0;
         match parse_amount(input.get(&f("amount"))) {
             _ if input.get(&f("amount")).trim().is_empty() => {
                 errors.add(f("amount"), k("field-required"))
@@ -559,7 +560,10 @@ fn validate(
             None => errors.add(f("amount"), k("amount-invalid")),
             Some(0) => errors.add(f("amount"), k("amount-not-positive")),
             Some(a) if a > 1_000_000_000_000_000 => errors.add(f("amount"), k("amount-too-large")),
-            Some(a) => total_loss = total_loss.saturating_add(a),
+            Some(a) => {
+                row_amount = a;
+                total_loss = total_loss.saturating_add(a);
+            }
         }
         past_time(errors, input, &f("time"), tz, now);
         choice(errors, input, &f("method"), &methods, false);
@@ -573,7 +577,9 @@ fn validate(
             );
             if let Some(acc) = text(errors, input, &f(&format!("{side}_account")), 40, false) {
                 match identifiers::bank_account(bank.as_deref().unwrap_or(""), &acc) {
-                    Some(v) if side == "to" => ids.push((IdKind::BankAccount, v, "suspect")),
+                    Some(v) if side == "to" => {
+                        ids.push((IdKind::BankAccount, v, "suspect", row_amount))
+                    }
                     Some(_) => {}
                     None => errors.add(f(&format!("{side}_account")), k("account-invalid")),
                 }
@@ -602,7 +608,7 @@ fn validate(
             errors.add(f("qualifier"), k("field-invalid-choice"));
         }
         match identifiers::normalise(kind, &value, &qualifier) {
-            Some(v) => ids.push((kind, v, "suspect")),
+            Some(v) => ids.push((kind, v, "suspect", 0)),
             None => errors.add(f("value"), k("identifier-invalid")),
         }
     }
@@ -672,7 +678,7 @@ fn validate(
         payload.insert(key.clone(), Value::String(value));
     }
     if let Some(p) = &phone {
-        ids.push((IdKind::Phone, p.clone(), "victim"));
+        ids.push((IdKind::Phone, p.clone(), "victim", 0));
     }
     if !errors.is_empty() {
         return None;
@@ -845,8 +851,29 @@ pub fn receive(
     let receipt = conn.transaction(|conn| -> Result<Receipt, AppError> {
         let s = submission::insert(conn, &new)?;
         submission::attach_staged(conn, draft, s.id)?;
-        for (kind, value, role) in &identifiers {
-            identifiers::link(conn, *kind, value, Some(s.id), None, role, "reporter")?;
+        let report = identifiers::Report {
+            submission_id: Some(s.id),
+            case_id: None,
+            reported_at: s.received_at,
+            reporter_key: identifiers::reporter_key(
+                s.contact_phone.as_deref(),
+                s.contact_email.as_deref(),
+            ),
+        };
+        for (kind, value, role, amount) in &identifiers {
+            identifiers::link(
+                conn,
+                &report,
+                &identifiers::NewLink {
+                    kind: *kind,
+                    value,
+                    role,
+                    source: "reporter",
+                    amount: *amount,
+                    from_form: false,
+                    added_by: None,
+                },
+            )?;
         }
         audit::append(
             conn,
@@ -880,7 +907,15 @@ pub fn expire_staged(conn: &mut PgConnection, cfg: &Config) -> Result<usize, App
     let orphans = crate::storage::sweep(
         &cfg.data_dir,
         std::time::Duration::from_secs(24 * 3600),
-        &mut |candidates| match submission::existing_storage_ids(conn, candidates) {
+        &mut |candidates| match submission::existing_storage_ids(conn, candidates).and_then(
+            |mut known| {
+                // Officers' exhibits live in the same folder.
+                known.extend(crate::models::exhibit::existing_storage_ids(
+                    conn, candidates,
+                )?);
+                Ok(known)
+            },
+        ) {
             Ok(known) => known,
             Err(e) => {
                 // Keep everything when the database cannot say.

@@ -264,6 +264,7 @@ pub fn test_config(url: &str) -> Config {
         db_timeout: Duration::from_secs(2),
         login_ip_max_failures: 20,
         trusted_proxies: Vec::new(),
+        evidence_max_bytes: 2 * 1024 * 1024,
         portal: cyberdesk::config::PortalConfig {
             max_files: 3,
             max_file_bytes: 64 * 1024,

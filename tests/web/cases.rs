@@ -353,10 +353,14 @@ fn the_transition_table_as_a_whole() {
         summary: "Đã xác minh".into(),
     };
     let mut checked = 0;
+    db.exec(&format!("INSERT INTO exhibits (case_id, storage_id, sha256, size_bytes, detected_type, original_name, kind, source, received_at) SELECT id, 'x', repeat('a', 64), 1, 'application/pdf', 'r.pdf', 'final_report', 'officer', now() FROM cases WHERE ref = '{reference}'"));
     for from in Status::ALL {
         for to in Status::ALL {
             for (who, is_sup) in [(&sup, true), (&assignee, false), (&other, false)] {
-                db.exec(&format!("UPDATE cases SET status = '{}', final_report_attached = true WHERE ref = '{reference}'", from.code()));
+                db.exec(&format!(
+                    "UPDATE cases SET status = '{}' WHERE ref = '{reference}'",
+                    from.code()
+                ));
                 let result = cases::transition(
                     &mut db.conn(),
                     who,
@@ -465,9 +469,7 @@ async fn moves_need_their_inputs_and_bad_moves_are_422() {
     assert!(
         res.status == StatusCode::UNPROCESSABLE_ENTITY && res.body.contains("báo cáo kết thúc")
     );
-    db.exec(&format!(
-        "UPDATE cases SET final_report_attached = true WHERE ref = '{reference}'"
-    ));
+    db.exec(&format!("INSERT INTO exhibits (case_id, storage_id, sha256, size_bytes, detected_type, original_name, kind, source, received_at) SELECT id, 'x', repeat('a', 64), 1, 'application/pdf', 'r.pdf', 'final_report', 'officer', now() FROM cases WHERE ref = '{reference}'"));
     assert_eq!(
         s.post(&url, &[("to", "closed")]).await.status,
         StatusCode::SEE_OTHER

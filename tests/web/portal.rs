@@ -475,10 +475,15 @@ async fn triage_into_a_case_then_the_reporter_adds_information() {
     let reference = res.location().trim_start_matches("/cases/").to_owned();
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND channel = 'online_portal' AND total_loss = 20000000 AND reporter_name = 'Trần Thị Bích' AND title = 'Bị giả danh công an lừa chuyển tiền'")), 1);
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM submissions WHERE status = 'case' AND case_id = (SELECT id FROM cases WHERE ref = '{reference}')")), 1);
-    // Three suspect identifiers and the victim's own phone.
+    // Three suspect identifiers and the victim's own phone, now the case's.
     assert_eq!(
-        db.count("SELECT count(*) AS n FROM identifier_links WHERE case_id IS NOT NULL"),
+        db.count("SELECT count(DISTINCT identifier_id) AS n FROM identifier_links WHERE case_id IS NOT NULL"),
         4
+    );
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM identifier_links WHERE submission_id = {id} AND case_id IS NULL")),
+        0,
+        "the submission's links moved to the case"
     );
     assert_eq!(
         db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'public_status'"),

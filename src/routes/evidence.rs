@@ -1,0 +1,550 @@
+//! `/cases/{ref}/exhibits…`: attaching evidence, its page and custody log,
+//! downloads (re-hashed, with a stated purpose), verification, withdrawal,
+//! hand-over, and the printable custody report.
+
+use actix_multipart::Multipart;
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::case::Case;
+use crate::models::exhibit::{CustodyEvent, Exhibit};
+use crate::routes::{
+    cases::show_with_errors, encode_query_value, extract::Ctx, pages::LayoutCtx, render,
+    see_other_with_flash,
+};
+use crate::services::exhibits::{self, Evidence, ExhibitForm};
+use crate::services::form::FormErrors;
+use crate::storage::{Refused, Stored, Upload};
+
+/// Bytes handed to the writer thread at a time: large enough that the
+/// hand-off costs nothing next to the write, small enough to keep memory flat.
+const WRITE_BATCH: usize = 1 << 20;
+const FIELD_BYTES: usize = 8 * 1024;
+
+/// "1,5 MB"-style sizes for people.
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b < 1024.0 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2} GB", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
+fn case_url(reference: &str) -> String {
+    format!("/cases/{}", encode_query_value(reference))
+}
+
+/// Streams the form: its text fields (bounded) and one file, written to
+/// storage in batches off the async worker and hashed as it arrives. Past the
+/// limit nothing more is kept and the request is refused (the partial file is
+/// removed when `Upload` drops).
+async fn read_upload(
+    ctx: &Ctx,
+    mut payload: Multipart,
+) -> Result<(ExhibitForm, Option<Result<Stored, Refused>>), AppError> {
+    let cfg = &ctx.state.config;
+    let limit = cfg.evidence_max_bytes;
+    let mut form = ExhibitForm::default();
+    let mut stored = None;
+    let mut fields = 0;
+    let bad = |_| AppError::BadRequest;
+    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
+        fields += 1;
+        if fields > 20 {
+            return Err(AppError::TooLarge);
+        }
+        let name: String = field.name().unwrap_or("").chars().take(40).collect();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        match filename {
+            Some(original) if name == "file" && stored.is_none() => {
+                if original.is_empty() {
+                    while field.try_next().await.map_err(bad)?.is_some() {}
+                    continue;
+                }
+                let data_dir = cfg.data_dir.clone();
+                let mut upload =
+                    web::block(move || Upload::start_evidence(&data_dir, &original, limit))
+                        .await??;
+                let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+                let mut refused = None;
+                while let Some(chunk) = field.try_next().await.map_err(bad)? {
+                    buf.extend_from_slice(&chunk);
+                    if buf.len() >= WRITE_BATCH {
+                        let batch = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
+                        let (u, r) = web::block(move || {
+                            let r = upload.write(&batch);
+                            (upload, r)
+                        })
+                        .await?;
+                        upload = u;
+                        if let Err(e) = r {
+                            refused = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if let Some(r) = refused {
+                    drop(upload);
+                    return match r {
+                        Refused::TooLarge => Err(AppError::TooLarge),
+                        other => Ok((form, Some(Err(other)))),
+                    };
+                }
+                let done = web::block(move || {
+                    upload.write(&buf)?;
+                    upload.finish()
+                })
+                .await?;
+                stored = Some(done);
+            }
+            _ => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.try_next().await.map_err(bad)? {
+                    if value.len() + chunk.len() > FIELD_BYTES {
+                        return Err(AppError::TooLarge);
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8_lossy(&value).into_owned();
+                match name.as_str() {
+                    "kind" => form.kind = value,
+                    "description" => form.description = value,
+                    "exhibit_no" => form.exhibit_no = value,
+                    "seal_no" => form.seal_no = value,
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok((form, stored))
+}
+
+pub async fn upload(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    // Who may add evidence is checked before a byte is stored.
+    let (r, who) = (reference.clone(), me.clone());
+    db::run(&ctx.state.pool, move |conn| {
+        exhibits::case_for_upload(conn, &who, &r)
+    })
+    .await?;
+    let (form, stored) = read_upload(&ctx, payload).await?;
+    let stored = match stored {
+        Some(Ok(s)) => s,
+        Some(Err(Refused::TooLarge)) => return Err(AppError::TooLarge),
+        Some(Err(refused)) => {
+            let mut e = FormErrors::default();
+            e.add("file", k(refused.key()));
+            return show_with_errors(&ctx, me, reference, e).await;
+        }
+        None => {
+            let mut e = FormErrors::default();
+            e.add("file", k("exhibit-file-required"));
+            return show_with_errors(&ctx, me, reference, e).await;
+        }
+    };
+    let storage_id = stored.storage_id.clone();
+    let meta = ctx.req.meta.clone();
+    let (r, who) = (reference.clone(), me.clone());
+    let result = db::run(&ctx.state.pool, move |conn| {
+        exhibits::record_upload(conn, &who, &meta, &r, &form, stored)
+    })
+    .await;
+    match result {
+        Ok(x) => Ok(see_other_with_flash(
+            &format!("{}/exhibits/{}", case_url(&reference), x.id),
+            k("flash-exhibit-added"),
+            &ctx.state.config,
+        )),
+        Err(e) => {
+            // Not recorded: the stored bytes belong to nothing.
+            crate::services::portal::remove_files(&ctx.state.config, &[storage_id]);
+            match e {
+                AppError::Form(errors) => show_with_errors(&ctx, me, reference, errors).await,
+                other => Err(other),
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/exhibit.html")]
+struct ExhibitPage {
+    layout: LayoutCtx,
+    case: Case,
+    x: Exhibit,
+    log: Vec<CustodyEvent>,
+    can_work: bool,
+    errors: FormErrors,
+    names: std::collections::HashMap<i64, String>,
+}
+
+impl ExhibitPage {
+    fn size(&self, bytes: &i64) -> String {
+        human_size(*bytes)
+    }
+    fn who(&self, id: &Option<i64>) -> String {
+        match id {
+            Some(id) => self.names.get(id).cloned().unwrap_or_default(),
+            None => self.layout.t("custody-reporter"),
+        }
+    }
+    fn err(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+}
+
+async fn exhibit_page(
+    ctx: &Ctx,
+    me: CurrentUser,
+    reference: String,
+    id: i64,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let (case, x, log, can_work, dir) = db::run(&ctx.state.pool, move |conn| {
+        let (c, x, log, can_work) = exhibits::view(conn, &me, &meta, &reference, id)?;
+        let mut ids: Vec<i64> = log.iter().filter_map(|e| e.actor_id).collect();
+        ids.extend(x.received_by);
+        ids.extend(x.withdrawn_by);
+        let dir = caches.directory(conn, &ids)?;
+        let names = ids.iter().map(|id| (*id, dir.name(*id))).collect();
+        Ok((c, x, log, can_work, names))
+    })
+    .await?;
+    render(
+        status,
+        &ExhibitPage {
+            layout: ctx.layout(),
+            case,
+            x,
+            log,
+            can_work,
+            errors,
+            names: dir,
+        },
+    )
+}
+
+pub async fn show(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    exhibit_page(
+        &ctx,
+        me,
+        reference,
+        id,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PurposeForm {
+    purpose: String,
+    reason: String,
+    recipient: String,
+}
+
+/// Sends the exhibit as an attachment after re-hashing the bytes about to be
+/// served: a file that no longer matches its receipt hash is refused (409)
+/// and the refusal logged. The file is hashed and then sent from the same open
+/// handle, so a file swapped on disk in between is not what gets served.
+pub async fn download(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    form: web::Form<PurposeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let purpose = form.into_inner().purpose;
+    let (r, who) = (reference.clone(), me.clone());
+    let checked = db::run(&ctx.state.pool, move |conn| {
+        exhibits::for_download(conn, &who, &r, id, &purpose)
+    })
+    .await;
+    let (x, purpose) = match checked {
+        Ok(v) => v,
+        Err(AppError::Form(errors)) => {
+            return exhibit_page(
+                &ctx,
+                me,
+                reference,
+                id,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => return Err(e),
+    };
+    let file_path = crate::storage::path_of(&ctx.state.config.data_dir, &x.storage_id)
+        .ok_or(AppError::NotFound)?;
+    let (file, seen) = web::block(move || open_and_hash(&file_path)).await??;
+    let meta = ctx.req.meta.clone();
+    let (x2, who, p) = (x.clone(), me.clone(), purpose.clone());
+    let seen2 = seen.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        exhibits::log_download(conn, &who, &meta, &x2, &p, seen2.as_deref())
+    })
+    .await?;
+    let (Some(file), Some(seen)) = (file, seen) else {
+        return Err(AppError::Conflict(k("exhibit-file-missing")));
+    };
+    if seen != x.sha256 {
+        return Err(AppError::Conflict(k("exhibit-hash-mismatch")));
+    }
+    let name = download_name(&x);
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = encode_query_value(&name);
+    let stream = futures_util::stream::unfold(file, |mut f| async move {
+        let read = web::block(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 256 * 1024];
+            let n = f.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((f, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((f, buf))) => Some((Ok::<_, std::io::Error>(web::Bytes::from(buf)), f)),
+            Ok(Err(e)) => {
+                log::error!("reading an exhibit for download failed: {e}");
+                None
+            }
+            Err(_) => None,
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(x.detected_type.as_str())
+        .no_chunking(u64::try_from(x.size_bytes).unwrap_or(0))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(stream))
+}
+
+/// Opens the stored file and hashes it; the handle is rewound for sending.
+fn open_and_hash(
+    path: &std::path::Path,
+) -> std::io::Result<(Option<std::fs::File>, Option<String>)> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Read, Seek};
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    f.rewind()?;
+    Ok((Some(f), Some(crate::auth::hex(&hasher.finalize()))))
+}
+
+/// Officers' files keep their own name when their type cannot be told;
+/// otherwise the name's extension follows the detected type.
+fn download_name(x: &Exhibit) -> String {
+    if x.detected_type == "application/octet-stream" || x.source == "officer" {
+        crate::storage::clean_name(&x.original_name)
+    } else {
+        crate::storage::download_name(&x.original_name, &x.detected_type)
+    }
+}
+
+pub async fn verify(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let (r, who) = (reference.clone(), me.clone());
+    let x = db::run(&ctx.state.pool, move |conn| {
+        exhibits::for_verify(conn, &who, &r, id)
+    })
+    .await?;
+    let data_dir = ctx.state.config.data_dir.clone();
+    let storage_id = x.storage_id.clone();
+    let seen = web::block(move || crate::storage::hash_file(&data_dir, &storage_id)).await??;
+    let meta = ctx.req.meta.clone();
+    let r = reference.clone();
+    let ok = db::run(&ctx.state.pool, move |conn| {
+        exhibits::log_verify(conn, &me, &meta, &r, id, seen.as_deref())
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        &format!("{}/exhibits/{id}", case_url(&reference)),
+        if ok {
+            k("flash-exhibit-verified")
+        } else {
+            k("flash-exhibit-mismatch")
+        },
+        &ctx.state.config,
+    ))
+}
+
+pub async fn withdraw(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    form: web::Form<PurposeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let reason = form.into_inner().reason;
+    let meta = ctx.req.meta.clone();
+    let (r, who) = (reference.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        exhibits::withdraw(conn, &who, &meta, &r, id, &reason)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            &format!("{}/exhibits/{id}", case_url(&reference)),
+            k("flash-exhibit-withdrawn"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            exhibit_page(
+                &ctx,
+                me,
+                reference,
+                id,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn export(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    form: web::Form<PurposeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let f = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    let (r, who) = (reference.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        exhibits::export(conn, &who, &meta, &r, id, &f.recipient, &f.purpose)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            &format!("{}/exhibits/{id}", case_url(&reference)),
+            k("flash-exhibit-exported"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            exhibit_page(
+                &ctx,
+                me,
+                reference,
+                id,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/custody.html")]
+struct CustodyPage {
+    layout: LayoutCtx,
+    case: Case,
+    ev: Evidence,
+    names: std::collections::HashMap<i64, String>,
+    printed_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl CustodyPage {
+    fn size(&self, bytes: &i64) -> String {
+        human_size(*bytes)
+    }
+    fn who(&self, id: &Option<i64>) -> String {
+        match id {
+            Some(id) => self.names.get(id).cloned().unwrap_or_default(),
+            None => self.layout.t("custody-reporter"),
+        }
+    }
+}
+
+pub async fn custody(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let (case, ev, names) = db::run(&ctx.state.pool, move |conn| {
+        let (c, ev) = exhibits::custody_report(conn, &me, &meta, &reference)?;
+        let mut ids: Vec<i64> = ev.custody.iter().filter_map(|e| e.actor_id).collect();
+        ids.extend(ev.exhibits.iter().filter_map(|x| x.received_by));
+        let dir = caches.directory(conn, &ids)?;
+        let names = ids.iter().map(|id| (*id, dir.name(*id))).collect();
+        Ok((c, ev, names))
+    })
+    .await?;
+    render(
+        StatusCode::OK,
+        &CustodyPage {
+            layout: ctx.layout(),
+            case,
+            ev,
+            names,
+            printed_at: chrono::Utc::now(),
+        },
+    )
+}

@@ -1,0 +1,322 @@
+//! `/identifiers`: search by any written form, the hot list and its CSV, an
+//! identifier's page; and on a case, linking/unlinking identifiers and the
+//! CSV and STIX exports.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser,
+};
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::routes::{
+    cases::show_with_errors, encode_query_value, extract::Ctx, pages::LayoutCtx, render,
+    see_other_with_flash,
+};
+use crate::services::cases as case_service;
+use crate::services::identifiers::{
+    self, AddForm, Found, Hot, IdKind, IdentifierPage, HOT_WINDOWS,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct IndexQuery {
+    q: String,
+    days: String,
+}
+
+fn days_of(raw: &str) -> i64 {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|d| HOT_WINDOWS.contains(d))
+        .unwrap_or(30)
+}
+
+#[derive(Template)]
+#[template(path = "identifiers/index.html")]
+struct IndexPage {
+    layout: LayoutCtx,
+    q: String,
+    searched: bool,
+    found: Vec<Found>,
+    days: i64,
+    hot: Option<Vec<Hot>>,
+}
+
+impl IndexPage {
+    fn windows(&self) -> &'static [i64] {
+        HOT_WINDOWS
+    }
+    fn vnd(&self, amount: &i64) -> String {
+        case_service::fmt_vnd(*amount)
+    }
+    fn kind_key(&self, kind: &str) -> String {
+        kind.parse::<IdKind>()
+            .map(|k| self.layout.t(k.label_key()))
+            .unwrap_or_else(|_| kind.to_owned())
+    }
+}
+
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    q: web::Query<IndexQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::WorkCases)?;
+    let IndexQuery { q, days } = q.into_inner();
+    let days = days_of(&days);
+    let caches = ctx.state.caches.clone();
+    let query = q.clone();
+    let (found, hot) = db::run(&ctx.state.pool, move |conn| {
+        let banks = caches.banks(conn)?;
+        let found = identifiers::search(conn, &banks, &query)?;
+        let hot = if policy::allows(me.role, Action::SuperviseCases) {
+            Some(identifiers::hot(conn, &me, days, 50)?)
+        } else {
+            None
+        };
+        Ok((found, hot))
+    })
+    .await?;
+    render(
+        StatusCode::OK,
+        &IndexPage {
+            layout: ctx.layout(),
+            searched: !q.trim().is_empty(),
+            q,
+            found,
+            days,
+            hot,
+        },
+    )
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+pub async fn hot_csv(
+    ctx: Ctx,
+    me: CurrentUser,
+    q: web::Query<IndexQuery>,
+) -> Result<HttpResponse, AppError> {
+    let days = days_of(&q.days);
+    let tz = ctx.state.config.time_zone;
+    let meta = ctx.req.meta.clone();
+    let body = db::run(&ctx.state.pool, move |conn| {
+        let rows = identifiers::hot(conn, &me, days, 1000)?;
+        crate::models::audit::append(
+            conn,
+            &meta,
+            crate::models::audit::NewAudit {
+                actor_id: Some(me.id),
+                action: "hot_list_export",
+                target_type: None,
+                target_id: None,
+                detail: serde_json::json!({ "days": days, "rows": rows.len() }),
+            },
+        )?;
+        identifiers::hot_csv(&rows, tz)
+    })
+    .await?;
+    Ok(csv_response(&format!("hot-list-{days}d.csv"), body))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "identifiers/show.html")]
+struct ShowPage {
+    layout: LayoutCtx,
+    p: IdentifierPage,
+    can_supervise: bool,
+}
+
+impl ShowPage {
+    fn vnd(&self, amount: &i64) -> String {
+        case_service::fmt_vnd(*amount)
+    }
+    fn role_key(&self, role: &str) -> &'static str {
+        match role {
+            "victim" => "identifier-role-victim",
+            "infrastructure" => "identifier-role-infrastructure",
+            _ => "identifier-role-suspect",
+        }
+    }
+    fn bar(&self, n: &i64) -> i64 {
+        let max = self.p.months.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+        (n * 100 / max).max(2)
+    }
+}
+
+pub async fn show(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let page = q.page.parse::<i64>().unwrap_or(1);
+    let tz = ctx.state.config.time_zone;
+    let can_supervise = policy::allows(me.role, Action::SuperviseCases);
+    let p = db::run(&ctx.state.pool, move |conn| {
+        identifiers::page(conn, &me, tz, id, page)
+    })
+    .await?;
+    render(
+        StatusCode::OK,
+        &ShowPage {
+            layout: ctx.layout(),
+            p,
+            can_supervise,
+        },
+    )
+}
+
+fn identifiers_anchor(reference: &str) -> String {
+    format!("/cases/{}#identifiers", encode_query_value(reference))
+}
+
+pub async fn add(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let form = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    let (r, who) = (reference.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        identifiers::add(conn, &who, &meta, &r, &form)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            &identifiers_anchor(&reference),
+            k("flash-identifier-linked"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => show_with_errors(&ctx, me, reference, errors).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn remove(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, link_id) = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let r = reference.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        identifiers::remove(conn, &me, &meta, &r, link_id)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        &identifiers_anchor(&reference),
+        k("flash-identifier-unlinked"),
+        &ctx.state.config,
+    ))
+}
+
+/// A case's identifiers (loaded with its visibility check) for an export,
+/// which is audited.
+fn for_export(
+    conn: &mut diesel::PgConnection,
+    me: &CurrentUser,
+    meta: &crate::auth::RequestMeta,
+    reference: &str,
+    what: &'static str,
+) -> Result<(crate::models::case::Case, Vec<identifiers::Correlated>), AppError> {
+    let (c, _) = case_service::load_visible(conn, me, reference, false)?;
+    let rows = identifiers::for_case(conn, me, c.id)?;
+    case_service::audit_row(
+        conn,
+        me,
+        meta,
+        what,
+        &c,
+        serde_json::json!({ "identifiers": rows.len() }),
+    )?;
+    Ok((c, rows))
+}
+
+fn file_stem(reference: &str) -> String {
+    reference
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+pub async fn case_csv(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::WorkCases)?;
+    let reference = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let r = reference.clone();
+    let body = db::run(&ctx.state.pool, move |conn| {
+        let (_, rows) = for_export(conn, &me, &meta, &r, "identifiers_export_csv")?;
+        identifiers::case_csv(&rows)
+    })
+    .await?;
+    Ok(csv_response(
+        &format!("{}-identifiers.csv", file_stem(&reference)),
+        body,
+    ))
+}
+
+pub async fn case_stix(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::WorkCases)?;
+    let reference = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let unit = ctx.state.config.unit_name.clone();
+    let r = reference.clone();
+    let bundle = db::run(&ctx.state.pool, move |conn| {
+        let (c, rows) = for_export(conn, &me, &meta, &r, "identifiers_export_stix")?;
+        Ok(identifiers::stix_bundle(
+            &c.ref_,
+            &unit,
+            identifiers::stix_tlp(c.tlp),
+            &rows,
+            chrono::Utc::now(),
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/stix+json;version=2.1")
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"{}-stix.json\"",
+                file_stem(&reference)
+            ),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bundle.to_string()))
+}
