@@ -124,3 +124,7 @@ ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check
 
 -- "Final report attached" is now an exhibit of kind final_report.
 ALTER TABLE cases DROP COLUMN final_report_attached;
+
+-- Search by an account or wallet number written without its bank or provider
+-- ("0011004455667" finds VCB:0011004455667 and MB:0011004455667).
+CREATE INDEX identifiers_bare_idx ON identifiers ((split_part(value, ':', 2)));

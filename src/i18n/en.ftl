@@ -851,3 +851,13 @@ custody-verified = Hash verified
 custody-exported = Handed over
 custody-withdrawn = Withdrawn
 custody-refused = Download refused (hash mismatch)
+
+audit-exhibit_add = Evidence added
+audit-exhibit_withdraw = Evidence withdrawn
+audit-exhibit_export = Evidence handed over
+audit-custody_report = Custody report viewed
+audit-identifier_link = Indicator linked
+audit-identifier_unlink = Indicator unlinked
+audit-identifiers_export_csv = Case indicators exported (CSV)
+audit-identifiers_export_stix = Case indicators exported (STIX)
+audit-hot_list_export = Hot list exported

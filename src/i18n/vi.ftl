@@ -851,3 +851,13 @@ custody-verified = Kiểm tra mã băm
 custody-exported = Bàn giao
 custody-withdrawn = Rút
 custody-refused = Từ chối tải (sai mã băm)
+
+audit-exhibit_add = Thêm chứng cứ
+audit-exhibit_withdraw = Rút chứng cứ
+audit-exhibit_export = Bàn giao chứng cứ
+audit-custody_report = Xem biên bản theo dõi chứng cứ
+audit-identifier_link = Liên kết dấu hiệu nhận biết
+audit-identifier_unlink = Gỡ liên kết dấu hiệu nhận biết
+audit-identifiers_export_csv = Xuất CSV dấu hiệu của vụ việc
+audit-identifiers_export_stix = Xuất IOC STIX của vụ việc
+audit-hot_list_export = Xuất danh sách bị trình báo nhiều

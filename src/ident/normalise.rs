@@ -1,5 +1,10 @@
 //! Pure normalisers (DESIGN.md §7): the same phone, account or URL written
 //! differently becomes one value, so reports match across victims.
+//!
+//! Every normaliser accepts its own output and returns it unchanged (stored
+//! values can be re-normalised safely), and none panics on any input.
+
+use sha2::{Digest, Sha256};
 
 crate::text_enum!(
     IdKind, "id-kind" {
@@ -29,164 +34,559 @@ pub const PUBLIC_KINDS: &[IdKind] = &[
     IdKind::Other,
 ];
 
+/// `s` without a leading `prefix`, compared case-insensitively (`None` when
+/// absent). Uses `get` so a prefix ending inside a multi-byte char is no match.
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    (head.to_lowercase() == prefix.to_lowercase()).then(|| &s[prefix.len()..])
+}
+
 /// A phone number in E.164, read as Vietnamese unless it carries another
-/// country code: `0912 345 678`, `+84 912 345 678`, `84-912-345-678` are one.
+/// country code: `0912 345 678`, `+84 912 345 678`, `84-912-345-678`,
+/// `(+84) 912.345.678` are one. Anything but digits, one leading `+` and the
+/// usual separators is refused, so `0912abc` is not silently read as `0912`.
+/// A number whose E.164 form would not read back the same (libphonenumber
+/// metadata quirks, e.g. `00 27…` dialled from Vietnam) is refused too.
 pub fn phone(raw: &str) -> Option<String> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    let digits = cleaned.trim_start_matches('+');
-    if !(8..=15).contains(&digits.len()) || cleaned.rfind('+').is_some_and(|i| i > 0) {
-        return None;
-    }
-    // "84…" without a plus is how many victims copy a number: the country code
-    // followed by a valid national number.
-    let candidate = if !cleaned.starts_with('+') && digits.starts_with("84") && digits.len() >= 11 {
-        format!("+{digits}")
-    } else {
-        cleaned.clone()
-    };
-    let parsed = phonenumber::parse(Some(phonenumber::country::Id::VN), &candidate)
-        .ok()
-        .filter(phonenumber::is_valid)
-        .or_else(|| {
-            phonenumber::parse(Some(phonenumber::country::Id::VN), &cleaned)
-                .ok()
-                .filter(phonenumber::is_valid)
-        })?;
-    Some(parsed.format().mode(phonenumber::Mode::E164).to_string())
+    phone_once(raw).filter(|e| phone_once(e).as_ref() == Some(e))
 }
 
-/// An e-mail address with the domain lower-cased (the local part is kept: some
-/// providers tell case apart).
+fn phone_once(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    if t.is_empty() || t.len() > 64 {
+        return None;
+    }
+    let mut digits = String::new();
+    let mut plus = false;
+    for c in t.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if digits.is_empty() && !plus => plus = true,
+            ' ' | '.' | '-' | '(' | ')' | '\u{a0}' => {}
+            _ => return None,
+        }
+    }
+    if !(8..=15).contains(&digits.len()) {
+        return None;
+    }
+    let mut candidates = Vec::with_capacity(3);
+    // "84…" without a plus is how many victims copy a number; "+84 0912…"
+    // keeps the national trunk 0 that must go.
+    if plus || (digits.starts_with("84") && digits.len() >= 11) {
+        candidates.push(format!("+{digits}"));
+        if let Some(rest) = digits.strip_prefix("840") {
+            candidates.push(format!("+84{rest}"));
+        }
+    }
+    if !plus {
+        candidates.push(digits);
+    }
+    candidates.iter().find_map(|c| {
+        phonenumber::parse(Some(phonenumber::country::Id::VN), c)
+            .ok()
+            .filter(phonenumber::is_valid)
+            .map(|p| p.format().mode(phonenumber::Mode::E164).to_string())
+    })
+}
+
+/// An e-mail address with the domain lower-cased and IDNA-encoded (the local
+/// part is kept: some providers tell case apart).
 pub fn email(raw: &str) -> Option<String> {
-    let raw = raw.trim().trim_start_matches("mailto:");
-    let (local, domain) = raw.rsplit_once('@')?;
-    let domain = domain.trim_end_matches('.').to_lowercase();
-    let bad_char = |c: char| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c);
-    let ok = !local.is_empty()
-        && local.len() <= 64
-        && domain.contains('.')
-        && raw.len() <= 254
-        && !raw.chars().any(bad_char);
-    if !ok {
+    let t = raw.trim();
+    let t = strip_prefix_ci(t, "mailto:").unwrap_or(t);
+    if t.len() > 1000 {
         return None;
     }
-    Some(format!("{local}@{}", idna_domain(&domain)?))
+    let (local, domain) = t.rsplit_once('@')?;
+    let bad_char = |c: char| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\@".contains(c);
+    if local.is_empty() || local.len() > 64 || local.chars().any(bad_char) {
+        return None;
+    }
+    let out = format!("{local}@{}", hostname(domain)?);
+    (out.len() <= 254).then_some(out)
 }
 
-fn idna_domain(domain: &str) -> Option<String> {
-    let url = url::Url::parse(&format!("http://{domain}/")).ok()?;
-    url.host_str().map(str::to_owned)
+/// A DNS host name: IDNA (UTS #46) to lower-case ASCII, trailing dot removed,
+/// with at least two labels, a plausible TLD and DNS length limits. IP
+/// literals are refused (they are `ip`).
+fn hostname(raw: &str) -> Option<String> {
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "%/\\?#@:[]<>|^\"'`{}".contains(c);
+    if raw.is_empty() || raw.len() > 1000 || raw.chars().any(bad) {
+        return None;
+    }
+    let url::Host::Domain(d) = url::Host::parse(raw.trim_end_matches('.')).ok()? else {
+        return None;
+    };
+    // IDNA maps e.g. U+3002 to '.', so the trailing dot may reappear.
+    let d = d.trim_end_matches('.');
+    if d.len() > 253 {
+        return None;
+    }
+    let labels: Vec<&str> = d.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.len())
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let tld = labels.last()?;
+    let tld_ok = (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()))
+        || (tld.len() >= 5 && tld.starts_with("xn--"));
+    (labels.len() >= 2 && tld_ok && labels.iter().all(label_ok)).then(|| d.to_owned())
+}
+
+/// A domain name (`Bộcôngan.vn` → `xn--…`), also when written as a URL (the
+/// host is taken). `www.` is kept: it may be a different site.
+pub fn domain(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    if t.len() > 2000 {
+        return None;
+    }
+    if t.contains("://") {
+        let u = url::Url::parse(t).ok()?;
+        return match u.host()? {
+            url::Host::Domain(h) => hostname(h),
+            _ => None,
+        };
+    }
+    if t.contains(['/', '?', '#', ':']) {
+        if t.contains(['@', '[']) || t.chars().any(char::is_whitespace) {
+            return None;
+        }
+        let u = url::Url::parse(&format!("http://{t}")).ok()?;
+        return match u.host()? {
+            url::Host::Domain(h) => hostname(h),
+            _ => None,
+        };
+    }
+    hostname(t)
+}
+
+/// An IP address in the canonical form `std::net` prints (IPv6 compressed,
+/// lower-case). Octets with leading zeros (`010.1.1.1`) are refused: some
+/// tools read them as octal.
+pub fn ip(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let t = t
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(t);
+    if t.len() > 100 {
+        return None;
+    }
+    t.parse::<std::net::IpAddr>().ok().map(|a| a.to_string())
 }
 
 /// A web address: scheme and host lower-case (IDNA), default port and fragment
 /// removed. A bare `example.com/x` is read as http.
 pub fn url(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    if raw.is_empty() || raw.len() > 2000 || raw.chars().any(char::is_whitespace) {
+    if raw.is_empty()
+        || raw.len() > 4000
+        || raw.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return None;
     }
     let with_scheme = if raw.contains("://") {
         raw.to_owned()
     } else {
+        // A bare "a@b.vn" is an e-mail, not a URL with credentials.
+        let authority = raw.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains('@') {
+            return None;
+        }
         format!("http://{raw}")
     };
     let mut u = url::Url::parse(&with_scheme).ok()?;
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(|h| !h.contains('.')) {
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    let host_ok = match u.host()? {
+        url::Host::Domain(h) => h.contains('.') && !h.starts_with('.'),
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => true,
+    };
+    if !host_ok {
         return None;
     }
     u.set_fragment(None);
-    Some(u.to_string())
+    let out = u.to_string();
+    (out.len() <= 2000).then_some(out)
 }
 
-/// A bank account: the bank's code and the digits of the number.
+/// A bank account: the bank's code and the digits of the number. Accepts its
+/// own output (`VCB:0011…` with qualifier `VCB`).
 pub fn bank_account(bank_code: &str, raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let only_separators = raw
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.'));
-    if !only_separators || !(6..=19).contains(&digits.len()) {
-        return None;
-    }
     let code = bank_code.trim().to_uppercase();
     let code = if code.is_empty() {
         "?".to_owned()
     } else {
         code
     };
+    let t = raw.trim();
+    let t = strip_prefix_ci(t, &format!("{code}:")).unwrap_or(t);
+    let only_separators = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.'));
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    if !only_separators || !(6..=19).contains(&digits.len()) {
+        return None;
+    }
     Some(format!("{code}:{digits}"))
 }
 
-/// An e-wallet: provider and account (a phone number when it is one).
+/// An e-wallet: provider and account (E.164 when it is a phone number).
+/// Accepts its own output (`momo:+849…` with provider `momo`).
 pub fn ewallet(provider: &str, raw: &str) -> Option<String> {
-    let id = phone(raw).or_else(|| {
-        let t = raw.trim();
-        (!t.is_empty() && t.len() <= 100 && !t.chars().any(char::is_whitespace))
-            .then(|| t.to_lowercase())
-    })?;
     let provider = provider.trim().to_lowercase();
     let provider = if provider.is_empty() {
         "?".to_owned()
     } else {
         provider
     };
+    let t = raw.trim();
+    let t = strip_prefix_ci(t, &format!("{provider}:")).unwrap_or(t);
+    let id = phone(t).or_else(|| {
+        let id = t.trim().to_lowercase();
+        (!id.is_empty()
+            && id.len() <= 100
+            && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
+        .then_some(id)
+    })?;
     Some(format!("{provider}:{id}"))
 }
 
-/// A crypto wallet with its chain, told from the format.
-pub fn crypto_wallet(raw: &str) -> Option<String> {
-    let a = raw.trim();
-    let alnum = a.chars().all(|c| c.is_ascii_alphanumeric());
-    if a.starts_with("0x") && a.len() == 42 && a[2..].chars().all(|c| c.is_ascii_hexdigit()) {
-        return Some(format!("ETH:{}", a.to_lowercase()));
-    }
-    if a.starts_with('T') && a.len() == 34 && alnum {
-        return Some(format!("TRON:{a}"));
-    }
-    let lower = a.to_lowercase();
-    if lower.starts_with("bc1") && (14..=74).contains(&a.len()) && alnum {
-        return Some(format!("BTC:{lower}"));
-    }
-    if (a.starts_with('1') || a.starts_with('3')) && (26..=35).contains(&a.len()) && alnum {
-        return Some(format!("BTC:{a}"));
-    }
-    None
-}
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/// A social account: platform and handle or id, from a profile URL or a handle.
-pub fn social(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    if t.is_empty() || t.len() > 300 {
+/// Base58 decode (Bitcoin alphabet); short inputs only, so the quadratic big
+/// number arithmetic is cheap.
+fn base58_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() > 64 {
         return None;
     }
-    if let Some(u) = url(t) {
-        let parsed = url::Url::parse(&u).ok()?;
-        let host = parsed
-            .host_str()?
-            .trim_start_matches("www.")
-            .trim_start_matches("m.");
-        let platform = match host {
-            "facebook.com" | "fb.com" => "facebook",
-            "zalo.me" => "zalo",
-            "t.me" | "telegram.me" => "telegram",
-            "tiktok.com" => "tiktok",
-            _ => return None,
-        };
-        if platform == "facebook" && parsed.path() == "/profile.php" {
-            let id = parsed.query_pairs().find(|(k, _)| k == "id")?.1.to_string();
-            return Some(format!("facebook:{id}"));
+    let mut le: Vec<u8> = Vec::new(); // little-endian
+    for c in s.bytes() {
+        let mut carry = BASE58.iter().position(|&b| b == c)? as u32;
+        for byte in le.iter_mut() {
+            carry += u32::from(*byte) * 58;
+            *byte = carry as u8;
+            carry >>= 8;
         }
-        let handle = parsed
-            .path_segments()?
-            .find(|s| !s.is_empty())?
-            .trim_start_matches('@')
-            .to_lowercase();
-        return (!handle.is_empty()).then(|| format!("{platform}:{handle}"));
+        while carry > 0 {
+            le.push(carry as u8);
+            carry >>= 8;
+        }
     }
-    let handle = t.trim_start_matches('@').to_lowercase();
-    (!handle.chars().any(char::is_whitespace)).then(|| format!("handle:{handle}"))
+    let zeros = s.bytes().take_while(|&b| b == b'1').count();
+    let mut out = vec![0; zeros];
+    out.extend(le.iter().rev());
+    Some(out)
+}
+
+/// The payload of a Base58Check string (version byte + data) if the 4-byte
+/// double-SHA256 checksum matches.
+fn base58check(s: &str) -> Option<Vec<u8>> {
+    let v = base58_decode(s)?;
+    if v.len() < 5 {
+        return None;
+    }
+    let (payload, sum) = v.split_at(v.len() - 4);
+    let hash = Sha256::digest(Sha256::digest(payload));
+    (hash[..4] == *sum).then(|| payload.to_vec())
+}
+
+const BECH32_CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let mut chk: u32 = 1;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// A native SegWit address (BIP-173 bech32 for v0, BIP-350 bech32m for v1+),
+/// lower-cased. Mixed case is invalid by the spec.
+fn bech32_btc(a: &str) -> Option<String> {
+    if !(14..=90).contains(&a.len()) || !a.is_ascii() {
+        return None;
+    }
+    let has_lower = a.bytes().any(|b| b.is_ascii_lowercase());
+    let has_upper = a.bytes().any(|b| b.is_ascii_uppercase());
+    if has_lower && has_upper {
+        return None;
+    }
+    let l = a.to_ascii_lowercase();
+    let (hrp, data) = l.rsplit_once('1')?;
+    if hrp != "bc" || data.len() < 7 {
+        return None;
+    }
+    let values: Vec<u8> = data
+        .bytes()
+        .map(|c| BECH32_CHARSET.iter().position(|&b| b == c).map(|p| p as u8))
+        .collect::<Option<_>>()?;
+    let expanded = hrp
+        .bytes()
+        .map(|b| b >> 5)
+        .chain([0])
+        .chain(hrp.bytes().map(|b| b & 31))
+        .chain(values.iter().copied());
+    let bech32m = match bech32_polymod(expanded) {
+        1 => false,
+        0x2bc8_30a3 => true,
+        _ => return None,
+    };
+    let version = values[0];
+    // Regroup the 5-bit program into bytes; padding must be < 5 bits of zeros.
+    let (mut acc, mut bits, mut program) = (0u32, 0u32, Vec::new());
+    for &v in &values[1..values.len() - 6] {
+        acc = ((acc << 5) | u32::from(v)) & 0xfff;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            program.push((acc >> bits) as u8);
+        }
+    }
+    if bits >= 5 || (acc << (8 - bits)) & 0xff != 0 {
+        return None;
+    }
+    let ok = match version {
+        0 => !bech32m && matches!(program.len(), 20 | 32),
+        1..=16 => bech32m && (2..=40).contains(&program.len()),
+        _ => false,
+    };
+    ok.then_some(l)
+}
+
+/// An Ethereum address, lower-cased; mixed case must pass EIP-55.
+fn eth_address(a: &str) -> Option<String> {
+    let hex = a.strip_prefix("0x").or_else(|| a.strip_prefix("0X"))?;
+    if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let lower = hex.to_ascii_lowercase();
+    let mixed =
+        hex.bytes().any(|b| b.is_ascii_uppercase()) && hex.bytes().any(|b| b.is_ascii_lowercase());
+    if mixed {
+        use tiny_keccak::Hasher;
+        let mut hash = [0u8; 32];
+        let mut k = tiny_keccak::Keccak::v256();
+        k.update(lower.as_bytes());
+        k.finalize(&mut hash);
+        let ok = hex.bytes().enumerate().all(|(i, b)| {
+            let nibble = (hash[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0xf;
+            !b.is_ascii_alphabetic() || b.is_ascii_uppercase() == (nibble >= 8)
+        });
+        if !ok {
+            return None;
+        }
+    }
+    Some(format!("0x{lower}"))
+}
+
+/// A crypto wallet with its chain, told from the format and checked by its
+/// checksum so a typo never matches another victim's report. An optional
+/// `BTC:`/`ETH:`/`TRON:` prefix (our own output) must agree with the format.
+pub fn crypto_wallet(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    if t.len() > 200 {
+        return None;
+    }
+    let (chain, a) = match t.split_once(':') {
+        Some((p, rest)) => {
+            let chain = match p.trim().to_ascii_uppercase().as_str() {
+                "BTC" | "BITCOIN" => "BTC",
+                "ETH" | "ETHEREUM" => "ETH",
+                "TRON" | "TRX" => "TRON",
+                _ => return None,
+            };
+            // A BIP-21 style "bitcoin:addr?amount=…" carries extras.
+            let rest = rest.split('?').next().unwrap_or("");
+            (Some(chain), rest.trim())
+        }
+        None => (None, t),
+    };
+    let (found_chain, addr) = if a.starts_with("0x") || a.starts_with("0X") {
+        ("ETH", eth_address(a)?)
+    } else if a.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("bc1")) {
+        ("BTC", bech32_btc(a)?)
+    } else if a.starts_with('T') && a.len() == 34 {
+        let p = base58check(a)?;
+        (p.len() == 21 && p[0] == 0x41).then_some(())?;
+        ("TRON", a.to_owned())
+    } else if (a.starts_with('1') || a.starts_with('3')) && (25..=35).contains(&a.len()) {
+        let p = base58check(a)?;
+        (p.len() == 21 && matches!(p[0], 0x00 | 0x05)).then_some(())?;
+        ("BTC", a.to_owned())
+    } else {
+        return None;
+    };
+    if chain.is_some_and(|c| c != found_chain) {
+        return None;
+    }
+    Some(format!("{found_chain}:{addr}"))
+}
+
+/// The platform of a profile host (`www.`, `m.`, `web.` … prefixes allowed).
+fn social_platform(host: &str) -> Option<&'static str> {
+    let h = ["www.", "m.", "web.", "mobile.", "mbasic.", "touch."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p))
+        .unwrap_or(host);
+    match h {
+        "facebook.com" | "fb.com" | "fb.me" => Some("facebook"),
+        "zalo.me" => Some("zalo"),
+        "t.me" | "telegram.me" | "telegram.dog" => Some("telegram"),
+        "tiktok.com" => Some("tiktok"),
+        _ => None,
+    }
+}
+
+/// `platform:id`: Zalo ids that are phone numbers become E.164, other
+/// handles lower-case ASCII (what the platforms allow; no whitespace).
+fn social_id(platform: &str, raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let h = raw.strip_prefix('@').unwrap_or(raw);
+    if platform == "zalo" {
+        if let Some(p) = phone(h) {
+            return Some(format!("zalo:{p}"));
+        }
+    }
+    let ok = (1..=100).contains(&h.len())
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    ok.then(|| format!("{platform}:{}", h.to_ascii_lowercase()))
+}
+
+/// `Some(result)` when `u` is on a social platform (result `None` when it is
+/// not a profile, e.g. a Facebook group), `None` for other sites.
+fn social_profile(u: &url::Url) -> Option<Option<String>> {
+    let platform = social_platform(u.host_str()?)?;
+    let segs: Vec<&str> = u
+        .path_segments()
+        .map(|s| s.filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default();
+    let first = segs.first().copied().unwrap_or("");
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let result = match platform {
+        "facebook" => match first {
+            "profile.php" => u
+                .query_pairs()
+                .find(|(k, _)| k == "id")
+                .filter(|(_, v)| numeric(v))
+                .and_then(|(_, v)| social_id("facebook", &v)),
+            "people" | "pages" => segs
+                .last()
+                .filter(|s| numeric(s))
+                .and_then(|id| social_id("facebook", id)),
+            "groups" | "share" | "sharer" | "sharer.php" | "watch" | "events" | "marketplace"
+            | "hashtag" | "reel" | "story.php" | "permalink.php" | "photo.php" | "photo"
+            | "login" | "login.php" | "home.php" | "help" | "policies" => None,
+            _ => social_id("facebook", first),
+        },
+        "telegram" => match first {
+            "s" => segs.get(1).and_then(|h| social_id("telegram", h)),
+            "joinchat" | "c" | "addstickers" | "share" => None,
+            h if h.starts_with('+') => None,
+            h => social_id("telegram", h),
+        },
+        "zalo" => match first {
+            "g" | "s" => None,
+            h => social_id("zalo", h),
+        },
+        _ => first
+            .starts_with('@')
+            .then(|| social_id("tiktok", first))
+            .flatten(),
+    };
+    Some(result)
+}
+
+/// `telegram: @x`, `zalo 0912…`, `fb: a.b` (an officer's note), or our own
+/// `platform:id` output.
+fn platform_prefix(t: &str) -> Option<(&'static str, &str)> {
+    let end = t.find(|c: char| c == ':' || c.is_whitespace())?;
+    let platform = match t[..end].to_ascii_lowercase().as_str() {
+        "facebook" | "fb" => "facebook",
+        "zalo" => "zalo",
+        "telegram" | "tele" | "tg" => "telegram",
+        "tiktok" => "tiktok",
+        "handle" => "handle",
+        _ => return None,
+    };
+    let rest = t[end..].trim_start();
+    let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+    Some((platform, rest))
+}
+
+/// A social account: `platform:handle-or-id` from a profile URL or a note
+/// naming the platform; a bare `@name`/`name` is `handle:name`.
+pub fn social(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    if t.is_empty() || t.len() > 300 || t.chars().any(char::is_control) {
+        return None;
+    }
+    let as_profile = |s: &str| {
+        let u = url::Url::parse(&url(s)?).ok()?;
+        social_profile(&u)
+    };
+    if let Some(result) = as_profile(t) {
+        return result;
+    }
+    if let Some((platform, rest)) = platform_prefix(t) {
+        // Handles never contain '/', so only then is the rest a profile URL.
+        if rest.contains('/') {
+            return as_profile(rest)
+                .flatten()
+                .filter(|v| v.starts_with(&format!("{platform}:")));
+        }
+        return social_id(platform, rest);
+    }
+    social_id("handle", t)
+}
+
+/// A file hash (`md5:`, `sha1:`, `sha256:` + lower-case hex), the algorithm
+/// told by the length; an optional prefix must agree with it.
+pub fn file_hash(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let (named, hex) = match t.split_once(':') {
+        Some((p, rest)) => {
+            let algo = match p.trim().to_ascii_lowercase().as_str() {
+                "md5" => "md5",
+                "sha1" | "sha-1" => "sha1",
+                "sha256" | "sha-256" => "sha256",
+                _ => return None,
+            };
+            (Some(algo), rest.trim())
+        }
+        None => (None, t),
+    };
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let algo = match hex.len() {
+        32 => "md5",
+        40 => "sha1",
+        64 => "sha256",
+        _ => return None,
+    };
+    if named.is_some_and(|n| n != algo) {
+        return None;
+    }
+    Some(format!("{algo}:{}", hex.to_ascii_lowercase()))
 }
 
 /// Normalises a value of `kind`; `qualifier` is the bank code or wallet provider.
@@ -203,11 +603,14 @@ fn normalise_any(kind: IdKind, raw: &str, qualifier: &str) -> Option<String> {
         IdKind::Ewallet => ewallet(qualifier, raw),
         IdKind::Email => email(raw),
         IdKind::Url => url(raw),
+        IdKind::Domain => domain(raw),
+        IdKind::Ip => ip(raw),
         IdKind::CryptoWallet => crypto_wallet(raw),
         IdKind::Social => social(raw),
-        IdKind::Domain | IdKind::Ip | IdKind::FileHash | IdKind::Other => {
-            let t = raw.trim();
-            (!t.is_empty() && t.chars().count() <= 300).then(|| t.to_lowercase())
+        IdKind::FileHash => file_hash(raw),
+        IdKind::Other => {
+            let t = raw.trim().to_lowercase();
+            (!t.is_empty() && t.chars().count() <= 300).then_some(t)
         }
     }
 }
@@ -215,66 +618,373 @@ fn normalise_any(kind: IdKind, raw: &str, qualifier: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    #[test]
-    fn vietnamese_phones_written_any_way_are_one() {
-        for raw in [
-            "0912 345 678",
-            "+84912345678",
-            "84-912-345-678",
-            "+84 912 345 678",
-            "(+84) 912.345.678",
-        ] {
-            assert_eq!(phone(raw).as_deref(), Some("+84912345678"), "{raw}");
+    /// `normalise` of its own output gives the output back (the stored value
+    /// is stable), for every kind.
+    fn assert_fixed_point(kind: IdKind, raw: &str, q: &str) {
+        if let Some(v) = normalise(kind, raw, q) {
+            assert_eq!(
+                normalise(kind, &v, q).as_deref(),
+                Some(v.as_str()),
+                "{kind:?} {raw:?} {q:?}"
+            );
         }
-        assert_eq!(phone("12345"), None);
-        assert_eq!(phone("0912abc"), None);
-        assert_eq!(phone("+1 202 555 0143").as_deref(), Some("+12025550143"));
+    }
+
+    fn check(f: fn(&str) -> Option<String>, cases: &[(&str, Option<&str>)]) {
+        for (raw, want) in cases {
+            assert_eq!(f(raw).as_deref(), *want, "{raw:?}");
+        }
     }
 
     #[test]
-    fn accounts_urls_emails_wallets_and_social() {
-        assert_eq!(
-            bank_account("vcb", "0011 0044-55667").as_deref(),
-            Some("VCB:0011004455667")
+    fn phones() {
+        let vn = Some("+84912345678");
+        check(
+            phone,
+            &[
+                ("0912 345 678", vn),
+                ("0912.345.678", vn),
+                ("0912-345-678", vn),
+                ("+84912345678", vn),
+                ("84912345678", vn),
+                ("84-912-345-678", vn),
+                ("+84 912 345 678", vn),
+                ("(+84) 912.345.678", vn),
+                ("+84 (0) 912 345 678", vn),
+                (" 0912345678 ", vn),
+                ("024 3826 9999", Some("+842438269999")),
+                ("(028) 3829 1234", Some("+842838291234")),
+                ("+1 202 555 0143", Some("+12025550143")),
+                ("12345", None),
+                ("0912abc", None),
+                ("0912 345 678 abc", None),
+                ("+84+912345678", None),
+                ("079201001234", None), // a CCCD number
+                ("", None),
+                ("১২৩৪৫৬৭৮৯০", None), // non-ASCII digits
+            ],
         );
-        assert_eq!(bank_account("VCB", "12ab34"), None);
-        assert_eq!(
-            url("HTTPS://Shop-Gia.VN:443/a?b=1#x").as_deref(),
-            Some("https://shop-gia.vn/a?b=1")
+    }
+
+    #[test]
+    fn bank_accounts() {
+        let cases = [
+            ("vcb", "0011 0044-55667", Some("VCB:0011004455667")),
+            ("VCB", "0011.0044.55667", Some("VCB:0011004455667")),
+            ("VCB", "VCB:0011004455667", Some("VCB:0011004455667")),
+            ("VCB", "vcb: 0011004455667", Some("VCB:0011004455667")),
+            ("", "123456", Some("?:123456")),
+            ("", "?:123456", Some("?:123456")),
+            ("VCB", "12ab34", None),
+            ("VCB", "12345", None),
+            ("VCB", "12345678901234567890", None),
+            ("VCB", "0011/0044", None),
+            ("VCB", "MB:0011004455667", None),
+        ];
+        for (code, raw, want) in cases {
+            assert_eq!(bank_account(code, raw).as_deref(), want, "{code} {raw}");
+        }
+    }
+
+    #[test]
+    fn ewallets() {
+        let cases = [
+            ("MoMo", "0912 345 678", Some("momo:+84912345678")),
+            ("momo", "momo:+84912345678", Some("momo:+84912345678")),
+            ("ZaloPay", "NguyenVanA", Some("zalopay:nguyenvana")),
+            ("", "abc", Some("?:abc")),
+            ("momo", "a b", None),
+            ("momo", "", None),
+        ];
+        for (p, raw, want) in cases {
+            assert_eq!(ewallet(p, raw).as_deref(), want, "{p} {raw}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        check(
+            email,
+            &[
+                (" Lan@PA05.VN ", Some("Lan@pa05.vn")),
+                ("mailto:a.b@Gmail.com.", Some("a.b@gmail.com")),
+                ("lan@Bộcôngan.vn", Some("lan@xn--bcngan-jxa6332d.vn")),
+                ("no-at-sign", None),
+                ("a@b", None),
+                ("a b@c.vn", None),
+                ("a@b.vn#x", None),
+                ("a@b.vn/x", None),
+                ("a@1.2.3.4", None),
+                ("@b.vn", None),
+            ],
         );
-        assert_eq!(url("shop-gia.vn").as_deref(), Some("http://shop-gia.vn/"));
-        assert_eq!(url("javascript:alert(1)"), None);
+    }
+
+    #[test]
+    fn urls() {
+        check(
+            url,
+            &[
+                (
+                    "HTTPS://Shop-Gia.VN:443/a?b=1#x",
+                    Some("https://shop-gia.vn/a?b=1"),
+                ),
+                ("http://shop.vn:80/", Some("http://shop.vn/")),
+                ("http://shop.vn:8080/A", Some("http://shop.vn:8080/A")),
+                ("shop-gia.vn", Some("http://shop-gia.vn/")),
+                ("shop.vn/x", Some("http://shop.vn/x")),
+                ("http://[2001:DB8::1]/", Some("http://[2001:db8::1]/")),
+                ("http://10.0.0.1/admin", Some("http://10.0.0.1/admin")),
+                ("javascript:alert(1)", None),
+                ("ftp://shop.vn/", None),
+                ("http://localhost/", None),
+                ("http://shop.vn/a b", None),
+                ("a@shop.vn", None),
+                ("", None),
+            ],
+        );
         let idn = url("http://Bộcôngan.vn/").expect("idn");
-        assert!(
-            idn.starts_with("http://xn--") && idn.ends_with(".vn/"),
-            "{idn}"
+        assert_eq!(idn, "http://xn--bcngan-jxa6332d.vn/");
+    }
+
+    #[test]
+    fn domains() {
+        let idn = Some("xn--bcngan-jxa6332d.vn");
+        check(
+            domain,
+            &[
+                ("Bộcôngan.vn", idn),
+                ("BỘCÔNGAN.VN.", idn),
+                ("XN--BCNGAN-JXA6332D.VN", idn),
+                ("xn--bcngan-jxa6332d.vn", idn),
+                ("Shop-Gia.VN.", Some("shop-gia.vn")),
+                ("www.shop.vn", Some("www.shop.vn")),
+                ("https://WWW.Shop.vn:8443/a?b#c", Some("www.shop.vn")),
+                ("shop.vn/san-pham", Some("shop.vn")),
+                ("abc.com.vn", Some("abc.com.vn")),
+                ("1.2.3.4", None),
+                ("http://1.2.3.4/", None),
+                ("localhost", None),
+                ("shop.v1", None),
+                ("shop.v", None),
+                ("a..vn", None),
+                ("-a.vn", None),
+                ("a_b.vn", None),
+                ("user@shop.vn", None),
+                (&format!("{}.vn", "a".repeat(64)), None),
+                (&format!("{}vn", "abcdefgh.".repeat(30)), None),
+            ],
         );
-        assert_eq!(email(" Lan@PA05.VN ").as_deref(), Some("Lan@pa05.vn"));
-        assert_eq!(email("no-at-sign"), None);
         assert_eq!(
-            crypto_wallet("0xAbCdEf0123456789abcdef0123456789ABCDEF01").as_deref(),
-            Some("ETH:0xabcdef0123456789abcdef0123456789abcdef01")
+            domain(&format!("{}.vn", "a".repeat(63))).map(|d| d.len()),
+            Some(66)
         );
-        assert!(crypto_wallet("TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE")
-            .is_some_and(|v| v.starts_with("TRON:")));
-        assert_eq!(crypto_wallet("hello"), None);
+    }
+
+    #[test]
+    fn ips() {
+        check(
+            ip,
+            &[
+                ("1.2.3.4", Some("1.2.3.4")),
+                (" 203.113.0.5 ", Some("203.113.0.5")),
+                ("2001:DB8:0:0:0:0:0:1", Some("2001:db8::1")),
+                ("[::1]", Some("::1")),
+                ("::ffff:1.2.3.4", Some("::ffff:1.2.3.4")),
+                ("010.1.1.1", None),
+                ("256.1.1.1", None),
+                ("1.2.3", None),
+                ("1.2.3.4:80", None),
+                ("example.vn", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn crypto_wallets() {
+        let cases: &[(&str, Option<&str>)] = &[
+            // Bitcoin legacy (genesis P2PKH, BIP-13 P2SH example)
+            (
+                "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                Some("BTC:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+            ),
+            ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", None),
+            (
+                "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+                Some("BTC:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"),
+            ),
+            ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz", None),
+            // bech32 v0 and BIP-350 bech32m vectors
+            (
+                "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                Some("BTC:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+            ),
+            (
+                "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+                Some("BTC:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+            ),
+            ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp", None),
+            ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwF5mdq", None), // mixed case
+            (
+                "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
+                Some("BTC:bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"),
+            ),
+            (
+                "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1",
+                None,
+            ),
+            // v1 with a bech32 (not bech32m) checksum: BIP-350 invalid vector
+            (
+                "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd",
+                None,
+            ),
+            ("BC1SW50QGDZ25J", Some("BTC:bc1sw50qgdz25j")),
+            (
+                "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs",
+                Some("BTC:bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs"),
+            ),
+            // Ethereum, EIP-55 vectors
+            (
+                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                Some("ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+            ),
+            ("0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed", None),
+            (
+                "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                Some("ETH:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359"),
+            ),
+            (
+                "0xFB6916095CA1DF60BB79CE92CE3EA74C37C5D359",
+                Some("ETH:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359"),
+            ),
+            (
+                "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+                Some("ETH:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+            ),
+            ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe", None),
+            // TRON (USDT contract and a well-known account)
+            (
+                "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                Some("TRON:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+            ),
+            ("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", None),
+            (
+                "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE",
+                Some("TRON:TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"),
+            ),
+            // own output and prefixes
+            (
+                "BTC:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                Some("BTC:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+            ),
+            (
+                "bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa?amount=1",
+                Some("BTC:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+            ),
+            ("ETH:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", None),
+            ("hello", None),
+            ("0xAbCdEf0123456789abcdef0123456789ABCDEF01", None), // bad EIP-55
+        ];
+        check(crypto_wallet, cases);
+    }
+
+    #[test]
+    fn socials() {
+        check(
+            social,
+            &[
+                (
+                    "https://www.facebook.com/nguyen.van.a?ref=x",
+                    Some("facebook:nguyen.van.a"),
+                ),
+                (
+                    "https://m.facebook.com/Nguyen.Van.A/",
+                    Some("facebook:nguyen.van.a"),
+                ),
+                (
+                    "web.facebook.com/nguyen.van.a",
+                    Some("facebook:nguyen.van.a"),
+                ),
+                ("fb.com/nguyen.van.a", Some("facebook:nguyen.van.a")),
+                (
+                    "https://facebook.com/profile.php?id=1000123",
+                    Some("facebook:1000123"),
+                ),
+                (
+                    "https://www.facebook.com/people/Nguyen-Van-A/100012345678/",
+                    Some("facebook:100012345678"),
+                ),
+                ("https://facebook.com/groups/luadao", None),
+                ("https://t.me/@LuaDao", Some("telegram:luadao")),
+                ("t.me/LuaDao", Some("telegram:luadao")),
+                ("https://telegram.me/s/LuaDao", Some("telegram:luadao")),
+                ("https://t.me/+AbCdEf", None),
+                ("zalo.me/0912345678", Some("zalo:+84912345678")),
+                ("https://zalo.me/84912345678", Some("zalo:+84912345678")),
+                ("https://www.tiktok.com/@Shop.Gia", Some("tiktok:shop.gia")),
+                ("https://www.tiktok.com/Shop", None),
+                ("https://shop.vn/abc", None),
+                ("@LuaDao", Some("handle:luadao")),
+                ("nguyen.van.a", Some("handle:nguyen.van.a")),
+                ("telegram:@LuaDao", Some("telegram:luadao")),
+                ("telegram:luadao", Some("telegram:luadao")),
+                ("tg @LuaDao", Some("telegram:luadao")),
+                ("zalo 0912 345 678", Some("zalo:+84912345678")),
+                ("zalo:+84912345678", Some("zalo:+84912345678")),
+                ("fb: nguyen.van.a", Some("facebook:nguyen.van.a")),
+                (
+                    "FB: https://facebook.com/nguyen.van.a",
+                    Some("facebook:nguyen.van.a"),
+                ),
+                ("telegram: https://facebook.com/nguyen.van.a", None),
+                ("handle:luadao", Some("handle:luadao")),
+                ("Nguyễn Văn A", None),
+                ("fb: nguyen van a", None),
+                ("", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn file_hashes() {
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+        let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(file_hash(md5), Some(format!("md5:{md5}")));
         assert_eq!(
-            social("https://www.facebook.com/nguyen.van.a?ref=x").as_deref(),
-            Some("facebook:nguyen.van.a")
+            file_hash(&sha1.to_uppercase()),
+            Some(format!("sha1:{sha1}"))
         );
         assert_eq!(
-            social("https://facebook.com/profile.php?id=1000123").as_deref(),
-            Some("facebook:1000123")
+            file_hash(&format!(" SHA-256: {sha256} ")),
+            Some(format!("sha256:{sha256}"))
         );
         assert_eq!(
-            social("https://t.me/@LuaDao").as_deref(),
-            Some("telegram:luadao")
+            file_hash(&format!("sha256:{sha256}")),
+            Some(format!("sha256:{sha256}"))
         );
+        assert_eq!(file_hash(&format!("md5:{sha1}")), None);
+        assert_eq!(file_hash(&md5[1..]), None);
+        assert_eq!(file_hash(&format!("{}g", &md5[1..])), None);
+        assert_eq!(file_hash("sha512:ab"), None);
+    }
+
+    #[test]
+    fn other_and_limits() {
         assert_eq!(
-            ewallet("MoMo", "0912 345 678").as_deref(),
-            Some("momo:+84912345678")
+            normalise(IdKind::Other, "  ABC ", "").as_deref(),
+            Some("abc")
         );
+        assert_eq!(normalise(IdKind::Other, "   ", ""), None);
+        assert_eq!(normalise(IdKind::Other, &"x".repeat(301), ""), None);
+        let long = format!("http://shop.vn/{}", "ộ".repeat(200));
+        assert_eq!(normalise(IdKind::Url, &long, ""), None); // > 500 once encoded
+        assert!(PUBLIC_KINDS.iter().all(|k| IdKind::ALL.contains(k)));
+        for k in IdKind::ALL {
+            assert_eq!(k.code().parse::<IdKind>(), Ok(*k));
+        }
     }
 
     #[test]
@@ -282,22 +992,58 @@ mod tests {
         for (kind, raw, q) in [
             (IdKind::Phone, "0912 345 678", ""),
             (IdKind::Url, "Shop.VN/x#y", ""),
-            (IdKind::Email, "A@B.VN", ""),
+            (IdKind::Email, "A@Bộcôngan.VN", ""),
+            (IdKind::Domain, "https://Bộcôngan.vn/x", ""),
+            (IdKind::Ip, "[2001:DB8::0:1]", ""),
+            (IdKind::BankAccount, "0011 0044 55667", "vcb"),
+            (IdKind::Ewallet, "0912 345 678", "MoMo"),
             (
                 IdKind::CryptoWallet,
-                "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
                 "",
             ),
+            (IdKind::Social, "https://www.tiktok.com/@Shop.Gia", ""),
+            (IdKind::Social, "zalo.me/0912345678", ""),
+            (IdKind::FileHash, "D41D8CD98F00B204E9800998ECF8427E", ""),
+            (IdKind::Other, " Mã ĐƠN 123 ", ""),
         ] {
-            let once = normalise(kind, raw, q).expect("valid");
-            let again = match kind {
-                IdKind::CryptoWallet => once
-                    .split_once(':')
-                    .and_then(|(_, a)| crypto_wallet(a))
-                    .expect("valid"),
-                _ => normalise(kind, &once, q).expect("valid"),
-            };
-            assert_eq!(once, again, "{kind:?}");
+            assert!(normalise(kind, raw, q).is_some(), "{kind:?} {raw}");
+            assert_fixed_point(kind, raw, q);
+        }
+    }
+
+    /// Proptest cases: small by default, `PROPTEST_CASES` for longer runs.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// Strings shaped like each kind, so the property tests reach past the
+    /// first rejection.
+    fn shaped() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[+(]{0,2}[0-9 .()+-]{0,20}",
+            "(https?://)?(www\\.|m\\.)?[a-zA-Z0-9ộạ.-]{1,15}\\.(vn|com|xn--p1ai)(:[0-9]{1,5})?(/[a-zA-Z0-9@%?=&#./-]{0,20})?",
+            "[a-zA-Z0-9.+%-]{1,10}@[a-zA-Zộ0-9.-]{1,12}\\.?",
+            "(BTC:|ETH:|TRON:)?(0x[0-9a-fA-F]{40}|bc1[a-zA-Z0-9]{20,60}|[13T][1-9A-HJ-NP-Za-km-z]{25,34})",
+            "((md5|sha1|sha-256|sha256):)?[0-9a-fA-F]{30,66}",
+            "\\[?[0-9a-fA-F:.]{2,40}\\]?",
+            "((facebook|fb|zalo|telegram|tiktok|handle)[: ]{1,2})?@?[a-zA-Z0-9._+ -]{0,20}",
+            "(https?://)?(www\\.|m\\.)?(facebook\\.com|fb\\.com|t\\.me|zalo\\.me|tiktok\\.com)/[@a-zA-Z0-9.?=/+]{0,20}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+
+        #[test]
+        fn every_kind_is_total_and_idempotent(raw in shaped(), q in "[a-zA-Z?: ]{0,5}|\\PC{0,4}") {
+            for kind in IdKind::ALL {
+                assert_fixed_point(*kind, &raw, &q);
+            }
         }
     }
 }

@@ -45,6 +45,15 @@ pub const ACTIONS: &[&str] = &[
     "submission_attach",
     "submission_message",
     "submission_spam",
+    "exhibit_add",
+    "exhibit_withdraw",
+    "exhibit_export",
+    "custody_report",
+    "identifier_link",
+    "identifier_unlink",
+    "identifiers_export_csv",
+    "identifiers_export_stix",
+    "hot_list_export",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -344,7 +344,10 @@ fn security_headers(
                 HeaderValue::from_static(value),
             );
         };
-    set(headers, "content-security-policy", CSP);
+    // A handler's own, stricter policy stays (evidence downloads: sandbox).
+    if !headers.contains_key("content-security-policy") {
+        set(headers, "content-security-policy", CSP);
+    }
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "referrer-policy", "same-origin");
     set(headers, "x-frame-options", "DENY");

@@ -137,7 +137,7 @@ pub fn record_upload(
                 detail: None,
             },
         )?;
-        after_new_exhibits(conn, me, &c, &[&x])?;
+        after_new_exhibits(conn, Some(me.id), &c, &[&x])?;
         audit_row(
             conn,
             me,
@@ -153,16 +153,19 @@ pub fn record_upload(
 /// Timeline entries for new exhibits, and a final report stops its clock.
 fn after_new_exhibits(
     conn: &mut PgConnection,
-    me: &CurrentUser,
+    actor_id: Option<i64>,
     c: &Case,
     new: &[&Exhibit],
 ) -> Result<(), AppError> {
     let events: Vec<NewEvent> = new
         .iter()
         .map(|x| NewEvent {
+            case_id: c.id,
+            actor_id,
+            kind: Some(EventKind::Exhibit),
             new_value: Some(x.original_name.clone()),
             data: Some(json!({ "exhibit": x.id, "kind": x.kind.code(), "source": x.source })),
-            ..event(c, me, EventKind::Exhibit)
+            ..Default::default()
         })
         .collect();
     case_event::insert(conn, &events)?;
@@ -177,9 +180,10 @@ fn after_new_exhibits(
 
 /// The files of a submission triaged into (or added later to) a case become
 /// its exhibits, keeping their receipt time and hash; each file once.
+/// `officer` is who triaged it (None for files a reporter adds afterwards).
 pub fn from_submission(
     conn: &mut PgConnection,
-    me: &CurrentUser,
+    officer: Option<i64>,
     submission_id: i64,
     c: &Case,
 ) -> Result<usize, AppError> {
@@ -229,25 +233,27 @@ pub fn from_submission(
                 detail: Some(format!("portal {code}")),
             },
         )?;
-        exhibit::log(
-            conn,
-            &NewCustodyEvent {
-                exhibit_id: x.id,
-                action: CustodyAction::Received,
-                actor_id: Some(me.id),
-                at: None,
-                ip: None,
-                purpose: None,
-                hash_ok: None,
-                sha256_seen: None,
-                detail: Some(format!("triage {code} → {}", c.ref_)),
-            },
-        )?;
+        if let Some(officer) = officer {
+            exhibit::log(
+                conn,
+                &NewCustodyEvent {
+                    exhibit_id: x.id,
+                    action: CustodyAction::Received,
+                    actor_id: Some(officer),
+                    at: None,
+                    ip: None,
+                    purpose: None,
+                    hash_ok: None,
+                    sha256_seen: None,
+                    detail: Some(format!("triage {code} → {}", c.ref_)),
+                },
+            )?;
+        }
         made.push(x);
     }
     if !made.is_empty() {
         let refs: Vec<&Exhibit> = made.iter().collect();
-        after_new_exhibits(conn, me, c, &refs)?;
+        after_new_exhibits(conn, officer, c, &refs)?;
     }
     Ok(made.len())
 }

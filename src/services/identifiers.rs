@@ -756,8 +756,9 @@ pub struct Hot {
 
 pub const HOT_WINDOWS: &[i64] = &[7, 30, 90];
 
-/// The identifiers reported most in the last `days` (at least two reports),
-/// for warnings to banks and operators. Unit-wide counts, so supervisors only:
+/// The identifiers reported most in the last `days` (at least two reports;
+/// victims' own phones and accounts are not warned about), for warnings to
+/// banks and operators. Unit-wide counts, so supervisors only:
 /// they may open every case.
 pub fn hot(
     conn: &mut PgConnection,
@@ -773,7 +774,7 @@ pub fn hot(
                   max(reported_at) AS last_seen
            FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at
                  FROM identifier_links l
-                 WHERE l.reported_at >= $1
+                 WHERE l.reported_at >= $1 AND l.role <> 'victim'
                    AND NOT EXISTS (SELECT 1 FROM submissions s
                                    WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
                  GROUP BY l.identifier_id, l.report_key) r

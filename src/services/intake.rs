@@ -403,7 +403,7 @@ fn link_to_case(
     c: &Case,
 ) -> Result<(), AppError> {
     identifiers::move_to_case(conn, s.id, c.id)?;
-    exhibits::from_submission(conn, me, s.id, c)?;
+    exhibits::from_submission(conn, Some(me.id), s.id, c)?;
     case_event::insert(
         conn,
         &[NewEvent {

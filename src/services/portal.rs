@@ -1101,6 +1101,9 @@ pub fn add_information(
         }
         if let Some(case_id) = s.case_id {
             crate::services::cases::record_reporter_addition(conn, case_id, &text, good.len())?;
+            // Files sent later join the case's evidence too.
+            let c = crate::models::case::find(conn, case_id)?;
+            crate::services::exhibits::from_submission(conn, None, s.id, &c)?;
             notify::reporter_added(conn, cfg, case_id)?;
         }
         audit::append(

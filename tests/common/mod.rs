@@ -443,6 +443,17 @@ impl<S: AppService> Client<S> {
         fields: &[(&str, &str)],
         files: &[(&str, &[u8])],
     ) -> Resp {
+        self.post_files(path, fields, "evidence", files).await
+    }
+
+    /// A multipart form whose files go in the field `file_field`.
+    pub async fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        files: &[(&str, &[u8])],
+    ) -> Resp {
         let token = self.csrf.clone().unwrap_or_default();
         let boundary = "----cyberdesk-test-boundary-7MA4YWxkTrZu0gW";
         let mut body: Vec<u8> = Vec::new();
@@ -453,7 +464,7 @@ impl<S: AppService> Client<S> {
         }
         for (filename, bytes) in files {
             body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
             );
             body.extend_from_slice(bytes);
             body.extend_from_slice(b"\r\n");

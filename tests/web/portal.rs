@@ -475,6 +475,13 @@ async fn triage_into_a_case_then_the_reporter_adds_information() {
     let reference = res.location().trim_start_matches("/cases/").to_owned();
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND channel = 'online_portal' AND total_loss = 20000000 AND reporter_name = 'Trần Thị Bích' AND title = 'Bị giả danh công an lừa chuyển tiền'")), 1);
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM submissions WHERE status = 'case' AND case_id = (SELECT id FROM cases WHERE ref = '{reference}')")), 1);
+    // The screenshot is now an exhibit of the case: same file, hash and
+    // receipt time; its custody starts at the portal, then the triage.
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM exhibits x JOIN submission_files f ON f.id = x.submission_file_id WHERE x.case_id = (SELECT id FROM cases WHERE ref = '{reference}') AND x.source = 'reporter' AND x.sha256 = f.sha256 AND x.received_at = f.received_at AND x.storage_id = f.storage_id AND x.received_by IS NULL")), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM custody_events WHERE action = 'received'"),
+        2
+    );
     // Three suspect identifiers and the victim's own phone, now the case's.
     assert_eq!(
         db.count("SELECT count(DISTINCT identifier_id) AS n FROM identifier_links WHERE case_id IS NOT NULL"),
@@ -526,6 +533,11 @@ async fn triage_into_a_case_then_the_reporter_adds_information() {
     assert_eq!(
         db.count("SELECT count(*) AS n FROM submission_files WHERE follow_up"),
         1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM exhibits x JOIN submission_files f ON f.id = x.submission_file_id WHERE f.follow_up AND x.source = 'reporter'"),
+        1,
+        "a file added later is an exhibit too"
     );
     // A forged grant adds nothing.
     let res = t

@@ -1,0 +1,438 @@
+//! Identifiers across reports: correlation counts and what they may reveal,
+//! the identifier page, search in any written form, the hot list, linking by
+//! hand and by confirming suggestions, and the CSV and STIX exports.
+
+use actix_web::http::StatusCode;
+
+use crate::cases::{create, me, user_with_team};
+use crate::common::{client, signed_in, TestDb, PASSWORD};
+
+fn identifier_id(db: &TestDb, kind: &str, value: &str) -> i64 {
+    db.count(&format!(
+        "SELECT id AS n FROM identifiers WHERE kind = '{kind}' AND value = '{value}'"
+    ))
+}
+
+#[actix_web::test]
+async fn the_same_account_across_cases_is_counted_only_over_cases_one_may_open() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let b = user_with_team(&db, "b@pa05.test.vn", "officer", "Đội 2");
+    // The same receiving account (written differently) in three cases of
+    // two teams, from two different victims.
+    let c1 = create(&db, &me(&db, a), &[]);
+    let c2 = create(
+        &db,
+        &me(&db, b),
+        &[
+            ("tx-0-to_account", "0011-0044-55667"),
+            ("tx-0-to_bank", "Vietcombank"),
+        ],
+    );
+    let c3 = create(
+        &db,
+        &me(&db, a),
+        &[
+            ("reporter_phone", "+84 987 000 111"),
+            ("tx-0-amount", "3.000.000"),
+        ],
+    );
+    let account = identifier_id(&db, "bank_account", "VCB:0011004455667");
+    assert!(account > 0);
+    assert_eq!(
+        db.count(&format!("SELECT count(DISTINCT case_id) AS n FROM identifier_links WHERE identifier_id = {account}")),
+        3
+    );
+
+    // Officer A sees one other case (their team's), never B's.
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    let page = ca.get(&format!("/cases/{c1}")).await;
+    assert!(page.body.contains("VCB:0011004455667"));
+    assert!(page.body.contains("1 vụ việc khác"), "{}", page.body);
+    assert!(!page.body.contains("không có quyền mở"));
+    let ipage = ca.get(&format!("/identifiers/{account}")).await;
+    assert_eq!(ipage.status, StatusCode::OK);
+    assert!(ipage.body.contains(&c1) && ipage.body.contains(&c3));
+    assert!(
+        !ipage.body.contains(&c2),
+        "a case A may not open is not named"
+    );
+    assert!(ipage.body.contains("4.500.000 ₫"), "loss over what A sees");
+
+    // A supervisor sees all three, two distinct reporters, the whole loss.
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let page = sup.get(&format!("/cases/{c1}")).await;
+    assert!(page.body.contains("2 vụ việc khác"));
+    let ipage = sup.get(&format!("/identifiers/{account}")).await;
+    for r in [&c1, &c2, &c3] {
+        assert!(ipage.body.contains(r.as_str()));
+    }
+    assert!(ipage.body.contains("6.000.000 ₫"), "{}", ipage.body);
+    let reporters = ipage
+        .body
+        .split("Số người trình báo khác nhau</dt><dd>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or("");
+    assert_eq!(reporters, "2");
+
+    // Unknown identifiers are 404, and the page needs a case worker.
+    assert_eq!(
+        sup.get("/identifiers/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    assert_eq!(
+        admin.get(&format!("/identifiers/{account}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn search_reads_any_written_form_and_the_hot_list_is_for_supervisors() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    for _ in 0..3 {
+        create(&db, &me(&db, a), &[]);
+    }
+    create(&db, &me(&db, a), &[("tx-0-to_account", "9999888877")]);
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    for q in ["0011 0044 55667", "0011004455667", "001-100-4455-667"] {
+        let res = ca
+            .get(&format!(
+                "/identifiers?q={}",
+                cyberdesk::routes::encode_query_value(q)
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.body.contains("VCB:0011004455667"), "{q}");
+    }
+    let res = ca.get("/identifiers?q=%2B84%20912%20345%20678").await;
+    assert!(res.body.contains("+84912345678"), "the reporters' phone");
+    let res = ca.get("/identifiers?q=khong-co-gi").await;
+    assert!(res.body.contains("Không tìm thấy dấu hiệu nào khớp"));
+    // Officers have no hot list (its counts span cases they cannot open).
+    assert!(!res.body.contains("Bị trình báo nhiều nhất"));
+    assert_eq!(
+        ca.get("/identifiers/hot.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    // The cases were received on 20/11: out of a 7-day window, in a 30-day one.
+    let res = sup.get("/identifiers?days=7").await;
+    assert!(res
+        .body
+        .contains("Bị trình báo nhiều nhất trong 7 ngày qua"));
+    assert!(res.body.contains("Chưa có dấu hiệu nào bị trình báo"));
+    let res = sup.get("/identifiers?days=30").await;
+    // Reports (not links): the account of 3 cases. The victims' own phone
+    // (in all 4) is no warning to anyone.
+    let hot = res.body.split("<tbody>").nth(1).unwrap_or("");
+    assert!(hot.contains("VCB:0011004455667"), "{hot}");
+    assert!(!hot.contains("+84912345678"), "victims are not listed");
+    assert!(!hot.contains("9999888877"), "one report is not hot");
+    let csv = sup.get("/identifiers/hot.csv?days=30").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").starts_with("attachment"));
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("rank,kind,value,reports,total_loss_vnd,last_seen")
+    );
+    // The e-wallet number of every case (bank unknown) leads with 4 reports.
+    assert!(lines
+        .next()
+        .unwrap_or("")
+        .starts_with("1,bank_account,?:0987654321,4,8000000,"));
+    assert!(lines
+        .next()
+        .unwrap_or("")
+        .starts_with("2,bank_account,VCB:0011004455667,3,4500000,"));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'hot_list_export'"),
+        1
+    );
+    // Reports older than the window do not count.
+    db.exec("UPDATE identifier_links SET reported_at = now() - interval '40 days'");
+    let res = sup.get("/identifiers?days=30").await;
+    assert!(res.body.contains("Chưa có dấu hiệu nào bị trình báo"));
+}
+
+#[actix_web::test]
+async fn officers_link_identifiers_by_hand_and_remove_their_mistakes() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    user_with_team(&db, "b@pa05.test.vn", "officer", "Đội 2");
+    let reference = create(&db, &me(&db, a), &[]);
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    ca.get(&format!("/cases/{reference}")).await;
+    let url = format!("/cases/{reference}/identifiers");
+
+    let res = ca
+        .post(
+            &url,
+            &[
+                ("kind", "url"),
+                ("value", "HTTPS://Shop-Gia.VN:443/sp?id=1#mua"),
+                ("role", "infrastructure"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'url' AND i.value = 'https://shop-gia.vn/sp?id=1' AND l.role = 'infrastructure' AND l.source = 'officer' AND NOT l.from_form"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'identifier'"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'identifier_link'"),
+        1
+    );
+    // The same again links nothing new.
+    ca.post(
+        &url,
+        &[("kind", "url"), ("value", "https://shop-gia.vn/sp?id=1")],
+    )
+    .await;
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'identifier'"),
+        1
+    );
+    // A bank account by the bank's name or BIN.
+    let res = ca
+        .post(
+            &url,
+            &[
+                ("kind", "bank_account"),
+                ("value", "1903 3444 555 666"),
+                ("qualifier", "970407"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(identifier_id(&db, "bank_account", "TCB:19033444555666") > 0);
+
+    // Bad input: a clear error, nothing written.
+    let links = db.count("SELECT count(*) AS n FROM identifier_links");
+    for (form, text) in [
+        (
+            vec![("kind", "phone"), ("value", "12345")],
+            "không đúng định dạng",
+        ),
+        (
+            vec![("kind", "planet"), ("value", "x")],
+            "Giá trị không hợp lệ",
+        ),
+        (
+            vec![("kind", "url"), ("value", "javascript:alert(1)")],
+            "không đúng định dạng",
+        ),
+        (
+            vec![
+                ("kind", "phone"),
+                ("value", "0912345678"),
+                ("role", "judge"),
+            ],
+            "Giá trị không hợp lệ",
+        ),
+        (
+            vec![
+                ("kind", "bank_account"),
+                ("value", "0011004455667"),
+                ("qualifier", "Ngân hàng Mặt Trăng"),
+            ],
+            "Không nhận ra ngân hàng",
+        ),
+        (
+            vec![
+                ("kind", "crypto_wallet"),
+                ("value", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"),
+            ],
+            "không đúng định dạng",
+        ),
+    ] {
+        let res = ca.post(&url, &form).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(res.body.contains(text), "{form:?}");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links"),
+        links
+    );
+
+    // Removing: one's own additions yes, the form's links no.
+    let manual = db.count("SELECT l.id AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'url'");
+    let from_form = db.count("SELECT min(id) AS n FROM identifier_links WHERE from_form");
+    assert_eq!(
+        ca.post(&format!("{url}/{from_form}/remove"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let res = ca.post(&format!("{url}/{manual}/remove"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM identifier_links WHERE id = {manual}"
+        )),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'identifier_unlink'"),
+        1
+    );
+
+    // Another team's officer cannot touch the case's identifiers.
+    let mut cb = client(&db).await;
+    cb.login("b@pa05.test.vn", PASSWORD).await;
+    cb.get("/cases").await;
+    assert_eq!(
+        cb.post(&url, &[("kind", "phone"), ("value", "0912345678")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn a_case_exports_its_identifiers_as_csv_and_its_indicators_as_stix() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let reference = create(&db, &me(&db, a), &[("tlp", "AMBER")]);
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    ca.get(&format!("/cases/{reference}")).await;
+    let url = format!("/cases/{reference}/identifiers");
+    for (kind, value) in [
+        ("ip", "2001:DB8:0:0:0:0:0:1"),
+        ("domain", "Bộcôngan-gia.vn."),
+        ("url", "http://evil.example.vn/it's"),
+        ("file_hash", "D41D8CD98F00B204E9800998ECF8427E"),
+    ] {
+        let res = ca.post(&url, &[("kind", kind), ("value", value)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{kind}: {}", res.body);
+    }
+    let csv = ca.get(&format!("/cases/{reference}/identifiers.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv
+        .body
+        .starts_with("kind,value,role,source,amount_vnd,other_cases,other_submissions\n"));
+    assert!(csv
+        .body
+        .contains("bank_account,VCB:0011004455667,suspect,officer,1500000,0,0"));
+    assert!(csv.body.contains("ip,2001:db8::1,"));
+
+    let stix = ca
+        .get(&format!("/cases/{reference}/indicators.stix.json"))
+        .await;
+    assert_eq!(stix.status, StatusCode::OK);
+    assert!(stix
+        .header("content-type")
+        .starts_with("application/stix+json"));
+    let v: serde_json::Value = serde_json::from_str(&stix.body).expect("json");
+    assert_eq!(v["type"], "bundle");
+    let indicators: Vec<&serde_json::Value> = v["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["type"] == "indicator")
+        .collect();
+    assert_eq!(
+        indicators.len(),
+        4,
+        "only infosec indicators, no phones or accounts"
+    );
+    let patterns: Vec<&str> = indicators
+        .iter()
+        .map(|i| i["pattern"].as_str().unwrap_or(""))
+        .collect();
+    assert!(patterns.contains(&"[ipv6-addr:value = '2001:db8::1']"));
+    assert!(patterns.contains(&"[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']"));
+    assert!(patterns
+        .iter()
+        .any(|p| p.starts_with("[domain-name:value = 'xn--")));
+    assert!(
+        patterns.contains(&"[url:value = 'http://evil.example.vn/it\\'s']"),
+        "{patterns:?}"
+    );
+    for i in &indicators {
+        assert_eq!(i["spec_version"], "2.1");
+        assert!(i["id"].as_str().unwrap_or("").starts_with("indicator--"));
+        assert_eq!(
+            i["object_marking_refs"][0], "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+            "TLP:AMBER"
+        );
+    }
+    // Ids are stable: a second export names the same indicators.
+    let again: serde_json::Value = serde_json::from_str(
+        &ca.get(&format!("/cases/{reference}/indicators.stix.json"))
+            .await
+            .body,
+    )
+    .expect("json");
+    assert_eq!(v["objects"][1]["id"], again["objects"][1]["id"]);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'identifiers_export%'"),
+        3
+    );
+}
+
+#[actix_web::test]
+async fn suggestions_from_the_narrative_are_linked_only_when_an_officer_confirms() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let reference = create(
+        &db,
+        &me(&db, a),
+        &[(
+            "description",
+            "Ngày 12/11/2026 bị hại nhận cuộc gọi từ số 0888 123 456 xưng là công an, yêu cầu chuyển 15.000.000 đồng vào STK 1903 3444 555 666 Techcombank. Đối tượng gửi đường link http://bocongan-xacminh.top/dang-nhap để cài ứng dụng.",
+        )],
+    );
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    let page = ca.get(&format!("/cases/{reference}")).await;
+    assert!(page.body.contains("Gợi ý từ nội dung vụ việc"));
+    for value in [
+        "+84888123456",
+        "TCB:19033444555666",
+        "http://bocongan-xacminh.top/dang-nhap",
+    ] {
+        assert!(page.body.contains(value), "suggests {value}");
+    }
+    // Amounts and dates are not identifiers.
+    assert!(!page.body.contains("value=\"15000000\""));
+    // Nothing is linked by the suggestion alone.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links WHERE source = 'extracted'"),
+        0
+    );
+    let res = ca
+        .post(
+            &format!("/cases/{reference}/identifiers"),
+            &[
+                ("kind", "bank_account"),
+                ("value", "TCB:19033444555666"),
+                ("source", "extracted"),
+                ("role", "suspect"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE l.source = 'extracted' AND i.value = 'TCB:19033444555666' AND l.added_by IS NOT NULL"), 1);
+    // Once linked it is no longer suggested; the account is searchable by
+    // bank and number written any way.
+    let page = ca.get(&format!("/cases/{reference}")).await;
+    assert!(!page
+        .body
+        .contains("name=\"value\" value=\"TCB:19033444555666\""));
+    let res = ca
+        .get("/identifiers?q=Techcombank%201903%203444%20555%20666")
+        .await;
+    assert!(res.body.contains("TCB:19033444555666"));
+}
