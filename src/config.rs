@@ -31,6 +31,31 @@ pub struct Config {
     pub portal: PortalConfig,
     /// Largest evidence file an officer may attach to a case.
     pub evidence_max_bytes: u64,
+    /// Evidence in an S3-compatible object store instead of `DATA_DIR/evidence`
+    /// (so several instances share it); `None` keeps files on local disk.
+    pub s3: Option<S3Config>,
+}
+
+/// An S3-compatible bucket for evidence files (`S3_BUCKET` set).
+#[derive(Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// e.g. `https://s3.unit.local:9000`; empty for AWS itself.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret never reaches a log line.
+        write!(
+            f,
+            "S3Config {{ bucket: {:?}, endpoint: {:?}, region: {:?} }}",
+            self.bucket, self.endpoint, self.region
+        )
+    }
 }
 
 /// Limits of the public portal.
@@ -364,7 +389,35 @@ impl Config {
         };
         let evidence_max_bytes =
             positive("EVIDENCE_MAX_MB", 200, "megabytes")?.min(100 * 1024) * 1024 * 1024;
+        let s3 = match var("S3_BUCKET") {
+            None => None,
+            Some(bucket) => {
+                let endpoint = var("S3_ENDPOINT").unwrap_or_default();
+                if !endpoint.is_empty() && url::Url::parse(&endpoint).is_err() {
+                    return Err(ConfigError {
+                        key: "S3_ENDPOINT",
+                        expected: format!(
+                            "must be a URL such as https://s3.example:9000 (got {endpoint:?})"
+                        ),
+                    });
+                }
+                let key = |k: &'static str| {
+                    var(k).ok_or(ConfigError {
+                        key: k,
+                        expected: "must be set when S3_BUCKET is".into(),
+                    })
+                };
+                Some(S3Config {
+                    bucket,
+                    endpoint,
+                    region: var("S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: key("S3_ACCESS_KEY_ID")?,
+                    secret_access_key: key("S3_SECRET_ACCESS_KEY")?,
+                })
+            }
+        };
         Ok(Config {
+            s3,
             evidence_max_bytes,
             portal,
             mail,

@@ -212,8 +212,20 @@ fn first_run(state: &AppState) -> Result<(), String> {
     }
 }
 
-/// Expired sessions and old sign-in attempts are removed every 15 minutes.
+/// Expired sessions and old sign-in attempts are removed every 15 minutes;
+/// the hot lists are recomputed every 5 (by whichever instance gets there).
 fn spawn_housekeeping(state: web::Data<AppState>) {
+    let hot = state.clone();
+    std::thread::spawn(move || loop {
+        let refreshed = hot.pool.get().map_err(AppError::from).and_then(|mut c| {
+            services::identifiers::refresh_hot_lists(&mut c, chrono::Duration::minutes(5))
+                .map_err(AppError::from)
+        });
+        if let Err(e) = refreshed {
+            log::warn!("refreshing the hot lists failed: {e}");
+        }
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    });
     std::thread::spawn(move || loop {
         match state
             .pool

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::config::S3Config;
+
 /// Bytes kept from the start of a file to tell its type.
 const HEAD: usize = 8192;
 
@@ -18,6 +20,8 @@ pub enum Refused {
     Empty,
     Type,
     TooMany,
+    /// Received whole but could not be kept (disk or object store failure).
+    Storage,
 }
 
 impl Refused {
@@ -26,6 +30,7 @@ impl Refused {
             Refused::TooLarge => "upload-too-large",
             Refused::Empty => "upload-empty",
             Refused::Type => "upload-type",
+            Refused::Storage => "upload-storage",
             Refused::TooMany => "upload-too-many",
         }
     }
@@ -328,17 +333,124 @@ pub fn sniff(head: &[u8], whole: bool) -> Option<&'static str> {
     })
 }
 
-/// SHA-256 of a stored file, read in blocks (never whole into memory); `None`
-/// when the file is missing.
-pub fn hash_file(data_dir: &Path, storage_id: &str) -> std::io::Result<Option<String>> {
+// --- Where kept files live: local disk, or an S3-compatible bucket -------------
+//
+// Uploads always arrive in a local temporary file (streamed, hashed, sniffed);
+// `keep` then moves a finished file to the bucket when one is configured. Reads
+// go through `open_verified`, which hashes the bytes it will serve from one
+// local handle: for S3 the object is spooled to an unlinked temporary file
+// first, so what is checked is exactly what is sent.
+
+/// The object store of a bucket, built once per bucket (cheap to share).
+fn bucket(s3: &S3Config) -> std::io::Result<std::sync::Arc<dyn object_store::ObjectStore>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static STORES: OnceLock<Mutex<HashMap<String, Arc<dyn object_store::ObjectStore>>>> =
+        OnceLock::new();
+    let key = format!("{}|{}|{}", s3.endpoint, s3.bucket, s3.access_key_id);
+    let mut stores = STORES
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| std::io::Error::other("object store registry poisoned"))?;
+    if let Some(s) = stores.get(&key) {
+        return Ok(s.clone());
+    }
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&s3.bucket)
+        .with_region(&s3.region)
+        .with_access_key_id(&s3.access_key_id)
+        .with_secret_access_key(&s3.secret_access_key);
+    if !s3.endpoint.is_empty() {
+        b = b
+            .with_endpoint(&s3.endpoint)
+            .with_allow_http(s3.endpoint.starts_with("http://"))
+            // Self-hosted stores (MinIO, Ceph) address buckets by path.
+            .with_virtual_hosted_style_request(false);
+    }
+    let store: Arc<dyn object_store::ObjectStore> =
+        Arc::new(b.build().map_err(std::io::Error::other)?);
+    stores.insert(key, store.clone());
+    Ok(store)
+}
+
+/// A runtime for the object store's async client, used from blocking threads
+/// (`web::block`), never from an async worker.
+fn block_on<F: std::future::Future>(f: F) -> std::io::Result<F::Output> {
+    use std::sync::OnceLock;
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if RT.get().is_none() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("object-store")
+            .enable_all()
+            .build()?;
+        let _ = RT.set(rt);
+    }
+    let rt = RT
+        .get()
+        .ok_or_else(|| std::io::Error::other("object store runtime missing"))?;
+    Ok(rt.block_on(f))
+}
+
+fn object_path(storage_id: &str) -> object_store::path::Path {
+    object_store::path::Path::from(format!("evidence/{storage_id}"))
+}
+
+/// Moves a finished upload to where files are kept: a no-op on local disk;
+/// with a bucket, the file is uploaded in parts (memory stays flat) and the
+/// local copy removed.
+pub fn keep(data_dir: &Path, s3: Option<&S3Config>, storage_id: &str) -> std::io::Result<()> {
     use std::io::Read;
-    let Some(path) = path_of(data_dir, storage_id) else {
+    let (Some(s3), Some(local)) = (s3, path_of(data_dir, storage_id)) else {
+        return Ok(());
+    };
+    let store = bucket(s3)?;
+    let location = object_path(storage_id);
+    let mut file = File::open(&local)?;
+    block_on(async {
+        let upload = store
+            .put_multipart(&location)
+            .await
+            .map_err(std::io::Error::other)?;
+        let mut w = object_store::WriteMultipart::new_with_chunk_size(upload, 8 << 20);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            w.wait_for_capacity(2)
+                .await
+                .map_err(std::io::Error::other)?;
+            w.write(&buf[..n]);
+        }
+        w.finish().await.map_err(std::io::Error::other)?;
+        Ok::<_, std::io::Error>(())
+    })??;
+    std::fs::remove_file(local)
+}
+
+/// Opens a kept file and hashes it; the returned handle is at its start and
+/// serves exactly the hashed bytes. `None` when the file is missing.
+pub fn open_verified(
+    data_dir: &Path,
+    s3: Option<&S3Config>,
+    storage_id: &str,
+) -> std::io::Result<Option<(File, String)>> {
+    use std::io::{Read, Seek};
+    let Some(local) = path_of(data_dir, storage_id) else {
         return Ok(None);
     };
-    let mut f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    let mut f = match s3 {
+        None => match File::open(&local) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        },
+        Some(s3) => match spool(data_dir, s3, storage_id)? {
+            Some(f) => f,
+            None => return Ok(None),
+        },
     };
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -349,7 +461,68 @@ pub fn hash_file(data_dir: &Path, storage_id: &str) -> std::io::Result<Option<St
         }
         hasher.update(&buf[..n]);
     }
-    Ok(Some(crate::auth::hex(&hasher.finalize())))
+    f.rewind()?;
+    Ok(Some((f, crate::auth::hex(&hasher.finalize()))))
+}
+
+/// Copies an object to an unlinked local file (removed from the folder at
+/// once; the handle keeps it until dropped).
+fn spool(data_dir: &Path, s3: &S3Config, storage_id: &str) -> std::io::Result<Option<File>> {
+    use futures_util::StreamExt;
+    let store = bucket(s3)?;
+    let dir = data_dir.join("spool");
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(crate::auth::random_token(16));
+    let mut out = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    std::fs::remove_file(&tmp)?;
+    let found = block_on(async {
+        let got = match store.get(&object_path(storage_id)).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(std::io::Error::other(e)),
+        };
+        let mut stream = got.into_stream();
+        while let Some(chunk) = stream.next().await {
+            out.write_all(&chunk.map_err(std::io::Error::other)?)?;
+        }
+        Ok(true)
+    })??;
+    std::io::Seek::rewind(&mut out)?;
+    Ok(found.then_some(out))
+}
+
+/// SHA-256 of a kept file (`None` when it is missing).
+pub fn hash_kept(
+    data_dir: &Path,
+    s3: Option<&S3Config>,
+    storage_id: &str,
+) -> std::io::Result<Option<String>> {
+    Ok(open_verified(data_dir, s3, storage_id)?.map(|(_, h)| h))
+}
+
+/// Removes a kept file that no row refers to (a refused or rolled-back upload,
+/// a draft never sent). Evidence of a case is never removed.
+pub fn remove(data_dir: &Path, s3: Option<&S3Config>, storage_id: &str) {
+    if let Some(local) = path_of(data_dir, storage_id) {
+        let _ = std::fs::remove_file(local);
+    }
+    if let Some(s3) = s3 {
+        let result = bucket(s3).and_then(|store| {
+            block_on(async move {
+                store
+                    .delete(&object_path(storage_id))
+                    .await
+                    .map_err(std::io::Error::other)
+            })
+        });
+        if let Err(e) | Ok(Err(e)) = result {
+            log::warn!("removing an unreferenced stored file failed: {e}");
+        }
+    }
 }
 
 #[cfg(test)]

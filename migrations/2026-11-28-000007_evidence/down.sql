@@ -2,6 +2,8 @@ ALTER TABLE cases ADD COLUMN final_report_attached BOOLEAN NOT NULL DEFAULT FALS
 ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check;
 ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check
     CHECK (kind IN ('created', 'note', 'status', 'assignment', 'field', 'deadline', 'link', 'merge', 'watcher', 'reporter', 'submission'));
+DROP TABLE hot_identifiers;
+DROP TABLE hot_list_runs;
 DROP INDEX identifiers_bare_idx;
 DROP TABLE custody_events;
 DROP FUNCTION custody_events_immutable();

@@ -128,3 +128,19 @@ ALTER TABLE cases DROP COLUMN final_report_attached;
 -- Search by an account or wallet number written without its bank or provider
 -- ("0011004455667" finds VCB:0011004455667 and MB:0011004455667).
 CREATE INDEX identifiers_bare_idx ON identifiers ((split_part(value, ':', 2)));
+
+-- The hot list, computed ahead (a 90-day window reads ~0.5 M links) by the
+-- housekeeping of any instance and read by the page in a millisecond.
+CREATE TABLE hot_identifiers (
+    days           SMALLINT NOT NULL CHECK (days IN (7, 30, 90)),
+    rank           SMALLINT NOT NULL CHECK (rank >= 1),
+    identifier_id  BIGINT NOT NULL REFERENCES identifiers (id),
+    reports        BIGINT NOT NULL,
+    loss           BIGINT NOT NULL,
+    last_seen      TIMESTAMPTZ,
+    PRIMARY KEY (days, rank)
+);
+CREATE TABLE hot_list_runs (
+    days         SMALLINT PRIMARY KEY CHECK (days IN (7, 30, 90)),
+    computed_at  TIMESTAMPTZ NOT NULL
+);

@@ -337,6 +337,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    hot_identifiers (days, rank) {
+        days -> Int2,
+        rank -> Int2,
+        identifier_id -> Int8,
+        reports -> Int8,
+        loss -> Int8,
+        last_seen -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    hot_list_runs (days) {
+        days -> Int2,
+        computed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     exhibits (id) {
         id -> Int8,
         case_id -> Int8,
@@ -403,6 +421,7 @@ diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(submission_messages -> submissions (submission_id));
 diesel::joinable!(identifier_links -> identifiers (identifier_id));
 diesel::joinable!(exhibits -> cases (case_id));
+diesel::joinable!(hot_identifiers -> identifiers (identifier_id));
 diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -421,6 +440,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deadline_rules,
     email_outbox,
     exhibits,
+    hot_identifiers,
+    hot_list_runs,
     identifier_links,
     identifiers,
     login_attempts,

@@ -861,3 +861,7 @@ audit-identifier_unlink = Indicator unlinked
 audit-identifiers_export_csv = Case indicators exported (CSV)
 audit-identifiers_export_stix = Case indicators exported (STIX)
 audit-hot_list_export = Hot list exported
+upload-storage = The file could not be stored. Try again; if it happens again, tell the system administrator.
+identifiers-hot-computed = Computed at { $at } (refreshed every few minutes).
+identifiers-hot-refresh = Recompute now
+flash-hot-refreshed = List recomputed.

@@ -861,3 +861,7 @@ audit-identifier_unlink = Gỡ liên kết dấu hiệu nhận biết
 audit-identifiers_export_csv = Xuất CSV dấu hiệu của vụ việc
 audit-identifiers_export_stix = Xuất IOC STIX của vụ việc
 audit-hot_list_export = Xuất danh sách bị trình báo nhiều
+upload-storage = Không lưu được tệp vào kho lưu trữ. Vui lòng thử lại; nếu vẫn lỗi, báo quản trị hệ thống.
+identifiers-hot-computed = Danh sách tính lúc { $at } (tự cập nhật vài phút một lần).
+identifiers-hot-refresh = Tính lại ngay
+flash-hot-refreshed = Đã tính lại danh sách.

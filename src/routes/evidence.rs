@@ -104,9 +104,18 @@ async fn read_upload(
                         other => Ok((form, Some(Err(other)))),
                     };
                 }
+                let (data_dir, s3) = (cfg.data_dir.clone(), cfg.s3.clone());
                 let done = web::block(move || {
                     upload.write(&buf)?;
-                    upload.finish()
+                    let stored = upload.finish()?;
+                    // To the bucket, when evidence is kept in one.
+                    if let Err(e) = crate::storage::keep(&data_dir, s3.as_ref(), &stored.storage_id)
+                    {
+                        log::error!("keeping an evidence file failed: {e}");
+                        crate::storage::remove(&data_dir, s3.as_ref(), &stored.storage_id);
+                        return Err(Refused::Storage);
+                    }
+                    Ok(stored)
                 })
                 .await?;
                 stored = Some(done);
@@ -176,7 +185,8 @@ pub async fn upload(
         )),
         Err(e) => {
             // Not recorded: the stored bytes belong to nothing.
-            crate::services::portal::remove_files(&ctx.state.config, &[storage_id]);
+            let cfg = ctx.state.config.clone();
+            web::block(move || crate::services::portal::remove_files(&cfg, &[storage_id])).await?;
             match e {
                 AppError::Form(errors) => show_with_errors(&ctx, me, reference, errors).await,
                 other => Err(other),
@@ -303,9 +313,17 @@ pub async fn download(
         }
         Err(e) => return Err(e),
     };
-    let file_path = crate::storage::path_of(&ctx.state.config.data_dir, &x.storage_id)
-        .ok_or(AppError::NotFound)?;
-    let (file, seen) = web::block(move || open_and_hash(&file_path)).await??;
+    let (data_dir, s3, sid) = (
+        ctx.state.config.data_dir.clone(),
+        ctx.state.config.s3.clone(),
+        x.storage_id.clone(),
+    );
+    let opened =
+        web::block(move || crate::storage::open_verified(&data_dir, s3.as_ref(), &sid)).await??;
+    let (file, seen) = match opened {
+        Some((f, h)) => (Some(f), Some(h)),
+        None => (None, None),
+    };
     let meta = ctx.req.meta.clone();
     let (x2, who, p) = (x.clone(), me.clone(), purpose.clone());
     let seen2 = seen.clone();
@@ -319,7 +337,17 @@ pub async fn download(
     if seen != x.sha256 {
         return Err(AppError::Conflict(k("exhibit-hash-mismatch")));
     }
-    let name = download_name(&x);
+    Ok(attachment(
+        file,
+        x.size_bytes,
+        &x.detected_type,
+        &download_name(&x),
+    ))
+}
+
+/// A stored file as an attachment: streamed from its open handle in 256 KB
+/// reads off the async worker, with `nosniff` and a sandbox CSP, never inline.
+pub fn attachment(file: std::fs::File, size: i64, content_type: &str, name: &str) -> HttpResponse {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -330,7 +358,7 @@ pub async fn download(
             }
         })
         .collect();
-    let encoded = encode_query_value(&name);
+    let encoded = encode_query_value(name);
     let stream = futures_util::stream::unfold(file, |mut f| async move {
         let read = web::block(move || {
             use std::io::Read;
@@ -344,15 +372,15 @@ pub async fn download(
             Ok(Ok((_, buf))) if buf.is_empty() => None,
             Ok(Ok((f, buf))) => Some((Ok::<_, std::io::Error>(web::Bytes::from(buf)), f)),
             Ok(Err(e)) => {
-                log::error!("reading an exhibit for download failed: {e}");
+                log::error!("reading a stored file for download failed: {e}");
                 None
             }
             Err(_) => None,
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type(x.detected_type.as_str())
-        .no_chunking(u64::try_from(x.size_bytes).unwrap_or(0))
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .no_chunking(u64::try_from(size).unwrap_or(0))
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
@@ -360,31 +388,7 @@ pub async fn download(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
         .insert_header(("Cache-Control", "no-store"))
-        .streaming(stream))
-}
-
-/// Opens the stored file and hashes it; the handle is rewound for sending.
-fn open_and_hash(
-    path: &std::path::Path,
-) -> std::io::Result<(Option<std::fs::File>, Option<String>)> {
-    use sha2::{Digest, Sha256};
-    use std::io::{Read, Seek};
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
-        Err(e) => return Err(e),
-    };
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    f.rewind()?;
-    Ok((Some(f), Some(crate::auth::hex(&hasher.finalize()))))
+        .streaming(stream)
 }
 
 /// Officers' files keep their own name when their type cannot be told;
@@ -408,9 +412,13 @@ pub async fn verify(
         exhibits::for_verify(conn, &who, &r, id)
     })
     .await?;
-    let data_dir = ctx.state.config.data_dir.clone();
+    let (data_dir, s3) = (
+        ctx.state.config.data_dir.clone(),
+        ctx.state.config.s3.clone(),
+    );
     let storage_id = x.storage_id.clone();
-    let seen = web::block(move || crate::storage::hash_file(&data_dir, &storage_id)).await??;
+    let seen = web::block(move || crate::storage::hash_kept(&data_dir, s3.as_ref(), &storage_id))
+        .await??;
     let meta = ctx.req.meta.clone();
     let r = reference.clone();
     let ok = db::run(&ctx.state.pool, move |conn| {

@@ -45,9 +45,14 @@ struct IndexPage {
     found: Vec<Found>,
     days: i64,
     hot: Option<Vec<Hot>>,
+    hot_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl IndexPage {
+    fn computed(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        self.layout
+            .t1("identifiers-hot-computed", "at", &self.layout.dt(at))
+    }
     fn windows(&self) -> &'static [i64] {
         HOT_WINDOWS
     }
@@ -71,15 +76,16 @@ pub async fn index(
     let days = days_of(&days);
     let caches = ctx.state.caches.clone();
     let query = q.clone();
-    let (found, hot) = db::run(&ctx.state.pool, move |conn| {
+    let (found, hot, hot_at) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         let found = identifiers::search(conn, &banks, &query)?;
-        let hot = if policy::allows(me.role, Action::SuperviseCases) {
-            Some(identifiers::hot(conn, &me, days, 50)?)
+        let (hot, at) = if policy::allows(me.role, Action::SuperviseCases) {
+            let (rows, at) = identifiers::hot(conn, &me, days, 50)?;
+            (Some(rows), at)
         } else {
-            None
+            (None, None)
         };
-        Ok((found, hot))
+        Ok((found, hot, at))
     })
     .await?;
     render(
@@ -91,8 +97,29 @@ pub async fn index(
             found,
             days,
             hot,
+            hot_at,
         },
     )
+}
+
+/// Recomputes the hot lists now (supervisors), e.g. before sending a warning.
+pub async fn hot_refresh(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<IndexQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::SuperviseCases)?;
+    let days = days_of(&form.days);
+    db::run(&ctx.state.pool, move |conn| {
+        identifiers::refresh_hot(conn, days)?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        &format!("/identifiers?days={days}"),
+        k("flash-hot-refreshed"),
+        &ctx.state.config,
+    ))
 }
 
 fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
@@ -116,7 +143,7 @@ pub async fn hot_csv(
     let tz = ctx.state.config.time_zone;
     let meta = ctx.req.meta.clone();
     let body = db::run(&ctx.state.pool, move |conn| {
-        let rows = identifiers::hot(conn, &me, days, 1000)?;
+        let (rows, _) = identifiers::hot(conn, &me, days, identifiers::HOT_KEEP)?;
         crate::models::audit::append(
             conn,
             &meta,

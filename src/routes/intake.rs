@@ -210,30 +210,29 @@ pub async fn download(
         intake::file_for_download(conn, &me, &meta, id, file_id)
     })
     .await?;
-    let path = crate::storage::path_of(&ctx.state.config.data_dir, &f.storage_id)
-        .ok_or(AppError::NotFound)?;
-    let bytes = web::block(move || std::fs::read(path)).await??;
+    let (data_dir, s3, sid) = (
+        ctx.state.config.data_dir.clone(),
+        ctx.state.config.s3.clone(),
+        f.storage_id.clone(),
+    );
+    let opened =
+        web::block(move || crate::storage::open_verified(&data_dir, s3.as_ref(), &sid)).await??;
+    // The bytes must still be those received (hashed on receipt).
+    let file = match opened {
+        Some((file, seen)) if seen == f.sha256 => file,
+        Some(_) => {
+            log::error!("submission file {} failed its hash check; refused", f.id);
+            return Err(AppError::Conflict(crate::i18n::k("exhibit-hash-mismatch")));
+        }
+        None => return Err(AppError::Conflict(crate::i18n::k("exhibit-file-missing"))),
+    };
     let name = crate::storage::download_name(&f.original_name, &f.detected_type);
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = crate::routes::encode_query_value(&name);
-    Ok(HttpResponse::Ok()
-        .content_type(f.detected_type.as_str())
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-        ))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+    Ok(crate::routes::evidence::attachment(
+        file,
+        f.size_bytes,
+        &f.detected_type,
+        &name,
+    ))
 }
 
 /// A triage action's answer: its redirect, or the submission page again with

@@ -141,6 +141,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/custody", web::get().to(evidence::custody))
             .route("/identifiers", web::get().to(identifiers::index))
             .route("/identifiers/hot.csv", web::get().to(identifiers::hot_csv))
+            .route(
+                "/identifiers/hot/refresh",
+                web::post().to(identifiers::hot_refresh),
+            )
             .route("/identifiers/{id}", web::get().to(identifiers::show))
             .default_service(web::to(not_found)),
     );

@@ -283,7 +283,19 @@ async fn read_multipart(
                         uploads.push(Err((name, r)));
                     }
                     None => {
-                        let done = web::block(move || upload.finish()).await?;
+                        let (data_dir, s3) = (cfg.data_dir.clone(), cfg.s3.clone());
+                        let done = web::block(move || {
+                            let stored = upload.finish()?;
+                            if let Err(e) =
+                                crate::storage::keep(&data_dir, s3.as_ref(), &stored.storage_id)
+                            {
+                                log::error!("keeping an uploaded file failed: {e}");
+                                crate::storage::remove(&data_dir, s3.as_ref(), &stored.storage_id);
+                                return Err(Refused::Storage);
+                            }
+                            Ok(stored)
+                        })
+                        .await?;
                         uploads.push(done.map_err(|r| (name, r)));
                     }
                 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Text, Timestamptz};
 
 use crate::auth::{policy, CurrentUser};
 use crate::db::schema::{banks, cases, identifier_links, identifiers, submissions};
@@ -738,54 +738,131 @@ pub fn search(conn: &mut PgConnection, banks: &[Bank], q: &str) -> QueryResult<V
 }
 
 /// One row of the hot list.
-#[derive(Clone, Debug, QueryableByName)]
+#[derive(Clone, Debug, Queryable)]
 pub struct Hot {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Text)]
     pub kind: String,
-    #[diesel(sql_type = Text)]
     pub value: String,
-    #[diesel(sql_type = BigInt)]
     pub reports: i64,
-    #[diesel(sql_type = BigInt)]
     pub loss: i64,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_seen: Option<DateTime<Utc>>,
 }
 
 pub const HOT_WINDOWS: &[i64] = &[7, 30, 90];
+/// How many identifiers a window keeps (the page shows 50, the CSV all).
+pub const HOT_KEEP: i64 = 1000;
+/// A list older than this is recomputed before it is shown; housekeeping
+/// refreshes every window more often than that, so pages rarely wait.
+pub const HOT_MAX_AGE_MINUTES: i64 = 10;
 
-/// The identifiers reported most in the last `days` (at least two reports;
-/// victims' own phones and accounts are not warned about), for warnings to
-/// banks and operators. Unit-wide counts, so supervisors only:
-/// they may open every case.
+/// Recomputes the hot list of a window: identifiers with at least two reports
+/// received in the last `days` (victims' own numbers and spam excluded),
+/// most reported first. One instance at a time (an advisory lock); returns
+/// false when another is already at it.
+pub fn refresh_hot(conn: &mut PgConnection, days: i64) -> QueryResult<bool> {
+    use crate::db::schema::{hot_identifiers, hot_list_runs};
+    conn.transaction(|conn| {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ok: bool,
+        }
+        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7242, $1::int) AS ok")
+            .bind::<BigInt, _>(days)
+            .get_result(conn)?;
+        if !got.ok {
+            return Ok(false);
+        }
+        let since = Utc::now() - Duration::days(days);
+        diesel::delete(hot_identifiers::table.filter(hot_identifiers::days.eq(days as i16)))
+            .execute(conn)?;
+        // Work memory for the two aggregations, so they stay off disk.
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO hot_identifiers (days, rank, identifier_id, reports, loss, last_seen)
+             SELECT $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
+                    identifier_id, reports, loss, last_seen
+             FROM (SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
+                          max(reported_at) AS last_seen
+                   FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at
+                         FROM identifier_links l
+                         WHERE l.reported_at >= $2 AND l.role <> 'victim'
+                           AND NOT EXISTS (SELECT 1 FROM submissions s
+                                           WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
+                         GROUP BY l.identifier_id, l.report_key) r
+                   GROUP BY identifier_id HAVING count(*) >= 2
+                   ORDER BY reports DESC, loss DESC, identifier_id LIMIT $3) h",
+        )
+        .bind::<BigInt, _>(days)
+        .bind::<Timestamptz, _>(since)
+        .bind::<BigInt, _>(HOT_KEEP)
+        .execute(conn)?;
+        diesel::insert_into(hot_list_runs::table)
+            .values((
+                hot_list_runs::days.eq(days as i16),
+                hot_list_runs::computed_at.eq(Utc::now()),
+            ))
+            .on_conflict(hot_list_runs::days)
+            .do_update()
+            .set(hot_list_runs::computed_at.eq(Utc::now()))
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+/// Refreshes every window whose list is older than `older_than` (housekeeping).
+pub fn refresh_hot_lists(conn: &mut PgConnection, older_than: Duration) -> QueryResult<usize> {
+    let mut n = 0;
+    for days in HOT_WINDOWS {
+        if hot_age(conn, *days)?.is_none_or(|at| at < Utc::now() - older_than)
+            && refresh_hot(conn, *days)?
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn hot_age(conn: &mut PgConnection, days: i64) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::db::schema::hot_list_runs;
+    hot_list_runs::table
+        .find(days as i16)
+        .select(hot_list_runs::computed_at)
+        .first(conn)
+        .optional()
+}
+
+/// The identifiers reported most in the last `days`, for warnings to banks and
+/// operators, and when the list was computed. Unit-wide counts, so
+/// supervisors only: they may open every case.
 pub fn hot(
     conn: &mut PgConnection,
     me: &CurrentUser,
     days: i64,
     limit: i64,
-) -> Result<Vec<Hot>, AppError> {
+) -> Result<(Vec<Hot>, Option<DateTime<Utc>>), AppError> {
+    use crate::db::schema::hot_identifiers;
     policy::require(me, policy::Action::SuperviseCases)?;
-    let since = Utc::now() - Duration::days(days);
-    Ok(diesel::sql_query(
-        "SELECT i.id, i.kind, i.value, h.reports, h.loss, h.last_seen FROM (
-           SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
-                  max(reported_at) AS last_seen
-           FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at
-                 FROM identifier_links l
-                 WHERE l.reported_at >= $1 AND l.role <> 'victim'
-                   AND NOT EXISTS (SELECT 1 FROM submissions s
-                                   WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
-                 GROUP BY l.identifier_id, l.report_key) r
-           GROUP BY identifier_id HAVING count(*) >= 2
-           ORDER BY reports DESC, loss DESC, identifier_id LIMIT $2) h
-         JOIN identifiers i ON i.id = h.identifier_id
-         ORDER BY h.reports DESC, h.loss DESC, i.id",
-    )
-    .bind::<Timestamptz, _>(since)
-    .bind::<BigInt, _>(limit)
-    .load(conn)?)
+    if hot_age(conn, days)?
+        .is_none_or(|at| at < Utc::now() - Duration::minutes(HOT_MAX_AGE_MINUTES))
+    {
+        refresh_hot(conn, days)?;
+    }
+    let rows = hot_identifiers::table
+        .inner_join(identifiers::table)
+        .filter(hot_identifiers::days.eq(days as i16))
+        .order(hot_identifiers::rank)
+        .limit(limit)
+        .select((
+            identifiers::id,
+            identifiers::kind,
+            identifiers::value,
+            hot_identifiers::reports,
+            hot_identifiers::loss,
+            hot_identifiers::last_seen,
+        ))
+        .load(conn)?;
+    Ok((rows, hot_age(conn, days)?))
 }
 
 /// Links an identifier to a case by hand (`source` officer) or by confirming

@@ -933,9 +933,7 @@ pub fn expire_staged(conn: &mut PgConnection, cfg: &Config) -> Result<usize, App
 /// Deletes stored files that are not (or no longer) referenced by any row.
 pub fn remove_files(cfg: &Config, storage_ids: &[String]) {
     for id in storage_ids {
-        if let Some(path) = crate::storage::path_of(&cfg.data_dir, id) {
-            let _ = std::fs::remove_file(path);
-        }
+        crate::storage::remove(&cfg.data_dir, cfg.s3.as_ref(), id);
     }
 }
 

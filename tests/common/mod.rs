@@ -3,6 +3,7 @@
 //! `configure` as `main`).
 #![allow(dead_code)]
 
+pub mod s3;
 pub mod smtp;
 
 use std::{collections::BTreeMap, path::PathBuf, sync::OnceLock, time::Duration};
@@ -265,6 +266,7 @@ pub fn test_config(url: &str) -> Config {
         login_ip_max_failures: 20,
         trusted_proxies: Vec::new(),
         evidence_max_bytes: 2 * 1024 * 1024,
+        s3: None,
         portal: cyberdesk::config::PortalConfig {
             max_files: 3,
             max_file_bytes: 64 * 1024,

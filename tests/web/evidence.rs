@@ -401,3 +401,109 @@ async fn evidence_follows_case_permissions() {
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(dir_b);
 }
+
+#[actix_web::test]
+async fn evidence_kept_in_an_s3_bucket_is_verified_and_served_the_same_way() {
+    let s3 = crate::common::s3::S3Server::start();
+    let db = TestDb::new();
+    let oid = user_with_team(&db, "lan@pa05.test.vn", "officer", "Đội 1");
+    let reference = create(&db, &me(&db, oid), &[]);
+    let mut cfg = db.config();
+    let dir = std::env::temp_dir().join(format!(
+        "cyberdesk-s3-{}",
+        cyberdesk::auth::random_alnum(10).to_lowercase()
+    ));
+    cfg.data_dir = dir.clone();
+    cfg.s3 = Some(s3.config());
+    let mut c = Client::new(app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    c.login("lan@pa05.test.vn", PASSWORD).await;
+    c.get(&format!("/cases/{reference}")).await;
+    // 3 MB in 1 MB batches, so the object goes up in parts.
+    let big: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
+    let mut c2 = c;
+    let res = c2
+        .post_files(
+            &format!("/cases/{reference}/exhibits"),
+            &[],
+            "file",
+            &[("pcap.bin", &big[..1024 * 1024 + 17])],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let (xid, storage_id) = {
+        use cyberdesk::db::schema::exhibits;
+        use diesel::prelude::*;
+        exhibits::table
+            .order(exhibits::id.desc())
+            .select((exhibits::id, exhibits::storage_id))
+            .first::<(i64, String)>(&mut db.conn())
+            .expect("exhibit")
+    };
+    // In the bucket, not on local disk.
+    assert_eq!(
+        s3.object(&storage_id).as_deref(),
+        Some(&big[..1024 * 1024 + 17])
+    );
+    assert!(evidence_files(&dir).is_empty(), "no local copy left");
+
+    c2.get(&format!("/cases/{reference}/exhibits/{xid}")).await;
+    let url = format!("/cases/{reference}/exhibits/{xid}/download");
+    let res = c2.post(&url, &[("purpose", "Giám định")]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.body.len(), 1024 * 1024 + 17);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM custody_events WHERE action = 'downloaded' AND hash_ok"
+        ),
+        1
+    );
+
+    // Someone changes the object in the bucket: refused and logged.
+    let (status, _) = s3.raw(
+        "PUT",
+        &format!("/{}/evidence/{storage_id}", s3.bucket),
+        b"replaced",
+    );
+    assert_eq!(status, 200);
+    let res = c2.post(&url, &[("purpose", "Giám định lại")]).await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM custody_events WHERE action = 'refused' AND NOT hash_ok"
+        ),
+        1
+    );
+    let res = c2
+        .post(&format!("/cases/{reference}/exhibits/{xid}/verify"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM custody_events WHERE action = 'verified' AND NOT hash_ok"
+        ),
+        1
+    );
+    // Nothing is spooled locally after the downloads.
+    assert_eq!(
+        std::fs::read_dir(dir.join("spool"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
+    );
+    // A refused form leaves nothing in the bucket either.
+    let res = c2
+        .post_files(
+            &format!("/cases/{reference}/exhibits"),
+            &[("kind", "bogus")],
+            "file",
+            &[("x.bin", &big[..10])],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, listing) = s3.raw("GET", &format!("/{}?list-type=2", s3.bucket), b"");
+    let listing = String::from_utf8_lossy(&listing);
+    assert_eq!(listing.matches("<Key>").count(), 1, "{listing}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -156,10 +156,27 @@ async fn search_reads_any_written_form_and_the_hot_list_is_for_supervisors() {
         db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'hot_list_export'"),
         1
     );
-    // Reports older than the window do not count.
+    // The list is computed ahead; reports older than the window do not count
+    // once it is recomputed (by housekeeping, or on request).
+    assert!(res.body.contains("Danh sách tính lúc"));
     db.exec("UPDATE identifier_links SET reported_at = now() - interval '40 days'");
     let res = sup.get("/identifiers?days=30").await;
+    assert!(
+        res.body.contains("VCB:0011004455667"),
+        "still the computed list"
+    );
+    let res = sup
+        .post("/identifiers/hot/refresh", &[("days", "30")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = sup.get("/identifiers?days=30").await;
     assert!(res.body.contains("Chưa có dấu hiệu nào bị trình báo"));
+    assert_eq!(
+        ca.post("/identifiers/hot/refresh", &[("days", "30")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[actix_web::test]
