@@ -442,33 +442,15 @@ pub async fn withdraw(
     path: web::Path<(String, i64)>,
     form: web::Form<PurposeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (reference, id) = path.into_inner();
     let reason = form.into_inner().reason;
-    let meta = ctx.req.meta.clone();
-    let (r, who) = (reference.clone(), me.clone());
-    match db::run(&ctx.state.pool, move |conn| {
-        exhibits::withdraw(conn, &who, &meta, &r, id, &reason)
-    })
+    exhibit_action(
+        ctx,
+        me,
+        path.into_inner(),
+        k("flash-exhibit-withdrawn"),
+        move |conn, me, meta, r, id| exhibits::withdraw(conn, me, meta, r, id, &reason),
+    )
     .await
-    {
-        Ok(()) => Ok(see_other_with_flash(
-            &format!("{}/exhibits/{id}", case_url(&reference)),
-            k("flash-exhibit-withdrawn"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            exhibit_page(
-                &ctx,
-                me,
-                reference,
-                id,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
 }
 
 pub async fn export(
@@ -477,18 +459,49 @@ pub async fn export(
     path: web::Path<(String, i64)>,
     form: web::Form<PurposeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (reference, id) = path.into_inner();
     let f = form.into_inner();
+    exhibit_action(
+        ctx,
+        me,
+        path.into_inner(),
+        k("flash-exhibit-exported"),
+        move |conn, me, meta, r, id| {
+            exhibits::export(conn, me, meta, r, id, &f.recipient, &f.purpose)
+        },
+    )
+    .await
+}
+
+/// Runs a form action on an exhibit: back to its page with `flash`, or the
+/// page again with the form's errors (422).
+async fn exhibit_action<F>(
+    ctx: Ctx,
+    me: CurrentUser,
+    (reference, id): (String, i64),
+    flash: crate::i18n::MsgKey,
+    action: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut diesel::PgConnection,
+            &CurrentUser,
+            &crate::auth::RequestMeta,
+            &str,
+            i64,
+        ) -> Result<(), AppError>
+        + Send
+        + 'static,
+{
     let meta = ctx.req.meta.clone();
     let (r, who) = (reference.clone(), me.clone());
     match db::run(&ctx.state.pool, move |conn| {
-        exhibits::export(conn, &who, &meta, &r, id, &f.recipient, &f.purpose)
+        action(conn, &who, &meta, &r, id)
     })
     .await
     {
         Ok(()) => Ok(see_other_with_flash(
             &format!("{}/exhibits/{id}", case_url(&reference)),
-            k("flash-exhibit-exported"),
+            flash,
             &ctx.state.config,
         )),
         Err(AppError::Form(errors)) => {

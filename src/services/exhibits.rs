@@ -454,6 +454,23 @@ pub fn for_verify(
     visible_exhibit(conn, me, reference, id, false).map(|(_, _, x)| x)
 }
 
+/// An exhibit still held (not withdrawn), locked, of a case `me` may work.
+fn held_exhibit(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    reference: &str,
+    id: i64,
+) -> Result<(Case, Exhibit), AppError> {
+    let (c, watching, x) = visible_exhibit(conn, me, reference, id, true)?;
+    if !policy::can_work_case(me, &c, watching) {
+        return Err(AppError::Forbidden);
+    }
+    if x.is_withdrawn() {
+        return Err(AppError::Conflict(k("exhibit-withdrawn")));
+    }
+    Ok((c, x))
+}
+
 /// Withdraws an exhibit (it stays listed with its log; it can no longer be
 /// downloaded). Those who may work the case may do it, with a reason.
 pub fn withdraw(
@@ -471,13 +488,7 @@ pub fn withdraw(
         return Err(AppError::Form(e));
     }
     conn.transaction(|conn| {
-        let (c, watching, x) = visible_exhibit(conn, me, reference, id, true)?;
-        if !policy::can_work_case(me, &c, watching) {
-            return Err(AppError::Forbidden);
-        }
-        if x.is_withdrawn() {
-            return Err(AppError::Conflict(k("exhibit-withdrawn")));
-        }
+        let (c, x) = held_exhibit(conn, me, reference, id)?;
         exhibit::withdraw(conn, x.id, me.id, reason, Utc::now())?;
         exhibit::log(
             conn,
@@ -532,13 +543,7 @@ pub fn export(
         return Err(AppError::Form(e));
     }
     conn.transaction(|conn| {
-        let (c, watching, x) = visible_exhibit(conn, me, reference, id, true)?;
-        if !policy::can_work_case(me, &c, watching) {
-            return Err(AppError::Forbidden);
-        }
-        if x.is_withdrawn() {
-            return Err(AppError::Conflict(k("exhibit-withdrawn")));
-        }
+        let (c, x) = held_exhibit(conn, me, reference, id)?;
         exhibit::log(
             conn,
             &NewCustodyEvent {

@@ -295,79 +295,107 @@ impl Correlated {
     }
 }
 
+#[derive(QueryableByName)]
+struct CaseLinkRow {
+    #[diesel(sql_type = BigInt)]
+    link_id: i64,
+    #[diesel(sql_type = BigInt)]
+    identifier_id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    value: String,
+    #[diesel(sql_type = Text)]
+    role: String,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = BigInt)]
+    amount: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    from_form: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    submission_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    cases: i64,
+    #[diesel(sql_type = BigInt)]
+    pending: i64,
+}
+
 /// The identifiers linked to a case, each once, with its correlation counts.
+/// One query reads the links and, per identifier, the other cases and the
+/// submissions still in intake: the case page is the busiest page there is.
 pub fn for_case(
     conn: &mut PgConnection,
     me: &CurrentUser,
     case_id: i64,
 ) -> QueryResult<Vec<Correlated>> {
-    type Row = (
-        i64,
-        i64,
-        IdKind,
-        String,
-        String,
-        String,
-        i64,
-        bool,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = identifier_links::table
-        .inner_join(identifiers::table)
-        .filter(identifier_links::case_id.eq(case_id))
-        .order((identifiers::kind, identifiers::value, identifier_links::id))
-        .select((
-            identifier_links::id,
-            identifiers::id,
-            identifiers::kind,
-            identifiers::value,
-            identifier_links::role,
-            identifier_links::source,
-            identifier_links::amount,
-            identifier_links::from_form,
-            identifier_links::submission_id,
-        ))
-        .load(conn)?;
+    let rows: Vec<CaseLinkRow> = diesel::sql_query(
+        "SELECT l.id AS link_id, i.id AS identifier_id, i.kind, i.value, l.role, l.source, l.amount,
+                l.from_form, l.submission_id, n.cases, n.pending
+         FROM identifier_links l
+         JOIN identifiers i ON i.id = l.identifier_id
+         CROSS JOIN LATERAL (
+             SELECT count(DISTINCT o.case_id) FILTER (WHERE o.case_id <> $1) AS cases,
+                    count(DISTINCT o.submission_id) FILTER (
+                        WHERE $2 AND o.case_id IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM submissions s
+                                          WHERE s.id = o.submission_id AND s.status = 'spam')) AS pending
+             FROM identifier_links o WHERE o.identifier_id = i.id) n
+         WHERE l.case_id = $1
+         ORDER BY i.kind, i.value, l.id",
+    )
+    .bind::<BigInt, _>(case_id)
+    .bind::<diesel::sql_types::Bool, _>(policy::can_triage(me))
+    .load(conn)?;
     let mut seen = HashSet::new();
-    let rows: Vec<_> = rows.into_iter().filter(|r| seen.insert(r.1)).collect();
+    let rows: Vec<CaseLinkRow> = rows
+        .into_iter()
+        .filter(|r| seen.insert(r.identifier_id))
+        .collect();
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    // Officers: only the cases they may open are counted.
     let vis = policy::case_visibility(me);
-    let visible = count_cases(conn, &ids, case_id, Some(&vis))?;
-    let hidden = if policy::allows(me.role, policy::Action::SuperviseCases)
-        && !matches!(vis, Visibility::All)
-    {
-        let all = count_cases(conn, &ids, case_id, None)?;
-        all.into_iter()
-            .map(|(id, n)| (id, n - visible.get(&id).copied().unwrap_or(0)))
-            .collect()
+    let (visible, hidden) = if matches!(vis, Visibility::All) {
+        (None, HashMap::new())
     } else {
-        HashMap::new()
-    };
-    let pending = if policy::can_triage(me) {
-        count_pending_submissions(conn, &ids)?
-    } else {
-        HashMap::new()
+        let ids: Vec<i64> = rows.iter().map(|r| r.identifier_id).collect();
+        let visible = count_cases(conn, &ids, case_id, Some(&vis))?;
+        let hidden = if policy::allows(me.role, policy::Action::SuperviseCases) {
+            rows.iter()
+                .map(|r| {
+                    let shown = visible.get(&r.identifier_id).copied().unwrap_or(0);
+                    (r.identifier_id, r.cases - shown)
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        (Some(visible), hidden)
     };
     Ok(rows
         .into_iter()
-        .map(
-            |(link_id, id, kind, value, role, source, amount, from_form, submission)| Correlated {
-                link_id,
-                identifier_id: id,
+        .filter_map(|r| {
+            let kind = r.kind.parse::<IdKind>().ok()?;
+            let other_cases = match &visible {
+                None => r.cases,
+                Some(v) => v.get(&r.identifier_id).copied().unwrap_or(0),
+            };
+            Some(Correlated {
+                link_id: r.link_id,
+                identifier_id: r.identifier_id,
                 kind,
-                value,
-                removable: !from_form && submission.is_none() && source != "reporter",
-                role,
-                source,
-                amount,
-                other_cases: visible.get(&id).copied().unwrap_or(0),
-                other_submissions: pending.get(&id).copied().unwrap_or(0),
-                hidden_cases: hidden.get(&id).copied().unwrap_or(0),
-            },
-        )
+                removable: !r.from_form && r.submission_id.is_none() && r.source != "reporter",
+                other_cases,
+                other_submissions: r.pending,
+                hidden_cases: hidden.get(&r.identifier_id).copied().unwrap_or(0),
+                value: r.value,
+                role: r.role,
+                source: r.source,
+                amount: r.amount,
+            })
+        })
         .collect())
 }
 
@@ -430,32 +458,6 @@ fn visible_among(
         open.extend(ids);
     }
     Ok(open)
-}
-
-/// Submissions in intake (not triaged, not spam) linked to each identifier.
-fn count_pending_submissions(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> QueryResult<HashMap<i64, i64>> {
-    use crate::models::submission::SubmissionStatus;
-    let rows: Vec<(i64, i64)> = identifier_links::table
-        .filter(identifier_links::identifier_id.eq_any(ids))
-        .filter(identifier_links::case_id.is_null())
-        .filter(
-            identifier_links::submission_id.assume_not_null().eq_any(
-                submissions::table
-                    .filter(submissions::case_id.is_null())
-                    .filter(submissions::status.ne(SubmissionStatus::Spam))
-                    .select(submissions::id),
-            ),
-        )
-        .group_by(identifier_links::identifier_id)
-        .select((
-            identifier_links::identifier_id,
-            diesel::dsl::count(identifier_links::submission_id).aggregate_distinct(),
-        ))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// One report on an identifier's page.
@@ -1185,31 +1187,41 @@ pub fn add(
         }
         let (id, new) = add_to_case(conn, &c, me.id, kind, &value, role, source)?;
         if new {
-            crate::models::case_event::insert(
-                conn,
-                &[crate::models::case_event::NewEvent {
-                    new_value: Some(format!("{}: {value}", kind.code())),
-                    data: Some(
-                        serde_json::json!({ "identifier": id, "role": role, "source": source }),
-                    ),
-                    ..crate::services::cases::event(
-                        &c,
-                        me,
-                        crate::models::case_event::EventKind::Identifier,
-                    )
-                }],
-            )?;
-            crate::services::cases::audit_row(
+            record_change(
                 conn,
                 me,
                 meta,
-                "identifier_link",
                 &c,
-                serde_json::json!({ "identifier": id, "kind": kind.code(), "source": source }),
+                "identifier_link",
+                (None, Some(format!("{}: {value}", kind.code()))),
+                serde_json::json!({ "identifier": id, "kind": kind.code(), "role": role, "source": source }),
             )?;
         }
         Ok(())
     })
+}
+
+/// A timeline entry and an audit row for a linked or unlinked identifier.
+fn record_change(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &crate::auth::RequestMeta,
+    c: &Case,
+    action: &'static str,
+    (old_value, new_value): (Option<String>, Option<String>),
+    data: serde_json::Value,
+) -> Result<(), AppError> {
+    use crate::models::case_event::{self, EventKind, NewEvent};
+    case_event::insert(
+        conn,
+        &[NewEvent {
+            old_value,
+            new_value,
+            data: Some(data.clone()),
+            ..crate::services::cases::event(c, me, EventKind::Identifier)
+        }],
+    )?;
+    crate::services::cases::audit_row(conn, me, meta, action, c, data)
 }
 
 /// Unlinks an identifier added by hand or confirmed (a mistake); reporters'
@@ -1229,25 +1241,14 @@ pub fn remove(
         let Some((kind, value)) = remove_from_case(conn, c.id, link_id)? else {
             return Err(AppError::NotFound);
         };
-        crate::models::case_event::insert(
-            conn,
-            &[crate::models::case_event::NewEvent {
-                old_value: Some(format!("{}: {value}", kind.code())),
-                data: Some(serde_json::json!({ "removed": true })),
-                ..crate::services::cases::event(
-                    &c,
-                    me,
-                    crate::models::case_event::EventKind::Identifier,
-                )
-            }],
-        )?;
-        crate::services::cases::audit_row(
+        record_change(
             conn,
             me,
             meta,
-            "identifier_unlink",
             &c,
-            serde_json::json!({ "kind": kind.code() }),
+            "identifier_unlink",
+            (Some(format!("{}: {value}", kind.code())), None),
+            serde_json::json!({ "kind": kind.code(), "removed": true }),
         )?;
         Ok(())
     })
