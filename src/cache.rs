@@ -92,12 +92,28 @@ impl Directory {
     }
 }
 
+/// Counts of an identifier found in many reports: distinct cases (this one
+/// included) and submissions still in intake.
+#[derive(Clone, Copy, Debug)]
+pub struct HeavyCounts {
+    pub cases: i64,
+    pub pending: i64,
+}
+
+/// From this many cases on, an identifier's counts are cached for the TTL:
+/// counting thousands of links on every case page costs more than the page,
+/// and "seen in 4,999 other cases" a few seconds stale misleads nobody. Below
+/// it they are always counted live, so the first repeats show at once.
+pub const HEAVY: i64 = 200;
+
 /// The caches of one application instance.
 #[derive(Default)]
 pub struct Caches {
     categories: Cached<Vec<Category>>,
     directory: Cached<Directory>,
     banks: Cached<Vec<crate::ident::extract::Bank>>,
+    /// Report counts of identifiers seen in many reports (see `HEAVY`).
+    heavy: RwLock<HashMap<i64, (Instant, HeavyCounts)>>,
     signer: std::sync::OnceLock<Arc<crate::auth::sign::Signer>>,
 }
 
@@ -133,6 +149,36 @@ impl Caches {
         }
         let s = Arc::new(crate::auth::sign::Signer::load(conn)?);
         Ok(self.signer.get_or_init(|| s).clone())
+    }
+
+    /// Cached counts of heavy identifiers among `ids` that are still fresh.
+    pub fn heavy_counts(&self, ids: &[i64]) -> HashMap<i64, HeavyCounts> {
+        let Ok(map) = self.heavy.read() else {
+            return HashMap::new();
+        };
+        ids.iter()
+            .filter_map(|id| {
+                map.get(id)
+                    .filter(|(at, _)| at.elapsed() < TTL)
+                    .map(|(_, c)| (*id, *c))
+            })
+            .collect()
+    }
+
+    pub fn remember_heavy(&self, id: i64, counts: HeavyCounts) {
+        if counts.cases < HEAVY {
+            return;
+        }
+        if let Ok(mut map) = self.heavy.write() {
+            // Bounded: stale entries go first, then everything if still large.
+            if map.len() >= 10_000 {
+                map.retain(|_, (at, _)| at.elapsed() < TTL);
+                if map.len() >= 10_000 {
+                    map.clear();
+                }
+            }
+            map.insert(id, (Instant::now(), counts));
+        }
     }
 
     pub fn categories_changed(&self) {

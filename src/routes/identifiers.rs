@@ -270,11 +270,12 @@ fn for_export(
     conn: &mut diesel::PgConnection,
     me: &CurrentUser,
     meta: &crate::auth::RequestMeta,
+    caches: &crate::cache::Caches,
     reference: &str,
     what: &'static str,
 ) -> Result<(crate::models::case::Case, Vec<identifiers::Correlated>), AppError> {
     let (c, _) = case_service::load_visible(conn, me, reference, false)?;
-    let rows = identifiers::for_case(conn, me, c.id)?;
+    let rows = identifiers::for_case(conn, me, caches, c.id)?;
     case_service::audit_row(
         conn,
         me,
@@ -301,9 +302,10 @@ pub async fn case_csv(
     policy::require(&me, Action::WorkCases)?;
     let reference = path.into_inner();
     let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
     let r = reference.clone();
     let body = db::run(&ctx.state.pool, move |conn| {
-        let (_, rows) = for_export(conn, &me, &meta, &r, "identifiers_export_csv")?;
+        let (_, rows) = for_export(conn, &me, &meta, &caches, &r, "identifiers_export_csv")?;
         identifiers::case_csv(&rows)
     })
     .await?;
@@ -322,9 +324,10 @@ pub async fn case_stix(
     let reference = path.into_inner();
     let meta = ctx.req.meta.clone();
     let unit = ctx.state.config.unit_name.clone();
+    let caches = ctx.state.caches.clone();
     let r = reference.clone();
     let bundle = db::run(&ctx.state.pool, move |conn| {
-        let (c, rows) = for_export(conn, &me, &meta, &r, "identifiers_export_stix")?;
+        let (c, rows) = for_export(conn, &me, &meta, &caches, &r, "identifiers_export_stix")?;
         Ok(identifiers::stix_bundle(
             &c.ref_,
             &unit,

@@ -1634,7 +1634,7 @@ pub fn view(
     };
     let events = case_event::list(conn, c.id, newest_first)?;
     let events = hide_unseen_refs(conn, me, events)?;
-    let identifiers = identifiers::for_case(conn, me, c.id)?;
+    let identifiers = identifiers::for_case(conn, me, caches, c.id)?;
     let can_edit = policy::can_work_case(me, &c, watching) && c.status != Status::Merged;
     // Suggestions are offered to those who can confirm them.
     let suggestions = if can_edit {

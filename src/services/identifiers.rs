@@ -327,26 +327,54 @@ struct CaseLinkRow {
 pub fn for_case(
     conn: &mut PgConnection,
     me: &CurrentUser,
+    caches: &crate::cache::Caches,
     case_id: i64,
 ) -> QueryResult<Vec<Correlated>> {
-    let rows: Vec<CaseLinkRow> = diesel::sql_query(
+    // Identifiers of this case whose counts are cached (heavy ones) are not
+    // counted again: the query skips their subqueries.
+    let linked: Vec<i64> = identifier_links::table
+        .filter(identifier_links::case_id.eq(case_id))
+        .select(identifier_links::identifier_id)
+        .load(conn)?;
+    let cached = caches.heavy_counts(&linked);
+    let skip: Vec<i64> = cached.keys().copied().collect();
+    let mut rows: Vec<CaseLinkRow> = diesel::sql_query(
         "SELECT l.id AS link_id, i.id AS identifier_id, i.kind, i.value, l.role, l.source, l.amount,
-                l.from_form, l.submission_id, n.cases, n.pending
+                l.from_form, l.submission_id,
+                CASE WHEN i.id = ANY($3) THEN -1 ELSE
+                    (SELECT count(DISTINCT o.case_id) FROM identifier_links o WHERE o.identifier_id = i.id) END AS cases,
+                CASE WHEN i.id = ANY($3) OR NOT $2 THEN 0 ELSE
+                    (SELECT count(DISTINCT o.submission_id) FROM identifier_links o
+                     WHERE o.identifier_id = i.id AND o.case_id IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM submissions s
+                                       WHERE s.id = o.submission_id AND s.status = 'spam')) END AS pending
          FROM identifier_links l
          JOIN identifiers i ON i.id = l.identifier_id
-         CROSS JOIN LATERAL (
-             SELECT count(DISTINCT o.case_id) FILTER (WHERE o.case_id <> $1) AS cases,
-                    count(DISTINCT o.submission_id) FILTER (
-                        WHERE $2 AND o.case_id IS NULL
-                          AND NOT EXISTS (SELECT 1 FROM submissions s
-                                          WHERE s.id = o.submission_id AND s.status = 'spam')) AS pending
-             FROM identifier_links o WHERE o.identifier_id = i.id) n
          WHERE l.case_id = $1
          ORDER BY i.kind, i.value, l.id",
     )
     .bind::<BigInt, _>(case_id)
     .bind::<diesel::sql_types::Bool, _>(policy::can_triage(me))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&skip)
     .load(conn)?;
+    for r in &mut rows {
+        match cached.get(&r.identifier_id) {
+            Some(c) => {
+                r.cases = c.cases;
+                r.pending = if policy::can_triage(me) { c.pending } else { 0 };
+            }
+            None if policy::can_triage(me) => caches.remember_heavy(
+                r.identifier_id,
+                crate::cache::HeavyCounts {
+                    cases: r.cases,
+                    pending: r.pending,
+                },
+            ),
+            None => {}
+        }
+        // The count includes this case.
+        r.cases = (r.cases - 1).max(0);
+    }
     let mut seen = HashSet::new();
     let rows: Vec<CaseLinkRow> = rows
         .into_iter()

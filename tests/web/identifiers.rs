@@ -82,14 +82,24 @@ async fn the_same_account_across_cases_is_counted_only_over_cases_one_may_open()
     db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload) VALUES ('TESTCODE00001', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa', 'Chuyển tiền vào tài khoản', '{}'::jsonb)");
     db.exec(&format!("INSERT INTO identifier_links (identifier_id, submission_id, role, source, reported_at, amount) SELECT {account}, id, 'suspect', 'reporter', now(), 2000000 FROM submissions"));
     let page = sup.get(&format!("/cases/{c1}")).await;
-    assert!(page.body.contains("1 trình báo chưa phân loại"), "{}", page.body);
+    assert!(
+        page.body.contains("1 trình báo chưa phân loại"),
+        "{}",
+        page.body
+    );
     let page = ca.get(&format!("/cases/{c1}")).await;
-    assert!(!page.body.contains("trình báo chưa phân loại"), "A is not on duty");
+    assert!(
+        !page.body.contains("trình báo chưa phân loại"),
+        "A is not on duty"
+    );
     let ipage = sup.get(&format!("/identifiers/{account}")).await;
     assert!(ipage.body.contains("chưa phân loại") && ipage.body.contains("8.000.000 ₫"));
     db.exec("UPDATE submissions SET status = 'spam', spam_reason = 'rác'");
     let page = sup.get(&format!("/cases/{c1}")).await;
-    assert!(!page.body.contains("trình báo chưa phân loại"), "spam is not counted");
+    assert!(
+        !page.body.contains("trình báo chưa phân loại"),
+        "spam is not counted"
+    );
 
     // Unknown identifiers are 404, and the page needs a case worker.
     assert_eq!(
