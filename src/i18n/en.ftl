@@ -865,3 +865,6 @@ upload-storage = The file could not be stored. Try again; if it happens again, t
 identifiers-hot-computed = Computed at { $at } (refreshed every few minutes).
 identifiers-hot-refresh = Recompute now
 flash-hot-refreshed = List recomputed.
+audit-submission_identifier = Indicator confirmed in a report
+intake-suggested = Suggested from what the reporter wrote
+flash-identifier-confirmed = Indicator confirmed and linked.

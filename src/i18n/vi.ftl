@@ -865,3 +865,6 @@ upload-storage = Không lưu được tệp vào kho lưu trữ. Vui lòng thử
 identifiers-hot-computed = Danh sách tính lúc { $at } (tự cập nhật vài phút một lần).
 identifiers-hot-refresh = Tính lại ngay
 flash-hot-refreshed = Đã tính lại danh sách.
+audit-submission_identifier = Xác nhận dấu hiệu trong trình báo
+intake-suggested = Gợi ý từ lời trình báo
+flash-identifier-confirmed = Đã xác nhận và liên kết dấu hiệu.

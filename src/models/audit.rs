@@ -54,6 +54,7 @@ pub const ACTIONS: &[&str] = &[
     "identifiers_export_csv",
     "identifiers_export_stix",
     "hot_list_export",
+    "submission_identifier",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

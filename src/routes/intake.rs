@@ -164,8 +164,9 @@ async fn show_page(
     let meta = ctx.req.meta.clone();
     let caches = ctx.state.caches.clone();
     let (v, categories) = db::run(&ctx.state.pool, move |conn| {
+        let banks = caches.banks(conn)?;
         Ok((
-            intake::view(conn, &me, &meta, id)?,
+            intake::view(conn, &me, &meta, &banks, id)?,
             caches.categories(conn)?,
         ))
     })
@@ -358,5 +359,39 @@ pub async fn spam(
     })
     .await
     .map(|_| see_other_with_flash("/intake", k("flash-marked-spam"), &ctx.state.config));
+    after(&ctx, me, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Confirms an identifier suggested from the reporter's text.
+pub async fn confirm_identifier(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let f = form.into_inner();
+    let (meta, who) = (ctx.req.meta.clone(), me.clone());
+    let result = db::run(&ctx.state.pool, move |conn| {
+        intake::confirm_identifier(conn, &who, &meta, id, &f.kind, &f.value, &f.role)
+    })
+    .await
+    .map(|()| {
+        see_other_with_flash(
+            &format!("/intake/{id}#hits-title"),
+            k("flash-identifier-confirmed"),
+            &ctx.state.config,
+        )
+    });
     after(&ctx, me, id, result).await
 }

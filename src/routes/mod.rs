@@ -47,6 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/intake/{id}/attach", web::post().to(intake::attach))
             .route("/intake/{id}/message", web::post().to(intake::message))
             .route("/intake/{id}/spam", web::post().to(intake::spam))
+            .route(
+                "/intake/{id}/identifiers",
+                web::post().to(intake::confirm_identifier),
+            )
             .route("/report", web::get().to(public::index))
             .route("/report/{kind}", web::get().to(public::form))
             .route("/report/{kind}", web::post().to(public::submit))

@@ -135,6 +135,8 @@ pub struct HitView {
 
 pub struct SubmissionView {
     pub submission: Submission,
+    /// Identifiers found in the narrative and messages, not linked yet.
+    pub suggestions: Vec<crate::ident::extract::Suggestion>,
     pub files: Vec<SubmissionFile>,
     pub messages: Vec<Message>,
     pub hits: Vec<HitView>,
@@ -148,6 +150,7 @@ pub fn view(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
+    banks: &[crate::ident::extract::Bank],
     id: i64,
 ) -> Result<SubmissionView, AppError> {
     require(me)?;
@@ -184,13 +187,127 @@ pub fn view(
         }
         None => (None, None),
     };
+    let suggestions = suggestions_for(conn, &s, banks)?;
     Ok(SubmissionView {
+        suggestions,
         files: submission::files(conn, id)?,
         messages: submission::messages(conn, id)?,
         hits,
         case_ref,
         public_status: portal::public_status(&s, case_status),
         submission: s,
+    })
+}
+
+/// What the reporter wrote (summary, narrative, later additions), read for
+/// identifiers they did not enter as such; those already linked are left out.
+fn suggestions_for(
+    conn: &mut PgConnection,
+    s: &Submission,
+    banks: &[crate::ident::extract::Bank],
+) -> Result<Vec<crate::ident::extract::Suggestion>, AppError> {
+    use crate::db::schema::{identifier_links, identifiers as ids};
+    use diesel::prelude::*;
+    let linked: Vec<(String, String)> = identifier_links::table
+        .inner_join(ids::table)
+        .filter(identifier_links::submission_id.eq(s.id))
+        .select((ids::kind, ids::value))
+        .load(conn)?;
+    let additions: Vec<String> = submission::messages(conn, s.id)?
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::Addition)
+        .map(|m| m.body)
+        .collect();
+    let mut texts: Vec<&str> = vec![&s.summary, &s.narrative];
+    texts.extend(additions.iter().map(String::as_str));
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for t in texts {
+        for sug in crate::ident::extract::extract(t, banks) {
+            let known = linked
+                .iter()
+                .any(|(k, v)| k == sug.kind.code() && *v == sug.value);
+            if !known && seen.insert((sug.kind, sug.value.clone())) {
+                out.push(sug);
+            }
+        }
+    }
+    out.truncate(50);
+    Ok(out)
+}
+
+/// Links a confirmed suggestion to the submission (and to its case once it
+/// is in one), audited.
+pub fn confirm_identifier(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    kind: &str,
+    value: &str,
+    role: &str,
+) -> Result<(), AppError> {
+    require(me)?;
+    let mut e = FormErrors::default();
+    let kind = kind.parse::<identifiers::IdKind>().ok();
+    let role = if role.is_empty() { "suspect" } else { role };
+    if !identifiers::ROLES.contains(&role) {
+        e.add("id_role", k("field-invalid-choice"));
+    }
+    // A confirmed suggestion arrives normalised; it must still be one.
+    let value = kind.and_then(|kind| match value.split_once(':') {
+        Some((q, v))
+            if matches!(
+                kind,
+                identifiers::IdKind::BankAccount | identifiers::IdKind::Ewallet
+            ) =>
+        {
+            identifiers::normalise(kind, v, q)
+        }
+        _ => identifiers::normalise(kind, value, ""),
+    });
+    let (Some(kind), Some(value)) = (kind, value) else {
+        e.add("id_value", k("identifier-invalid"));
+        return Err(AppError::Form(e));
+    };
+    if !e.is_empty() {
+        return Err(AppError::Form(e));
+    }
+    conn.transaction(|conn| {
+        let s = visible_submission(conn, me, id)?;
+        let report = identifiers::Report {
+            submission_id: Some(s.id),
+            case_id: s.case_id,
+            reported_at: s.received_at,
+            reporter_key: identifiers::reporter_key(
+                s.contact_phone.as_deref(),
+                s.contact_email.as_deref(),
+            ),
+        };
+        let (identifier, new) = identifiers::link(
+            conn,
+            &report,
+            &identifiers::NewLink {
+                kind,
+                value: &value,
+                role,
+                source: "extracted",
+                amount: 0,
+                from_form: false,
+                added_by: Some(me.id),
+            },
+        )?;
+        if new {
+            log(
+                conn,
+                me,
+                meta,
+                "submission_identifier",
+                id,
+                json!({ "identifier": identifier, "kind": kind.code() }),
+            )?;
+        }
+        Ok(())
     })
 }
 

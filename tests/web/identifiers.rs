@@ -477,3 +477,66 @@ async fn suggestions_from_the_narrative_are_linked_only_when_an_officer_confirms
         .await;
     assert!(res.body.contains("TCB:19033444555666"));
 }
+
+#[actix_web::test]
+async fn intake_suggests_identifiers_from_the_reporters_words() {
+    let db = TestDb::new();
+    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload) VALUES ('TESTCODE00002', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa qua Zalo', 'Đối tượng dùng số 0888 123 456 gọi cho tôi rồi bảo chuyển khoản vào STK 0011004455667 Vietcombank, sau đó gửi link http://bocongan-xacminh.top/x', '{}'::jsonb)");
+    let sid = db.count("SELECT id AS n FROM submissions");
+    let (mut o, oid) = signed_in(&db, "officer").await;
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
+    let page = o.get(&format!("/intake/{sid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Gợi ý từ lời trình báo"));
+    assert!(page.body.contains("VCB:0011004455667") && page.body.contains("+84888123456"));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifier_links"),
+        0,
+        "nothing linked by itself"
+    );
+    let url = format!("/intake/{sid}/identifiers");
+    let res = o
+        .post(
+            &url,
+            &[
+                ("kind", "bank_account"),
+                ("value", "VCB:0011004455667"),
+                ("role", "suspect"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM identifier_links WHERE submission_id = {sid} AND source = 'extracted' AND added_by = {oid}")), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_identifier'"),
+        1
+    );
+    let page = o.get(&format!("/intake/{sid}")).await;
+    assert!(
+        !page.body.contains("value=\"VCB:0011004455667\""),
+        "no longer suggested"
+    );
+    // A forged value is refused, not linked.
+    let res = o
+        .post(
+            &url,
+            &[
+                ("kind", "phone"),
+                ("value", "not a phone"),
+                ("role", "suspect"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links"), 1);
+    // Off duty: no intake, no confirming.
+    db.exec(&format!(
+        "UPDATE users SET on_duty = false WHERE id = {oid}"
+    ));
+    assert_eq!(
+        o.post(&url, &[("kind", "phone"), ("value", "0888123456")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
