@@ -295,86 +295,123 @@ impl Correlated {
     }
 }
 
-#[derive(QueryableByName)]
 struct CaseLinkRow {
-    #[diesel(sql_type = BigInt)]
     link_id: i64,
+    identifier_id: i64,
+    kind: IdKind,
+    value: String,
+    role: String,
+    source: String,
+    amount: i64,
+    from_form: bool,
+    submission_id: Option<i64>,
+    cases: i64,
+    pending: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
     #[diesel(sql_type = BigInt)]
     identifier_id: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    value: String,
-    #[diesel(sql_type = Text)]
-    role: String,
-    #[diesel(sql_type = Text)]
-    source: String,
-    #[diesel(sql_type = BigInt)]
-    amount: i64,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    from_form: bool,
-    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
-    submission_id: Option<i64>,
     #[diesel(sql_type = BigInt)]
     cases: i64,
     #[diesel(sql_type = BigInt)]
     pending: i64,
 }
 
-/// The identifiers linked to a case, each once, with its correlation counts.
-/// One query reads the links and, per identifier, the other cases and the
-/// submissions still in intake: the case page is the busiest page there is.
+/// The identifiers linked to a case, each once, with its correlation counts:
+/// the links (one prepared query), then the counts of those not cached (one
+/// grouped query, skipped when all are). The case page is the busiest there is.
 pub fn for_case(
     conn: &mut PgConnection,
     me: &CurrentUser,
     caches: &crate::cache::Caches,
     case_id: i64,
 ) -> QueryResult<Vec<Correlated>> {
-    // Identifiers of this case whose counts are cached (heavy ones) are not
-    // counted again: the query skips their subqueries.
-    let linked: Vec<i64> = identifier_links::table
+    type Row = (
+        i64,
+        i64,
+        IdKind,
+        String,
+        String,
+        String,
+        i64,
+        bool,
+        Option<i64>,
+    );
+    let links: Vec<Row> = identifier_links::table
+        .inner_join(identifiers::table)
         .filter(identifier_links::case_id.eq(case_id))
-        .select(identifier_links::identifier_id)
+        .order((identifiers::kind, identifiers::value, identifier_links::id))
+        .select((
+            identifier_links::id,
+            identifiers::id,
+            identifiers::kind,
+            identifiers::value,
+            identifier_links::role,
+            identifier_links::source,
+            identifier_links::amount,
+            identifier_links::from_form,
+            identifier_links::submission_id,
+        ))
         .load(conn)?;
-    let cached = caches.heavy_counts(&linked);
-    let skip: Vec<i64> = cached.keys().copied().collect();
-    let mut rows: Vec<CaseLinkRow> = diesel::sql_query(
-        "SELECT l.id AS link_id, i.id AS identifier_id, i.kind, i.value, l.role, l.source, l.amount,
-                l.from_form, l.submission_id,
-                CASE WHEN i.id = ANY($3) THEN -1 ELSE
-                    (SELECT count(DISTINCT o.case_id) FROM identifier_links o WHERE o.identifier_id = i.id) END AS cases,
-                CASE WHEN i.id = ANY($3) OR NOT $2 THEN 0 ELSE
-                    (SELECT count(DISTINCT o.submission_id) FROM identifier_links o
-                     WHERE o.identifier_id = i.id AND o.case_id IS NULL
-                       AND NOT EXISTS (SELECT 1 FROM submissions s
-                                       WHERE s.id = o.submission_id AND s.status = 'spam')) END AS pending
-         FROM identifier_links l
-         JOIN identifiers i ON i.id = l.identifier_id
-         WHERE l.case_id = $1
-         ORDER BY i.kind, i.value, l.id",
-    )
-    .bind::<BigInt, _>(case_id)
-    .bind::<diesel::sql_types::Bool, _>(policy::can_triage(me))
-    .bind::<diesel::sql_types::Array<BigInt>, _>(&skip)
-    .load(conn)?;
-    for r in &mut rows {
-        match cached.get(&r.identifier_id) {
-            Some(c) => {
-                r.cases = c.cases;
-                r.pending = if policy::can_triage(me) { c.pending } else { 0 };
-            }
-            None if policy::can_triage(me) => caches.remember_heavy(
-                r.identifier_id,
+    let triage = policy::can_triage(me);
+    let ids: Vec<i64> = links.iter().map(|l| l.1).collect();
+    let cached = caches.heavy_counts(&ids);
+    let need: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !cached.contains_key(id))
+        .collect::<HashSet<i64>>()
+        .into_iter()
+        .collect();
+    let mut counts: HashMap<i64, (i64, i64)> = cached
+        .iter()
+        .map(|(id, c)| (*id, (c.cases, c.pending)))
+        .collect();
+    if !need.is_empty() {
+        let fresh: Vec<CountRow> = diesel::sql_query(
+            "SELECT o.identifier_id, count(DISTINCT o.case_id) AS cases,
+                    count(DISTINCT o.submission_id) FILTER (
+                        WHERE o.case_id IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM submissions s
+                                          WHERE s.id = o.submission_id AND s.status = 'spam')) AS pending
+             FROM identifier_links o WHERE o.identifier_id = ANY($1)
+             GROUP BY o.identifier_id",
+        )
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&need)
+        .load(conn)?;
+        for c in fresh {
+            caches.remember_heavy(
+                c.identifier_id,
                 crate::cache::HeavyCounts {
-                    cases: r.cases,
-                    pending: r.pending,
+                    cases: c.cases,
+                    pending: c.pending,
                 },
-            ),
-            None => {}
+            );
+            counts.insert(c.identifier_id, (c.cases, c.pending));
         }
-        // The count includes this case.
-        r.cases = (r.cases - 1).max(0);
     }
+    let rows: Vec<CaseLinkRow> = links
+        .into_iter()
+        .map(|l| {
+            let (cases, pending) = counts.get(&l.1).copied().unwrap_or((1, 0));
+            CaseLinkRow {
+                link_id: l.0,
+                identifier_id: l.1,
+                kind: l.2,
+                value: l.3,
+                role: l.4,
+                source: l.5,
+                amount: l.6,
+                from_form: l.7,
+                submission_id: l.8,
+                // The count includes this case.
+                cases: (cases - 1).max(0),
+                pending: if triage { pending } else { 0 },
+            }
+        })
+        .collect();
     let mut seen = HashSet::new();
     let rows: Vec<CaseLinkRow> = rows
         .into_iter()
@@ -404,13 +441,13 @@ pub fn for_case(
     };
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            let kind = r.kind.parse::<IdKind>().ok()?;
+        .map(|r| {
+            let kind = r.kind;
             let other_cases = match &visible {
                 None => r.cases,
                 Some(v) => v.get(&r.identifier_id).copied().unwrap_or(0),
             };
-            Some(Correlated {
+            Correlated {
                 link_id: r.link_id,
                 identifier_id: r.identifier_id,
                 kind,
@@ -422,7 +459,7 @@ pub fn for_case(
                 role: r.role,
                 source: r.source,
                 amount: r.amount,
-            })
+            }
         })
         .collect())
 }
