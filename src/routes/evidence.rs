@@ -41,6 +41,18 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
+/// Who did a custody step: a staff name, or the reporter (no account).
+fn who(
+    layout: &LayoutCtx,
+    names: &std::collections::HashMap<i64, String>,
+    id: &Option<i64>,
+) -> String {
+    match id {
+        Some(id) => names.get(id).cloned().unwrap_or_default(),
+        None => layout.t("custody-reporter"),
+    }
+}
+
 fn case_url(reference: &str) -> String {
     format!("/cases/{}", encode_query_value(reference))
 }
@@ -212,10 +224,7 @@ impl ExhibitPage {
         human_size(*bytes)
     }
     fn who(&self, id: &Option<i64>) -> String {
-        match id {
-            Some(id) => self.names.get(id).cloned().unwrap_or_default(),
-            None => self.layout.t("custody-reporter"),
-        }
+        who(&self.layout, &self.names, id)
     }
     fn err(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field)
@@ -534,10 +543,7 @@ impl CustodyPage {
         human_size(*bytes)
     }
     fn who(&self, id: &Option<i64>) -> String {
-        match id {
-            Some(id) => self.names.get(id).cloned().unwrap_or_default(),
-            None => self.layout.t("custody-reporter"),
-        }
+        who(&self.layout, &self.names, id)
     }
 }
 

@@ -145,6 +145,9 @@ impl ShowPage {
         crate::services::portal::format_code(&self.v.submission.tracking_code)
     }
 
+    fn suggest_action(&self) -> String {
+        format!("/intake/{}/identifiers", self.v.submission.id)
+    }
     fn open(&self) -> bool {
         matches!(
             self.v.submission.status,
