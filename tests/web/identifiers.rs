@@ -540,3 +540,37 @@ async fn intake_suggests_identifiers_from_the_reporters_words() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn counts_of_identifiers_in_hundreds_of_cases_are_cached_briefly() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let c1 = create(&db, &me(&db, a), &[]);
+    // 200 more cases (copies of the first), all with the same account.
+    db.exec("DO $$ DECLARE cols text; BEGIN
+        SELECT string_agg(quote_ident(column_name), ',') INTO cols FROM information_schema.columns
+        WHERE table_name = 'cases' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'ref', 'ref_seq');
+        EXECUTE format('INSERT INTO cases (ref, ref_seq, %s) SELECT ref || ''-C'' || g, ref_seq + g, %s FROM cases, generate_series(1, 200) g', cols, cols);
+    END $$");
+    let account = identifier_id(&db, "bank_account", "VCB:0011004455667");
+    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at) SELECT {account}, id, 'suspect', 'officer', now() FROM cases WHERE ref LIKE '%-C%'"));
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let page = sup.get(&format!("/cases/{c1}")).await;
+    assert!(page.body.contains("200 vụ việc khác"), "{}", page.body);
+    // Within the cache's 30 s the heavy count may lag a change…
+    db.exec(&format!("DELETE FROM identifier_links WHERE identifier_id = {account} AND case_id = (SELECT max(id) FROM cases)"));
+    // …while a small one is always counted live: the e-wallet number of the
+    // first case, now also in one copy.
+    let wallet = identifier_id(&db, "bank_account", "?:0987654321");
+    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at) SELECT {wallet}, max(id), 'suspect', 'officer', now() FROM cases"));
+    let page = sup.get(&format!("/cases/{c1}")).await;
+    assert!(
+        page.body.contains("200 vụ việc khác"),
+        "the heavy count is cached"
+    );
+    assert!(
+        page.body.contains("1 vụ việc khác"),
+        "the small one is live"
+    );
+    assert!(!page.body.contains("199 vụ việc khác"));
+}
