@@ -181,6 +181,10 @@ impl Caches {
         }
     }
 
+    pub fn banks_changed(&self) {
+        self.banks.invalidate();
+    }
+
     pub fn categories_changed(&self) {
         self.categories.invalidate();
     }

@@ -55,6 +55,8 @@ pub const ACTIONS: &[&str] = &[
     "identifiers_export_stix",
     "hot_list_export",
     "submission_identifier",
+    "bank_create",
+    "bank_update",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -1,6 +1,7 @@
 //! One module per table: row structs and the queries on that table, nothing else.
 
 pub mod audit;
+pub mod bank;
 pub mod case;
 pub mod case_event;
 pub mod category;

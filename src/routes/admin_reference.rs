@@ -196,3 +196,104 @@ pub async fn update_rule(
         Err(e) => Err(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "admin/banks.html")]
+struct BanksPage {
+    layout: LayoutCtx,
+    banks: Vec<crate::models::bank::Bank>,
+    errors: FormErrors,
+    /// The form that failed (`None` code = the new one) and what it sent.
+    failed: Option<(Option<String>, reference::BankInput)>,
+}
+
+impl BanksPage {
+    fn new_input(&self) -> reference::BankInput {
+        match &self.failed {
+            Some((None, input)) => input.clone(),
+            _ => reference::BankInput {
+                active: Some("on".into()),
+                ..Default::default()
+            },
+        }
+    }
+    fn failed_code(&self) -> &str {
+        self.failed
+            .as_ref()
+            .and_then(|(c, _)| c.as_deref())
+            .unwrap_or("")
+    }
+}
+
+async fn banks_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: FormErrors,
+    failed: Option<(Option<String>, reference::BankInput)>,
+) -> Result<HttpResponse, AppError> {
+    let banks = db::run(&ctx.state.pool, |conn| Ok(crate::models::bank::all(conn)?)).await?;
+    render(
+        status,
+        &BanksPage {
+            layout: ctx.layout(),
+            banks,
+            errors,
+            failed,
+        },
+    )
+}
+
+pub async fn banks(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    banks_page(&ctx, StatusCode::OK, FormErrors::default(), None).await
+}
+
+async fn save_bank(
+    ctx: Ctx,
+    me: CurrentUser,
+    code: Option<String>,
+    input: reference::BankInput,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let meta = ctx.req.meta.clone();
+    let (i, c) = (input.clone(), code.clone());
+    let saved = db::run(&ctx.state.pool, move |conn| {
+        reference::save_bank(conn, &me, &meta, c.as_deref(), &i)
+    })
+    .await;
+    ctx.state.caches.banks_changed();
+    match saved {
+        Ok(_) => Ok(see_other_with_flash(
+            "/admin/banks",
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            banks_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                Some((code, input)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create_bank(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<reference::BankInput>,
+) -> Result<HttpResponse, AppError> {
+    save_bank(ctx, me, None, form.into_inner()).await
+}
+
+pub async fn update_bank(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: web::Form<reference::BankInput>,
+) -> Result<HttpResponse, AppError> {
+    save_bank(ctx, me, Some(path.into_inner()), form.into_inner()).await
+}

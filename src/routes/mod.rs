@@ -92,6 +92,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/categories/{id}",
                 web::post().to(admin_reference::update_category),
             )
+            .route("/admin/banks", web::get().to(admin_reference::banks))
+            .route("/admin/banks", web::post().to(admin_reference::create_bank))
+            .route(
+                "/admin/banks/{code}",
+                web::post().to(admin_reference::update_bank),
+            )
             .route("/admin/deadlines", web::get().to(admin_reference::rules))
             .route(
                 "/admin/deadlines/{id}",

@@ -1,4 +1,4 @@
-//! Reference data administrators edit: categories and deadline rules.
+//! Reference data administrators edit: categories, deadline rules and banks.
 
 use diesel::{Connection, PgConnection};
 use serde_json::json;
@@ -171,5 +171,116 @@ pub fn save_rule(
             },
         )?;
         Ok(())
+    })
+}
+
+/// What the bank form sends (`aliases` comma-separated).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BankInput {
+    pub code: String,
+    pub bin: String,
+    pub short_name: String,
+    pub name_vi: String,
+    pub aliases: String,
+    pub sort: String,
+    pub active: Option<String>,
+}
+
+fn validate_bank(
+    input: &BankInput,
+    editing: Option<&str>,
+) -> Result<crate::models::bank::Bank, AppError> {
+    let mut e = FormErrors::default();
+    let code = match editing {
+        Some(code) => code.to_owned(),
+        None => {
+            let code = input.code.trim().to_uppercase();
+            let ok = (2..=20).contains(&code.len())
+                && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                e.add("code", k("bank-code-invalid"));
+            }
+            code
+        }
+    };
+    let bin = input.bin.trim().to_owned();
+    if bin.len() != 6 || !bin.chars().all(|c| c.is_ascii_digit()) {
+        e.add("bin", k("bank-bin-invalid"));
+    }
+    let short_name = required_text(&mut e, "short_name", &input.short_name, 100);
+    let name_vi = required_text(&mut e, "name_vi", &input.name_vi, 200);
+    let aliases: Vec<String> = input
+        .aliases
+        .split(',')
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if aliases.len() > 20 || aliases.iter().any(|a| a.chars().count() > 60) {
+        e.add("aliases", k("bank-aliases-invalid"));
+    }
+    let sort = match input.sort.trim() {
+        "" => 0,
+        v => v.parse::<i32>().unwrap_or_else(|_| {
+            e.add("sort", k("field-invalid-number"));
+            0
+        }),
+    };
+    e.into_result().map_err(AppError::Form)?;
+    Ok(crate::models::bank::Bank {
+        code,
+        bin,
+        short_name,
+        name_vi,
+        aliases,
+        sort,
+        active: input.active.is_some(),
+    })
+}
+
+/// Adds (`code` None) or edits a bank. A bank's code never changes: stored
+/// account identifiers carry it. Banks are deactivated, never deleted.
+pub fn save_bank(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    code: Option<&str>,
+    input: &BankInput,
+) -> Result<crate::models::bank::Bank, AppError> {
+    use crate::models::bank;
+    policy::require(me, Action::ManageReferenceData)?;
+    conn.transaction(|conn| {
+        let all = bank::all(conn)?;
+        if let Some(code) = code {
+            if !all.iter().any(|b| b.code == code) {
+                return Err(AppError::NotFound);
+            }
+        }
+        let fields = validate_bank(input, code)?;
+        if code.is_none() && all.iter().any(|b| b.code == fields.code) {
+            let mut e = FormErrors::default();
+            e.add("code", k("bank-code-taken"));
+            return Err(AppError::Form(e));
+        }
+        let saved = match code {
+            Some(_) => bank::update(conn, &fields)?,
+            None => bank::insert(conn, &fields)?,
+        };
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: if code.is_some() {
+                    "bank_update"
+                } else {
+                    "bank_create"
+                },
+                target_type: Some("bank"),
+                target_id: Some(saved.code.clone()),
+                detail: json!({ "bin": saved.bin, "active": saved.active }),
+            },
+        )?;
+        Ok(saved)
     })
 }

@@ -574,3 +574,131 @@ async fn counts_of_identifiers_in_hundreds_of_cases_are_cached_briefly() {
     );
     assert!(!page.body.contains("199 vụ việc khác"));
 }
+
+#[actix_web::test]
+async fn administrators_keep_the_bank_list_that_accounts_are_read_against() {
+    let db = TestDb::new();
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    let page = admin.get("/admin/banks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("970436") && page.body.contains("LienVietPostBank"));
+    // A new bank, then an alias added to it.
+    let res = admin
+        .post(
+            "/admin/banks",
+            &[
+                ("code", "nhso"),
+                ("bin", "970999"),
+                ("short_name", "NHSo"),
+                ("name_vi", "Ngân hàng số Thử nghiệm"),
+                ("aliases", ""),
+                ("sort", "90"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = admin
+        .post(
+            "/admin/banks/NHSO",
+            &[
+                ("bin", "970999"),
+                ("short_name", "NHSo"),
+                ("name_vi", "Ngân hàng số Thử nghiệm"),
+                ("aliases", "Ngân hàng Số Mới, Bánh"),
+                ("sort", "90"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(db.count("SELECT count(*) AS n FROM banks WHERE code = 'NHSO' AND aliases = ARRAY['Ngân hàng Số Mới', 'Bánh']"), 1);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM audit_log WHERE action IN ('bank_create', 'bank_update')"
+        ),
+        2
+    );
+    // Bad input: clear errors, nothing written.
+    for (form, text) in [
+        (
+            vec![
+                ("code", "x"),
+                ("bin", "970436"),
+                ("short_name", "X"),
+                ("name_vi", "X"),
+            ],
+            "Mã gồm 2–20",
+        ),
+        (
+            vec![
+                ("code", "NEWB"),
+                ("bin", "97043"),
+                ("short_name", "X"),
+                ("name_vi", "X"),
+            ],
+            "BIN gồm đúng 6",
+        ),
+        (
+            vec![
+                ("code", "VCB"),
+                ("bin", "970436"),
+                ("short_name", "X"),
+                ("name_vi", "X"),
+            ],
+            "Mã này đã có",
+        ),
+        (
+            vec![
+                ("code", "NEWB"),
+                ("bin", "970499"),
+                ("short_name", ""),
+                ("name_vi", "X"),
+            ],
+            "Vui lòng nhập",
+        ),
+    ] {
+        let res = admin.post("/admin/banks", &form).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(res.body.contains(text), "{form:?}");
+    }
+    assert_eq!(
+        admin
+            .post(
+                "/admin/banks/NOPE",
+                &[("bin", "970400"), ("short_name", "X"), ("name_vi", "X")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM banks WHERE code IN ('X', 'NEWB')"),
+        0
+    );
+
+    // Accounts written with the new name now resolve to the bank.
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    create(
+        &db,
+        &me(&db, a),
+        &[
+            ("tx-0-to_bank", "ngân hàng số mới"),
+            ("tx-0-to_account", "0123 4567 89"),
+        ],
+    );
+    assert!(identifier_id(&db, "bank_account", "NHSO:0123456789") > 0);
+    // Officers cannot edit the list.
+    let mut ca = client(&db).await;
+    ca.login("a@pa05.test.vn", PASSWORD).await;
+    assert_eq!(ca.get("/admin/banks").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ca.post(
+            "/admin/banks/NHSO",
+            &[("bin", "546034"), ("short_name", "X"), ("name_vi", "X")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
