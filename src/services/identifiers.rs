@@ -20,18 +20,19 @@ pub use crate::ident::normalise::*;
 /// The bank code of what an officer or reporter wrote: a code, a short name or
 /// an old name ("Vietcombank", "vcb", "LienVietPostBank").
 pub fn resolve_bank(conn: &mut PgConnection, written: &str) -> QueryResult<Option<String>> {
-    let w = written.trim();
+    Ok(bank_code_in(&bank_names(conn)?, written))
+}
+
+/// `resolve_bank` over a list already loaded (several rows of one form).
+fn bank_code_in(banks: &[Bank], written: &str) -> Option<String> {
+    let w = written.trim().to_lowercase();
     if w.is_empty() {
-        return Ok(None);
+        return None;
     }
-    Ok(bank_names(conn)?
-        .into_iter()
-        .find(|b| {
-            b.names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(w) || n.to_lowercase() == w.to_lowercase())
-        })
-        .map(|b| b.code))
+    banks
+        .iter()
+        .find(|b| b.names.iter().any(|n| n.to_lowercase() == w))
+        .map(|b| b.code.clone())
 }
 
 /// Every name a bank goes by — code, NAPAS BIN, short and full name, former
@@ -182,14 +183,16 @@ pub fn sync_case(
     )
     .execute(conn)?;
     let mut accounts: BTreeMap<String, i64> = BTreeMap::new();
+    let banks = if txs.iter().any(|t| t.to_bank.is_some()) {
+        bank_names(conn)?
+    } else {
+        Vec::new()
+    };
     for tx in txs {
         let Some(account) = tx.to_account.as_deref() else {
             continue;
         };
-        let bank = match tx.to_bank.as_deref() {
-            Some(b) => resolve_bank(conn, b)?,
-            None => None,
-        };
+        let bank = tx.to_bank.as_deref().and_then(|b| bank_code_in(&banks, b));
         if let Some(v) = bank_account(bank.as_deref().unwrap_or(""), account) {
             let sum = accounts.entry(v).or_default();
             *sum = sum.saturating_add(tx.amount);
@@ -426,7 +429,7 @@ pub fn for_case(
         (None, HashMap::new())
     } else {
         let ids: Vec<i64> = rows.iter().map(|r| r.identifier_id).collect();
-        let visible = count_cases(conn, &ids, case_id, Some(&vis))?;
+        let visible = count_cases(conn, &ids, case_id, &vis)?;
         let hidden = if policy::allows(me.role, policy::Action::SuperviseCases) {
             rows.iter()
                 .map(|r| {
@@ -464,29 +467,18 @@ pub fn for_case(
         .collect())
 }
 
-/// The cases other than `except` linked to each identifier; `vis` limits them
-/// to those the user may open (`None`: all).
+/// The cases other than `except` linked to each identifier that a user with
+/// `vis` may open.
 fn count_cases(
     conn: &mut PgConnection,
     ids: &[i64],
     except: i64,
-    vis: Option<&Visibility>,
+    vis: &Visibility,
 ) -> QueryResult<HashMap<i64, i64>> {
-    let base = identifier_links::table
+    let pairs: Vec<(i64, i64)> = identifier_links::table
         .filter(identifier_links::identifier_id.eq_any(ids))
         .filter(identifier_links::case_id.is_not_null())
-        .filter(identifier_links::case_id.ne(except));
-    let Some(vis) = vis.filter(|v| !matches!(v, Visibility::All)) else {
-        let rows: Vec<(i64, i64)> = base
-            .group_by(identifier_links::identifier_id)
-            .select((
-                identifier_links::identifier_id,
-                diesel::dsl::count(identifier_links::case_id).aggregate_distinct(),
-            ))
-            .load(conn)?;
-        return Ok(rows.into_iter().collect());
-    };
-    let pairs: Vec<(i64, i64)> = base
+        .filter(identifier_links::case_id.ne(except))
         .select((
             identifier_links::identifier_id,
             identifier_links::case_id.assume_not_null(),
@@ -1109,7 +1101,7 @@ pub fn stix_pattern(kind: IdKind, value: &str) -> Option<String> {
 pub fn stix_bundle(
     reference: &str,
     unit: &str,
-    tlp_marking: Option<&str>,
+    tlp_marking: &str,
     rows: &[Correlated],
     now: DateTime<Utc>,
 ) -> serde_json::Value {
@@ -1143,9 +1135,7 @@ pub fn stix_bundle(
             "indicator_types": ["malicious-activity"],
             "external_references": [{ "source_name": "cyberdesk", "external_id": reference }],
         });
-        if let Some(m) = tlp_marking {
-            ind["object_marking_refs"] = serde_json::json!([m]);
-        }
+        ind["object_marking_refs"] = serde_json::json!([tlp_marking]);
         objects.push(ind);
     }
     serde_json::json!({
@@ -1156,17 +1146,15 @@ pub fn stix_bundle(
 }
 
 /// The STIX 2.1 TLP marking-definition id for a case's TLP (the standard's own ids).
-pub fn stix_tlp(tlp: crate::models::case::Tlp) -> Option<&'static str> {
+pub fn stix_tlp(tlp: crate::models::case::Tlp) -> &'static str {
     use crate::models::case::Tlp;
     match tlp {
-        Tlp::Clear => Some("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
-        Tlp::Green => Some("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"),
-        Tlp::Amber => Some("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"),
+        Tlp::Clear => "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        Tlp::Green => "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        Tlp::Amber => "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
         // STIX 2.1 predefines TLP 1.0 markings only: AMBER+STRICT goes out as
         // RED, the stricter of the two that exist.
-        Tlp::Red | Tlp::AmberStrict => {
-            Some("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed")
-        }
+        Tlp::Red | Tlp::AmberStrict => "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
     }
 }
 
