@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
-use crate::db::schema::users;
 use crate::models::category::{self, Category};
 use crate::models::user::Role;
 
@@ -73,10 +72,7 @@ impl Directory {
     }
 
     fn load(conn: &mut PgConnection) -> QueryResult<Directory> {
-        let rows: Vec<(i64, String, Role, bool)> = users::table
-            .order((users::full_name.asc(), users::id.asc()))
-            .select((users::id, users::full_name, users::role, users::active))
-            .load(conn)?;
+        let rows = crate::models::user::directory(conn)?;
         let workers = rows
             .iter()
             .filter(|(_, _, role, active)| {
@@ -111,10 +107,10 @@ pub const HEAVY: i64 = 200;
 pub struct Caches {
     categories: Cached<Vec<Category>>,
     directory: Cached<Directory>,
-    banks: Cached<Vec<crate::ident::extract::Bank>>,
+    banks: Cached<Vec<crate::domain::ident::extract::Bank>>,
     /// Report counts of identifiers seen in many reports (see `HEAVY`).
     heavy: RwLock<HashMap<i64, (Instant, HeavyCounts)>>,
-    signer: std::sync::OnceLock<Arc<crate::auth::sign::Signer>>,
+    signer: std::sync::OnceLock<Arc<crate::domain::sign::Signer>>,
 }
 
 impl Caches {
@@ -126,9 +122,8 @@ impl Caches {
     pub fn banks(
         &self,
         conn: &mut PgConnection,
-    ) -> QueryResult<Arc<Vec<crate::ident::extract::Bank>>> {
-        self.banks
-            .get_or_load(|| crate::services::identifiers::bank_names(conn))
+    ) -> QueryResult<Arc<Vec<crate::domain::ident::extract::Bank>>> {
+        self.banks.get_or_load(|| crate::models::bank::names(conn))
     }
 
     /// The directory, reloaded first if it does not know one of `ids` (a user
@@ -143,11 +138,13 @@ impl Caches {
     }
 
     /// The signing key shared by all instances (loaded once).
-    pub fn signer(&self, conn: &mut PgConnection) -> QueryResult<Arc<crate::auth::sign::Signer>> {
+    pub fn signer(&self, conn: &mut PgConnection) -> QueryResult<Arc<crate::domain::sign::Signer>> {
         if let Some(s) = self.signer.get() {
             return Ok(s.clone());
         }
-        let s = Arc::new(crate::auth::sign::Signer::load(conn)?);
+        let s = Arc::new(crate::domain::sign::Signer::new(
+            crate::models::app_secret::signing_key(conn)?,
+        ));
         Ok(self.signer.get_or_init(|| s).clone())
     }
 

@@ -346,7 +346,7 @@ impl Config {
         let admin_email = var("ADMIN_EMAIL")
             .unwrap_or_else(|| "admin@cyberdesk.local".into())
             .to_lowercase();
-        if !crate::services::users::looks_like_email(&admin_email) {
+        if !crate::domain::value::looks_like_email(&admin_email) {
             return Err(ConfigError {
                 key: "ADMIN_EMAIL",
                 expected: format!("must be an e-mail address (got {admin_email:?})"),

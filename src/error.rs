@@ -5,8 +5,8 @@ use std::fmt;
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 
+use crate::domain::form::FormErrors;
 use crate::i18n::{k, MsgKey};
-use crate::services::form::FormErrors;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -102,7 +102,10 @@ impl ResponseError for AppError {
                 let location = if next == "/" || next.is_empty() {
                     "/login".to_owned()
                 } else {
-                    format!("/login?next={}", crate::routes::encode_query_value(next))
+                    format!(
+                        "/login?next={}",
+                        crate::domain::value::encode_query_value(next)
+                    )
                 };
                 HttpResponse::SeeOther()
                     .insert_header(("Location", location))
@@ -112,7 +115,7 @@ impl ResponseError for AppError {
                 .insert_header(("Location", "/password/change"))
                 .finish(),
             AppError::Internal(e) => {
-                let reference = crate::auth::random_token(6);
+                let reference = crate::domain::token::random_token(6);
                 log::error!("error {reference}: {e:?}");
                 let mut res = HttpResponse::InternalServerError().finish();
                 res.extensions_mut().insert(ErrorRef(reference));

@@ -77,7 +77,7 @@ impl Upload {
     pub fn start(data_dir: &Path, original_name: &str, limit: u64) -> std::io::Result<Upload> {
         let dir = evidence_dir(data_dir);
         std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".part-{}", crate::auth::random_token(16)));
+        let tmp = dir.join(format!(".part-{}", crate::domain::token::random_token(16)));
         Ok(Upload {
             file: File::create(&tmp)?,
             tmp,
@@ -142,7 +142,7 @@ impl Upload {
         {
             return Err(Refused::TooLarge);
         }
-        let storage_id = crate::auth::random_token(16);
+        let storage_id = crate::domain::token::random_token(16);
         if std::fs::rename(&self.tmp, self.dir.join(&storage_id)).is_err() {
             return Err(Refused::TooLarge);
         }
@@ -151,7 +151,7 @@ impl Upload {
             storage_id,
             original_name: std::mem::take(&mut self.original_name),
             size: i64::try_from(self.size).unwrap_or(i64::MAX),
-            sha256: crate::auth::hex(&std::mem::take(&mut self.hasher).finalize()),
+            sha256: crate::domain::token::hex(&std::mem::take(&mut self.hasher).finalize()),
             detected_type,
         })
     }
@@ -462,7 +462,7 @@ pub fn open_verified(
         hasher.update(&buf[..n]);
     }
     f.rewind()?;
-    Ok(Some((f, crate::auth::hex(&hasher.finalize()))))
+    Ok(Some((f, crate::domain::token::hex(&hasher.finalize()))))
 }
 
 /// Copies an object to an unlinked local file (removed from the folder at
@@ -472,7 +472,7 @@ fn spool(data_dir: &Path, s3: &S3Config, storage_id: &str) -> std::io::Result<Op
     let store = bucket(s3)?;
     let dir = data_dir.join("spool");
     std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(crate::auth::random_token(16));
+    let tmp = dir.join(crate::domain::token::random_token(16));
     let mut out = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

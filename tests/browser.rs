@@ -172,7 +172,7 @@ async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dash
     let (_driver, driver_port) = start_chromedriver();
     let profile = std::env::temp_dir().join(format!(
         "cyberdesk-chrome-{}",
-        cyberdesk::auth::random_alnum(8)
+        cyberdesk::domain::token::random_alnum(8)
     ));
     let b = browser(driver_port, &profile).await;
     let result: Result<(), fantoccini::error::CmdError> = async {
@@ -291,7 +291,7 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
     let (_driver, driver_port) = start_chromedriver();
     let profile = std::env::temp_dir().join(format!(
         "cyberdesk-chrome-{}",
-        cyberdesk::auth::random_alnum(8)
+        cyberdesk::domain::token::random_alnum(8)
     ));
     let browser = browser(driver_port, &profile).await;
 
@@ -409,11 +409,11 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
     let (_driver, driver_port) = start_chromedriver();
     let profile = std::env::temp_dir().join(format!(
         "cyberdesk-chrome-{}",
-        cyberdesk::auth::random_alnum(8)
+        cyberdesk::domain::token::random_alnum(8)
     ));
     let shot = std::env::temp_dir().join(format!(
         "cyberdesk-shot-{}.png",
-        cyberdesk::auth::random_alnum(8)
+        cyberdesk::domain::token::random_alnum(8)
     ));
     // A 1×1 PNG stands in for the screenshot.
     std::fs::write(

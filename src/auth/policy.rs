@@ -3,10 +3,10 @@
 //! table is refused for everyone.
 
 use crate::auth::CurrentUser;
+use crate::domain::workflow::{Move, Who};
 use crate::error::AppError;
 use crate::models::case::{Case, Visibility};
 use crate::models::user::Role;
-use crate::services::workflow::{Move, Who};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

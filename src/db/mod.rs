@@ -136,6 +136,11 @@ pub fn describe_url(url: &str) -> String {
     }
 }
 
+/// A round trip to the database (`/healthz`).
+pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<usize> {
+    diesel::sql_query("SELECT 1").execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::{pg::Pg, prelude::*};
 
-use crate::auth::RequestMeta;
 use crate::db::schema::{audit_log, users};
+use crate::domain::RequestMeta;
 
 /// Every action the application records; each has a label `audit-<action>` in
 /// both catalogues.

@@ -47,3 +47,43 @@ pub fn update(conn: &mut PgConnection, b: &Bank) -> QueryResult<Bank> {
         .returning(Bank::as_returning())
         .get_result(conn)
 }
+
+/// Every name a bank goes by — code, NAPAS BIN, short and full name, former
+/// names — for resolving what people write and for extraction.
+pub fn names(conn: &mut PgConnection) -> QueryResult<Vec<crate::domain::ident::extract::Bank>> {
+    let all: Vec<(String, String, String, String, Vec<String>)> = banks::table
+        .order(banks::sort)
+        .select((
+            banks::code,
+            banks::bin,
+            banks::short_name,
+            banks::name_vi,
+            banks::aliases,
+        ))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .map(|(code, bin, short, full, aliases)| {
+            let mut names = vec![code.clone(), bin, short, full];
+            names.extend(aliases);
+            crate::domain::ident::extract::Bank { code, names }
+        })
+        .collect())
+}
+
+/// Codes of the banks in use (what a public form may name).
+pub fn active_codes(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    banks::table
+        .filter(banks::active.eq(true))
+        .select(banks::code)
+        .load(conn)
+}
+
+/// (code, short name) of the banks in use, in their order, for a form's choice.
+pub fn active_choices(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
+    banks::table
+        .filter(banks::active.eq(true))
+        .order((banks::sort.asc(), banks::code.asc()))
+        .select((banks::code, banks::short_name))
+        .load(conn)
+}

@@ -68,3 +68,18 @@ pub fn update(conn: &mut PgConnection, id: i32, fields: &CategoryFields) -> Quer
         .returning(Category::as_returning())
         .get_result(conn)
 }
+
+/// (id, active) of every category, for validating a choice.
+pub fn states(conn: &mut PgConnection) -> QueryResult<Vec<(i32, bool)>> {
+    categories::table
+        .select((categories::id, categories::active))
+        .load(conn)
+}
+
+/// The (vi, en) names of category `id`.
+pub fn names(conn: &mut PgConnection, id: i32) -> QueryResult<(String, String)> {
+    categories::table
+        .find(id)
+        .select((categories::name_vi, categories::name_en))
+        .first(conn)
+}

@@ -13,15 +13,8 @@ crate::text_enum!(
     }
 );
 
-crate::text_enum!(
-    SubmissionStatus, "submission-status" {
-        New => "new",
-        InfoRequested => "info_requested",
-        Case => "case",
-        Attached => "attached",
-        Spam => "spam",
-    }
-);
+pub use crate::domain::submission::SubmissionStatus;
+crate::sql_text!(SubmissionStatus);
 
 crate::text_enum!(
     MessageKind, "submission-message" {
@@ -324,4 +317,22 @@ pub fn messages(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<
         .order(submission_messages::id.asc())
         .select(Message::as_select())
         .load(conn)
+}
+
+/// (tracking code, summary) of each of `ids`.
+pub fn code_summaries(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, (String, String)>> {
+    Ok(submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .select((
+            submissions::id,
+            submissions::tracking_code,
+            submissions::summary,
+        ))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, c, s)| (id, (c, s)))
+        .collect())
 }

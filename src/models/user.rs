@@ -5,14 +5,8 @@ use diesel::{pg::Pg, prelude::*};
 
 use crate::db::schema::users;
 
-crate::text_enum!(
-    /// DESIGN.md §1.
-    Role, "role" {
-        Admin => "admin",
-        Supervisor => "supervisor",
-        Officer => "officer",
-    }
-);
+pub use crate::domain::role::Role;
+crate::sql_text!(Role);
 
 #[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
 #[diesel(table_name = users, check_for_backend(Pg))]
@@ -71,6 +65,14 @@ pub struct UserFilter {
     pub q: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+}
+
+/// (id, name, role, active) of everyone, by name: the staff directory.
+pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String, Role, bool)>> {
+    users::table
+        .order((users::full_name.asc(), users::id.asc()))
+        .select((users::id, users::full_name, users::role, users::active))
+        .load(conn)
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
@@ -172,4 +174,54 @@ pub fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A staff member mail may go to.
+#[derive(Queryable, Clone, Debug)]
+pub struct MailRecipient {
+    pub id: i64,
+    pub email: String,
+    pub lang: String,
+    /// Optional mail events switched off.
+    pub mail_off: Vec<String>,
+}
+
+type RecipientCols = (users::id, users::email, users::lang, users::mail_off);
+const RECIPIENT: RecipientCols = (users::id, users::email, users::lang, users::mail_off);
+
+/// Active users among `ids` other than `except`, with their roles.
+pub fn mail_recipients(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    except: i64,
+) -> QueryResult<Vec<(MailRecipient, Role)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::id.ne(except))
+        .filter(users::active.eq(true))
+        .select((RECIPIENT, users::role))
+        .load(conn)
+}
+
+/// Active supervisors and officers on duty (who hear of new public reports).
+pub fn duty_recipients(conn: &mut PgConnection) -> QueryResult<Vec<MailRecipient>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(
+            users::role
+                .eq(Role::Supervisor)
+                .or(users::role.eq(Role::Officer).and(users::on_duty.eq(true))),
+        )
+        .select(RECIPIENT)
+        .load(conn)
+}
+
+/// Active officers and supervisors, with their roles (the daily digests).
+pub fn digest_recipients(conn: &mut PgConnection) -> QueryResult<Vec<(MailRecipient, Role)>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
+        .order(users::id.asc())
+        .select((RECIPIENT, users::role))
+        .load(conn)
 }

@@ -11,9 +11,10 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::models::audit::{self, AuditEntry, AuditFilter, ACTIONS};
-use crate::routes::{encode_query_value, extract::Ctx, pages::LayoutCtx, render, PAGE_SIZE};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, PAGE_SIZE};
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {

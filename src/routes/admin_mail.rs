@@ -10,12 +10,11 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::outbox::{self, MailFilter, MailStatus, OutboxMail};
-use crate::routes::{
-    encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE,
-};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE};
 use crate::services::{self, notify::KINDS};
 
 #[derive(Deserialize, Default)]

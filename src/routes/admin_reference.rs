@@ -9,6 +9,7 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::{
@@ -16,10 +17,7 @@ use crate::models::{
     deadline::{self, Rule, Unit},
 };
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other_with_flash};
-use crate::services::{
-    form::FormErrors,
-    reference::{self, CategoryInput},
-};
+use crate::services::reference::{self, CategoryInput};
 
 #[derive(Template)]
 #[template(path = "admin/categories.html")]

@@ -9,16 +9,13 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::form::FormErrors;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::user::{self, Role, User, UserFilter};
-use crate::routes::{
-    encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE,
-};
-use crate::services::{
-    form::FormErrors,
-    users::{self, UserInput},
-};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other_with_flash, PAGE_SIZE};
+use crate::services::users::{self, UserInput};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {

@@ -11,6 +11,8 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::form::FormErrors;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::i18n::{k, MsgKey};
 use crate::models::{
@@ -19,13 +21,10 @@ use crate::models::{
     },
     category::Category,
 };
-use crate::routes::{
-    encode_query_value, extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash,
-};
+use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash};
 use crate::services::{
     case_list::{self, highlight, snippet, ListQuery, ListResult, Segment},
     cases::{self, CaseForm, CaseView, MoveInput, TxRow},
-    form::FormErrors,
 };
 
 #[derive(Template)]
@@ -232,7 +231,7 @@ pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
     }
     form.fields.insert(
         "received_at".into(),
-        cases::local_input(&chrono::Utc::now(), ctx.state.config.time_zone),
+        crate::domain::value::local_input(&chrono::Utc::now(), ctx.state.config.time_zone),
     );
     let rows = form.rows_for_display(0);
     let categories = categories(&ctx).await?;
@@ -325,7 +324,7 @@ pub(crate) struct CaseShowPage {
 
 impl CaseShowPage {
     fn vnd(&self, amount: &i64) -> String {
-        cases::fmt_vnd(*amount)
+        crate::domain::value::fmt_vnd(*amount)
     }
     fn outcomes(&self) -> &'static [Outcome] {
         Outcome::ALL
@@ -586,7 +585,7 @@ where
     F: FnOnce(
             &mut diesel::PgConnection,
             &CurrentUser,
-            &crate::auth::RequestMeta,
+            &crate::domain::RequestMeta,
             &crate::config::Config,
             &str,
         ) -> Result<(), AppError>

@@ -10,16 +10,16 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::domain::form::FormErrors;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::case::Case;
 use crate::models::exhibit::{CustodyEvent, Exhibit};
 use crate::routes::{
-    cases::show_with_errors, encode_query_value, extract::Ctx, pages::LayoutCtx, render,
-    see_other_with_flash,
+    cases::show_with_errors, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash,
 };
 use crate::services::exhibits::{self, Evidence, ExhibitForm};
-use crate::services::form::FormErrors;
 use crate::storage::{Refused, Stored, Upload};
 
 /// Bytes handed to the writer thread at a time: large enough that the
@@ -494,7 +494,7 @@ where
     F: FnOnce(
             &mut diesel::PgConnection,
             &CurrentUser,
-            &crate::auth::RequestMeta,
+            &crate::domain::RequestMeta,
             &str,
             i64,
         ) -> Result<(), AppError>

@@ -1,16 +1,14 @@
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
-use diesel::RunQueryDsl;
-
 use crate::AppState;
+use actix_web::{web, HttpResponse};
 
 /// `200 ok` when the database answers within two seconds, else `503`.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let up = web::block(move || {
         let mut conn = pool.get_timeout(Duration::from_secs(2)).ok()?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).ok()
+        crate::db::ping(&mut conn).ok()
     })
     .await
     .ok()

@@ -11,13 +11,12 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::db;
+use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::routes::{
-    cases::show_with_errors, encode_query_value, extract::Ctx, pages::LayoutCtx, render,
-    see_other_with_flash,
+    cases::show_with_errors, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash,
 };
-use crate::services::cases as case_service;
 use crate::services::identifiers::{
     self, AddForm, Found, Hot, IdKind, IdentifierPage, HOT_WINDOWS,
 };
@@ -57,7 +56,7 @@ impl IndexPage {
         HOT_WINDOWS
     }
     fn vnd(&self, amount: &i64) -> String {
-        case_service::fmt_vnd(*amount)
+        crate::domain::value::fmt_vnd(*amount)
     }
     fn kind_key(&self, kind: &str) -> String {
         kind.parse::<IdKind>()
@@ -177,7 +176,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn vnd(&self, amount: &i64) -> String {
-        case_service::fmt_vnd(*amount)
+        crate::domain::value::fmt_vnd(*amount)
     }
     fn role_key(&self, role: &str) -> &'static str {
         match role {
@@ -269,14 +268,14 @@ pub async fn remove(
 fn for_export(
     conn: &mut diesel::PgConnection,
     me: &CurrentUser,
-    meta: &crate::auth::RequestMeta,
+    meta: &crate::domain::RequestMeta,
     caches: &crate::cache::Caches,
     reference: &str,
     what: &'static str,
 ) -> Result<(crate::models::case::Case, Vec<identifiers::Correlated>), AppError> {
-    let (c, _) = case_service::load_visible(conn, me, reference, false)?;
+    let (c, _) = crate::services::access::load_visible(conn, me, reference, false)?;
     let rows = identifiers::for_case(conn, me, caches, c.id)?;
-    case_service::audit_row(
+    crate::services::journal::audit_row(
         conn,
         me,
         meta,

@@ -7,13 +7,13 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::case::{CaseType, Severity};
 use crate::models::category::Category;
 use crate::models::submission::SubmissionKind;
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash};
-use crate::services::form::FormErrors;
 use crate::services::intake::{self, NewCaseChoice, Queue, SubmissionView};
 
 #[derive(Deserialize, Default)]
@@ -37,15 +37,15 @@ struct QueuePage {
 
 impl QueuePage {
     fn due(&self, s: &crate::models::submission::Submission) -> DateTime<Utc> {
-        intake::classify_by(s)
+        crate::domain::submission::classify_by(s.received_at)
     }
 
     fn overdue(&self, s: &crate::models::submission::Submission) -> bool {
-        intake::classify_by(s) < self.now
+        crate::domain::submission::classify_by(s.received_at) < self.now
     }
 
     fn money(&self, s: &crate::models::submission::Submission) -> String {
-        crate::services::cases::fmt_vnd(s.total_loss)
+        crate::domain::value::fmt_vnd(s.total_loss)
     }
 }
 
@@ -126,15 +126,15 @@ impl ShowPage {
     }
 
     fn overdue(&self) -> bool {
-        intake::classify_by(&self.v.submission) < self.now
+        crate::domain::submission::classify_by(self.v.submission.received_at) < self.now
     }
 
     fn classify_by(&self) -> DateTime<Utc> {
-        intake::classify_by(&self.v.submission)
+        crate::domain::submission::classify_by(self.v.submission.received_at)
     }
 
     fn money(&self) -> String {
-        crate::services::cases::fmt_vnd(self.v.submission.total_loss)
+        crate::domain::value::fmt_vnd(self.v.submission.total_loss)
     }
 
     fn is_cat(&self, c: &Category) -> bool {
@@ -142,7 +142,7 @@ impl ShowPage {
     }
 
     fn code(&self) -> String {
-        crate::services::portal::format_code(&self.v.submission.tracking_code)
+        crate::domain::code::format_code(&self.v.submission.tracking_code)
     }
 
     fn suggest_action(&self) -> String {

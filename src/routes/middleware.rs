@@ -17,9 +17,10 @@ use actix_web::{
 };
 use askama::Template;
 
-use crate::auth::{random_alnum, tokens_match, CurrentUser, RequestMeta};
+use crate::auth::{CurrentUser, RequestMeta};
 use crate::config::Config;
 use crate::db;
+use crate::domain::token::{random_alnum, tokens_match};
 use crate::error::{keys_for_status, AppError, ErrorRef};
 use crate::i18n::{self, Lang};
 use crate::routes::pages::LayoutCtx;

@@ -206,25 +206,13 @@ pub fn safe_next(next: &str) -> String {
     }
 }
 
-/// Percent-encodes a value for a query string.
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Number of rows on one page of a list.
 pub const PAGE_SIZE: i64 = 50;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::value::encode_query_value;
 
     #[test]
     fn next_must_stay_on_this_site() {

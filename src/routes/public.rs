@@ -10,15 +10,13 @@ use chrono::Utc;
 use futures_util::TryStreamExt;
 
 use crate::db;
+use crate::domain::form::{FormErrors, FormInput};
 use crate::error::AppError;
 use crate::models::category::Category;
 use crate::models::submission::{Message, MessageKind, SubmissionFile, SubmissionKind};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
-use crate::services::form::FormErrors;
 use crate::services::identifiers::{IdKind, PUBLIC_KINDS};
-use crate::services::portal::{
-    self, Challenge, FormInput, Guards, PublicStatus, Receipt, Refusal, Tracked, FIRST_CONTACT,
-};
+use crate::services::portal::{self, Challenge, Guards, Receipt, Refusal, Tracked, FIRST_CONTACT};
 use crate::storage::{Refused, Stored, Upload};
 
 /// A text field may not be longer than this many bytes (the longest field,
@@ -140,7 +138,7 @@ impl FormPage {
 struct FormData {
     categories: Arc<Vec<Category>>,
     banks: Vec<(String, String)>,
-    signer: Arc<crate::auth::sign::Signer>,
+    signer: Arc<crate::domain::sign::Signer>,
     burst: bool,
 }
 
@@ -148,13 +146,7 @@ async fn form_data(ctx: &Ctx) -> Result<FormData, AppError> {
     let caches = ctx.state.caches.clone();
     let burst_limit = ctx.state.config.portal.burst_per_minute;
     db::run(&ctx.state.pool, move |conn| {
-        use crate::db::schema::banks;
-        use diesel::prelude::*;
-        let banks = banks::table
-            .filter(banks::active.eq(true))
-            .order((banks::sort.asc(), banks::code.asc()))
-            .select((banks::code, banks::short_name))
-            .load(conn)?;
+        let banks = crate::models::bank::active_choices(conn)?;
         let recent = crate::models::submission::count_since(
             conn,
             Utc::now() - chrono::Duration::minutes(1),
@@ -358,7 +350,7 @@ pub async fn submit(
     .await?;
     match outcome {
         Ok(receipt) => {
-            let code = portal::format_code(&receipt.tracking_code);
+            let code = crate::domain::code::format_code(&receipt.tracking_code);
             let secret = receipt.secret.clone();
             render(
                 StatusCode::OK,
@@ -399,8 +391,11 @@ struct TrackPage {
 }
 
 impl TrackPage {
-    fn status_step(&self, s: &PublicStatus) -> usize {
-        PublicStatus::ALL.iter().position(|x| x == s).unwrap_or(0)
+    fn status_step(&self, s: &crate::domain::submission::PublicStatus) -> usize {
+        crate::domain::submission::PublicStatus::ALL
+            .iter()
+            .position(|x| x == s)
+            .unwrap_or(0)
     }
 
     fn visible_messages(&self) -> Vec<&Message> {
@@ -518,7 +513,7 @@ pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, App
         }
         Some(Ok(t)) => {
             page.grant = portal::grant(&signer, t.submission.id, Utc::now());
-            page.code = portal::format_code(&t.submission.tracking_code);
+            page.code = crate::domain::code::format_code(&t.submission.tracking_code);
             page.tracked = Some(t);
             page.added = true;
             render(StatusCode::OK, &page)
@@ -535,7 +530,7 @@ pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, App
                 })
                 .await?;
                 page.grant = portal::grant(&signer, id, Utc::now());
-                page.code = portal::format_code(&t.submission.tracking_code);
+                page.code = crate::domain::code::format_code(&t.submission.tracking_code);
                 page.tracked = Some(t);
             }
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)

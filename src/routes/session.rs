@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
 use crate::routes::{
@@ -17,7 +18,6 @@ use crate::routes::{
 use crate::services::notify::Event;
 use crate::services::{
     auth::{self as auth_service, LoginOutcome},
-    form::FormErrors,
     users,
 };
 

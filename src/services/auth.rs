@@ -4,8 +4,10 @@ use chrono::{Duration, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::json;
 
-use crate::auth::{hash_token, password, random_token, CurrentUser, RequestMeta};
+use crate::auth::{hash_token, password, CurrentUser, RequestMeta};
 use crate::config::Config;
+use crate::domain::form::FormErrors;
+use crate::domain::token::random_token;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
 use crate::models::{
@@ -14,7 +16,7 @@ use crate::models::{
     session::{self, NewSession},
     user::{self, NewUser, Role, UserChanges},
 };
-use crate::services::{form::FormErrors, users::normalise_email};
+use crate::services::users::normalise_email;
 
 /// Failures within `WINDOW` that lock an account (known or not) for `LOCK_FOR`.
 pub const LOCK_THRESHOLD: i64 = 5;

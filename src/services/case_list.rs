@@ -5,76 +5,18 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
+use diesel::prelude::*;
 
 use crate::auth::{policy, CurrentUser};
 use crate::cache::Caches;
-use crate::db::schema::{case_counts, case_watchers, cases};
 use crate::error::AppError;
-use crate::models::case::{
-    self, CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility,
+use crate::models::case::list;
+pub use crate::models::case::list::{
+    normalise_query, AssigneeFilter, CaseListItem, DeadlineFilter, ListFilter, Sort,
 };
+use crate::models::case::{CaseType, Status, Visibility};
 
 pub const PAGE_SIZE: i64 = 50;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    Received,
-    Updated,
-    Deadline,
-    Severity,
-    Relevance,
-}
-
-impl Sort {
-    pub fn parse(s: &str) -> Option<Sort> {
-        Some(match s {
-            "received" => Sort::Received,
-            "updated" => Sort::Updated,
-            "deadline" => Sort::Deadline,
-            "severity" => Sort::Severity,
-            "relevance" => Sort::Relevance,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AssigneeFilter {
-    Me,
-    Nobody,
-    User(i64),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeadlineFilter {
-    DueSoon,
-    Overdue,
-}
-
-/// A parsed list request. `statuses` empty means every status.
-#[derive(Clone, Debug, Default)]
-pub struct ListFilter {
-    pub statuses: Vec<Status>,
-    pub case_type: Option<CaseType>,
-    pub category_id: Option<i32>,
-    pub severity: Option<Severity>,
-    pub assignee: Option<AssigneeFilter>,
-    pub team: Option<String>,
-    pub channel: Option<Channel>,
-    pub tlp: Option<Tlp>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub deadline: Option<DeadlineFilter>,
-    pub q: Option<String>,
-    /// Only cases the user watches (dashboard).
-    pub watching: bool,
-    /// Ids the text search matched, resolved once per request (see `resolve_search`).
-    pub matched: Option<Vec<i64>>,
-    pub sort: Sort,
-    pub page: i64,
-}
 
 /// The raw query string of `/cases` (every field optional, bookmarkable).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -204,129 +146,12 @@ impl ListQuery {
     }
 }
 
-/// One row of the list.
-#[derive(Queryable, Selectable, Clone, Debug)]
-#[diesel(table_name = cases, check_for_backend(Pg))]
-pub struct CaseListItem {
-    pub id: i64,
-    pub ref_: String,
-    pub case_type: CaseType,
-    pub category_id: Option<i32>,
-    pub title: String,
-    pub description: String,
-    pub severity: Severity,
-    pub tlp: Tlp,
-    pub status: Status,
-    pub assignee_id: Option<i64>,
-    pub team: Option<String>,
-    pub received_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub deadline_at: Option<DateTime<Utc>>,
-    pub deadline_kind: Option<String>,
-    pub total_loss: i64,
-}
-
 pub struct ListResult {
     pub rows: Vec<CaseListItem>,
     pub total: i64,
     /// Per status, with every other filter applied (the tabs).
     pub counts: Vec<(Status, i64)>,
     pub assignees: HashMap<i64, String>,
-}
-
-/// Digits-only form of a query that looks like a phone or account number, so
-/// "0912 345 678" finds 0912345678.
-pub fn normalise_query(q: &str) -> String {
-    let compact: String = q
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-'))
-        .collect();
-    let digits = compact.trim_start_matches('+');
-    if digits.len() >= 6 && digits.chars().all(|c| c.is_ascii_digit()) {
-        digits.to_owned()
-    } else {
-        q.to_owned()
-    }
-}
-
-/// All the list's conditions as one boxed expression (boxed queries cannot be
-/// grouped, and the status tabs need `GROUP BY status`).
-fn conditions(
-    vis: &Visibility,
-    me: i64,
-    f: &ListFilter,
-    with_status: bool,
-    now: DateTime<Utc>,
-) -> CaseFilterExpr {
-    let mut e: CaseFilterExpr = case::visible(vis);
-    let mut and = |cond: CaseFilterExpr| {
-        let prev = std::mem::replace(&mut e, Box::new(sql::<diesel::sql_types::Bool>("TRUE")));
-        e = Box::new(prev.and(cond));
-    };
-    if with_status && !f.statuses.is_empty() {
-        and(Box::new(cases::status.eq_any(f.statuses.clone())));
-    }
-    if let Some(t) = f.case_type {
-        and(Box::new(cases::case_type.eq(t)));
-    }
-    if let Some(c) = f.category_id {
-        and(Box::new(
-            cases::category_id
-                .eq(c)
-                .or(cases::subcategory_id.eq(c))
-                .assume_not_null(),
-        ));
-    }
-    if let Some(s) = f.severity {
-        and(Box::new(cases::severity.eq(s)));
-    }
-    match &f.assignee {
-        Some(AssigneeFilter::Me) => and(Box::new(cases::assignee_id.eq(me).assume_not_null())),
-        Some(AssigneeFilter::Nobody) => and(Box::new(cases::assignee_id.is_null())),
-        Some(AssigneeFilter::User(id)) => {
-            and(Box::new(cases::assignee_id.eq(*id).assume_not_null()))
-        }
-        None => {}
-    }
-    if let Some(t) = &f.team {
-        and(Box::new(cases::team.eq(t.clone()).assume_not_null()));
-    }
-    if let Some(c) = f.channel {
-        and(Box::new(cases::channel.eq(c)));
-    }
-    if let Some(t) = f.tlp {
-        and(Box::new(cases::tlp.eq(t)));
-    }
-    if let Some(from) = f.from {
-        and(Box::new(cases::received_at.ge(from)));
-    }
-    if let Some(to) = f.to {
-        and(Box::new(cases::received_at.lt(to)));
-    }
-    match f.deadline {
-        Some(DeadlineFilter::Overdue) => {
-            and(Box::new(cases::deadline_at.lt(now).assume_not_null()))
-        }
-        Some(DeadlineFilter::DueSoon) => and(Box::new(
-            cases::deadline_at
-                .ge(now)
-                .and(cases::deadline_at.lt(now + Duration::days(3)))
-                .assume_not_null(),
-        )),
-        None => {}
-    }
-    if let Some(ids) = &f.matched {
-        and(Box::new(cases::id.eq_any(ids.clone())));
-    } else if let Some(text) = &f.q {
-        and(case::matches_text(&normalise_query(text)));
-    }
-    if f.watching {
-        let watched = case_watchers::table
-            .filter(case_watchers::user_id.eq(me))
-            .select(case_watchers::case_id);
-        and(Box::new(cases::id.eq_any(watched)));
-    }
-    e
 }
 
 /// One page of the cases `me` may see, with counts per status.
@@ -351,11 +176,7 @@ pub fn list(
         }
         None => {
             // One pass: the tabs' counts, and the total as the sum over the statuses asked for.
-            let counts: Vec<(Status, i64)> = cases::table
-                .filter(conditions(&vis, me.id, f, false, now))
-                .group_by(cases::status)
-                .select((cases::status, diesel::dsl::count_star()))
-                .load(conn)?;
+            let counts = list::status_counts(conn, &vis, me.id, f, now)?;
             let total = counts
                 .iter()
                 .filter(|(s, _)| f.statuses.is_empty() || f.statuses.contains(s))
@@ -384,13 +205,7 @@ fn resolve_search(
     if let (Some(text), None) = (&f.q, &f.matched) {
         // SECURITY: visibility applies inside the window, so cases one may not open
         // neither crowd out nor hint at anything.
-        let ids: Vec<i64> = cases::table
-            .filter(case::visible(vis))
-            .filter(case::matches_text(&normalise_query(text)))
-            .order((cases::received_at.desc(), cases::id.desc()))
-            .limit(case::SEARCH_WINDOW)
-            .select(cases::id)
-            .load(conn)?;
+        let ids = list::search_window(conn, vis, text)?;
         out.matched = Some(ids);
     }
     Ok(out)
@@ -420,11 +235,7 @@ fn maintained_counts(
     if !plain {
         return Ok(None);
     }
-    let mut q = case_counts::table.into_boxed();
-    if let Some(t) = f.case_type {
-        q = q.filter(case_counts::case_type.eq(t.code()));
-    }
-    let rows: Vec<(String, i64)> = q.select((case_counts::status, case_counts::n)).load(conn)?;
+    let rows = crate::models::case_count::by_status(conn, f.case_type)?;
     let mut out: Vec<(Status, i64)> = Vec::new();
     for (status, n) in rows {
         if let Ok(s) = status.parse::<Status>() {
@@ -448,35 +259,7 @@ pub fn rows(
 ) -> Result<(Vec<CaseListItem>, HashMap<i64, String>), AppError> {
     let vis = policy::case_visibility(me);
     let now = Utc::now();
-    let mut q = cases::table
-        .filter(conditions(&vis, me.id, f, true, now))
-        .into_boxed();
-    q = match f.sort {
-        Sort::Received => q.order((cases::received_at.desc(), cases::id.desc())),
-        Sort::Updated => q.order((cases::updated_at.desc(), cases::id.desc())),
-        Sort::Deadline => q.order((cases::deadline_at.asc().nulls_last(), cases::id.asc())),
-        Sort::Severity => q.order((
-            sql::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
-            cases::received_at.desc(),
-            cases::id.desc(),
-        )),
-        Sort::Relevance => match &f.q {
-            Some(text) => q.order((
-                sql::<diesel::sql_types::Float>("ts_rank(cases.search_vec, websearch_to_tsquery('simple', f_unaccent(")
-                    .bind::<Text, _>(normalise_query(text))
-                    .sql(")))")
-                    .desc(),
-                cases::received_at.desc(),
-                cases::id.desc(),
-            )),
-            None => q.order((cases::received_at.desc(), cases::id.desc())),
-        },
-    };
-    let rows: Vec<CaseListItem> = q
-        .offset((f.page.max(1) - 1) * limit)
-        .limit(limit)
-        .select(CaseListItem::as_select())
-        .load(conn)?;
+    let rows = list::page(conn, &vis, me.id, f, limit, now)?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
     let dir = caches.directory(conn, &ids)?;
     let assignees = ids.iter().map(|id| (*id, dir.name(*id))).collect();
@@ -489,11 +272,7 @@ pub fn counts_by_type_and_status(
     me: &CurrentUser,
 ) -> Result<Vec<(CaseType, Status, i64)>, AppError> {
     let vis = policy::case_visibility(me);
-    Ok(cases::table
-        .filter(case::visible(&vis))
-        .group_by((cases::case_type, cases::status))
-        .select((cases::case_type, cases::status, diesel::dsl::count_star()))
-        .load(conn)?)
+    Ok(list::counts_by_type_and_status(conn, &vis)?)
 }
 
 /// Folds Vietnamese (and other Latin) diacritics, so matches can be found in the

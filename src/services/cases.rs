@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::{Connection, PgConnection};
 use serde_json::json;
@@ -15,10 +15,12 @@ use crate::auth::{
 };
 use crate::cache::Caches;
 use crate::config::Config;
+use crate::domain::form::{row_field, row_name, FormErrors};
+use crate::domain::value::{fmt_vnd, local_input, looks_like_email, parse_amount, parse_local};
+use crate::domain::workflow::{self, Needs};
 use crate::error::AppError;
 use crate::i18n::{k, MsgKey};
 use crate::models::{
-    audit::{self, NewAudit},
     case::{
         self, Case, CaseFields, CaseState, CaseType, Channel, IncidentState, NewCaseMeta, Outcome,
         PayMethod, ReporterKind, Severity, Status, Tlp, Transaction,
@@ -28,14 +30,10 @@ use crate::models::{
     deadline::{self, ClockKind, StartsFrom},
     user,
 };
+use crate::services::access::{load_visible, load_visible_with_watchers};
 use crate::services::identifiers;
-use crate::services::{
-    deadlines,
-    form::FormErrors,
-    notify,
-    users::looks_like_email,
-    workflow::{self, Needs},
-};
+use crate::services::journal::{audit_row, event};
+use crate::services::{deadlines, notify};
 
 /// Blank money rows offered under the filled ones.
 pub const BLANK_TX_ROWS: usize = 2;
@@ -102,13 +100,11 @@ impl CaseForm {
         let mut form = CaseForm::default();
         let mut rows: std::collections::BTreeMap<usize, TxRow> = Default::default();
         for (key, value) in pairs {
-            if let Some(rest) = key.strip_prefix("tx-") {
-                if let Some((n, field)) = rest.split_once('-') {
-                    if let Ok(n) = n.parse::<usize>() {
-                        if n < MAX_TX_ROWS * 2 {
-                            rows.entry(n).or_default().set(field, value);
-                        }
-                    }
+            if key.starts_with("tx-") {
+                if let Some((n, field)) =
+                    row_field(&key, "tx").filter(|(n, _)| *n < MAX_TX_ROWS * 2)
+                {
+                    rows.entry(n).or_default().set(field, value);
                 }
             } else if key != "csrf_token" {
                 form.fields.insert(key, value);
@@ -232,51 +228,6 @@ impl CaseForm {
     }
 }
 
-/// `datetime-local` value of a UTC time in the unit's time zone.
-pub fn local_input(dt: &DateTime<Utc>, tz: Tz) -> String {
-    dt.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
-}
-
-/// A `datetime-local` (or `dd/mm/yyyy HH:MM`) value typed in the unit's time zone.
-pub fn parse_local(value: &str, tz: Tz) -> Option<DateTime<Utc>> {
-    let v = value.trim();
-    let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
-        .or_else(|_| NaiveDateTime::parse_from_str(v, "%d/%m/%Y %H:%M"))
-        .ok()?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-}
-
-/// An amount in whole đồng: digits with optional `.`/`,`/space thousands separators
-/// ("1.250.000"); no decimals, no sign.
-pub fn parse_amount(value: &str) -> Option<i64> {
-    let v = value.trim().trim_end_matches(['₫', 'đ']).trim();
-    if v.is_empty()
-        || !v
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' '))
-    {
-        return None;
-    }
-    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
-    digits.parse::<i64>().ok()
-}
-
-/// `1.250.000 ₫`.
-pub fn fmt_vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{}{out} ₫", if amount < 0 { "-" } else { "" })
-}
-
 fn phone_ok(v: &str) -> bool {
     let digits = v.chars().filter(char::is_ascii_digit).count();
     v.chars()
@@ -301,7 +252,7 @@ pub fn validate(
 ) -> Result<ValidCase, FormErrors> {
     let mut e = FormErrors::default();
     let text = |e: &mut FormErrors, name: &'static str, max: usize| -> Option<String> {
-        crate::services::form::optional_text(e, name, form.get(name), max)
+        crate::domain::form::optional_text(e, name, form.get(name), max)
     };
     fn choice<T: std::str::FromStr>(
         e: &mut FormErrors,
@@ -385,7 +336,7 @@ pub fn validate(
         e.add("category_id", k("category-unknown"));
     }
 
-    let title = crate::services::form::required_text(&mut e, "title", form.get("title"), 200);
+    let title = crate::domain::form::required_text(&mut e, "title", form.get("title"), 200);
     let description = text(&mut e, "description", 20000).unwrap_or_default();
     let team = text(&mut e, "team", 80);
     let received_at = when(&mut e, "received_at", true);
@@ -583,7 +534,7 @@ pub fn validate(
 
 /// Field name of a money-row input, as the form and its error messages use it.
 pub fn tx_field(i: usize, name: &str) -> String {
-    format!("tx-{i}-{name}")
+    row_name("tx", i, name)
 }
 
 /// Total reported loss: the sum of the money rows.
@@ -609,52 +560,6 @@ fn search_extra(fields: &CaseFields, txs: &[Transaction]) -> String {
         parts.push(ips.clone());
     }
     parts.join(" ")
-}
-
-pub(crate) fn audit_row(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
-    meta: &RequestMeta,
-    action: &str,
-    c: &Case,
-    detail: serde_json::Value,
-) -> Result<(), AppError> {
-    audit::append(
-        conn,
-        meta,
-        NewAudit {
-            actor_id: Some(me.id),
-            action,
-            target_type: Some("case"),
-            target_id: Some(c.ref_.clone()),
-            detail,
-        },
-    )?;
-    Ok(())
-}
-
-pub(crate) fn event(c: &Case, me: &CurrentUser, kind: EventKind) -> NewEvent {
-    NewEvent {
-        case_id: c.id,
-        actor_id: Some(me.id),
-        kind: Some(kind),
-        ..Default::default()
-    }
-}
-
-/// Recomputes the case's nearest unmet clock.
-pub(crate) fn refresh_deadline(conn: &mut PgConnection, case_id: i64) -> Result<(), AppError> {
-    let next = deadline::clocks(conn, case_id)?
-        .into_iter()
-        .filter(|c| c.met_at.is_none())
-        .min_by_key(|c| c.due_at);
-    case::set_deadline(
-        conn,
-        case_id,
-        next.as_ref().map(|c| c.due_at),
-        next.as_ref().map(|c| c.kind.code()),
-    )?;
-    Ok(())
 }
 
 /// Starts the clocks whose start event has happened (`received`/`occurred` at
@@ -738,7 +643,7 @@ pub fn create(
             cfg.time_zone,
             now,
         )?;
-        refresh_deadline(conn, c.id)?;
+        crate::services::deadlines::refresh_deadline(conn, c.id)?;
         case_event::insert(
             conn,
             &[NewEvent {
@@ -769,32 +674,6 @@ fn case_report(case_id: i64, f: &CaseFields) -> identifiers::Report {
             f.reporter_email.as_deref(),
         ),
     }
-}
-
-/// Loads a case the user may see (404 otherwise: a case one may not open does not
-/// exist for them) and whether they watch it.
-pub fn load_visible(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
-    reference: &str,
-    lock: bool,
-) -> Result<(Case, bool), AppError> {
-    let (c, watchers) = load_visible_with_watchers(conn, me, reference, lock)?;
-    Ok((c, watchers.contains(&me.id)))
-}
-
-/// The case if `me` may open it, with the ids of its watchers.
-fn load_visible_with_watchers(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
-    reference: &str,
-    lock: bool,
-) -> Result<(Case, Vec<i64>), AppError> {
-    let (c, watchers) = case::with_watchers(conn, reference, lock)?;
-    if !policy::can_view_case(me, &c, watchers.contains(&me.id)) {
-        return Err(AppError::NotFound);
-    }
-    Ok((c, watchers))
 }
 
 /// (field, value as shown) of the fields the edit form changes, for the history.
@@ -1081,7 +960,7 @@ pub fn transition(
                 }
             }
         }
-        refresh_deadline(conn, c.id)?;
+        crate::services::deadlines::refresh_deadline(conn, c.id)?;
         case_event::insert(
             conn,
             &[NewEvent {
@@ -1146,7 +1025,7 @@ pub fn assign(
         }
         let updated = case::update_state(conn, c.id, &state, me.id)?;
         deadline::meet(conn, c.id, &[ClockKind::Classify, ClockKind::Assign], now)?;
-        refresh_deadline(conn, c.id)?;
+        crate::services::deadlines::refresh_deadline(conn, c.id)?;
         let previous = match c.assignee_id {
             Some(id) => Some(user::find(conn, id)?.full_name),
             None => None,
@@ -1294,7 +1173,7 @@ pub fn extend(
         )
         .map_err(invalid)?;
         deadline::extend(conn, clock.id, new_due)?;
-        refresh_deadline(conn, c.id)?;
+        crate::services::deadlines::refresh_deadline(conn, c.id)?;
         let updated = case::update_state(conn, c.id, &CaseState::default(), me.id)?;
         case_event::insert(
             conn,
@@ -1401,7 +1280,7 @@ pub fn merge(
             me.id,
         )?;
         deadline::meet(conn, dup.id, ClockKind::ALL, now)?;
-        refresh_deadline(conn, dup.id)?;
+        crate::services::deadlines::refresh_deadline(conn, dup.id)?;
         case::link(conn, dup.id, survivor.id, me.id)?;
         case_event::insert(
             conn,
@@ -1502,7 +1381,7 @@ pub struct ClockView {
 pub struct CaseView {
     pub case: Case,
     pub identifiers: Vec<identifiers::Correlated>,
-    pub suggestions: Vec<crate::ident::extract::Suggestion>,
+    pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
     pub evidence: crate::services::exhibits::Evidence,
     pub txs: Vec<Transaction>,
     pub events: Vec<(case_event::CaseEvent, Option<String>)>,

@@ -120,6 +120,24 @@ pub fn check_extension(
     Ok(())
 }
 
+/// Recomputes the case's nearest unmet clock.
+pub fn refresh_deadline(
+    conn: &mut diesel::PgConnection,
+    case_id: i64,
+) -> Result<(), crate::error::AppError> {
+    let next = crate::models::deadline::clocks(conn, case_id)?
+        .into_iter()
+        .filter(|c| c.met_at.is_none())
+        .min_by_key(|c| c.due_at);
+    crate::models::case::set_deadline(
+        conn,
+        case_id,
+        next.as_ref().map(|c| c.due_at),
+        next.as_ref().map(|c| c.kind.code()),
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use diesel::{Connection, PgConnection};
 use serde_json::json;
 
 use crate::auth::{policy, CurrentUser, RequestMeta};
+use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::case::{Case, CaseType};
@@ -17,8 +18,9 @@ use crate::models::exhibit::{
     self, CustodyAction, CustodyEvent, Exhibit, ExhibitKind, NewCustodyEvent, NewExhibit,
 };
 use crate::models::submission;
-use crate::services::cases::{self as case_service, audit_row, event, refresh_deadline};
-use crate::services::form::FormErrors;
+use crate::services::access::load_visible;
+use crate::services::deadlines::refresh_deadline;
+use crate::services::journal::{audit_row, event};
 use crate::storage::Stored;
 
 /// What an officer states when adding an exhibit.
@@ -70,7 +72,7 @@ pub fn case_for_upload(
     me: &CurrentUser,
     reference: &str,
 ) -> Result<Case, AppError> {
-    let (c, watching) = case_service::load_visible(conn, me, reference, false)?;
+    let (c, watching) = load_visible(conn, me, reference, false)?;
     if !policy::can_work_case(me, &c, watching) {
         return Err(AppError::Forbidden);
     }
@@ -89,7 +91,7 @@ pub fn record_upload(
 ) -> Result<Exhibit, AppError> {
     let (kind, exhibit_no, seal_no) = validate(form).map_err(AppError::Form)?;
     conn.transaction(|conn| {
-        let (c, watching) = case_service::load_visible(conn, me, reference, true)?;
+        let (c, watching) = load_visible(conn, me, reference, true)?;
         if !policy::can_work_case(me, &c, watching) {
             return Err(AppError::Forbidden);
         }
@@ -191,7 +193,7 @@ pub fn from_submission(
     let ids: Vec<i64> = files.iter().map(|f| f.id).collect();
     let done = exhibit::from_submission_files(conn, &ids)?;
     let s = submission::find(conn, submission_id)?;
-    let code = crate::services::portal::format_code(&s.tracking_code);
+    let code = crate::domain::code::format_code(&s.tracking_code);
     let mut made = Vec::new();
     for f in files.into_iter().filter(|f| !done.contains(&f.id)) {
         let x = exhibit::insert(
@@ -302,7 +304,7 @@ fn visible_exhibit(
     id: i64,
     lock: bool,
 ) -> Result<(Case, bool, Exhibit), AppError> {
-    let (c, watching) = case_service::load_visible(conn, me, reference, lock)?;
+    let (c, watching) = load_visible(conn, me, reference, lock)?;
     let x = if lock {
         exhibit::lock(conn, id)
     } else {
@@ -571,7 +573,7 @@ pub fn custody_report(
     meta: &RequestMeta,
     reference: &str,
 ) -> Result<(Case, Evidence), AppError> {
-    let (c, _) = case_service::load_visible(conn, me, reference, false)?;
+    let (c, _) = load_visible(conn, me, reference, false)?;
     let ev = of_case(conn, c.id, true)?;
     audit_row(
         conn,

@@ -2,12 +2,14 @@
 //! each shown exactly as sent with its evidence and hits, and the triage
 //! actions (open a case, attach to a case, ask the reporter, mark as spam).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use serde_json::json;
 
 use crate::auth::{policy, CurrentUser, RequestMeta};
 use crate::config::Config;
+use crate::domain::form::FormErrors;
+use crate::domain::value::local_input;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::audit::{self, NewAudit};
@@ -16,17 +18,10 @@ use crate::models::case_event::{self, EventKind, NewEvent};
 use crate::models::submission::{
     self, Message, MessageKind, Submission, SubmissionFile, SubmissionKind, SubmissionStatus,
 };
-use crate::services::cases::{self as case_service, local_input, CaseForm};
+use crate::services::cases::{self as case_service, CaseForm};
 use crate::services::exhibits;
-use crate::services::form::FormErrors;
 use crate::services::identifiers::{self, Hit};
 use crate::services::notify::{self, ReporterMail};
-use crate::services::portal;
-
-/// The classification clock of a submission (DESIGN.md §3: 24 hours).
-pub fn classify_by(s: &Submission) -> DateTime<Utc> {
-    s.received_at + Duration::hours(24)
-}
 
 fn require(me: &CurrentUser) -> Result<(), AppError> {
     if policy::can_triage(me) {
@@ -136,12 +131,12 @@ pub struct HitView {
 pub struct SubmissionView {
     pub submission: Submission,
     /// Identifiers found in the narrative and messages, not linked yet.
-    pub suggestions: Vec<crate::ident::extract::Suggestion>,
+    pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
     pub files: Vec<SubmissionFile>,
     pub messages: Vec<Message>,
     pub hits: Vec<HitView>,
     pub case_ref: Option<String>,
-    pub public_status: portal::PublicStatus,
+    pub public_status: crate::domain::submission::PublicStatus,
 }
 
 /// The submission exactly as sent, with what it shares with other reports.
@@ -150,7 +145,7 @@ pub fn view(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
-    banks: &[crate::ident::extract::Bank],
+    banks: &[crate::domain::ident::extract::Bank],
     id: i64,
 ) -> Result<SubmissionView, AppError> {
     require(me)?;
@@ -194,7 +189,7 @@ pub fn view(
         messages: submission::messages(conn, id)?,
         hits,
         case_ref,
-        public_status: portal::public_status(&s, case_status),
+        public_status: crate::domain::submission::public_status(s.status, case_status),
         submission: s,
     })
 }
@@ -204,15 +199,9 @@ pub fn view(
 fn suggestions_for(
     conn: &mut PgConnection,
     s: &Submission,
-    banks: &[crate::ident::extract::Bank],
-) -> Result<Vec<crate::ident::extract::Suggestion>, AppError> {
-    use crate::db::schema::{identifier_links, identifiers as ids};
-    use diesel::prelude::*;
-    let linked: Vec<(String, String)> = identifier_links::table
-        .inner_join(ids::table)
-        .filter(identifier_links::submission_id.eq(s.id))
-        .select((ids::kind, ids::value))
-        .load(conn)?;
+    banks: &[crate::domain::ident::extract::Bank],
+) -> Result<Vec<crate::domain::ident::extract::Suggestion>, AppError> {
+    let linked = crate::models::identifier_link::of_submission(conn, s.id)?;
     let additions: Vec<String> = submission::messages(conn, s.id)?
         .into_iter()
         .filter(|m| m.kind == MessageKind::Addition)
@@ -223,7 +212,7 @@ fn suggestions_for(
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for t in texts {
-        for sug in crate::ident::extract::extract(t, banks) {
+        for sug in crate::domain::ident::extract::extract(t, banks) {
             let known = linked
                 .iter()
                 .any(|(k, v)| k == sug.kind.code() && *v == sug.value);
@@ -407,7 +396,7 @@ fn case_form(
         &format!(
             "{}\n\n[{}]",
             s.narrative,
-            portal::format_code(&s.tracking_code)
+            crate::domain::code::format_code(&s.tracking_code)
         ),
     );
     put("received_at", &local_input(&s.received_at, tz));
@@ -497,7 +486,10 @@ fn finish_triage(
         conn,
         cfg,
         &s,
-        ReporterMail::Status(portal::public_status(&s, Some(c.status))),
+        ReporterMail::Status(crate::domain::submission::public_status(
+            s.status,
+            Some(c.status),
+        )),
     )
 }
 
@@ -527,7 +519,7 @@ fn link_to_case(
             case_id: c.id,
             actor_id: Some(me.id),
             kind: Some(EventKind::Submission),
-            new_value: Some(portal::format_code(&s.tracking_code)),
+            new_value: Some(crate::domain::code::format_code(&s.tracking_code)),
             data: Some(json!({ "submission": s.id })),
             ..Default::default()
         }],
@@ -547,7 +539,7 @@ pub fn attach(
     require(me)?;
     conn.transaction(|conn| {
         let s = lock_untriaged(conn, id)?;
-        let c = case_service::load_visible(conn, me, case_ref.trim(), true)
+        let c = crate::services::access::load_visible(conn, me, case_ref.trim(), true)
             .map(|(c, _)| c)
             .map_err(|_| {
                 let mut e = FormErrors::default();

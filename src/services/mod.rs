@@ -1,18 +1,18 @@
 //! Domain operations: permission checks, transactions, audit rows. Plain sync Rust,
 //! no actix, so they are easy to test with a bare connection.
 
+pub mod access;
 pub mod auth;
 pub mod case_list;
 pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod exhibits;
-pub mod form;
 pub mod identifiers;
 pub mod intake;
+pub mod journal;
 pub mod notify;
 pub mod outbox;
 pub mod portal;
 pub mod reference;
 pub mod users;
-pub mod workflow;

@@ -13,14 +13,12 @@ use rand::Rng;
 
 use crate::auth::CurrentUser;
 use crate::config::Config;
-use crate::db::schema::{cases, categories, users};
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::i18n::{self, Lang};
 use crate::models::case::{Case, Status};
 use crate::models::outbox::{self, NewMail};
-use crate::models::user::Role;
-use crate::services::portal;
+use crate::models::user::{self, MailRecipient as Recipient, Role};
 
 crate::text_enum!(
     /// Mail events; all but assignment can be switched off on the profile page.
@@ -78,15 +76,7 @@ pub const KINDS: &[&str] = &[
     "test",
 ];
 
-/// A staff member mail may go to.
-#[derive(Queryable, Clone, Debug)]
-struct Recipient {
-    id: i64,
-    email: String,
-    lang: String,
-    mail_off: Vec<String>,
-}
-
+// Methods of the row `models::user` loads, for this module's decisions.
 impl Recipient {
     fn lang(&self) -> Lang {
         self.lang.parse().unwrap_or(Lang::Vi)
@@ -107,15 +97,7 @@ fn recipients(
     except: i64,
     e: Event,
 ) -> QueryResult<Vec<Recipient>> {
-    let rows: Vec<(Recipient, Role)> = users::table
-        .filter(users::id.eq_any(ids))
-        .filter(users::id.ne(except))
-        .filter(users::active.eq(true))
-        .select((
-            (users::id, users::email, users::lang, users::mail_off),
-            users::role,
-        ))
-        .load(conn)?;
+    let rows = user::mail_recipients(conn, ids, except)?;
     Ok(rows
         .into_iter()
         .filter(|(r, role)| {
@@ -205,10 +187,7 @@ fn category_name(conn: &mut PgConnection, id: Option<i32>, lang: Lang) -> QueryR
     let Some(id) = id else {
         return Ok("—".into());
     };
-    let (vi, en): (String, String) = categories::table
-        .find(id)
-        .select((categories::name_vi, categories::name_en))
-        .first(conn)?;
+    let (vi, en) = crate::models::category::names(conn, id)?;
     Ok(match lang {
         Lang::Vi => vi,
         Lang::En => en,
@@ -347,8 +326,8 @@ pub fn case_status(
     let ids = followers(conn, c)?;
     queue_case_event(conn, cfg, c, actor, Event::Status, &ids)?;
     for s in crate::models::submission::for_case(conn, c.id)? {
-        let before = portal::public_status(&s, Some(from));
-        let after = portal::public_status(&s, Some(c.status));
+        let before = crate::domain::submission::public_status(s.status, Some(from));
+        let after = crate::domain::submission::public_status(s.status, Some(c.status));
         if before != after {
             to_reporter(conn, cfg, &s, ReporterMail::Status(after))?;
         }
@@ -373,7 +352,7 @@ pub fn reporter_added(conn: &mut PgConnection, cfg: &Config, case_id: i64) -> Re
 /// What a reporter is told by mail.
 pub enum ReporterMail<'a> {
     Receipt,
-    Status(portal::PublicStatus),
+    Status(crate::domain::submission::PublicStatus),
     Message(&'a str),
     InfoRequest(&'a str),
 }
@@ -417,7 +396,7 @@ pub fn to_reporter(
     };
     let lang: Lang = s.lang.parse().unwrap_or(Lang::Vi);
     let t = |key: &str| i18n::t(lang, key);
-    let code = portal::format_code(&s.tracking_code);
+    let code = crate::domain::code::format_code(&s.tracking_code);
     let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
     let (kind, subject, lead, body, lines): (&str, String, String, Option<&str>, Vec<String>) =
         match what {
@@ -508,15 +487,7 @@ pub fn submission_received(
     s: &crate::models::submission::Submission,
 ) -> Result<(), AppError> {
     to_reporter(conn, cfg, s, ReporterMail::Receipt)?;
-    let duty: Vec<Recipient> = users::table
-        .filter(users::active.eq(true))
-        .filter(
-            users::role
-                .eq(Role::Supervisor)
-                .or(users::role.eq(Role::Officer).and(users::on_duty.eq(true))),
-        )
-        .select((users::id, users::email, users::lang, users::mail_off))
-        .load(conn)?;
+    let duty = user::duty_recipients(conn)?;
     let mut mails = Vec::new();
     for to in duty.into_iter().filter(|r| r.wants(Event::Submission)) {
         let lang = to.lang();
@@ -535,7 +506,7 @@ pub fn submission_received(
             category: category_name(conn, s.category_id, lang)?,
             status: i18n::t(lang, s.status.label_key()),
             deadline: Some(i18n::fmt_datetime(
-                &crate::services::intake::classify_by(s),
+                &crate::domain::submission::classify_by(s.received_at),
                 cfg.time_zone,
             )),
             link: format!("{}/intake/{}", cfg.public_base_url, s.id),
@@ -588,15 +559,6 @@ struct DigestHtml<'a> {
 /// Cases listed per digest section; the rest are counted.
 const DIGEST_LINES: i64 = 50;
 
-#[derive(Queryable)]
-struct DigestCase {
-    ref_: String,
-    title: String,
-    restricted: bool,
-    status: Status,
-    deadline_at: Option<DateTime<Utc>>,
-}
-
 fn digest_section(
     conn: &mut PgConnection,
     cfg: &Config,
@@ -605,33 +567,12 @@ fn digest_section(
     overdue: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<DigestLine>, i64)> {
-    let base = || {
-        let mut q = cases::table
-            .filter(cases::status.eq_any(Status::open()))
-            .into_boxed();
-        q = if overdue {
-            q.filter(cases::deadline_at.lt(now))
-        } else {
-            q.filter(cases::deadline_at.ge(now))
-                .filter(cases::deadline_at.lt(now + Duration::days(3)))
-        };
-        if let Some(a) = assignee {
-            q = q.filter(cases::assignee_id.eq(a));
-        }
-        q
+    let window = if overdue {
+        (None, now)
+    } else {
+        (Some(now), now + Duration::days(3))
     };
-    let total: i64 = base().count().get_result(conn)?;
-    let rows: Vec<DigestCase> = base()
-        .order((cases::deadline_at.asc(), cases::id.asc()))
-        .limit(DIGEST_LINES)
-        .select((
-            cases::ref_,
-            cases::title,
-            cases::restricted,
-            cases::status,
-            cases::deadline_at,
-        ))
-        .load(conn)?;
+    let (rows, total) = crate::models::case::due_between(conn, assignee, window, DIGEST_LINES)?;
     let lines = rows
         .into_iter()
         .map(|r| DigestLine {
@@ -667,23 +608,10 @@ pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<
     let local = now.with_timezone(&cfg.time_zone);
     let mut conn = pool.get()?;
     conn.transaction(|conn| {
-        use crate::db::schema::mail_digest_runs;
-        let won = diesel::insert_into(mail_digest_runs::table)
-            .values(mail_digest_runs::day.eq(day))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if won == 0 {
+        if !crate::models::mail_digest_run::claim(conn, day)? {
             return Ok(0);
         }
-        let staff: Vec<(Recipient, Role)> = users::table
-            .filter(users::active.eq(true))
-            .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
-            .order(users::id.asc())
-            .select((
-                (users::id, users::email, users::lang, users::mail_off),
-                users::role,
-            ))
-            .load(conn)?;
+        let staff = user::digest_recipients(conn)?;
         let mut mails = Vec::new();
         for (to, role) in staff.into_iter().filter(|(r, _)| r.wants(Event::Digest)) {
             let lang = to.lang();

@@ -10,19 +10,22 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::sign::Signer;
-use crate::auth::RequestMeta;
 use crate::config::Config;
+use crate::domain::code::{normalise_code, random_code, CODE_LEN};
+use crate::domain::form::{row_field, row_name, FormErrors, FormInput, MAX_ROWS};
+use crate::domain::sign::Signer;
+use crate::domain::submission::public_status;
+use crate::domain::submission::PublicStatus;
+use crate::domain::value::{parse_amount, parse_local};
+use crate::domain::RequestMeta;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
 use crate::models::audit::{self, NewAudit};
-use crate::models::case::{PayMethod, Status};
+use crate::models::case::PayMethod;
 use crate::models::submission::{
     self, MessageKind, NewFile, NewSubmission, Submission, SubmissionFile, SubmissionKind,
     SubmissionStatus,
 };
-use crate::services::cases::{parse_amount, parse_local};
-use crate::services::form::FormErrors;
 use crate::services::identifiers::{self, IdKind};
 use crate::services::notify;
 use crate::storage::{Refused, Stored};
@@ -30,7 +33,6 @@ use crate::storage::{Refused, Stored};
 /// Rows of money and identifiers shown at first; "add another" adds one.
 pub const TX_ROWS: usize = 2;
 pub const ID_ROWS: usize = 2;
-const MAX_ROWS: usize = 20;
 
 /// How the reporter was first contacted (the crime form).
 pub const FIRST_CONTACT: &[&str] = &[
@@ -45,92 +47,8 @@ pub const FIRST_CONTACT: &[&str] = &[
     "other",
 ];
 
-/// Alphabet of tracking codes and secrets: no 0/O, 1/I/L, so they read well
-/// over the phone.
-const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-/// 13 characters of 31: 64.4 bits.
-const CODE_LEN: usize = 13;
-
-fn random_code(len: usize) -> String {
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// `ABCD-EFGH-JKMNP`, as printed on the receipt.
-pub fn format_code(code: &str) -> String {
-    let c: Vec<char> = code.chars().collect();
-    if c.len() != CODE_LEN {
-        return code.to_owned();
-    }
-    format!(
-        "{}-{}-{}",
-        c[..4].iter().collect::<String>(),
-        c[4..8].iter().collect::<String>(),
-        c[8..].iter().collect::<String>()
-    )
-}
-
-/// What a person typed as a code: case and separators do not matter.
-pub fn normalise_code(input: &str) -> String {
-    input
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .take(40)
-        .collect()
-}
-
 fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(normalise_code(secret).as_bytes()).to_vec()
-}
-
-/// The raw fields of a public form, as posted.
-#[derive(Clone, Debug, Default)]
-pub struct FormInput {
-    pub pairs: Vec<(String, String)>,
-}
-
-impl FormInput {
-    pub fn get(&self, name: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    pub fn checked(&self, name: &str) -> bool {
-        !self.get(name).is_empty()
-    }
-
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Rows of a repeatable block to show: those posted, at least `min`, one
-    /// more when its "add another" button was pressed.
-    pub fn rows(&self, prefix: &str, min: usize) -> usize {
-        let posted = self
-            .pairs
-            .iter()
-            .filter_map(|(k, _)| {
-                k.strip_prefix(prefix)?
-                    .strip_prefix('-')?
-                    .split('-')
-                    .next()?
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|i| *i < MAX_ROWS)
-            })
-            .max()
-            .map_or(0, |i| i + 1);
-        let add = usize::from(self.checked(&format!("add_{prefix}")));
-        (posted.max(min) + add).min(MAX_ROWS)
-    }
 }
 
 /// A report accepted.
@@ -164,7 +82,7 @@ pub struct Guards<'a> {
 /// A draft key for a new form: random, and bound to the visitor's CSRF token
 /// so nobody else can see or take the files staged under it.
 pub fn new_draft(signer: &Signer, csrf: &str) -> String {
-    let random = crate::auth::random_token(8);
+    let random = crate::domain::token::random_token(8);
     let mac = signer.digest("draft", &format!("{csrf}{random}"));
     format!("{random}{}", &mac[..16])
 }
@@ -176,7 +94,7 @@ pub fn draft_ok(signer: &Signer, csrf: &str, draft: &str) -> bool {
     }
     let (random, mac) = draft.split_at(16);
     let expected = signer.digest("draft", &format!("{csrf}{random}"));
-    crate::auth::tokens_match(mac, &expected[..16])
+    crate::domain::token::tokens_match(mac, &expected[..16])
 }
 
 /// The signed start time of a form.
@@ -220,7 +138,7 @@ fn challenge_ok(signer: &Signer, token: &str, answer: &str, now: DateTime<Utc>) 
         return false;
     };
     let digits: String = answer.chars().filter(char::is_ascii_digit).collect();
-    crate::auth::tokens_match(
+    crate::domain::token::tokens_match(
         hash,
         &signer.digest("challenge-answer", &format!("{salt}{digits}")),
     )
@@ -429,16 +347,12 @@ fn known_field(kind: SubmissionKind, key: &str) -> bool {
     ];
     const ID: &[&str] = &["kind", "value", "qualifier"];
     let row = |prefix: &str, names: &[&str]| {
-        key.strip_prefix(prefix)
-            .and_then(|rest| rest.split_once('-'))
-            .is_some_and(|(n, name)| {
-                n.parse::<usize>().is_ok_and(|n| n < MAX_ROWS) && names.contains(&name)
-            })
+        row_field(key, prefix).is_some_and(|(n, name)| n < MAX_ROWS && names.contains(&name))
     };
     COMMON.contains(&key)
-        || row("id-", ID)
+        || row("id", ID)
         || match kind {
-            SubmissionKind::Crime => row("tx-", TX),
+            SubmissionKind::Crime => row("tx", TX),
             SubmissionKind::Incident => INCIDENT.contains(&key),
             SubmissionKind::Breach => BREACH.contains(&key),
         }
@@ -474,7 +388,7 @@ fn validate(
     });
     let email_raw = text(errors, input, "reporter_email", 254, false);
     let email = email_raw.as_deref().and_then(|e| {
-        let n = identifiers::email(e).filter(|_| crate::services::users::looks_like_email(e));
+        let n = identifiers::email(e).filter(|_| crate::domain::value::looks_like_email(e));
         if n.is_none() {
             errors.add("reporter_email", k("email-invalid"));
         }
@@ -536,7 +450,7 @@ fn validate(
     let mut total_loss: i64 = 0;
     let mut ids: Vec<(IdKind, String, &'static str, i64)> = Vec::new();
     for i in 0..input.rows("tx", 0) {
-        let f = |name: &str| format!("tx-{i}-{name}");
+        let f = |name: &str| row_name("tx", i, name);
         let filled = [
             "time",
             "amount",
@@ -591,7 +505,7 @@ fn validate(
     // Suspect identifiers.
     let kinds: Vec<&str> = identifiers::PUBLIC_KINDS.iter().map(|k| k.code()).collect();
     for i in 0..input.rows("id", 0) {
-        let f = |name: &str| format!("id-{i}-{name}");
+        let f = |name: &str| row_name("id", i, name);
         let Some(value) = text(errors, input, &f("value"), 300, false) else {
             continue;
         };
@@ -712,15 +626,8 @@ type CategoryStates = Vec<(i32, bool)>;
 
 /// The reference data a report is checked against: categories and bank codes.
 fn reference_data(conn: &mut PgConnection) -> Result<(CategoryStates, Vec<String>), AppError> {
-    use crate::db::schema::{banks, categories};
-    use diesel::prelude::*;
-    let cats = categories::table
-        .select((categories::id, categories::active))
-        .load(conn)?;
-    let bank_codes = banks::table
-        .filter(banks::active.eq(true))
-        .select(banks::code)
-        .load(conn)?;
+    let cats = crate::models::category::states(conn)?;
+    let bank_codes = crate::models::bank::active_codes(conn)?;
     Ok((cats, bank_codes))
 }
 
@@ -937,35 +844,6 @@ pub fn remove_files(cfg: &Config, storage_ids: &[String]) {
     }
 }
 
-crate::text_enum!(
-    /// What the public sees of a report's progress.
-    PublicStatus, "public-status" {
-        Received => "received",
-        Verifying => "verifying",
-        Handling => "handling",
-        Concluded => "concluded",
-        Transferred => "transferred",
-    }
-);
-
-/// The public status of a submission, from its triage and its case.
-pub fn public_status(s: &Submission, case_status: Option<Status>) -> PublicStatus {
-    match (s.status, case_status) {
-        (SubmissionStatus::New | SubmissionStatus::InfoRequested, _) => PublicStatus::Received,
-        // Spam is not announced: it stays "received".
-        (SubmissionStatus::Spam, _) => PublicStatus::Received,
-        (_, None) => PublicStatus::Verifying,
-        (_, Some(st)) => match st {
-            Status::New | Status::Triaged | Status::Assigned | Status::Verifying => {
-                PublicStatus::Verifying
-            }
-            Status::InProgress | Status::AwaitingInfo | Status::Suspended => PublicStatus::Handling,
-            Status::Transferred => PublicStatus::Transferred,
-            Status::Resolved | Status::Closed | Status::Merged => PublicStatus::Concluded,
-        },
-    }
-}
-
 /// What a reporter who proved their code sees.
 pub struct Tracked {
     pub submission: Submission,
@@ -991,11 +869,11 @@ pub fn track(
     };
     let by_phone = identifiers::phone(proof)
         .zip(s.contact_phone.as_deref())
-        .is_some_and(|(a, b)| crate::auth::tokens_match(&a, b));
+        .is_some_and(|(a, b)| crate::domain::token::tokens_match(&a, b));
     let by_email = identifiers::email(proof)
         .map(|e| e.to_lowercase())
         .zip(s.contact_email.as_deref())
-        .is_some_and(|(a, b)| crate::auth::tokens_match(&a, b));
+        .is_some_and(|(a, b)| crate::domain::token::tokens_match(&a, b));
     let by_secret = s.secret_hash.as_deref().is_some_and(|h| {
         let given = secret_hash(proof);
         given.len() == h.len() && bool::from(subtle::ConstantTimeEq::ct_eq(given.as_slice(), h))
@@ -1015,7 +893,7 @@ pub fn tracked(conn: &mut PgConnection, s: Submission) -> Result<Tracked, AppErr
     let messages = submission::messages(conn, s.id)?;
     let files = submission::files(conn, s.id)?;
     Ok(Tracked {
-        status: public_status(&s, case_status),
+        status: public_status(s.status, case_status),
         submission: s,
         messages,
         files,
@@ -1124,6 +1002,7 @@ pub fn add_information(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::code::{format_code, ALPHABET};
 
     #[test]
     fn codes_read_well_and_are_long_enough() {

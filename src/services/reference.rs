@@ -7,6 +7,7 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser, RequestMeta,
 };
+use crate::domain::form::{required_text, FormErrors};
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::{
@@ -14,7 +15,6 @@ use crate::models::{
     category::{self, Category, CategoryFields},
     deadline::{self, Unit},
 };
-use crate::services::form::{required_text, FormErrors};
 
 /// What the category form sends.
 #[derive(Clone, Debug, Default, serde::Deserialize)]

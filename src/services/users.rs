@@ -10,6 +10,8 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser, RequestMeta,
 };
+use crate::domain::form::{optional_text, required_text, FormErrors};
+use crate::domain::value::looks_like_email;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
 use crate::models::{
@@ -17,30 +19,11 @@ use crate::models::{
     session,
     user::{self, NewUser, Role, User, UserChanges},
 };
-use crate::services::form::{optional_text, required_text, FormErrors};
 use crate::services::notify::Event;
 
 /// Lower-cased, trimmed e-mail: the form stored and looked up.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
-}
-
-/// A pragmatic address check: one `@`, a dotted domain, no spaces or control
-/// characters, at most 254 characters.
-pub fn looks_like_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
-        })
 }
 
 /// What the admin form (or the CLI) sends for a user.

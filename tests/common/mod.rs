@@ -68,7 +68,10 @@ fn template_name() -> String {
         );
         h.update(std::fs::read(d.join("up.sql")).unwrap_or_default());
     }
-    format!("cdtpl_{}", &cyberdesk::auth::hex(&h.finalize())[..16])
+    format!(
+        "cdtpl_{}",
+        &cyberdesk::domain::token::hex(&h.finalize())[..16]
+    )
 }
 
 fn template() -> &'static str {
@@ -153,7 +156,7 @@ pub fn test_db_name() -> String {
     format!(
         "cdt_{}_{}",
         unix_now(),
-        cyberdesk::auth::random_alnum(10).to_lowercase()
+        cyberdesk::domain::token::random_alnum(10).to_lowercase()
     )
 }
 
@@ -179,7 +182,10 @@ impl TestDb {
 
     /// An empty database (no migrations), for migration tests.
     pub fn empty() -> TestDb {
-        let name = format!("cdt_{}", cyberdesk::auth::random_alnum(16).to_lowercase());
+        let name = format!(
+            "cdt_{}",
+            cyberdesk::domain::token::random_alnum(16).to_lowercase()
+        );
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin_conn())
             .expect("create");
@@ -512,7 +518,7 @@ pub async fn client(db: &TestDb) -> Client<impl AppService> {
 pub async fn signed_in(db: &TestDb, role: &str) -> (Client<impl AppService>, i64) {
     let email = format!(
         "{role}-{}@pa05.test.vn",
-        cyberdesk::auth::random_alnum(6).to_lowercase()
+        cyberdesk::domain::token::random_alnum(6).to_lowercase()
     );
     let id = db.user(&email, role, PASSWORD);
     let mut c = client(db).await;

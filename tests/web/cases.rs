@@ -3,14 +3,12 @@
 use actix_web::http::StatusCode;
 
 use crate::common::{signed_in, TestDb, PASSWORD};
+use cyberdesk::domain::workflow;
 use cyberdesk::{
     auth::{CurrentUser, RequestMeta},
     i18n::Lang,
     models::{case::Status, user::Role},
-    services::{
-        cases::{self, CaseForm, MoveInput},
-        workflow,
-    },
+    services::cases::{self, CaseForm, MoveInput},
 };
 
 /// A complete, valid phone report; `over` replaces or adds fields.
@@ -608,7 +606,7 @@ async fn search_ignores_accents_and_finds_phones_and_accounts() {
         let page = s
             .get(&format!(
                 "/cases?status=all&q={}",
-                cyberdesk::routes::encode_query_value(query)
+                cyberdesk::domain::value::encode_query_value(query)
             ))
             .await;
         assert_eq!(page.status, StatusCode::OK);

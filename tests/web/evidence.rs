@@ -20,7 +20,7 @@ async fn client_with_dir(
     let mut cfg = db.config();
     let dir = std::env::temp_dir().join(format!(
         "cyberdesk-evidence-{}",
-        cyberdesk::auth::random_alnum(10).to_lowercase()
+        cyberdesk::domain::token::random_alnum(10).to_lowercase()
     ));
     cfg.data_dir = dir.clone();
     let mut c = Client::new(app(actix_web::web::Data::new(AppState::new(cfg))).await);
@@ -69,7 +69,7 @@ async fn an_officer_attaches_evidence_and_every_step_is_in_the_custody_log() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let xid = db.count("SELECT max(id) AS n FROM exhibits");
     assert_eq!(res.location(), format!("/cases/{reference}/exhibits/{xid}"));
-    let sha = cyberdesk::auth::hex(&Sha256::digest(PDF));
+    let sha = cyberdesk::domain::token::hex(&Sha256::digest(PDF));
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM exhibits WHERE sha256 = '{sha}' AND size_bytes = {} AND detected_type = 'application/pdf' AND original_name = 'sao kê.pdf' AND exhibit_no = 'VC-01' AND seal_no = 'NP-123' AND source = 'officer' AND received_by = {oid}", PDF.len())), 1);
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM custody_events WHERE exhibit_id = {xid} AND action = 'received' AND actor_id = {oid} AND sha256_seen = '{sha}'")), 1);
     assert_eq!(
@@ -411,7 +411,7 @@ async fn evidence_kept_in_an_s3_bucket_is_verified_and_served_the_same_way() {
     let mut cfg = db.config();
     let dir = std::env::temp_dir().join(format!(
         "cyberdesk-s3-{}",
-        cyberdesk::auth::random_alnum(10).to_lowercase()
+        cyberdesk::domain::token::random_alnum(10).to_lowercase()
     ));
     cfg.data_dir = dir.clone();
     cfg.s3 = Some(s3.config());

@@ -127,7 +127,7 @@ async fn search_reads_any_written_form_and_the_hot_list_is_for_supervisors() {
         let res = ca
             .get(&format!(
                 "/identifiers?q={}",
-                cyberdesk::routes::encode_query_value(q)
+                cyberdesk::domain::value::encode_query_value(q)
             ))
             .await;
         assert_eq!(res.status, StatusCode::OK);

@@ -8,9 +8,9 @@ use diesel::prelude::*;
 
 use crate::cases::{create, me, user_with_team};
 use crate::common::{signed_in, smtp::SmtpServer, TestDb, PASSWORD};
-use cyberdesk::auth::RequestMeta;
 use cyberdesk::config::{Config, MailTransport};
 use cyberdesk::db::schema::email_outbox;
+use cyberdesk::domain::RequestMeta;
 use cyberdesk::mail;
 use cyberdesk::models::case::Status;
 use cyberdesk::models::outbox::{self, NewMail};

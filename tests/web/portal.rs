@@ -111,7 +111,7 @@ async fn a_citizen_reports_a_scam_with_money_a_suspect_and_a_screenshot() {
     assert!(res.body.contains("20 ngày"), "legal limits in plain words");
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions WHERE total_loss = 20000000 AND contact_phone = '+84987654321'"), 1);
     // The file: kept by a random id with its hash, name and sniffed type.
-    let sha = cyberdesk::auth::hex(&Sha256::digest(PNG));
+    let sha = cyberdesk::domain::token::hex(&Sha256::digest(PNG));
     assert_eq!(
         db.count(&format!("SELECT count(*) AS n FROM submission_files WHERE sha256 = '{sha}' AND original_name = 'ảnh chụp.png' AND detected_type = 'image/png' AND size_bytes = {} AND submission_id IS NOT NULL", PNG.len())),
         1

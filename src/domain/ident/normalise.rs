@@ -1,4 +1,4 @@
-//! Pure normalisers (DESIGN.md §7): the same phone, account or URL written
+//! Pure normalisers (`docs/domain.md` §7): the same phone, account or URL written
 //! differently becomes one value, so reports match across victims.
 //!
 //! Every normaliser accepts its own output and returns it unchanged (stored
@@ -6,7 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
-crate::text_enum!(
+crate::code_enum!(
     IdKind, "id-kind" {
         Phone => "phone",
         BankAccount => "bank_account",

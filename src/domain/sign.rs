@@ -5,34 +5,19 @@
 //! The key is generated once and kept in `app_secrets`, so every instance on the
 //! database accepts what another signed.
 
-use diesel::prelude::*;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::Sha256;
 
-use crate::db::schema::app_secrets;
+use super::token::{hex, tokens_match};
 
 pub struct Signer {
     key: Vec<u8>,
 }
 
 impl Signer {
-    /// Loads the key, creating it on first use.
-    pub fn load(conn: &mut PgConnection) -> QueryResult<Signer> {
-        let mut fresh = vec![0u8; 32];
-        rand::rng().fill_bytes(&mut fresh);
-        diesel::insert_into(app_secrets::table)
-            .values((
-                app_secrets::name.eq("signing"),
-                app_secrets::value.eq(fresh),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        let key = app_secrets::table
-            .find("signing")
-            .select(app_secrets::value)
-            .first(conn)?;
-        Ok(Signer { key })
+    /// A signer with `key` (kept in `app_secrets`, see `models::app_secret`).
+    pub fn new(key: Vec<u8>) -> Signer {
+        Signer { key }
     }
 
     fn mac(&self, purpose: &str, body: &str) -> String {
@@ -44,7 +29,7 @@ impl Signer {
         m.update(purpose.as_bytes());
         m.update(b"\0");
         m.update(body.as_bytes());
-        super::hex(&m.finalize().into_bytes())
+        hex(&m.finalize().into_bytes())
     }
 
     /// A keyed digest (hex) of `body` for `purpose`.
@@ -61,7 +46,7 @@ impl Signer {
     /// The payload of a token for `purpose` that is intact and not expired at `now`.
     pub fn verify(&self, purpose: &str, token: &str, now: i64) -> Option<String> {
         let (body, mac) = token.rsplit_once('.')?;
-        if !super::tokens_match(mac, &self.mac(purpose, body)) {
+        if !tokens_match(mac, &self.mac(purpose, body)) {
             return None;
         }
         let (payload, expires) = body.rsplit_once('.')?;

@@ -1,8 +1,8 @@
-//! The case workflow (DESIGN.md §4) as one table: every allowed move, who may make
+//! The case workflow (`docs/domain.md` §4) as one table: every allowed move, who may make
 //! it and what it needs. `assigned` is reached only by assigning, `merged` only by
 //! merging; everything else goes through `find`.
 
-use crate::models::case::Status::{self, *};
+use super::case::Status::{self, *};
 
 /// Who may make a move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

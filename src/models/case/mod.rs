@@ -1,4 +1,7 @@
 //! `cases`, `case_sequences`, `case_transactions`, `case_watchers`, `case_links`.
+//! The list's queries are in `list`.
+
+pub mod list;
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -10,66 +13,9 @@ use diesel::{
 
 use crate::db::schema::{case_links, case_sequences, case_transactions, case_watchers, cases};
 
-crate::text_enum!(
-    /// DESIGN.md §3; the reference letters are `ref_code`.
-    CaseType, "type" {
-        CrimeReport => "crime_report",
-        SecurityIncident => "security_incident",
-        DataBreach => "data_breach",
-        Feedback => "feedback",
-    }
-);
-
-impl CaseType {
-    /// Letters in the reference number (`PA05-TG-2026-00042`).
-    pub fn ref_code(self) -> &'static str {
-        match self {
-            CaseType::CrimeReport => "TG",
-            CaseType::SecurityIncident => "SC",
-            CaseType::DataBreach => "DL",
-            CaseType::Feedback => "PA",
-        }
-    }
-}
-
-crate::text_enum!(
-    /// DESIGN.md §4.
-    Status, "status" {
-        New => "new",
-        Triaged => "triaged",
-        Assigned => "assigned",
-        Verifying => "verifying",
-        InProgress => "in_progress",
-        AwaitingInfo => "awaiting_info",
-        Suspended => "suspended",
-        Transferred => "transferred",
-        Resolved => "resolved",
-        Closed => "closed",
-        Merged => "merged",
-    }
-);
-
-impl Status {
-    /// Statuses that end the work on a case (the "open" filter is all others).
-    pub const FINAL: &'static [Status] = &[
-        Status::Transferred,
-        Status::Resolved,
-        Status::Closed,
-        Status::Merged,
-    ];
-
-    pub fn is_final(self) -> bool {
-        Status::FINAL.contains(&self)
-    }
-
-    pub fn open() -> Vec<Status> {
-        Status::ALL
-            .iter()
-            .copied()
-            .filter(|s| !s.is_final())
-            .collect()
-    }
-}
+pub use crate::domain::case::{CaseType, Status};
+crate::sql_text!(CaseType);
+crate::sql_text!(Status);
 
 crate::text_enum!(Severity, "severity" { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
 
@@ -527,4 +473,86 @@ pub fn matches_text(query: &str) -> CaseFilterExpr {
             .bind::<Text, _>(query.to_owned())
             .sql("))"),
     )
+}
+
+/// Which of these cases the user may open.
+pub fn visible_among(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    case_ids: &[i64],
+) -> QueryResult<std::collections::HashSet<i64>> {
+    if matches!(vis, Visibility::All) {
+        return Ok(case_ids.iter().copied().collect());
+    }
+    let mut open = std::collections::HashSet::new();
+    for chunk in case_ids.chunks(10_000) {
+        let ids: Vec<i64> = cases::table
+            .filter(cases::id.eq_any(chunk))
+            .filter(visible(vis))
+            .select(cases::id)
+            .load(conn)?;
+        open.extend(ids);
+    }
+    Ok(open)
+}
+
+/// (reference, title, status) of each of `ids`.
+pub fn summaries(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, (String, String, Status)>> {
+    Ok(cases::table
+        .filter(cases::id.eq_any(ids))
+        .select((cases::id, cases::ref_, cases::title, cases::status))
+        .load::<(i64, String, String, Status)>(conn)?
+        .into_iter()
+        .map(|(id, r, t, s)| (id, (r, t, s)))
+        .collect())
+}
+
+/// A case as a deadline digest lists it.
+#[derive(Queryable)]
+pub struct DueCase {
+    pub ref_: String,
+    pub title: String,
+    pub restricted: bool,
+    pub status: Status,
+    pub deadline_at: Option<DateTime<Utc>>,
+}
+
+/// Open cases (of `assignee`, or all) whose deadline falls in `[from, to)`
+/// (`from` None: any time before `to`), soonest first: the first `limit` and
+/// how many there are.
+pub fn due_between(
+    conn: &mut PgConnection,
+    assignee: Option<i64>,
+    (from, to): (Option<DateTime<Utc>>, DateTime<Utc>),
+    limit: i64,
+) -> QueryResult<(Vec<DueCase>, i64)> {
+    let base = || {
+        let mut q = cases::table
+            .filter(cases::status.eq_any(Status::open()))
+            .filter(cases::deadline_at.lt(to))
+            .into_boxed();
+        if let Some(from) = from {
+            q = q.filter(cases::deadline_at.ge(from));
+        }
+        if let Some(a) = assignee {
+            q = q.filter(cases::assignee_id.eq(a));
+        }
+        q
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows = base()
+        .order((cases::deadline_at.asc(), cases::id.asc()))
+        .limit(limit)
+        .select((
+            cases::ref_,
+            cases::title,
+            cases::restricted,
+            cases::status,
+            cases::deadline_at,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
 }

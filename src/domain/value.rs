@@ -1,0 +1,81 @@
+//! Values as people type and read them: amounts in đồng, local date-times,
+//! e-mail addresses, query strings.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// `datetime-local` value of a UTC time in the unit's time zone.
+pub fn local_input(dt: &DateTime<Utc>, tz: Tz) -> String {
+    dt.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` (or `dd/mm/yyyy HH:MM`) value typed in the unit's time zone.
+pub fn parse_local(value: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    let v = value.trim();
+    let naive = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(v, "%d/%m/%Y %H:%M"))
+        .ok()?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// An amount in whole đồng: digits with optional `.`/`,`/space thousands separators
+/// ("1.250.000"); no decimals, no sign.
+pub fn parse_amount(value: &str) -> Option<i64> {
+    let v = value.trim().trim_end_matches(['₫', 'đ']).trim();
+    if v.is_empty()
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' '))
+    {
+        return None;
+    }
+    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+    digits.parse::<i64>().ok()
+}
+
+/// `1.250.000 ₫`.
+pub fn fmt_vnd(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{}{out} ₫", if amount < 0 { "-" } else { "" })
+}
+
+/// A pragmatic address check: one `@`, a dotted domain, no spaces or control
+/// characters, at most 254 characters.
+pub fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

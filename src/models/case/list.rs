@@ -1,0 +1,268 @@
+//! The case list's queries: every filter as one condition (visibility first),
+//! counts per status, the text-search window and one sorted page.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
+
+use super::{CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility};
+use crate::db::schema::{case_watchers, cases};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Received,
+    Updated,
+    Deadline,
+    Severity,
+    Relevance,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        Some(match s {
+            "received" => Sort::Received,
+            "updated" => Sort::Updated,
+            "deadline" => Sort::Deadline,
+            "severity" => Sort::Severity,
+            "relevance" => Sort::Relevance,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Nobody,
+    User(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadlineFilter {
+    DueSoon,
+    Overdue,
+}
+
+/// A parsed list request. `statuses` empty means every status.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<Status>,
+    pub case_type: Option<CaseType>,
+    pub category_id: Option<i32>,
+    pub severity: Option<Severity>,
+    pub assignee: Option<AssigneeFilter>,
+    pub team: Option<String>,
+    pub channel: Option<Channel>,
+    pub tlp: Option<Tlp>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub deadline: Option<DeadlineFilter>,
+    pub q: Option<String>,
+    /// Only cases the user watches (dashboard).
+    pub watching: bool,
+    /// Ids the text search matched, resolved once per request (see `resolve_search`).
+    pub matched: Option<Vec<i64>>,
+    pub sort: Sort,
+    pub page: i64,
+}
+
+/// One row of the list.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = cases, check_for_backend(Pg))]
+pub struct CaseListItem {
+    pub id: i64,
+    pub ref_: String,
+    pub case_type: CaseType,
+    pub category_id: Option<i32>,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: Tlp,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub team: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub deadline_kind: Option<String>,
+    pub total_loss: i64,
+}
+
+/// Digits-only form of a query that looks like a phone or account number, so
+/// "0912 345 678" finds 0912345678.
+pub fn normalise_query(q: &str) -> String {
+    let compact: String = q
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let digits = compact.trim_start_matches('+');
+    if digits.len() >= 6 && digits.chars().all(|c| c.is_ascii_digit()) {
+        digits.to_owned()
+    } else {
+        q.to_owned()
+    }
+}
+
+/// All the list's conditions as one boxed expression (boxed queries cannot be
+/// grouped, and the status tabs need `GROUP BY status`).
+pub fn conditions(
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    with_status: bool,
+    now: DateTime<Utc>,
+) -> CaseFilterExpr {
+    let mut e: CaseFilterExpr = super::visible(vis);
+    let mut and = |cond: CaseFilterExpr| {
+        let prev = std::mem::replace(&mut e, Box::new(sql::<diesel::sql_types::Bool>("TRUE")));
+        e = Box::new(prev.and(cond));
+    };
+    if with_status && !f.statuses.is_empty() {
+        and(Box::new(cases::status.eq_any(f.statuses.clone())));
+    }
+    if let Some(t) = f.case_type {
+        and(Box::new(cases::case_type.eq(t)));
+    }
+    if let Some(c) = f.category_id {
+        and(Box::new(
+            cases::category_id
+                .eq(c)
+                .or(cases::subcategory_id.eq(c))
+                .assume_not_null(),
+        ));
+    }
+    if let Some(s) = f.severity {
+        and(Box::new(cases::severity.eq(s)));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::Me) => and(Box::new(cases::assignee_id.eq(me).assume_not_null())),
+        Some(AssigneeFilter::Nobody) => and(Box::new(cases::assignee_id.is_null())),
+        Some(AssigneeFilter::User(id)) => {
+            and(Box::new(cases::assignee_id.eq(*id).assume_not_null()))
+        }
+        None => {}
+    }
+    if let Some(t) = &f.team {
+        and(Box::new(cases::team.eq(t.clone()).assume_not_null()));
+    }
+    if let Some(c) = f.channel {
+        and(Box::new(cases::channel.eq(c)));
+    }
+    if let Some(t) = f.tlp {
+        and(Box::new(cases::tlp.eq(t)));
+    }
+    if let Some(from) = f.from {
+        and(Box::new(cases::received_at.ge(from)));
+    }
+    if let Some(to) = f.to {
+        and(Box::new(cases::received_at.lt(to)));
+    }
+    match f.deadline {
+        Some(DeadlineFilter::Overdue) => {
+            and(Box::new(cases::deadline_at.lt(now).assume_not_null()))
+        }
+        Some(DeadlineFilter::DueSoon) => and(Box::new(
+            cases::deadline_at
+                .ge(now)
+                .and(cases::deadline_at.lt(now + Duration::days(3)))
+                .assume_not_null(),
+        )),
+        None => {}
+    }
+    if let Some(ids) = &f.matched {
+        and(Box::new(cases::id.eq_any(ids.clone())));
+    } else if let Some(text) = &f.q {
+        and(super::matches_text(&normalise_query(text)));
+    }
+    if f.watching {
+        let watched = case_watchers::table
+            .filter(case_watchers::user_id.eq(me))
+            .select(case_watchers::case_id);
+        and(Box::new(cases::id.eq_any(watched)));
+    }
+    e
+}
+
+/// Cases per status matching every filter but the status (the tabs).
+pub fn status_counts(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Status, i64)>> {
+    cases::table
+        .filter(conditions(vis, me, f, false, now))
+        .group_by(cases::status)
+        .select((cases::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Ids of the most recently received cases (at most `SEARCH_WINDOW`) that
+/// match `text` among those `vis` may open.
+pub fn search_window(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    text: &str,
+) -> QueryResult<Vec<i64>> {
+    // SECURITY: visibility applies inside the window, so cases one may not open
+    // neither crowd out nor hint at anything.
+    cases::table
+        .filter(super::visible(vis))
+        .filter(super::matches_text(&normalise_query(text)))
+        .order((cases::received_at.desc(), cases::id.desc()))
+        .limit(super::SEARCH_WINDOW)
+        .select(cases::id)
+        .load(conn)
+}
+
+/// One page of `limit` rows matching `f`, in its sort order.
+pub fn page(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<CaseListItem>> {
+    let mut q = cases::table
+        .filter(conditions(vis, me, f, true, now))
+        .into_boxed();
+    q = match f.sort {
+        Sort::Received => q.order((cases::received_at.desc(), cases::id.desc())),
+        Sort::Updated => q.order((cases::updated_at.desc(), cases::id.desc())),
+        Sort::Deadline => q.order((cases::deadline_at.asc().nulls_last(), cases::id.asc())),
+        Sort::Severity => q.order((
+            sql::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
+            cases::received_at.desc(),
+            cases::id.desc(),
+        )),
+        Sort::Relevance => match &f.q {
+            Some(text) => q.order((
+                sql::<diesel::sql_types::Float>("ts_rank(cases.search_vec, websearch_to_tsquery('simple', f_unaccent(")
+                    .bind::<Text, _>(normalise_query(text))
+                    .sql(")))")
+                    .desc(),
+                cases::received_at.desc(),
+                cases::id.desc(),
+            )),
+            None => q.order((cases::received_at.desc(), cases::id.desc())),
+        },
+    };
+    q.offset((f.page.max(1) - 1) * limit)
+        .limit(limit)
+        .select(CaseListItem::as_select())
+        .load(conn)
+}
+
+/// Cases `vis` may open per (type, status).
+pub fn counts_by_type_and_status(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+) -> QueryResult<Vec<(CaseType, Status, i64)>> {
+    cases::table
+        .filter(super::visible(vis))
+        .group_by((cases::case_type, cases::status))
+        .select((cases::case_type, cases::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -1,0 +1,102 @@
+//! `hot_identifiers` and `hot_list_runs`: the most reported identifiers of a
+//! window, computed ahead by housekeeping, and when each window was computed.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+
+use crate::db::schema::{hot_identifiers, hot_list_runs, identifiers};
+
+/// One row of the hot list.
+#[derive(Clone, Debug, Queryable)]
+pub struct Hot {
+    pub id: i64,
+    pub kind: String,
+    pub value: String,
+    pub reports: i64,
+    pub loss: i64,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// How many identifiers a window keeps (the page shows 50, the CSV all).
+pub const HOT_KEEP: i64 = 1000;
+
+/// Recomputes the hot list of a window: identifiers with at least two reports
+/// received in the last `days` (victims' own numbers and spam excluded),
+/// most reported first. One instance at a time (an advisory lock); returns
+/// false when another is already at it.
+pub fn refresh(conn: &mut PgConnection, days: i64) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ok: bool,
+        }
+        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7242, $1::int) AS ok")
+            .bind::<BigInt, _>(days)
+            .get_result(conn)?;
+        if !got.ok {
+            return Ok(false);
+        }
+        let since = Utc::now() - Duration::days(days);
+        diesel::delete(hot_identifiers::table.filter(hot_identifiers::days.eq(days as i16)))
+            .execute(conn)?;
+        // Work memory for the two aggregations, so they stay off disk.
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO hot_identifiers (days, rank, identifier_id, reports, loss, last_seen)
+             SELECT $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
+                    identifier_id, reports, loss, last_seen
+             FROM (SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
+                          max(reported_at) AS last_seen
+                   FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at
+                         FROM identifier_links l
+                         WHERE l.reported_at >= $2 AND l.role <> 'victim'
+                           AND NOT EXISTS (SELECT 1 FROM submissions s
+                                           WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
+                         GROUP BY l.identifier_id, l.report_key) r
+                   GROUP BY identifier_id HAVING count(*) >= 2
+                   ORDER BY reports DESC, loss DESC, identifier_id LIMIT $3) h",
+        )
+        .bind::<BigInt, _>(days)
+        .bind::<Timestamptz, _>(since)
+        .bind::<BigInt, _>(HOT_KEEP)
+        .execute(conn)?;
+        diesel::insert_into(hot_list_runs::table)
+            .values((
+                hot_list_runs::days.eq(days as i16),
+                hot_list_runs::computed_at.eq(Utc::now()),
+            ))
+            .on_conflict(hot_list_runs::days)
+            .do_update()
+            .set(hot_list_runs::computed_at.eq(Utc::now()))
+            .execute(conn)?;
+        Ok(true)
+    })
+}
+
+pub fn computed_at(conn: &mut PgConnection, days: i64) -> QueryResult<Option<DateTime<Utc>>> {
+    hot_list_runs::table
+        .find(days as i16)
+        .select(hot_list_runs::computed_at)
+        .first(conn)
+        .optional()
+}
+
+/// The first `limit` rows of the `days` window, most reported first.
+pub fn top(conn: &mut PgConnection, days: i64, limit: i64) -> QueryResult<Vec<Hot>> {
+    hot_identifiers::table
+        .inner_join(identifiers::table)
+        .filter(hot_identifiers::days.eq(days as i16))
+        .order(hot_identifiers::rank)
+        .limit(limit)
+        .select((
+            identifiers::id,
+            identifiers::kind,
+            identifiers::value,
+            hot_identifiers::reports,
+            hot_identifiers::loss,
+            hot_identifiers::last_seen,
+        ))
+        .load(conn)
+}

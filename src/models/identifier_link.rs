@@ -1,0 +1,314 @@
+//! `identifier_links`: one link per identifier and report (a case, or a
+//! submission until it is triaged), with the role, source and amount; and the
+//! correlation queries over them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::db::schema::{identifier_links, identifiers, submissions};
+use crate::models::identifier::IdKind;
+use crate::models::submission::SubmissionStatus;
+
+/// The report an identifier is linked to: a case, or a submission (which takes
+/// its case's id when triaged, so the report counts once).
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub submission_id: Option<i64>,
+    pub case_id: Option<i64>,
+    pub reported_at: DateTime<Utc>,
+    pub reporter_key: Option<String>,
+}
+
+/// One identifier to link.
+#[derive(Clone, Debug)]
+pub struct NewLink<'a> {
+    pub kind: IdKind,
+    pub value: &'a str,
+    pub role: &'a str,
+    pub source: &'a str,
+    pub amount: i64,
+    pub from_form: bool,
+    pub added_by: Option<i64>,
+}
+
+pub const ROLES: &[&str] = &["suspect", "victim", "infrastructure"];
+
+/// Finds or creates the identifier and links it to the report, once per report
+/// (whoever entered it first keeps the link; a larger amount is kept).
+/// Returns the identifier's id and whether a new link was written.
+pub fn link(conn: &mut PgConnection, r: &Report, l: &NewLink) -> QueryResult<(i64, bool)> {
+    let id = super::identifier::find_or_create(conn, l.kind, l.value)?;
+    let existing = identifier_links::table
+        .filter(identifier_links::identifier_id.eq(id))
+        .into_boxed();
+    let existing = match (r.submission_id, r.case_id) {
+        (Some(s), _) => existing.filter(identifier_links::submission_id.eq(s)),
+        // Any link of the case counts, a triaged submission's included.
+        (None, Some(c)) => existing.filter(identifier_links::case_id.eq(c)),
+        (None, None) => return Ok((id, false)),
+    };
+    let found: Option<(i64, i64)> = existing
+        .select((identifier_links::id, identifier_links::amount))
+        .first(conn)
+        .optional()?;
+    if let Some((link_id, amount)) = found {
+        if l.amount > amount {
+            diesel::update(identifier_links::table.find(link_id))
+                .set(identifier_links::amount.eq(l.amount))
+                .execute(conn)?;
+        }
+        return Ok((id, false));
+    }
+    diesel::insert_into(identifier_links::table)
+        .values((
+            identifier_links::identifier_id.eq(id),
+            identifier_links::submission_id.eq(r.submission_id),
+            identifier_links::case_id.eq(r.case_id),
+            identifier_links::role.eq(l.role),
+            identifier_links::source.eq(l.source),
+            identifier_links::reported_at.eq(r.reported_at),
+            identifier_links::amount.eq(l.amount.max(0)),
+            identifier_links::reporter_key.eq(&r.reporter_key),
+            identifier_links::from_form.eq(l.from_form),
+            identifier_links::added_by.eq(l.added_by),
+        ))
+        .execute(conn)?;
+    Ok((id, true))
+}
+
+/// A submission triaged into a case: its links become the case's.
+pub fn move_to_case(
+    conn: &mut PgConnection,
+    submission_id: i64,
+    case_id: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        identifier_links::table.filter(identifier_links::submission_id.eq(submission_id)),
+    )
+    .set(identifier_links::case_id.eq(case_id))
+    .execute(conn)
+}
+
+/// One hit: an identifier this submission shares with another submission or case.
+#[derive(Clone, Debug, Queryable)]
+pub struct Hit {
+    pub kind: String,
+    pub value: String,
+    pub other_submission: Option<i64>,
+    pub other_case: Option<i64>,
+}
+
+/// Other submissions and cases sharing an identifier with `submission_id`.
+pub fn hits_for_submission(conn: &mut PgConnection, submission_id: i64) -> QueryResult<Vec<Hit>> {
+    let (mine, theirs) = diesel::alias!(identifier_links as mine, identifier_links as theirs);
+    mine.inner_join(
+        identifiers::table.on(identifiers::id.eq(mine.field(identifier_links::identifier_id))),
+    )
+    .inner_join(
+        theirs.on(theirs
+            .field(identifier_links::identifier_id)
+            .eq(mine.field(identifier_links::identifier_id))),
+    )
+    .filter(
+        mine.field(identifier_links::submission_id)
+            .eq(submission_id),
+    )
+    .filter(
+        theirs
+            .field(identifier_links::submission_id)
+            .ne(submission_id)
+            .or(theirs.field(identifier_links::submission_id).is_null()),
+    )
+    .select((
+        identifiers::kind,
+        identifiers::value,
+        theirs.field(identifier_links::submission_id),
+        theirs.field(identifier_links::case_id),
+    ))
+    .distinct()
+    .limit(200)
+    .load(conn)
+}
+
+#[derive(QueryableByName)]
+pub struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    pub identifier_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cases: i64,
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+}
+
+pub type LinkRow = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    DateTime<Utc>,
+    String,
+);
+
+/// Removes a link added by hand or by confirmation (never a reporter's or the
+/// form's); returns the identifier, or None when there was no such link.
+pub fn remove_from_case(
+    conn: &mut PgConnection,
+    case_id: i64,
+    link_id: i64,
+) -> QueryResult<Option<(IdKind, String)>> {
+    let found: Option<(IdKind, String)> = identifier_links::table
+        .inner_join(identifiers::table)
+        .filter(identifier_links::id.eq(link_id))
+        .filter(identifier_links::case_id.eq(case_id))
+        .filter(identifier_links::submission_id.is_null())
+        .filter(identifier_links::from_form.eq(false))
+        .filter(identifier_links::source.ne("reporter"))
+        .select((identifiers::kind, identifiers::value))
+        .first(conn)
+        .optional()?;
+    if found.is_some() {
+        diesel::delete(identifier_links::table.find(link_id)).execute(conn)?;
+    }
+    Ok(found)
+}
+
+/// Deletes the links a case's form made (re-made on each save), leaving
+/// links added one by one and those from reporters.
+pub fn delete_form_links(conn: &mut PgConnection, case_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        identifier_links::table
+            .filter(identifier_links::case_id.eq(case_id))
+            .filter(identifier_links::submission_id.is_null())
+            .filter(identifier_links::from_form.eq(true)),
+    )
+    .execute(conn)
+}
+
+/// A link of a case with its identifier: (link id, identifier id, kind, value,
+/// role, source, amount, from form, submission id).
+pub type CaseLink = (
+    i64,
+    i64,
+    IdKind,
+    String,
+    String,
+    String,
+    i64,
+    bool,
+    Option<i64>,
+);
+
+/// The links of a case, by kind and value.
+pub fn of_case(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<CaseLink>> {
+    identifier_links::table
+        .inner_join(identifiers::table)
+        .filter(identifier_links::case_id.eq(case_id))
+        .order((identifiers::kind, identifiers::value, identifier_links::id))
+        .select((
+            identifier_links::id,
+            identifiers::id,
+            identifiers::kind,
+            identifiers::value,
+            identifier_links::role,
+            identifier_links::source,
+            identifier_links::amount,
+            identifier_links::from_form,
+            identifier_links::submission_id,
+        ))
+        .load(conn)
+}
+
+/// (kind, value) of the identifiers linked to a submission.
+pub fn of_submission(
+    conn: &mut PgConnection,
+    submission_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    identifier_links::table
+        .inner_join(identifiers::table)
+        .filter(identifier_links::submission_id.eq(submission_id))
+        .select((identifiers::kind, identifiers::value))
+        .load(conn)
+}
+
+/// For each of `ids`: the distinct cases it is linked to, and the submissions
+/// still in intake (spam left out). One grouped query.
+pub fn counts(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<CountRow>> {
+    diesel::sql_query(
+        "SELECT o.identifier_id, count(DISTINCT o.case_id) AS cases,
+                count(DISTINCT o.submission_id) FILTER (
+                    WHERE o.case_id IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM submissions s
+                                      WHERE s.id = o.submission_id AND s.status = 'spam')) AS pending
+         FROM identifier_links o WHERE o.identifier_id = ANY($1)
+         GROUP BY o.identifier_id",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .load(conn)
+}
+
+/// Distinct (identifier id, case id) of the cases other than `except` that
+/// the identifiers `ids` are linked to.
+pub fn case_pairs(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    except: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    identifier_links::table
+        .filter(identifier_links::identifier_id.eq_any(ids))
+        .filter(identifier_links::case_id.is_not_null())
+        .filter(identifier_links::case_id.ne(except))
+        .select((
+            identifier_links::identifier_id,
+            identifier_links::case_id.assume_not_null(),
+        ))
+        .distinct()
+        .load(conn)
+}
+
+type LinkCols = (
+    identifier_links::report_key,
+    identifier_links::case_id,
+    identifier_links::submission_id,
+    identifier_links::reporter_key,
+    identifier_links::amount,
+    identifier_links::reported_at,
+    identifier_links::role,
+);
+
+const LINK_COLS: LinkCols = (
+    identifier_links::report_key,
+    identifier_links::case_id,
+    identifier_links::submission_id,
+    identifier_links::reporter_key,
+    identifier_links::amount,
+    identifier_links::reported_at,
+    identifier_links::role,
+);
+
+/// The case links of identifier `id`, as report rows.
+pub fn reports_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<LinkRow>> {
+    identifier_links::table
+        .filter(identifier_links::identifier_id.eq(id))
+        .filter(identifier_links::case_id.is_not_null())
+        .select(LINK_COLS)
+        .load(conn)
+}
+
+/// The links of identifier `id` to submissions still in intake (not spam).
+pub fn pending_reports_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<LinkRow>> {
+    identifier_links::table
+        .filter(identifier_links::identifier_id.eq(id))
+        .filter(identifier_links::case_id.is_null())
+        .filter(
+            identifier_links::submission_id.assume_not_null().eq_any(
+                submissions::table
+                    .filter(submissions::case_id.is_null())
+                    .filter(submissions::status.ne(SubmissionStatus::Spam))
+                    .select(submissions::id),
+            ),
+        )
+        .select(LINK_COLS)
+        .load(conn)
+}
