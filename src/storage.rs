@@ -155,9 +155,6 @@ impl Upload {
             detected_type,
         })
     }
-
-    /// Drops a refused or abandoned file.
-    pub fn abort(self) {}
 }
 
 /// A file not finished (refused, or the request broke off) leaves nothing behind.

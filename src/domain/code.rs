@@ -39,3 +39,20 @@ pub fn normalise_code(input: &str) -> String {
         .take(40)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_well_and_are_long_enough() {
+        let c = random_code(CODE_LEN);
+        assert_eq!(c.len(), 13);
+        assert!(!c.contains(['0', 'O', '1', 'I', 'L']));
+        // log2(31^13) > 60
+        assert!((CODE_LEN as f64) * (ALPHABET.len() as f64).log2() >= 60.0);
+        let f = format_code(&c);
+        assert_eq!(f.len(), 15);
+        assert_eq!(normalise_code(&f.to_lowercase()), c);
+    }
+}

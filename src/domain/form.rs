@@ -134,3 +134,25 @@ impl FormInput {
         (posted.max(min) + add).min(MAX_ROWS)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeatable_rows_grow_on_request_and_are_bounded() {
+        let mut f = FormInput::default();
+        assert_eq!(f.rows("tx", 2), 2);
+        f.pairs.push(("tx-4-amount".into(), "1".into()));
+        assert_eq!(f.rows("tx", 2), 5);
+        f.pairs.push(("add_tx".into(), "1".into()));
+        assert_eq!(f.rows("tx", 2), 6);
+        // Row numbers past the limit are ignored (and cannot overflow).
+        f.pairs.push(("tx-999-amount".into(), "1".into()));
+        f.pairs
+            .push(("tx-18446744073709551615-amount".into(), "1".into()));
+        assert_eq!(f.rows("tx", 2), 6);
+        f.pairs.push(("tx-19-amount".into(), "1".into()));
+        assert_eq!(f.rows("tx", 2), MAX_ROWS);
+    }
+}

@@ -79,3 +79,30 @@ pub fn encode_query_value(value: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_accept_vietnamese_separators_only() {
+        assert_eq!(parse_amount("1.250.000"), Some(1_250_000));
+        assert_eq!(parse_amount("1,250,000 ₫"), Some(1_250_000));
+        assert_eq!(parse_amount(" 500000 "), Some(500_000));
+        assert_eq!(parse_amount("-5"), None);
+        assert_eq!(parse_amount("1.5e6"), None);
+        assert_eq!(parse_amount(""), None);
+        assert_eq!(fmt_vnd(1_250_000), "1.250.000 ₫");
+        assert_eq!(fmt_vnd(0), "0 ₫");
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_unit_time_zone() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let d = parse_local("2026-12-01T07:30", tz).expect("parse");
+        assert_eq!(d.to_rfc3339(), "2026-12-01T00:30:00+00:00");
+        assert_eq!(parse_local("01/12/2026 07:30", tz), Some(d));
+        assert_eq!(local_input(&d, tz), "2026-12-01T07:30");
+        assert!(parse_local("2026-13-01T07:30", tz).is_none());
+    }
+}

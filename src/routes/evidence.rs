@@ -5,7 +5,6 @@
 use actix_multipart::Multipart;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -17,14 +16,12 @@ use crate::i18n::k;
 use crate::models::case::Case;
 use crate::models::exhibit::{CustodyEvent, Exhibit};
 use crate::routes::{
-    cases::show_with_errors, extract::Ctx, pages::LayoutCtx, render, see_other_with_flash,
+    cases::show_with_errors, extract::Ctx, multipart, pages::LayoutCtx, render,
+    see_other_with_flash,
 };
 use crate::services::exhibits::{self, Evidence, ExhibitForm};
-use crate::storage::{Refused, Stored, Upload};
+use crate::storage::{Refused, Stored};
 
-/// Bytes handed to the writer thread at a time: large enough that the
-/// hand-off costs nothing next to the write, small enough to keep memory flat.
-const WRITE_BATCH: usize = 1 << 20;
 const FIELD_BYTES: usize = 8 * 1024;
 
 /// "1,5 MB"-style sizes for people.
@@ -57,100 +54,38 @@ fn case_url(reference: &str) -> String {
     format!("/cases/{}", encode_query_value(reference))
 }
 
-/// Streams the form: its text fields (bounded) and one file, written to
-/// storage in batches off the async worker and hashed as it arrives. Past the
-/// limit nothing more is kept and the request is refused (the partial file is
-/// removed when `Upload` drops).
+/// Reads the form: its text fields (bounded) and one file, written to storage
+/// in batches off the async worker and hashed as it arrives. Past the limit
+/// nothing more is kept and the request is refused (413).
 async fn read_upload(
     ctx: &Ctx,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<(ExhibitForm, Option<Result<Stored, Refused>>), AppError> {
     let cfg = &ctx.state.config;
-    let limit = cfg.evidence_max_bytes;
-    let mut form = ExhibitForm::default();
-    let mut stored = None;
-    let mut fields = 0;
-    let bad = |_| AppError::BadRequest;
-    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
-        fields += 1;
-        if fields > 20 {
-            return Err(AppError::TooLarge);
-        }
-        let name: String = field.name().unwrap_or("").chars().take(40).collect();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
-        match filename {
-            Some(original) if name == "file" && stored.is_none() => {
-                if original.is_empty() {
-                    while field.try_next().await.map_err(bad)?.is_some() {}
-                    continue;
-                }
-                let data_dir = cfg.data_dir.clone();
-                let mut upload =
-                    web::block(move || Upload::start_evidence(&data_dir, &original, limit))
-                        .await??;
-                let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
-                let mut refused = None;
-                while let Some(chunk) = field.try_next().await.map_err(bad)? {
-                    buf.extend_from_slice(&chunk);
-                    if buf.len() >= WRITE_BATCH {
-                        let batch = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
-                        let (u, r) = web::block(move || {
-                            let r = upload.write(&batch);
-                            (upload, r)
-                        })
-                        .await?;
-                        upload = u;
-                        if let Err(e) = r {
-                            refused = Some(e);
-                            break;
-                        }
-                    }
-                }
-                if let Some(r) = refused {
-                    drop(upload);
-                    return match r {
-                        Refused::TooLarge => Err(AppError::TooLarge),
-                        other => Ok((form, Some(Err(other)))),
-                    };
-                }
-                let (data_dir, s3) = (cfg.data_dir.clone(), cfg.s3.clone());
-                let done = web::block(move || {
-                    upload.write(&buf)?;
-                    let stored = upload.finish()?;
-                    // To the bucket, when evidence is kept in one.
-                    if let Err(e) = crate::storage::keep(&data_dir, s3.as_ref(), &stored.storage_id)
-                    {
-                        log::error!("keeping an evidence file failed: {e}");
-                        crate::storage::remove(&data_dir, s3.as_ref(), &stored.storage_id);
-                        return Err(Refused::Storage);
-                    }
-                    Ok(stored)
-                })
-                .await?;
-                stored = Some(done);
-            }
-            _ => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.try_next().await.map_err(bad)? {
-                    if value.len() + chunk.len() > FIELD_BYTES {
-                        return Err(AppError::TooLarge);
-                    }
-                    value.extend_from_slice(&chunk);
-                }
-                let value = String::from_utf8_lossy(&value).into_owned();
-                match name.as_str() {
-                    "kind" => form.kind = value,
-                    "description" => form.description = value,
-                    "exhibit_no" => form.exhibit_no = value,
-                    "seal_no" => form.seal_no = value,
-                    _ => {}
-                }
-            }
-        }
-    }
+    let limits = multipart::Limits {
+        max_fields: 20,
+        name_chars: 40,
+        field_bytes: FIELD_BYTES,
+        file_field: "file",
+        max_files: 1,
+        file_bytes: cfg.evidence_max_bytes,
+        total_bytes: None,
+        any_type: true,
+        oversize_fails: true,
+    };
+    let parts = multipart::read(cfg, payload, &limits, &|_| true).await?;
+    let field = |name: &str| parts.input.get(name).to_owned();
+    let form = ExhibitForm {
+        kind: field("kind"),
+        description: field("description"),
+        exhibit_no: field("exhibit_no"),
+        seal_no: field("seal_no"),
+    };
+    let stored = parts
+        .files
+        .into_iter()
+        .next()
+        .map(|f| f.map_err(|(_, r)| r));
     Ok((form, stored))
 }
 

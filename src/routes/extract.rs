@@ -7,7 +7,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::routes::{middleware::ReqCtx, pages::LayoutCtx};
-use crate::AppState;
+use crate::state::AppState;
 
 /// The request context plus shared state: every page handler takes one.
 pub struct Ctx {

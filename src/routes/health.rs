@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
 /// `200 ok` when the database answers within two seconds, else `503`.

@@ -25,7 +25,7 @@ use crate::error::{keys_for_status, AppError, ErrorRef};
 use crate::i18n::{self, Lang};
 use crate::routes::pages::LayoutCtx;
 use crate::services::auth::{self as auth_service, SessionLookup};
-use crate::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "cd_session";
 pub const CSRF_COOKIE: &str = "cd_csrf";

@@ -14,6 +14,7 @@ pub mod home;
 pub mod identifiers;
 pub mod intake;
 pub mod middleware;
+pub mod multipart;
 pub mod pages;
 pub mod public;
 pub mod session;

@@ -7,17 +7,16 @@ use actix_multipart::Multipart;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use futures_util::TryStreamExt;
 
 use crate::db;
 use crate::domain::form::{FormErrors, FormInput};
 use crate::error::AppError;
 use crate::models::category::Category;
 use crate::models::submission::{Message, MessageKind, SubmissionFile, SubmissionKind};
-use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
+use crate::routes::{extract::Ctx, multipart, pages::LayoutCtx, render};
 use crate::services::identifiers::{IdKind, PUBLIC_KINDS};
 use crate::services::portal::{self, Challenge, Guards, Receipt, Refusal, Tracked, FIRST_CONTACT};
-use crate::storage::{Refused, Stored, Upload};
+use crate::storage::{Refused, Stored};
 
 /// A text field may not be longer than this many bytes (the longest field,
 /// the narrative, allows 20,000 characters of up to 4 bytes).
@@ -213,101 +212,31 @@ pub async fn form(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, App
     render(StatusCode::OK, &page)
 }
 
-/// Reads a multipart form: text fields (bounded) and evidence files, streamed to
-/// disk under the size limit. Files over the limit, empty or of a refused type
-/// are reported, not kept; the rest of the form is still read.
+/// Reads a public form: text fields (bounded) and evidence files. Files over
+/// the limit, empty or of a refused type are reported, not kept; the rest of
+/// the form is still read.
 async fn read_multipart(
     ctx: &Ctx,
-    mut payload: Multipart,
+    payload: Multipart,
     accept_files: &dyn Fn(&FormInput) -> bool,
 ) -> Result<(FormInput, Vec<Result<Stored, (String, Refused)>>), AppError> {
     let cfg = &ctx.state.config;
     let limit = cfg.portal.max_file_bytes;
-    // Everything a form may carry: the files at their limit plus the text.
-    let cap = limit * (cfg.portal.max_files as u64 + 1) + 2 * 1024 * 1024;
-    let mut total: u64 = 0;
-    let mut input = FormInput::default();
-    let mut uploads = Vec::new();
-    let mut fields = 0;
-    let bad = |_| AppError::BadRequest;
-    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
-        fields += 1;
-        if fields > MAX_FIELDS {
-            return Err(AppError::TooLarge);
-        }
-        let name: String = field.name().unwrap_or("").chars().take(60).collect();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
-        match filename {
-            Some(original) if name == "evidence" => {
-                // No file is written for a form that may not send any (an
-                // addition without a valid grant before its files).
-                if original.is_empty() || !accept_files(&input) {
-                    // An empty file input: drain whatever was sent for it.
-                    while let Some(chunk) = field.try_next().await.map_err(bad)? {
-                        total += chunk.len() as u64;
-                        if total > cap {
-                            return Err(AppError::TooLarge);
-                        }
-                    }
-                    continue;
-                }
-                let mut upload = Upload::start(&cfg.data_dir, &original, limit)?;
-                let mut refused = None;
-                while let Some(chunk) = field.try_next().await.map_err(bad)? {
-                    total += chunk.len() as u64;
-                    if total > cap {
-                        upload.abort();
-                        return Err(AppError::TooLarge);
-                    }
-                    if refused.is_none() {
-                        if let Err(r) = upload.write(&chunk) {
-                            refused = Some(r);
-                        }
-                    }
-                }
-                let name = crate::storage::clean_name(&original);
-                match refused {
-                    Some(r) => {
-                        upload.abort();
-                        uploads.push(Err((name, r)));
-                    }
-                    None => {
-                        let (data_dir, s3) = (cfg.data_dir.clone(), cfg.s3.clone());
-                        let done = web::block(move || {
-                            let stored = upload.finish()?;
-                            if let Err(e) =
-                                crate::storage::keep(&data_dir, s3.as_ref(), &stored.storage_id)
-                            {
-                                log::error!("keeping an uploaded file failed: {e}");
-                                crate::storage::remove(&data_dir, s3.as_ref(), &stored.storage_id);
-                                return Err(Refused::Storage);
-                            }
-                            Ok(stored)
-                        })
-                        .await?;
-                        uploads.push(done.map_err(|r| (name, r)));
-                    }
-                }
-            }
-            _ => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.try_next().await.map_err(bad)? {
-                    total += chunk.len() as u64;
-                    if value.len() + chunk.len() > FIELD_BYTES || total > cap {
-                        return Err(AppError::TooLarge);
-                    }
-                    value.extend_from_slice(&chunk);
-                }
-                input
-                    .pairs
-                    .push((name, String::from_utf8_lossy(&value).into_owned()));
-            }
-        }
-    }
-    Ok((input, uploads))
+    let limits = multipart::Limits {
+        max_fields: MAX_FIELDS,
+        name_chars: 60,
+        field_bytes: FIELD_BYTES,
+        file_field: "evidence",
+        // How many may be kept is the portal's rule (a message, not a 413).
+        max_files: usize::MAX,
+        file_bytes: limit,
+        // Everything a form may carry: the files at their limit plus the text.
+        total_bytes: Some(limit * (cfg.portal.max_files as u64 + 1) + 2 * 1024 * 1024),
+        any_type: false,
+        oversize_fails: false,
+    };
+    let parts = multipart::read(cfg, payload, &limits, accept_files).await?;
+    Ok((parts.input, parts.files))
 }
 
 #[derive(Template)]

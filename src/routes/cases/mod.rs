@@ -1,0 +1,15 @@
+//! Case pages: the list, the form, the case page and its actions.
+
+mod actions;
+mod form;
+mod list;
+mod show;
+
+pub use actions::{
+    add_note, assign, extend, link, merge, take, transition, watchers, AssignForm, ExtendForm,
+    MoveForm, NoteForm, OtherCaseForm, WatcherForm,
+};
+pub use form::{create, edit_form, new_form, update};
+pub use list::index;
+pub(crate) use show::show_with_errors;
+pub use show::{show, ShowQuery};

@@ -1,0 +1,210 @@
+//! The one multipart reader, for the public forms and officers' evidence: text
+//! fields (bounded) and files streamed to storage under their size limit,
+//! hashed as they arrive. Every file operation (creating, writing, finishing,
+//! removing) runs in `web::block`, never on the async worker: actix has one
+//! worker per core, and a slow disk must not stall every other request.
+
+use actix_multipart::{Field, Multipart};
+use actix_web::web;
+use futures_util::TryStreamExt;
+
+use crate::config::Config;
+use crate::domain::form::FormInput;
+use crate::error::AppError;
+use crate::storage::{Refused, Stored, Upload};
+
+/// Bytes handed to the writer thread at a time: large enough that the
+/// hand-off costs nothing next to the write, small enough to keep memory flat.
+const WRITE_BATCH: usize = 1 << 20;
+
+/// What one kind of form may carry.
+pub struct Limits {
+    /// Parts of the body; more is refused (413).
+    pub max_fields: usize,
+    /// Characters of a part's name that are kept.
+    pub name_chars: usize,
+    /// Bytes of one text field; more is refused (413).
+    pub field_bytes: usize,
+    /// The name of the file input, and how many files of it are read as files
+    /// (further parts of that name are read as text fields, so bounded).
+    pub file_field: &'static str,
+    pub max_files: usize,
+    /// Bytes of one file.
+    pub file_bytes: u64,
+    /// Bytes of the whole body, if bounded.
+    pub total_bytes: Option<u64>,
+    /// Officers' evidence: any type (it is only served as an attachment).
+    pub any_type: bool,
+    /// A file over its limit refuses the whole request (413) instead of being
+    /// reported next to the field while the rest of the form is read.
+    pub oversize_fails: bool,
+}
+
+/// A form as read: its text fields in order, and each file kept or refused
+/// (with the name it was sent under).
+pub struct Parts {
+    pub input: FormInput,
+    pub files: Vec<Result<Stored, (String, Refused)>>,
+}
+
+/// Reads the form. Files are kept only while `accept_files` says so of the
+/// fields read before them (a form that may not send any writes nothing).
+/// Empty file inputs are skipped; a file refused for its type or size is
+/// reported, not kept (or, with `oversize_fails`, refuses the request).
+pub async fn read(
+    cfg: &Config,
+    mut payload: Multipart,
+    limits: &Limits,
+    accept_files: &dyn Fn(&FormInput) -> bool,
+) -> Result<Parts, AppError> {
+    let mut body = Body {
+        total: 0,
+        cap: limits.total_bytes,
+    };
+    let mut parts = Parts {
+        input: FormInput::default(),
+        files: Vec::new(),
+    };
+    let mut fields = 0;
+    while let Some(mut field) = payload.try_next().await.map_err(|_| AppError::BadRequest)? {
+        fields += 1;
+        if fields > limits.max_fields {
+            return Err(AppError::TooLarge);
+        }
+        let name: String = field
+            .name()
+            .unwrap_or("")
+            .chars()
+            .take(limits.name_chars)
+            .collect();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        match filename {
+            Some(original) if name == limits.file_field && parts.files.len() < limits.max_files => {
+                if original.is_empty() || !accept_files(&parts.input) {
+                    // An empty file input, or files this form may not send:
+                    // drain what was sent for it, keeping nothing.
+                    while body.next(&mut field).await?.is_some() {}
+                    continue;
+                }
+                let file = read_file(cfg, &mut field, &mut body, limits, original).await?;
+                parts.files.push(file);
+            }
+            _ => {
+                let mut value = Vec::new();
+                while let Some(chunk) = body.next(&mut field).await? {
+                    if value.len() + chunk.len() > limits.field_bytes {
+                        return Err(AppError::TooLarge);
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                parts
+                    .input
+                    .pairs
+                    .push((name, String::from_utf8_lossy(&value).into_owned()));
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// The body read so far, against its cap.
+struct Body {
+    total: u64,
+    cap: Option<u64>,
+}
+
+impl Body {
+    async fn next(&mut self, field: &mut Field) -> Result<Option<web::Bytes>, AppError> {
+        let chunk = field.try_next().await.map_err(|_| AppError::BadRequest)?;
+        if let Some(c) = &chunk {
+            self.total += c.len() as u64;
+            if self.cap.is_some_and(|cap| self.total > cap) {
+                return Err(AppError::TooLarge);
+            }
+        }
+        Ok(chunk)
+    }
+}
+
+/// Streams one file part to storage in batches off the worker, then checks and
+/// keeps it (to the bucket too, when evidence is kept in one). The inner error
+/// is a file refused while the form stays readable.
+async fn read_file(
+    cfg: &Config,
+    field: &mut Field,
+    body: &mut Body,
+    limits: &Limits,
+    original: String,
+) -> Result<Result<Stored, (String, Refused)>, AppError> {
+    let shown = crate::storage::clean_name(&original);
+    let (data_dir, limit, any) = (cfg.data_dir.clone(), limits.file_bytes, limits.any_type);
+    let mut upload = web::block(move || {
+        if any {
+            Upload::start_evidence(&data_dir, &original, limit)
+        } else {
+            Upload::start(&data_dir, &original, limit)
+        }
+    })
+    .await??;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+    let mut refused = None;
+    loop {
+        let chunk = match body.next(field).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                discard(upload).await;
+                return Err(e);
+            }
+        };
+        if refused.is_some() {
+            // Refused already: the rest of the part is drained, not kept.
+            continue;
+        }
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= WRITE_BATCH {
+            let batch = std::mem::replace(&mut buf, Vec::with_capacity(WRITE_BATCH));
+            let (u, r) = web::block(move || {
+                let r = upload.write(&batch);
+                (upload, r)
+            })
+            .await?;
+            upload = u;
+            if let Err(r) = r {
+                if limits.oversize_fails {
+                    discard(upload).await;
+                    return Err(AppError::TooLarge);
+                }
+                refused = Some(r);
+            }
+        }
+    }
+    if let Some(r) = refused {
+        discard(upload).await;
+        return Ok(Err((shown, r)));
+    }
+    let (data_dir, s3) = (cfg.data_dir.clone(), cfg.s3.clone());
+    let done = web::block(move || {
+        upload.write(&buf)?;
+        let stored = upload.finish()?;
+        if let Err(e) = crate::storage::keep(&data_dir, s3.as_ref(), &stored.storage_id) {
+            log::error!("keeping an uploaded file failed: {e}");
+            crate::storage::remove(&data_dir, s3.as_ref(), &stored.storage_id);
+            return Err(Refused::Storage);
+        }
+        Ok(stored)
+    })
+    .await?;
+    match done {
+        Err(Refused::TooLarge) if limits.oversize_fails => Err(AppError::TooLarge),
+        done => Ok(done.map_err(|r| (shown, r))),
+    }
+}
+
+/// Drops an unfinished upload (which removes its partial file) off the worker.
+async fn discard(upload: Upload) {
+    let _ = web::block(move || drop(upload)).await;
+}

@@ -1,0 +1,211 @@
+//! The case page's view model: the case with its timeline, clocks, links,
+//! watchers, identifiers, evidence and the moves the user may make.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::PgConnection;
+
+use super::activity::log_reporter_view;
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser, RequestMeta,
+};
+use crate::cache::Caches;
+use crate::domain::workflow::{self};
+use crate::error::AppError;
+use crate::models::{
+    case::{self, Case, Status, Transaction},
+    case_event::{self, EventKind},
+    category::Category,
+    deadline::{self},
+};
+use crate::services::access::load_visible_with_watchers;
+use crate::services::deadlines;
+use crate::services::identifiers;
+
+/// A clock with its state now.
+pub struct ClockView {
+    pub clock: deadline::Clock,
+    pub state: deadlines::DeadlineState,
+}
+
+/// Everything the case page shows, filtered to what `me` may see and do.
+pub struct CaseView {
+    pub case: Case,
+    pub identifiers: Vec<identifiers::Correlated>,
+    pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
+    pub evidence: crate::services::exhibits::Evidence,
+    pub txs: Vec<Transaction>,
+    pub events: Vec<(case_event::CaseEvent, Option<String>)>,
+    pub clocks: Vec<ClockView>,
+    pub watchers: Vec<(i64, String)>,
+    pub linked: Vec<Case>,
+    pub assignee: Option<String>,
+    pub created_by: String,
+    pub updated_by: String,
+    pub category: Option<Category>,
+    pub subcategory: Option<Category>,
+    pub categories: std::sync::Arc<Vec<Category>>,
+    pub merged_into: Option<String>,
+    /// Moves this user may make now.
+    pub moves: Vec<&'static workflow::Move>,
+    pub can_edit: bool,
+    pub can_supervise: bool,
+    pub can_take: bool,
+    pub watching: bool,
+    /// Contact details were asked for (and the view logged).
+    pub show_reporter: bool,
+    /// Officers and supervisors one may assign to or add as watchers.
+    pub staff: Vec<(i64, String)>,
+}
+
+/// Blanks the references in link and merge entries that point at cases `me` may
+/// not open.
+fn hide_unseen_refs(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    mut events: Vec<(case_event::CaseEvent, Option<String>)>,
+) -> Result<Vec<(case_event::CaseEvent, Option<String>)>, AppError> {
+    let mut seen: HashMap<String, bool> = HashMap::new();
+    for (e, _) in events
+        .iter_mut()
+        .filter(|(e, _)| matches!(e.kind, EventKind::Link | EventKind::Merge))
+    {
+        for value in [&mut e.old_value, &mut e.new_value] {
+            let Some(reference) = value.clone() else {
+                continue;
+            };
+            if reference.parse::<Status>().is_ok() {
+                continue;
+            }
+            let visible = match seen.get(&reference) {
+                Some(v) => *v,
+                None => {
+                    let v = match case::find_by_ref(conn, &reference) {
+                        Ok(other) => {
+                            let watching = case::is_watcher(conn, other.id, me.id)?;
+                            policy::can_view_case(me, &other, watching)
+                        }
+                        Err(diesel::result::Error::NotFound) => false,
+                        Err(e) => return Err(e.into()),
+                    };
+                    seen.insert(reference.clone(), v);
+                    v
+                }
+            };
+            if !visible {
+                *value = Some(String::new());
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// Loads the case page. Showing the reporter's contact details is an explicit
+/// request and writes an audit row.
+pub fn view(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    reference: &str,
+    caches: &Caches,
+    show_reporter: bool,
+    newest_first: bool,
+) -> Result<CaseView, AppError> {
+    let (c, watcher_ids) = load_visible_with_watchers(conn, me, reference, false)?;
+    let watching = watcher_ids.contains(&me.id);
+    let now = Utc::now();
+    if show_reporter {
+        log_reporter_view(conn, me, meta, &c)?;
+    }
+    let mut ids = vec![c.created_by, c.updated_by];
+    ids.extend(c.assignee_id);
+    ids.extend(&watcher_ids);
+    let dir = caches.directory(conn, &ids)?;
+    let assignee = c.assignee_id.map(|id| dir.name(id));
+    let created_by = dir.name(c.created_by);
+    let updated_by = dir.name(c.updated_by);
+    let mut watchers: Vec<(i64, String)> =
+        watcher_ids.iter().map(|id| (*id, dir.name(*id))).collect();
+    watchers.sort_by(|a, b| a.1.cmp(&b.1));
+    let categories = caches.categories(conn)?;
+    let find_cat =
+        |id: Option<i32>| id.and_then(|id| categories.iter().find(|x| x.id == id).cloned());
+    let merged_into = match c.merged_into_id {
+        Some(id) => {
+            let target = case::find(conn, id)?;
+            let visible = policy::can_view_case(me, &target, case::is_watcher(conn, id, me.id)?);
+            // A case one may not open is not named, not even by its reference.
+            Some(if visible { target.ref_ } else { String::new() })
+        }
+        None => None,
+    };
+    let linked = case::linked(conn, c.id)?
+        .into_iter()
+        .filter(|other| policy::can_view_case(me, other, false) || other.assignee_id == Some(me.id))
+        .collect();
+    let clocks = deadline::clocks(conn, c.id)?
+        .into_iter()
+        .map(|clock| {
+            let state =
+                deadlines::state(clock.starts_at, clock.due_at, clock.met_at.is_some(), now);
+            ClockView { clock, state }
+        })
+        .collect();
+    let moves = workflow::targets(c.status)
+        .into_iter()
+        .filter(|m| policy::can_make(me, &c, m, watching))
+        .collect();
+    let can_supervise = policy::allows(me.role, Action::SuperviseCases);
+    // Only those who assign or manage watchers need the staff list.
+    let staff = if can_supervise || c.assignee_id == Some(me.id) {
+        dir.workers.clone()
+    } else {
+        Vec::new()
+    };
+    let events = case_event::list(conn, c.id, newest_first)?;
+    let events = hide_unseen_refs(conn, me, events)?;
+    let identifiers = identifiers::for_case(conn, me, caches, c.id)?;
+    let can_edit = policy::can_work_case(me, &c, watching) && c.status != Status::Merged;
+    // Suggestions are offered to those who can confirm them.
+    let suggestions = if can_edit {
+        let banks = caches.banks(conn)?;
+        let mut texts: Vec<&str> = vec![&c.title, &c.description];
+        texts.extend(
+            events
+                .iter()
+                .filter(|(e, _)| e.kind == EventKind::Note)
+                .filter_map(|(e, _)| e.body.as_deref()),
+        );
+        identifiers::suggestions(&texts, &banks, &identifiers)
+    } else {
+        Vec::new()
+    };
+    let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
+    Ok(CaseView {
+        identifiers,
+        suggestions,
+        evidence,
+        txs: case::transactions(conn, c.id)?,
+        events,
+        clocks,
+        watchers,
+        linked,
+        assignee,
+        created_by,
+        updated_by,
+        category: find_cat(c.category_id),
+        subcategory: find_cat(c.subcategory_id),
+        merged_into,
+        moves,
+        can_edit,
+        can_supervise,
+        can_take: policy::can_take_case(me, &c),
+        watching,
+        show_reporter,
+        staff,
+        categories,
+        case: c,
+    })
+}

@@ -1,0 +1,260 @@
+//! Receiving a report: files staged whatever happens, then everything checked
+//! and, if all is well, stored whole in one transaction; staged files of forms
+//! never sent are swept.
+
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::guards::{challenge_ok, Guards, Refusal};
+use super::validate::{validate, Valid};
+use crate::config::Config;
+use crate::domain::code::{normalise_code, random_code};
+use crate::domain::form::{FormErrors, FormInput};
+use crate::domain::RequestMeta;
+use crate::error::AppError;
+use crate::i18n::{k, Lang};
+use crate::models::audit::{self, NewAudit};
+use crate::models::submission::{self, NewFile, SubmissionKind};
+use crate::services::identifiers::{self};
+use crate::services::notify;
+use crate::storage::{Refused, Stored};
+
+pub(super) fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(normalise_code(secret).as_bytes()).to_vec()
+}
+
+/// A report accepted.
+#[derive(Debug)]
+pub struct Receipt {
+    pub tracking_code: String,
+    /// Shown once to an anonymous reporter; only its hash is kept.
+    pub secret: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub kind: SubmissionKind,
+    pub email: Option<String>,
+}
+
+/// (id, active) of every category.
+type CategoryStates = Vec<(i32, bool)>;
+
+/// The reference data a report is checked against: categories and bank codes.
+fn reference_data(conn: &mut PgConnection) -> Result<(CategoryStates, Vec<String>), AppError> {
+    let cats = crate::models::category::states(conn)?;
+    let bank_codes = crate::models::bank::active_codes(conn)?;
+    Ok((cats, bank_codes))
+}
+
+/// Receives a report: keeps newly uploaded files staged under `draft` whatever
+/// happens, then checks everything and, if all is well, stores the submission
+/// with its files, identifiers, receipt mail and duty notifications in one
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn receive(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    guards: &Guards<'_>,
+    kind: SubmissionKind,
+    input: &FormInput,
+    uploads: &[Result<Stored, (String, Refused)>],
+    draft: &str,
+    lang: Lang,
+    meta: &RequestMeta,
+) -> Result<Result<Receipt, Refusal>, AppError> {
+    let now = guards.now;
+    let mut errors = FormErrors::default();
+    // Abuse guards first: a form that fails them keeps nothing it uploaded.
+    if !input.get("website").is_empty() {
+        errors.add("form", k("report-refused"));
+    }
+    match guards
+        .signer
+        .verify("form", input.get("form_ts"), now.timestamp())
+        .and_then(|t| t.parse::<i64>().ok())
+    {
+        None => errors.add("form", k("report-form-expired")),
+        Some(started) if now.timestamp() - started < guards.min_fill_seconds => {
+            errors.add("form", k("report-too-fast"))
+        }
+        Some(_) => {}
+    }
+    if guards.challenge
+        && !challenge_ok(
+            guards.signer,
+            input.get("challenge"),
+            input.get("challenge_answer"),
+            now,
+        )
+    {
+        errors.add("challenge_answer", k("report-challenge-wrong"));
+    }
+    let abusive = !errors.is_empty();
+    // Files next: what arrived is kept for the next attempt, within the limit.
+    let remove: Vec<i64> = input
+        .all("remove_file")
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let removed = if remove.is_empty() {
+        Vec::new()
+    } else {
+        submission::unstage(conn, draft, &remove)?
+    };
+    remove_files(cfg, &removed);
+    let mut staged = submission::staged(conn, draft)?;
+    let mut keep = Vec::new();
+    for upload in uploads {
+        match upload {
+            Ok(stored) if !abusive && staged.len() + keep.len() < cfg.portal.max_files => {
+                keep.push(stored)
+            }
+            Ok(stored) => {
+                remove_files(cfg, std::slice::from_ref(&stored.storage_id));
+                if !abusive {
+                    errors.add("evidence", k(Refused::TooMany.key()));
+                }
+            }
+            Err((_, refused)) => errors.add("evidence", k(refused.key())),
+        }
+    }
+    if !keep.is_empty() {
+        let rows: Vec<NewFile<'_>> = keep
+            .iter()
+            .map(|s| NewFile {
+                storage_id: &s.storage_id,
+                submission_id: None,
+                draft_key: Some(draft),
+                original_name: &s.original_name,
+                size_bytes: s.size,
+                sha256: &s.sha256,
+                detected_type: s.detected_type,
+                follow_up: false,
+            })
+            .collect();
+        submission::insert_files(conn, &rows)?;
+        staged = submission::staged(conn, draft)?;
+    }
+    // "Add another row" and "remove file" are not a send: only the files'
+    // errors are shown for them.
+    let steering = input.checked("add_tx") || input.checked("add_id") || !remove.is_empty();
+    if steering && !abusive {
+        let mut only_files = FormErrors::default();
+        if let Some(key) = errors.get("evidence") {
+            only_files.add("evidence", k(key));
+        }
+        return Ok(Err(Refusal {
+            errors: only_files,
+            staged,
+        }));
+    }
+    let (categories, banks) = reference_data(conn)?;
+    let valid = validate(
+        kind,
+        input,
+        &categories,
+        &banks,
+        cfg.time_zone,
+        lang,
+        now,
+        &mut errors,
+    );
+    let valid = match valid {
+        Some(v) if errors.is_empty() => v,
+        _ => return Ok(Err(Refusal { errors, staged })),
+    };
+
+    let Valid {
+        mut new,
+        identifiers,
+    } = valid;
+    let secret = new.anonymous.then(|| random_code(10));
+    new.secret_hash = secret.as_deref().map(secret_hash);
+    new.ip = Some(meta.ip.chars().take(60).collect());
+    let receipt = conn.transaction(|conn| -> Result<Receipt, AppError> {
+        let s = submission::insert(conn, &new)?;
+        submission::attach_staged(conn, draft, s.id)?;
+        let report = identifiers::Report {
+            submission_id: Some(s.id),
+            case_id: None,
+            reported_at: s.received_at,
+            reporter_key: identifiers::reporter_key(
+                s.contact_phone.as_deref(),
+                s.contact_email.as_deref(),
+            ),
+        };
+        for (kind, value, role, amount) in &identifiers {
+            identifiers::link(
+                conn,
+                &report,
+                &identifiers::NewLink {
+                    kind: *kind,
+                    value,
+                    role,
+                    source: "reporter",
+                    amount: *amount,
+                    from_form: false,
+                    added_by: None,
+                },
+            )?;
+        }
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: None,
+                action: "submission_create",
+                target_type: Some("submission"),
+                target_id: Some(s.id.to_string()),
+                detail: json!({ "kind": s.kind.code(), "files": staged.len() }),
+            },
+        )?;
+        notify::submission_received(conn, cfg, &s)?;
+        Ok(Receipt {
+            tracking_code: s.tracking_code.clone(),
+            secret: secret.clone(),
+            received_at: s.received_at,
+            kind: s.kind,
+            email: s.contact_email.clone(),
+        })
+    })?;
+    Ok(Ok(receipt))
+}
+
+/// Files staged with a form that was never sent are removed after a day, and
+/// so are files a broken-off request left without any row.
+pub fn expire_staged(conn: &mut PgConnection, cfg: &Config) -> Result<usize, AppError> {
+    let ids = submission::expire_staged(conn, Utc::now() - chrono::Duration::hours(24))?;
+    remove_files(cfg, &ids);
+    let mut failed = None;
+    let orphans = crate::storage::sweep(
+        &cfg.data_dir,
+        std::time::Duration::from_secs(24 * 3600),
+        &mut |candidates| match submission::existing_storage_ids(conn, candidates).and_then(
+            |mut known| {
+                // Officers' exhibits live in the same folder.
+                known.extend(crate::models::exhibit::existing_storage_ids(
+                    conn, candidates,
+                )?);
+                Ok(known)
+            },
+        ) {
+            Ok(known) => known,
+            Err(e) => {
+                // Keep everything when the database cannot say.
+                failed = Some(e);
+                candidates.to_vec()
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(ids.len() + orphans)
+}
+
+/// Deletes stored files that are not (or no longer) referenced by any row.
+pub fn remove_files(cfg: &Config, storage_ids: &[String]) {
+    for id in storage_ids {
+        crate::storage::remove(&cfg.data_dir, cfg.s3.as_ref(), id);
+    }
+}
