@@ -306,3 +306,71 @@ fn the_scanner_reads_grouped_and_nested_imports() {
     .collect();
     assert_eq!(paths, want);
 }
+
+/// Every `docs/<file>.md §N` cited in the code, migrations, templates and the
+/// README names a file of `docs/` and, when a section is given, its heading.
+#[test]
+fn references_to_the_docs_resolve_inside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "migrations", "templates"] {
+        all_files(&root.join(dir), &mut files);
+    }
+    files.push(root.join("README.md"));
+    let mut cited = 0;
+    let mut broken = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("docs/") {
+            rest = &rest[i + "docs/".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                .collect();
+            let Some(name) = name
+                .strip_suffix('.')
+                .or(Some(&name))
+                .filter(|n| n.ends_with(".md"))
+            else {
+                continue;
+            };
+            cited += 1;
+            let doc = root.join("docs").join(name);
+            let Ok(body) = std::fs::read_to_string(&doc) else {
+                broken.push(format!("{}: docs/{name} does not exist", file.display()));
+                continue;
+            };
+            // "docs/domain.md` §7" or "docs/domain.md §7".
+            let after = rest[name.len()..].trim_start_matches('`').trim_start();
+            if let Some(section) = after.strip_prefix('§') {
+                let n: String = section.chars().take_while(char::is_ascii_digit).collect();
+                if !body.lines().any(|l| l.starts_with(&format!("## §{n} "))) {
+                    broken.push(format!(
+                        "{}: docs/{name} has no section §{n}",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(cited > 10, "the scan found only {cited} references");
+    assert!(
+        broken.is_empty(),
+        "broken references:\n{}",
+        broken.join("\n")
+    );
+}
+
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            all_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}

@@ -20,7 +20,7 @@ CREATE TABLE categories (
     sort      INT NOT NULL DEFAULT 0
 );
 
--- Legal clocks per case type (DESIGN.md §3). `kind` fixes when a clock is met;
+-- Legal clocks per case type (docs/domain.md §3). `kind` fixes when a clock is met;
 -- an administrator edits the length and whether it applies.
 CREATE TABLE deadline_rules (
     id          SERIAL PRIMARY KEY,
@@ -64,7 +64,7 @@ CREATE TABLE cases (
     severity              TEXT NOT NULL DEFAULT 'medium' CHECK (severity IN ('low', 'medium', 'high', 'critical')),
     tlp                   TEXT NOT NULL DEFAULT 'AMBER' CHECK (tlp IN ('CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED')),
     confidential_reporter BOOLEAN NOT NULL DEFAULT FALSE,
-    -- Only the assignee and supervisors may see these (DESIGN.md §1).
+    -- Only the assignee and supervisors may see these (docs/domain.md §1).
     restricted            BOOLEAN GENERATED ALWAYS AS (confidential_reporter OR tlp = 'RED') STORED,
     status                TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged', 'assigned', 'verifying', 'in_progress', 'awaiting_info', 'suspended', 'transferred', 'resolved', 'closed', 'merged')),
     assignee_id           BIGINT REFERENCES users (id),

@@ -92,7 +92,7 @@ CREATE TABLE submission_messages (
 );
 CREATE INDEX submission_messages_submission_idx ON submission_messages (submission_id, id);
 
--- Identifiers (DESIGN.md §7), typed and normalised so the same account or phone
+-- Identifiers (docs/domain.md §7), typed and normalised so the same account or phone
 -- written differently is one row, linked to every submission and case it appears in.
 CREATE TABLE identifiers (
     id     BIGSERIAL PRIMARY KEY,

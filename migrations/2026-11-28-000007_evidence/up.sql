@@ -1,4 +1,4 @@
--- Identifier correlation (DESIGN.md §7) and case evidence with its chain of custody.
+-- Identifier correlation (docs/domain.md §7) and case evidence with its chain of custody.
 
 -- One row per identifier and report. A submission's links take the case it was
 -- triaged into, so a report counts once whether it is still in intake or in a case.

@@ -16,7 +16,7 @@ pub enum Action {
     ManageUsers,
     /// Browse the audit log.
     ViewAuditLog,
-    /// Create cases and work those one may see (DESIGN.md §1).
+    /// Create cases and work those one may see (`docs/domain.md` §1).
     WorkCases,
     /// Everything on every case: assign, approve closing, extend, reopen, merge.
     SuperviseCases,
@@ -38,7 +38,7 @@ impl Action {
     ];
 }
 
-/// The role × action table (DESIGN.md §1).
+/// The role × action table (`docs/domain.md` §1).
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
@@ -53,7 +53,7 @@ pub fn allows(role: Role, action: Action) -> bool {
 }
 
 /// Whether `user` works the intake queue of public submissions: supervisors,
-/// and officers while on duty (DESIGN.md §1).
+/// and officers while on duty (`docs/domain.md` §1).
 pub fn can_triage(user: &CurrentUser) -> bool {
     user.role == Role::Supervisor || (user.role == Role::Officer && user.on_duty)
 }

@@ -732,7 +732,7 @@ flash-marked-spam = The report was marked as spam.
 report-reporter-kind = The reporter is
 report-tax-code = Tax code (organisation)
 
-# Identifiers and correlation (DESIGN.md §7)
+# Identifiers and correlation (docs/domain.md §7)
 nav-identifiers = Indicators
 actions = Actions
 case-section-identifiers = Indicators (accounts, phones, websites…)

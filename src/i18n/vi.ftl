@@ -732,7 +732,7 @@ flash-marked-spam = Đã đánh dấu trình báo là rác.
 report-reporter-kind = Người trình báo là
 report-tax-code = Mã số thuế (tổ chức)
 
-# Identifiers and correlation (DESIGN.md §7)
+# Identifiers and correlation (docs/domain.md §7)
 nav-identifiers = Dấu hiệu nhận biết
 actions = Thao tác
 case-section-identifiers = Dấu hiệu nhận biết (số tài khoản, số điện thoại, website…)

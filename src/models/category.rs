@@ -1,4 +1,4 @@
-//! `categories`: the bilingual two-level category tree (DESIGN.md §5).
+//! `categories`: the bilingual two-level category tree (`docs/domain.md` §5).
 
 use diesel::{pg::Pg, prelude::*};
 

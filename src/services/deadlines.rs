@@ -1,4 +1,4 @@
-//! Legal clocks (DESIGN.md §3): when a clock falls due, its state, and the limits on
+//! Legal clocks (`docs/domain.md` §3): when a clock falls due, its state, and the limits on
 //! extensions. Pure functions of their inputs; times in UTC, calendar days counted
 //! in the unit's time zone.
 

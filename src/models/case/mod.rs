@@ -424,7 +424,7 @@ pub fn linked(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Case>> {
         .load(conn)
 }
 
-/// Who the list and search show a case to (DESIGN.md §1): supervisors see all;
+/// Who the list and search show a case to (`docs/domain.md` §1): supervisors see all;
 /// an officer sees cases assigned to them and, unless restricted (confidential
 /// reporter or TLP:RED), cases of their team, created by them, or watched.
 #[derive(Clone, Debug)]

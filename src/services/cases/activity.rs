@@ -143,7 +143,7 @@ pub fn set_watcher(
     })
 }
 
-/// Records that the reporter's contact details were shown (DESIGN.md §1: every
+/// Records that the reporter's contact details were shown (`docs/domain.md` §1: every
 /// view of a reporter's personal data is logged).
 pub fn log_reporter_view(
     conn: &mut PgConnection,
