@@ -149,7 +149,9 @@ async fn read_file(
         }
     })
     .await??;
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+    // Grown as bytes arrive: most files are far smaller than a batch, and a
+    // batch reserved up front per upload would be held by every connection.
+    let mut buf: Vec<u8> = Vec::new();
     let mut refused = None;
     loop {
         let chunk = match body.next(field).await {
