@@ -14,8 +14,10 @@ local fields = {
   {"narrative", "Người gọi xưng công an yêu cầu chuyển tiền để xác minh vụ án; tôi đã chuyển hai lần."},
   {"tx-0-amount", "15.000.000"}, {"tx-0-method", "bank_transfer"}, {"tx-0-to_bank", "VCB"},
   {"tx-0-to_account", "0011004455667"}, {"id-0-kind", "phone"}, {"id-0-value", "0912 345 678"},
-  {"consent", "1"}, {"false_report_ack", "1"}, {"form_ts", ts}, {"csrf_token", csrf},
+  {"consent", "1"}, {"false_report_ack", "1"}, {"form_ts", ts},
 }
+-- The CSRF token is the body's first part (never in the query string).
+table.insert(fields, 1, {"csrf_token", csrf})
 local head = {}
 for _, kv in ipairs(fields) do
   head[#head + 1] = "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. kv[1] .. "\"\r\n\r\n" .. kv[2] .. "\r\n"
@@ -37,7 +39,7 @@ end
 function request()
   local draft = string.format("%08x%08x%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
   local body = head .. "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"draft\"\r\n\r\n" .. draft .. "\r\n" .. tail
-  return wrk.format("POST", "/report/crime?csrf_token=" .. csrf, {
+  return wrk.format("POST", "/report/crime", {
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
     ["Cookie"] = "cd_csrf=" .. csrf,
   }, body)

@@ -73,7 +73,7 @@ async fn read_upload(
         any_type: true,
         oversize_fails: true,
     };
-    let parts = multipart::read(cfg, payload, &limits, &|_| true).await?;
+    let parts = multipart::read(cfg, payload, &ctx.req.csrf, &limits, &|_| true).await?;
     let field = |name: &str| parts.input.get(name).to_owned();
     let form = ExhibitForm {
         kind: field("kind"),

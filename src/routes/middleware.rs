@@ -253,21 +253,18 @@ async fn check_csrf(
             });
         req.set_payload(bytes_to_payload(body));
         token
+    } else if content_type.starts_with("multipart/form-data")
+        && crate::routes::multipart::checks_token(req.path())
+    {
+        // The upload's reader checks the token: it must be the body's first
+        // part, read before any file is written (`routes::multipart`). Never
+        // the query string, which lands in history and logs.
+        return Ok(());
     } else {
-        // Multipart uploads carry the token in a header or the query string.
         req.headers()
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-            .or_else(|| {
-                web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-                    .ok()
-                    .and_then(|q| {
-                        q.0.into_iter()
-                            .find(|(key, _)| key == CSRF_FIELD)
-                            .map(|(_, v)| v)
-                    })
-            })
     };
     match supplied {
         Some(token) if tokens_match(&token, expected) => Ok(()),

@@ -10,12 +10,27 @@ use futures_util::TryStreamExt;
 
 use crate::config::Config;
 use crate::domain::form::FormInput;
+use crate::domain::token::tokens_match;
 use crate::error::AppError;
 use crate::storage::{Refused, Stored, Upload};
 
 /// Bytes handed to the writer thread at a time: large enough that the
 /// hand-off costs nothing next to the write, small enough to keep memory flat.
 const WRITE_BATCH: usize = 1 << 20;
+
+/// The name of the CSRF field, which must be the first part of every body.
+const CSRF_FIELD: &str = "csrf_token";
+
+/// The POST routes whose multipart bodies are read here, and whose CSRF token
+/// the request middleware therefore leaves to `read` (any other multipart
+/// POST is refused there without a token).
+pub fn checks_token(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["report", _] | ["track", "add"] | ["cases", _, "exhibits"]
+    )
+}
 
 /// What one kind of form may carry.
 pub struct Limits {
@@ -47,16 +62,21 @@ pub struct Parts {
     pub files: Vec<Result<Stored, (String, Refused)>>,
 }
 
-/// Reads the form. Files are kept only while `accept_files` says so of the
-/// fields read before them (a form that may not send any writes nothing).
-/// Empty file inputs are skipped; a file refused for its type or size is
-/// reported, not kept (or, with `oversize_fails`, refuses the request).
+/// Reads the form. Its first part must be the CSRF field with `csrf` (the
+/// visitor's token), or the request is refused (403) before anything else is
+/// read; browsers send fields in document order, and the forms put it first.
+/// Files are kept only while `accept_files` says so of the fields read before
+/// them (a form that may not send any writes nothing). Empty file inputs are
+/// skipped; a file refused for its type or size is reported, not kept (or,
+/// with `oversize_fails`, refuses the request).
 pub async fn read(
     cfg: &Config,
     mut payload: Multipart,
+    csrf: &str,
     limits: &Limits,
     accept_files: &dyn Fn(&FormInput) -> bool,
 ) -> Result<Parts, AppError> {
+    check_token(&mut payload, csrf).await?;
     let mut body = Body {
         total: 0,
         cap: limits.total_bytes,
@@ -108,6 +128,37 @@ pub async fn read(
         }
     }
     Ok(parts)
+}
+
+/// Reads the first part: the CSRF field, a text field of a bounded size.
+async fn check_token(payload: &mut Multipart, csrf: &str) -> Result<(), AppError> {
+    let refused = || {
+        log::warn!("refused a multipart body: its first part is not a valid CSRF token");
+        AppError::Csrf
+    };
+    let mut field = payload
+        .try_next()
+        .await
+        .map_err(|_| AppError::BadRequest)?
+        .ok_or_else(refused)?;
+    let is_file = field
+        .content_disposition()
+        .and_then(|cd| cd.get_filename())
+        .is_some();
+    if is_file || field.name() != Some(CSRF_FIELD) {
+        return Err(refused());
+    }
+    let mut value = Vec::new();
+    while let Some(chunk) = field.try_next().await.map_err(|_| AppError::BadRequest)? {
+        if value.len() + chunk.len() > 256 {
+            return Err(refused());
+        }
+        value.extend_from_slice(&chunk);
+    }
+    match std::str::from_utf8(&value) {
+        Ok(token) if tokens_match(token, csrf) => Ok(()),
+        _ => Err(refused()),
+    }
 }
 
 /// The body read so far, against its cap.
@@ -209,4 +260,31 @@ async fn read_file(
 /// Drops an unfinished upload (which removes its partial file) off the worker.
 async fn discard(upload: Upload) {
     let _ = web::block(move || drop(upload)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_upload_routes_leave_their_token_to_the_reader() {
+        for path in [
+            "/report/crime",
+            "/report/breach",
+            "/track/add",
+            "/cases/PA05-TG-2026-00001/exhibits",
+        ] {
+            assert!(checks_token(path), "{path}");
+        }
+        for path in [
+            "/report",
+            "/track",
+            "/logout",
+            "/cases/PA05-TG-2026-00001/notes",
+            "/cases/PA05-TG-2026-00001/exhibits/3/withdraw",
+            "/admin/users/new",
+        ] {
+            assert!(!checks_token(path), "{path}");
+        }
+    }
 }

@@ -235,7 +235,7 @@ async fn read_multipart(
         any_type: false,
         oversize_fails: false,
     };
-    let parts = multipart::read(cfg, payload, &limits, accept_files).await?;
+    let parts = multipart::read(cfg, payload, &ctx.req.csrf, &limits, accept_files).await?;
     Ok((parts.input, parts.files))
 }
 

@@ -443,8 +443,8 @@ impl<S: AppService> Client<S> {
         .await
     }
 
-    /// POSTs a multipart form (text fields and files) with the CSRF token in
-    /// the query string, as the public forms do.
+    /// POSTs a multipart form (text fields and files) with the CSRF token as
+    /// its first part, as the public forms do.
     pub async fn post_multipart(
         &mut self,
         path: &str,
@@ -463,25 +463,40 @@ impl<S: AppService> Client<S> {
         files: &[(&str, &[u8])],
     ) -> Resp {
         let token = self.csrf.clone().unwrap_or_default();
+        let mut parts: Vec<Part> = vec![Part::field("csrf_token", &token)];
+        parts.extend(fields.iter().map(|(name, value)| Part::field(name, value)));
+        parts.extend(
+            files
+                .iter()
+                .map(|(filename, bytes)| Part::file(file_field, filename, bytes)),
+        );
+        self.post_parts(path, &parts).await
+    }
+
+    /// A multipart body of exactly these parts, in this order (no token added).
+    pub async fn post_parts(&mut self, path: &str, parts: &[Part]) -> Resp {
         let boundary = "----cyberdesk-test-boundary-7MA4YWxkTrZu0gW";
         let mut body: Vec<u8> = Vec::new();
-        for (name, value) in fields {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-            );
-        }
-        for (filename, bytes) in files {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
-            );
-            body.extend_from_slice(bytes);
+        for part in parts {
+            match &part.filename {
+                None => body.extend_from_slice(
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                        part.name
+                    )
+                    .as_bytes(),
+                ),
+                Some(filename) => body.extend_from_slice(
+                    format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n", part.name).as_bytes(),
+                ),
+            }
+            body.extend_from_slice(&part.bytes);
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let sep = if path.contains('?') { '&' } else { '?' };
         self.send(
             test::TestRequest::post()
-                .uri(&format!("{path}{sep}csrf_token={token}"))
+                .uri(path)
                 .insert_header((
                     "content-type",
                     format!("multipart/form-data; boundary={boundary}"),
@@ -550,4 +565,30 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
+}
+
+/// One part of a multipart body.
+#[derive(Clone)]
+pub struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Part {
+    pub fn field(name: &str, value: &str) -> Part {
+        Part {
+            name: name.to_owned(),
+            filename: None,
+            bytes: value.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn file(name: &str, filename: &str, bytes: &[u8]) -> Part {
+        Part {
+            name: name.to_owned(),
+            filename: Some(filename.to_owned()),
+            bytes: bytes.to_vec(),
+        }
+    }
 }

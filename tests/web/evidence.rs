@@ -322,6 +322,22 @@ async fn uploads_are_limited_while_streaming_and_bad_forms_leave_nothing() {
         1
     );
 
+    // The token must be the body's first part: after the file it is refused,
+    // and nothing of the file is written.
+    let token = c.csrf.clone().expect("token");
+    let res = c
+        .post_parts(
+            &url,
+            &[
+                crate::common::Part::file("file", "d.pdf", PDF),
+                crate::common::Part::field("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(db.count("SELECT count(*) AS n FROM exhibits"), 2);
+    assert_eq!(evidence_files(&dir).len(), 2, "no file written for it");
+
     // Without the CSRF token nothing is read.
     c.csrf = Some("wrong".into());
     let res = c.post_files(&url, &[], "file", &[("c.pdf", PDF)]).await;

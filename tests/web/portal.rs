@@ -913,3 +913,92 @@ async fn a_public_report_finds_an_officer_case_with_the_same_account() {
         3
     );
 }
+
+/// Files in an evidence folder (kept ones and partial ones alike).
+fn files_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().filter(|e| e.path().is_file()).count())
+        .unwrap_or(0)
+}
+
+#[actix_web::test]
+async fn an_upload_whose_first_part_is_not_the_token_is_refused_before_anything_is_kept() {
+    use crate::common::Part;
+    let db = TestDb::new();
+    // Its own data folder, so other tests' files do not count.
+    let mut cfg = test_config(&db.url);
+    cfg.data_dir = std::env::temp_dir().join(format!("cd-firstpart-{}", db.name));
+    let dir = cyberdesk::storage::evidence_dir(&cfg.data_dir);
+    let mut c = Client::new(
+        crate::common::app(actix_web::web::Data::new(AppState::new(cfg.clone()))).await,
+    );
+    let page = c.get("/report/crime").await;
+    assert!(
+        !page.body.contains("?csrf_token="),
+        "the token is never put in the address bar"
+    );
+    let token = c.csrf.clone().expect("a visitor's token");
+    let (draft, ts) = (hidden(&page.body, "draft"), hidden(&page.body, "form_ts"));
+    let fields: Vec<Part> = crime(&[])
+        .iter()
+        .map(|(k, v)| Part::field(k, v))
+        .chain([Part::field("draft", &draft), Part::field("form_ts", &ts)])
+        .collect();
+    let file = || Part::file("evidence", "anh.png", PNG);
+    let bodies: Vec<(&str, Vec<Part>)> = vec![
+        // The token after the fields (as the old forms sent it).
+        (
+            "token last",
+            fields
+                .iter()
+                .cloned()
+                .chain([file(), Part::field("csrf_token", &token)])
+                .collect(),
+        ),
+        // A file first, the token after it.
+        (
+            "file first",
+            [file(), Part::field("csrf_token", &token)]
+                .into_iter()
+                .collect(),
+        ),
+        (
+            "wrong token",
+            vec![Part::field("csrf_token", "0123456789abcdef"), file()],
+        ),
+        (
+            "token as a file",
+            vec![Part::file("csrf_token", "t.txt", token.as_bytes()), file()],
+        ),
+        ("empty body", vec![]),
+    ];
+    for (what, parts) in &bodies {
+        let res = c.post_parts("/report/crime", parts).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{what}: {}", res.body);
+    }
+    // The token only in the query string, as the forms used to send it.
+    let mut parts: Vec<Part> = vec![file()];
+    parts.extend(crime(&[]).iter().map(|(k, v)| Part::field(k, v)));
+    let res = c
+        .post_parts(&format!("/report/crime?csrf_token={token}"), &parts)
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::FORBIDDEN,
+        "query token: {}",
+        res.body
+    );
+    let res = c
+        .post_parts(&format!("/track/add?csrf_token={token}"), &[file()])
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "track/add: {}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_files"), 0);
+    assert_eq!(files_in(&dir), 0, "no file written, not even a partial one");
+    // The same report with the token first is received.
+    let res = send(&mut c, "crime", &crime(&[]), &[("anh.png", PNG)]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+    assert_eq!(files_in(&dir), 1);
+    let _ = std::fs::remove_dir_all(&cfg.data_dir);
+}
