@@ -13,7 +13,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::Utc;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport as _};
@@ -122,6 +123,26 @@ pub fn message_id(cfg: &Config, mail: &OutboxMail) -> String {
     format!("<outbox-{}.{}@{}>", mail.id, mail.token, id_domain(cfg))
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834): every mail cyberdesk sends is
+/// automatic, so mail systems must not auto-reply to it (out-of-office
+/// replies to a notice would land in the unit's sender mailbox by the dozen).
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
 /// Builds the multipart (text + HTML) message of a row.
 pub fn build(cfg: &Config, mail: &OutboxMail) -> Result<Message, SendError> {
     let bad = |what: &str, e: String| SendError {
@@ -144,6 +165,7 @@ pub fn build(cfg: &Config, mail: &OutboxMail) -> Result<Message, SendError> {
         .subject(mail.subject.clone())
         .message_id(Some(message_id(cfg, mail)))
         .date(mail.created_at.into())
+        .header(AutoSubmitted)
         .multipart(
             MultiPart::alternative()
                 .singlepart(

@@ -110,6 +110,12 @@ async fn an_assignment_reaches_the_officer_over_smtp_in_their_language() {
             "{secret} leaked"
         );
     }
+    // Automatic, so no auto-replies (RFC 3834).
+    let parsed = got[0].parsed();
+    assert_eq!(
+        parsed.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-generated")
+    );
     // The Message-ID is the row's.
     let (id, token): (i64, String) = email_outbox::table
         .select((email_outbox::id, email_outbox::token))
