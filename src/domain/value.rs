@@ -80,6 +80,20 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// "1.5 MB"-style sizes for people; under 1 KB in bytes ("512 B", not "0 KB").
+pub fn human_size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b < 1024.0 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.2} GB", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +118,13 @@ mod tests {
         assert_eq!(parse_local("01/12/2026 07:30", tz), Some(d));
         assert_eq!(local_input(&d, tz), "2026-12-01T07:30");
         assert!(parse_local("2026-13-01T07:30", tz).is_none());
+    }
+
+    #[test]
+    fn sizes_under_a_kilobyte_are_in_bytes() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(human_size(3 * 1024 * 1024), "3.0 MB");
     }
 }

@@ -24,20 +24,6 @@ use crate::storage::{Refused, Stored};
 
 const FIELD_BYTES: usize = 8 * 1024;
 
-/// "1,5 MB"-style sizes for people.
-pub fn human_size(bytes: i64) -> String {
-    let b = bytes.max(0) as f64;
-    if b < 1024.0 {
-        format!("{bytes} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.1} MB", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2} GB", b / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
 /// Who did a custody step: a staff name, or the reporter (no account).
 fn who(
     layout: &LayoutCtx,
@@ -156,7 +142,7 @@ struct ExhibitPage {
 
 impl ExhibitPage {
     fn size(&self, bytes: &i64) -> String {
-        human_size(*bytes)
+        crate::domain::value::human_size(*bytes)
     }
     fn who(&self, id: &Option<i64>) -> String {
         who(&self.layout, &self.names, id)
@@ -475,7 +461,7 @@ struct CustodyPage {
 
 impl CustodyPage {
     fn size(&self, bytes: &i64) -> String {
-        human_size(*bytes)
+        crate::domain::value::human_size(*bytes)
     }
     fn who(&self, id: &Option<i64>) -> String {
         who(&self.layout, &self.names, id)

@@ -37,6 +37,16 @@ impl LayoutCtx {
         i18n::fmt_datetime(dt, self.tz)
     }
 
+    /// The machine-readable form of a time, for `<time datetime>`.
+    pub fn iso(&self, dt: &DateTime<Utc>) -> String {
+        dt.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
+    /// A file size for people ("512 B", "1.5 MB").
+    pub fn size(&self, bytes: &i64) -> String {
+        crate::domain::value::human_size(*bytes)
+    }
+
     /// CSS class of a deadline: overdue, due soon (within 3 days) or on time.
     pub fn deadline_css(&self, due: &DateTime<Utc>) -> &'static str {
         let now = Utc::now();

@@ -373,3 +373,33 @@ async fn the_audit_log_is_browsable_and_filterable() {
     let future = sup.get("/admin/audit?from=2999-01-01").await;
     assert!(future.body.contains("Không có bản ghi nào"));
 }
+
+#[actix_web::test]
+async fn times_carry_a_machine_readable_datetime_and_action_columns_a_label() {
+    let db = TestDb::new();
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    let page = admin.get("/admin/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let times = page.body.matches("<time").count();
+    assert!(times > 0, "the sign-in is in the log");
+    assert_eq!(
+        page.body.matches("<time datetime=\"").count(),
+        times,
+        "every <time> says its datetime"
+    );
+    // 2026-12-01T08:58:00Z: a valid global date and time string.
+    let at = page.body.find("<time datetime=\"").expect("a time") + 16;
+    let value = &page.body[at..at + 20];
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(value).is_ok(),
+        "{value}"
+    );
+    for path in ["/admin/banks", "/admin/categories"] {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("<th scope=\"col\"></th>"),
+            "{path}: every column header has a label"
+        );
+    }
+}

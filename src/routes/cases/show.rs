@@ -83,7 +83,7 @@ impl CaseShowPage {
         crate::services::identifiers::ROLES
     }
     fn size(&self, bytes: &i64) -> String {
-        crate::routes::evidence::human_size(*bytes)
+        crate::domain::value::human_size(*bytes)
     }
     fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
         body.as_deref().unwrap_or("").lines().collect()
