@@ -10,6 +10,7 @@ pub mod ident;
 pub mod role;
 pub mod sign;
 pub mod submission;
+pub mod text;
 pub mod token;
 pub mod value;
 pub mod workflow;

@@ -555,6 +555,7 @@ report-section-suspect = About the other side
 report-suspect-hint = Phone numbers, bank accounts (with the bank code, e.g. VCB), e-wallets (with the wallet, e.g. MoMo), social accounts, websites, e-mails, crypto wallets they used.
 report-id-kind = Kind
 report-id-value = Value
+report-bank-resolved = Bank:
 report-id-qualifier = Bank / wallet (if any)
 report-add-id = Add another detail
 report-section-files = Documents and evidence

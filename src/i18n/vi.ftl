@@ -555,6 +555,7 @@ report-section-suspect = Thông tin về đối tượng
 report-suspect-hint = Số điện thoại, số tài khoản (ghi mã ngân hàng, ví dụ VCB), ví điện tử (ghi tên ví, ví dụ MoMo), tài khoản mạng xã hội, website, thư điện tử, ví tiền mã hóa mà đối tượng dùng.
 report-id-kind = Loại
 report-id-value = Giá trị
+report-bank-resolved = Ngân hàng:
 report-id-qualifier = Ngân hàng / tên ví (nếu có)
 report-add-id = Thêm thông tin đối tượng
 report-section-files = Tài liệu, chứng cứ

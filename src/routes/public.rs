@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use crate::db;
 use crate::domain::form::{FormErrors, FormInput};
+use crate::domain::ident::extract::{resolve_bank, Bank};
 use crate::error::AppError;
 use crate::models::category::Category;
 use crate::models::submission::{Message, MessageKind, SubmissionFile, SubmissionKind};
@@ -55,6 +56,8 @@ struct FormPage {
     challenge: Option<Challenge>,
     categories: Arc<Vec<Category>>,
     banks: Vec<(String, String)>,
+    /// Every name of every bank, to show which bank a typed name is.
+    bank_names: Arc<Vec<Bank>>,
     tx_rows: usize,
     id_rows: usize,
     max_files: usize,
@@ -64,6 +67,15 @@ struct FormPage {
 impl FormPage {
     fn v(&self, name: &str) -> &str {
         self.input.get(name)
+    }
+
+    /// The bank a typed bank box names, shown back: "Vietcombank (VCB)".
+    fn bank_of(&self, field: &str) -> Option<String> {
+        let b = resolve_bank(&self.bank_names, self.v(field))?;
+        self.banks
+            .iter()
+            .any(|(code, _)| *code == b.code)
+            .then(|| format!("{} ({})", b.short_name(), b.code))
     }
 
     fn on(&self, name: &str) -> bool {
@@ -137,6 +149,7 @@ impl FormPage {
 struct FormData {
     categories: Arc<Vec<Category>>,
     banks: Vec<(String, String)>,
+    bank_names: Arc<Vec<Bank>>,
     signer: Arc<crate::domain::sign::Signer>,
     burst: bool,
 }
@@ -153,6 +166,7 @@ async fn form_data(ctx: &Ctx) -> Result<FormData, AppError> {
         Ok(FormData {
             categories: caches.categories(conn)?,
             banks,
+            bank_names: caches.banks(conn)?,
             signer: caches.signer(conn)?,
             burst: recent >= burst_limit,
         })
@@ -192,6 +206,7 @@ fn form_page(
             .then(|| portal::challenge(&data.signer, lang, now)),
         categories: data.categories,
         banks: data.banks,
+        bank_names: data.bank_names,
         max_files: ctx.state.config.portal.max_files,
         max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
     }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use crate::auth::{policy, CurrentUser};
 use crate::cache::Caches;
+use crate::domain::text::fold;
 use crate::error::AppError;
 use crate::models::case::list;
 pub use crate::models::case::list::{
@@ -273,35 +274,6 @@ pub fn counts_by_type_and_status(
 ) -> Result<Vec<(CaseType, Status, i64)>, AppError> {
     let vis = policy::case_visibility(me);
     Ok(list::counts_by_type_and_status(conn, &vis)?)
-}
-
-/// Folds Vietnamese (and other Latin) diacritics, so matches can be found in the
-/// original text the way `unaccent` finds them in the index.
-pub fn fold(c: char) -> char {
-    const GROUPS: &[(&str, char)] = &[
-        ("àáạảãâầấậẩẫăằắặẳẵ", 'a'),
-        ("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A'),
-        ("èéẹẻẽêềếệểễ", 'e'),
-        ("ÈÉẸẺẼÊỀẾỆỂỄ", 'E'),
-        ("ìíịỉĩ", 'i'),
-        ("ÌÍỊỈĨ", 'I'),
-        ("òóọỏõôồốộổỗơờớợởỡ", 'o'),
-        ("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O'),
-        ("ùúụủũưừứựửữ", 'u'),
-        ("ÙÚỤỦŨƯỪỨỰỬỮ", 'U'),
-        ("ỳýỵỷỹ", 'y'),
-        ("ỲÝỴỶỸ", 'Y'),
-        ("đ", 'd'),
-        ("Đ", 'D'),
-    ];
-    if c.is_ascii() {
-        return c;
-    }
-    GROUPS
-        .iter()
-        .find(|(set, _)| set.contains(c))
-        .map(|(_, base)| *base)
-        .unwrap_or(c)
 }
 
 fn folded_lower(s: &str) -> Vec<char> {

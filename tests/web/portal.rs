@@ -1002,3 +1002,62 @@ async fn an_upload_whose_first_part_is_not_the_token_is_refused_before_anything_
     assert_eq!(files_in(&dir), 1);
     let _ = std::fs::remove_dir_all(&cfg.data_dir);
 }
+
+#[actix_web::test]
+async fn a_bank_is_accepted_as_people_write_it_and_shown_back() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    for (written, account) in [
+        ("Vietcombank", "0011001234561"),
+        ("vietcombank", "0011001234562"),
+        ("ngan hang tmcp ngoai thuong viet nam", "0011001234563"),
+        ("LienVietPostBank", "0011001234564"),
+        ("970436", "0011001234565"),
+    ] {
+        let fields = crime(&[
+            ("id-1-kind", "bank_account"),
+            ("id-1-value", account),
+            ("id-1-qualifier", written),
+        ]);
+        let res = send(&mut c, "crime", &fields, &[]).await;
+        assert_eq!(res.status, StatusCode::OK, "{written}: {}", res.body);
+    }
+    for v in [
+        "VCB:0011001234561",
+        "VCB:0011001234562",
+        "VCB:0011001234563",
+        "LPB:0011001234564",
+        "VCB:0011001234565",
+    ] {
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) AS n FROM identifiers WHERE value = '{v}'"
+            )),
+            1,
+            "{v}"
+        );
+    }
+    // A name no bank goes by: a message that says what to type, everything kept,
+    // and a bank that was recognised is shown back by name.
+    let fields = crime(&[
+        ("id-0-kind", "bank_account"),
+        ("id-0-value", "0011009999999"),
+        ("id-0-qualifier", "Ngân hàng Mặt Trăng"),
+        ("id-1-kind", "bank_account"),
+        ("id-1-value", "0011008888888"),
+        ("id-1-qualifier", "vietcom"),
+    ]);
+    let res = send(&mut c, "crime", &fields, &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains("Không nhận ra ngân hàng này"),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains("Ngân hàng Mặt Trăng"), "input kept");
+    assert!(
+        res.body.contains("Vietcombank (VCB)"),
+        "the recognised bank shown back"
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 5);
+}

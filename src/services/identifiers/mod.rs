@@ -35,14 +35,7 @@ pub fn resolve_bank(conn: &mut PgConnection, written: &str) -> QueryResult<Optio
 
 /// `resolve_bank` over a list already loaded (several rows of one form).
 pub(crate) fn bank_code_in(banks: &[Bank], written: &str) -> Option<String> {
-    let w = written.trim().to_lowercase();
-    if w.is_empty() {
-        return None;
-    }
-    banks
-        .iter()
-        .find(|b| b.names.iter().any(|n| n.to_lowercase() == w))
-        .map(|b| b.code.clone())
+    crate::domain::ident::extract::resolve_bank(banks, written).map(|b| b.code.clone())
 }
 
 /// Who reported, for counting distinct reporters: their phone, else e-mail.

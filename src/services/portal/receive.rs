@@ -37,13 +37,18 @@ pub struct Receipt {
 }
 
 /// (id, active) of every category.
+use crate::domain::ident::extract::Bank;
+
 type CategoryStates = Vec<(i32, bool)>;
 
 /// The reference data a report is checked against: categories and bank codes.
-fn reference_data(conn: &mut PgConnection) -> Result<(CategoryStates, Vec<String>), AppError> {
+fn reference_data(conn: &mut PgConnection) -> Result<(CategoryStates, Vec<Bank>), AppError> {
     let cats = crate::models::category::states(conn)?;
-    let bank_codes = crate::models::bank::active_codes(conn)?;
-    Ok((cats, bank_codes))
+    // The banks in use, with every name they go by.
+    let active = crate::models::bank::active_codes(conn)?;
+    let mut banks = crate::models::bank::names(conn)?;
+    banks.retain(|b| active.contains(&b.code));
+    Ok((cats, banks))
 }
 
 /// Receives a report: keeps newly uploaded files staged under `draft` whatever

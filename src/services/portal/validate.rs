@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::code::{random_code, CODE_LEN};
 use crate::domain::form::{row_field, row_name, FormErrors, FormInput, MAX_ROWS};
+use crate::domain::ident::extract::{resolve_bank, Bank};
 use crate::domain::value::{parse_amount, parse_local};
 use crate::i18n::{k, Lang};
 use crate::models::case::PayMethod;
@@ -186,7 +187,7 @@ pub(super) fn validate(
     kind: SubmissionKind,
     input: &FormInput,
     categories: &[(i32, bool)],
-    banks: &[String],
+    banks: &[Bank],
     tz: Tz,
     lang: Lang,
     now: DateTime<Utc>,
@@ -262,7 +263,7 @@ pub(super) fn validate(
 
     // Money.
     let methods: Vec<&str> = PayMethod::ALL.iter().map(|m| m.code()).collect();
-    let bank_codes: Vec<&str> = banks.iter().map(String::as_str).collect();
+    let bank_codes: Vec<&str> = banks.iter().map(|b| b.code.as_str()).collect();
     let mut total_loss: i64 = 0;
     let mut ids: Vec<(IdKind, String, &'static str, i64)> = Vec::new();
     for i in 0..input.rows("tx", 0) {
@@ -330,12 +331,14 @@ pub(super) fn validate(
         else {
             continue;
         };
-        let qualifier = text(errors, input, &f("qualifier"), 40, false).unwrap_or_default();
-        if kind == IdKind::BankAccount
-            && !qualifier.is_empty()
-            && !bank_codes.contains(&qualifier.as_str())
-        {
-            errors.add(f("qualifier"), k("field-invalid-choice"));
+        let mut qualifier = text(errors, input, &f("qualifier"), 40, false).unwrap_or_default();
+        // The bank as people write it: code, short or full name, former name,
+        // with or without diacritics.
+        if kind == IdKind::BankAccount && !qualifier.is_empty() {
+            match resolve_bank(banks, &qualifier) {
+                Some(b) => qualifier = b.code.clone(),
+                None => errors.add(f("qualifier"), k("identifier-unknown-bank")),
+            }
         }
         match identifiers::normalise(kind, &value, &qualifier) {
             Some(v) => ids.push((kind, v, "suspect", 0)),

@@ -21,6 +21,29 @@ pub struct Bank {
     pub names: Vec<String>,
 }
 
+impl Bank {
+    /// The name people know it by (its short name, else its code).
+    pub fn short_name(&self) -> &str {
+        // `models::bank::names` lists code, BIN, short name, full name, aliases.
+        self.names.get(2).map_or(self.code.as_str(), String::as_str)
+    }
+}
+
+/// The bank someone named: by its code, short name, full name, NAPAS BIN or a
+/// former name, in any case, with or without diacritics ("Vietcombank",
+/// "vcb", "Ngan hang Ngoai thuong Viet Nam", "LienVietPostBank").
+pub fn resolve_bank<'a>(banks: &'a [Bank], written: &str) -> Option<&'a Bank> {
+    let key = crate::domain::text::fold_key(written);
+    if key.is_empty() {
+        return None;
+    }
+    banks.iter().find(|b| {
+        b.names
+            .iter()
+            .any(|n| crate::domain::text::fold_key(n) == key)
+    })
+}
+
 /// An identifier found in text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
