@@ -52,6 +52,8 @@ async fn read_upload(
         max_fields: 20,
         name_chars: 40,
         field_bytes: FIELD_BYTES,
+        cut_long_text: false,
+        text_total_bytes: 20 * FIELD_BYTES,
         file_field: "file",
         max_files: 1,
         file_bytes: cfg.evidence_max_bytes,

@@ -38,8 +38,14 @@ pub struct Limits {
     pub max_fields: usize,
     /// Characters of a part's name that are kept.
     pub name_chars: usize,
-    /// Bytes of one text field; more is refused (413).
+    /// Bytes of one text field kept. Past it the request is refused (413), or
+    /// with `cut_long_text` the field is cut there and the rest drained: the
+    /// form's own validation then says it is too long, next to the field,
+    /// with everything else the person typed kept.
     pub field_bytes: usize,
+    pub cut_long_text: bool,
+    /// Bytes of all text fields together; past it the body is abuse (413).
+    pub text_total_bytes: usize,
     /// The name of the file input, and how many files of it are read as files
     /// (further parts of that name are read as text fields, so bounded).
     pub file_field: &'static str,
@@ -86,6 +92,7 @@ pub async fn read(
         files: Vec::new(),
     };
     let mut fields = 0;
+    let mut text_total = 0;
     while let Some(mut field) = payload.try_next().await.map_err(|_| AppError::BadRequest)? {
         fields += 1;
         if fields > limits.max_fields {
@@ -114,16 +121,31 @@ pub async fn read(
             }
             _ => {
                 let mut value = Vec::new();
+                let mut cut = false;
                 while let Some(chunk) = body.next(&mut field).await? {
-                    if value.len() + chunk.len() > limits.field_bytes {
+                    text_total += chunk.len();
+                    if text_total > limits.text_total_bytes {
                         return Err(AppError::TooLarge);
+                    }
+                    if value.len() + chunk.len() > limits.field_bytes {
+                        if !limits.cut_long_text {
+                            return Err(AppError::TooLarge);
+                        }
+                        let room = limits.field_bytes.saturating_sub(value.len());
+                        value.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                        cut = true;
+                        continue;
                     }
                     value.extend_from_slice(&chunk);
                 }
-                parts
-                    .input
-                    .pairs
-                    .push((name, String::from_utf8_lossy(&value).into_owned()));
+                let mut text = String::from_utf8_lossy(&value).into_owned();
+                if cut {
+                    // A character split by the cut is dropped, not shown broken.
+                    while text.ends_with('\u{fffd}') {
+                        text.pop();
+                    }
+                }
+                parts.input.pairs.push((name, text));
             }
         }
     }

@@ -19,10 +19,13 @@ use crate::services::identifiers::{IdKind, PUBLIC_KINDS};
 use crate::services::portal::{self, Challenge, Guards, Receipt, Refusal, Tracked, FIRST_CONTACT};
 use crate::storage::{Refused, Stored};
 
-/// A text field may not be longer than this many bytes (the longest field,
-/// the narrative, allows 20,000 characters of up to 4 bytes).
+/// Bytes of a text field kept (the longest field, the narrative, allows
+/// 20,000 characters of up to 4 bytes, so a cut one is always too long).
 const FIELD_BYTES: usize = 81_920;
 const MAX_FIELDS: usize = 600;
+/// All text of one form: far past any honest report (600 fields), so only
+/// abuse is cut off with a 413.
+const TEXT_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Template)]
 #[template(path = "public/index.html")]
@@ -241,6 +244,9 @@ async fn read_multipart(
         max_fields: MAX_FIELDS,
         name_chars: 60,
         field_bytes: FIELD_BYTES,
+        // An over-long narrative comes back as a message, nothing typed lost.
+        cut_long_text: true,
+        text_total_bytes: TEXT_BYTES,
         file_field: "evidence",
         // How many may be kept is the portal's rule (a message, not a 413).
         max_files: usize::MAX,

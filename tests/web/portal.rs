@@ -1061,3 +1061,49 @@ async fn a_bank_is_accepted_as_people_write_it_and_shown_back() {
     );
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 5);
 }
+
+#[actix_web::test]
+async fn an_over_long_narrative_comes_back_as_a_message_with_everything_kept() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    // 100 KB of Vietnamese: past what the field keeps, far from abuse.
+    let long = "Tôi bị lừa chuyển tiền qua Zalo. ".repeat(2600);
+    assert!(long.len() > 100 * 1024);
+    let fields = crime(&[("narrative", &long)]);
+    let res = send(&mut c, "crime", &fields, &[("anh.png", PNG)]).await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &res.body[..200.min(res.body.len())]
+    );
+    assert!(
+        res.body.contains("Nội dung quá dài"),
+        "the message, next to the field"
+    );
+    assert!(
+        res.body.contains("Trần Thị Bích"),
+        "the rest of the form kept"
+    );
+    assert!(res.body.contains("0011 0044 55667"), "money rows kept");
+    assert!(
+        res.body.contains("anh.png"),
+        "the file already received stays attached"
+    );
+    assert!(
+        !res.body.contains('\u{fffd}'),
+        "no character broken by the cut"
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        1,
+        "staged for the next send"
+    );
+    // Megabytes of text are abuse, not a report: cut off.
+    let abuse = "x".repeat(3 * 1024 * 1024);
+    let fields = crime(&[("narrative", &abuse)]);
+    let res = send(&mut c, "crime", &fields, &[]).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
+}
