@@ -153,6 +153,39 @@ async fn wait_url(
     }
 }
 
+/// What makes the page wider than the window (empty when it fits): the
+/// elements reaching past its right edge, so a failure says what to fix.
+async fn too_wide(b: &fantoccini::Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let got = b
+        .execute(
+            r#"const w = window.innerWidth;
+               if (document.documentElement.scrollWidth <= w + 1) return [];
+               const out = [];
+               for (const e of document.querySelectorAll('body *')) {
+                 const r = e.getBoundingClientRect();
+                 if (r.right > w + 1) out.push([r.width, e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.left) + '-' + Math.round(r.right) + 'px']);
+               }
+               // The narrowest ones that still reach past the edge are the causes.
+               out.sort((a, b) => a[0] - b[0]);
+               return out.slice(0, 12).map(x => x[1]);"#,
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(got).unwrap_or_default())
+}
+
+/// Checkboxes and radios sit beside their labels: none is stretched wide.
+async fn stretched_boxes(b: &fantoccini::Client) -> Result<usize, fantoccini::error::CmdError> {
+    let got = b
+        .execute(
+            r#"return [...document.querySelectorAll('input[type=checkbox], input[type=radio]')]
+                 .filter(e => e.getBoundingClientRect().width > 48).length;"#,
+            vec![],
+        )
+        .await?;
+    Ok(got.as_u64().unwrap_or(0) as usize)
+}
+
 async fn sign_out(b: &fantoccini::Client) -> Result<(), fantoccini::error::CmdError> {
     click_and_load(b, Locator::Css("form[action='/logout'] button")).await?;
     wait_url(b, |u| u.contains("/login")).await?;
@@ -431,6 +464,8 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
         b.goto(&format!("{base}/report")).await?;
         click_and_load(&b, Locator::Css("a[href='/report/crime']")).await?;
         b.wait().for_element(Locator::Css("form.report-form")).await?;
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "the form fits a phone");
+        assert_eq!(stretched_boxes(&b).await?, 0, "checkboxes and radios beside their labels");
         for (name, value) in [
             ("reporter_name", "Trần Thị Bích"),
             ("reporter_phone", "0987 654 321"),
@@ -473,6 +508,7 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
         b.find(Locator::Css("input[name=proof]")).await?.send_keys("+84987654321").await?;
         click_and_load(&b, Locator::Css("form[action='/track'] button")).await?;
         let status = b.wait().for_element(Locator::Css("#status-title")).await?.text().await?;
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "tracking fits a phone");
         // (Headless Chromium may ask for English: either language is right.)
         assert!(
             status.contains("Đã tiếp nhận") || status.contains("Received"),
@@ -483,14 +519,25 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
         sign_in(&b, &base, "truc@pa05.test.vn").await?;
         wait_url(&b, |u| !u.contains("/login")).await?;
         b.goto(&format!("{base}/intake")).await?;
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "/intake fits a phone");
         click_and_load(&b, Locator::LinkText("Bị giả danh công an lừa chuyển tiền")).await?;
         b.wait().for_element(Locator::Css("form[action$='/case']")).await?;
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "/intake/{{id}} fits a phone");
         click_and_load(&b, Locator::Css("form[action$='/case'] button")).await?;
         wait_url(&b, |u| u.contains("/cases/PA05-TG-")).await?;
         let h1 = b.wait().for_element(Locator::Css("main h1")).await?.text().await?;
         assert_eq!(h1, "Bị giả danh công an lừa chuyển tiền");
         let page = b.source().await?;
         assert!(page.contains("20.000.000 ₫"), "both transactions in the case");
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "the case page fits a phone");
+        assert_eq!(stretched_boxes(&b).await?, 0, "case page: boxes beside their labels");
+        // The supervisor's other pages fit the phone too.
+        for path in ["/", "/cases", "/cases/new", "/identifiers", "/profile"] {
+            b.goto(&format!("{base}{path}")).await?;
+            b.wait().for_element(Locator::Css("main h1")).await?;
+            assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "{path} fits a phone");
+            assert_eq!(stretched_boxes(&b).await?, 0, "{path}: boxes beside their labels");
+        }
         Ok(())
     }
     .await;
