@@ -438,6 +438,8 @@ case-value-changed = changed (show the reporter details to see the value)
 
 ## Mail
 mail-open-case = Open the case
+mail-open-report = Open the report
+mail-report-kind = Kind of report
 mail-footer = Automatic message from cyberdesk — { $unit }. It carries no personal data of reporters or victims; see the details in the system.
 mail-lead-assigned = { $actor } assigned case { $ref } to you.
 mail-lead-unassigned = { $actor } reassigned case { $ref } to another officer; it is no longer yours.

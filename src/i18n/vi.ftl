@@ -438,6 +438,8 @@ case-value-changed = đã thay đổi (xem thông tin người tố giác để 
 
 ## Mail
 mail-open-case = Mở vụ việc
+mail-open-report = Mở trình báo
+mail-report-kind = Loại trình báo
 mail-footer = Thư tự động từ cyberdesk — { $unit }. Thư không chứa thông tin cá nhân của người tố giác, bị hại; xem chi tiết trong hệ thống.
 mail-lead-assigned = { $actor } đã phân công vụ việc { $ref } cho đồng chí.
 mail-lead-unassigned = { $actor } đã chuyển vụ việc { $ref } cho cán bộ khác; đồng chí không còn thụ lý vụ việc này.

@@ -491,7 +491,12 @@ pub fn submission_received(
     let mut mails = Vec::new();
     for to in duty.into_iter().filter(|r| r.wants(Event::Submission)) {
         let lang = to.lang();
-        let labels = Labels::new(lang, cfg);
+        // A report is not a case yet: it is named as what it is.
+        let mut labels = Labels::new(lang, cfg);
+        labels.reference = i18n::t(lang, "intake-submission");
+        labels.case_type = i18n::t(lang, "mail-report-kind");
+        labels.deadline = i18n::t(lang, "intake-classify-by");
+        labels.open = i18n::t(lang, "mail-open-report");
         let kind = i18n::t(lang, s.kind.label_key());
         let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
         let lead = i18n::t_args(

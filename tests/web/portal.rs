@@ -127,6 +127,8 @@ async fn a_citizen_reports_a_scam_with_money_a_suspect_and_a_screenshot() {
     // Receipt mail to the reporter; a notice (no personal data) to the supervisor.
     assert_eq!(db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'receipt' AND recipient = 'bich.tran@example.vn'"), 1);
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {sup} AND body_text NOT LIKE '%Bích%' AND body_text NOT LIKE '%0987%'")), 1);
+    // It is a report, not yet a case: named as one, with its classification clock.
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {sup} AND body_text LIKE '%Trình báo: #%' AND body_text LIKE '%Mở trình báo: %/intake/%' AND body_text LIKE '%Hạn phân loại: %' AND body_text NOT LIKE '%vụ việc%'")), 1);
     assert_eq!(
         db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_create'"),
         1
