@@ -281,6 +281,7 @@ diesel::table! {
         triaged_at -> Nullable<Timestamptz>,
         spam_reason -> Nullable<Text>,
         updated_at -> Timestamptz,
+        send_key -> Nullable<Text>,
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Submission {
     pub triaged_at: Option<DateTime<Utc>>,
     pub spam_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The draft key of the form it was sent from (one report per send).
+    pub send_key: Option<String>,
 }
 
 #[derive(Insertable, Debug)]
@@ -73,6 +75,8 @@ pub struct NewSubmission {
     pub total_loss: i64,
     pub payload: serde_json::Value,
     pub ip: Option<String>,
+    /// The draft key of the form it was sent from (one report per send).
+    pub send_key: Option<String>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewSubmission) -> QueryResult<Submission> {
@@ -95,6 +99,24 @@ pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Submission> {
         .select(Submission::as_select())
         .for_update()
         .first(conn)
+}
+
+/// The report sent from the form with draft key `key`, if it was received.
+pub fn find_by_send_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Submission>> {
+    submissions::table
+        .filter(submissions::send_key.eq(key))
+        .select(Submission::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Serialises the sends of one form (same draft key) until the transaction ends,
+/// so a double tap cannot make two reports.
+pub fn lock_send(conn: &mut PgConnection, key: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind::<diesel::sql_types::Text, _>(format!("send:{key}"))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find_by_code(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Submission>> {

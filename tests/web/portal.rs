@@ -1109,3 +1109,70 @@ async fn an_over_long_narrative_comes_back_as_a_message_with_everything_kept() {
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
 }
+
+#[actix_web::test]
+async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_round_of_mail() {
+    let db = TestDb::new();
+    db.user(
+        "truc.ban@pa05.test.vn",
+        "supervisor",
+        crate::common::PASSWORD,
+    );
+    // Its own data folder, so the files on disk can be counted.
+    let mut cfg = test_config(&db.url);
+    cfg.data_dir = std::env::temp_dir().join(format!("cd-onesend-{}", db.name));
+    let dir = cyberdesk::storage::evidence_dir(&cfg.data_dir);
+    let mut c = Client::new(
+        crate::common::app(actix_web::web::Data::new(AppState::new(cfg.clone()))).await,
+    );
+    let page = c.get("/report/crime").await;
+    let (draft, ts) = (hidden(&page.body, "draft"), hidden(&page.body, "form_ts"));
+    let fields = crime(&[
+        ("anonymous", "1"),
+        ("reporter_name", ""),
+        ("reporter_phone", ""),
+        ("reporter_email", ""),
+    ]);
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    all.push(("draft", &draft));
+    all.push(("form_ts", &ts));
+    // A double tap, then a reload of the result (the browser sends it again).
+    let mut receipts = Vec::new();
+    for _ in 0..3 {
+        let res = c
+            .post_multipart("/report/crime", &all, &[("anh.png", PNG)])
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let marker = "id=\"tracking-secret\">";
+        let start = res.body.find(marker).expect("the secret shown") + marker.len();
+        receipts.push((code_of(&res.body), res.body[start..start + 10].to_owned()));
+    }
+    assert!(receipts.iter().all(|r| *r == receipts[0]), "{receipts:?}");
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submission_files"), 1);
+    assert_eq!(files_in(&dir), 1, "the files sent again are not kept");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new'"),
+        1,
+        "one notice per person for one report"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_create'"),
+        1
+    );
+    // The secret shown every time is the one that works.
+    let (code, secret) = &receipts[0];
+    let mut t = client(&db).await;
+    t.get("/track").await;
+    let ok = t.post("/track", &[("code", code), ("proof", secret)]).await;
+    assert!(ok.body.contains("name=\"grant\""), "{}", ok.body);
+    // A new form is a new report.
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_ne!(code_of(&res.body), *code);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 2);
+    let _ = std::fs::remove_dir_all(&cfg.data_dir);
+}

@@ -10,13 +10,15 @@ use sha2::{Digest, Sha256};
 use super::guards::{challenge_ok, Guards, Refusal};
 use super::validate::{validate, Valid};
 use crate::config::Config;
-use crate::domain::code::{normalise_code, random_code};
+use crate::domain::code::{normalise_code, ALPHABET};
 use crate::domain::form::{FormErrors, FormInput};
+use crate::domain::ident::extract::Bank;
+use crate::domain::sign::Signer;
 use crate::domain::RequestMeta;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
 use crate::models::audit::{self, NewAudit};
-use crate::models::submission::{self, NewFile, SubmissionKind};
+use crate::models::submission::{self, NewFile, Submission, SubmissionKind};
 use crate::services::identifiers::{self};
 use crate::services::notify;
 use crate::storage::{Refused, Stored};
@@ -36,9 +38,39 @@ pub struct Receipt {
     pub email: Option<String>,
 }
 
-/// (id, active) of every category.
-use crate::domain::ident::extract::Bank;
+/// The receipt of a report already received, for a repeat of its send.
+fn receipt_of(s: &Submission, signer: &Signer) -> Receipt {
+    Receipt {
+        tracking_code: s.tracking_code.clone(),
+        secret: s
+            .anonymous
+            .then(|| send_secret(signer, s.send_key.as_deref().unwrap_or(""))),
+        received_at: s.received_at,
+        kind: s.kind,
+        email: s.contact_email.clone(),
+    }
+}
 
+/// The secret code of an anonymous report, derived from its send (the draft
+/// key) with the server's key: a repeat of the send shows the same secret, and
+/// only the server can compute it. 10 characters of 31: 49.5 bits.
+fn send_secret(signer: &Signer, draft: &str) -> String {
+    let digest = signer.digest("secret", draft);
+    digest
+        .as_bytes()
+        .chunks(2)
+        .take(10)
+        .map(|pair| {
+            let byte = std::str::from_utf8(pair)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .unwrap_or(0);
+            char::from(ALPHABET[usize::from(byte) % ALPHABET.len()])
+        })
+        .collect()
+}
+
+/// (id, active) of every category.
 type CategoryStates = Vec<(i32, bool)>;
 
 /// The reference data a report is checked against: categories and bank codes.
@@ -68,6 +100,18 @@ pub fn receive(
     meta: &RequestMeta,
 ) -> Result<Result<Receipt, Refusal>, AppError> {
     let now = guards.now;
+    // One report per send: a repeat of a send already received (double tap,
+    // reload, back-and-resend) gets the same receipt and creates nothing; the
+    // files it brought again are not kept.
+    if let Some(s) = submission::find_by_send_key(conn, draft)? {
+        let ids: Vec<String> = uploads
+            .iter()
+            .filter_map(|u| u.as_ref().ok())
+            .map(|s| s.storage_id.clone())
+            .collect();
+        remove_files(cfg, &ids);
+        return Ok(Ok(receipt_of(&s, guards.signer)));
+    }
     let mut errors = FormErrors::default();
     // Abuse guards first: a form that fails them keeps nothing it uploaded.
     if !input.get("website").is_empty() {
@@ -172,10 +216,23 @@ pub fn receive(
         mut new,
         identifiers,
     } = valid;
-    let secret = new.anonymous.then(|| random_code(10));
+    let secret = new.anonymous.then(|| send_secret(guards.signer, draft));
     new.secret_hash = secret.as_deref().map(secret_hash);
     new.ip = Some(meta.ip.chars().take(60).collect());
+    new.send_key = Some(draft.to_owned());
+    let mut dropped = Vec::new();
     let receipt = conn.transaction(|conn| -> Result<Receipt, AppError> {
+        // Two sends of one form at once: the second waits here, then finds the
+        // first and answers with its receipt; what it staged is let go.
+        submission::lock_send(conn, draft)?;
+        if let Some(s) = submission::find_by_send_key(conn, draft)? {
+            let mine: Vec<i64> = submission::staged(conn, draft)?
+                .iter()
+                .map(|f| f.id)
+                .collect();
+            dropped = submission::unstage(conn, draft, &mine)?;
+            return Ok(receipt_of(&s, guards.signer));
+        }
         let s = submission::insert(conn, &new)?;
         submission::attach_staged(conn, draft, s.id)?;
         let report = identifiers::Report {
@@ -222,6 +279,7 @@ pub fn receive(
             email: s.contact_email.clone(),
         })
     })?;
+    remove_files(cfg, &dropped);
     Ok(Ok(receipt))
 }
 

@@ -435,6 +435,7 @@ pub(super) fn validate(
             total_loss,
             payload: Value::Object(payload),
             ip: None,
+            send_key: None,
         },
         identifiers: ids,
     })
