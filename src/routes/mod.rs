@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(intake::confirm_identifier),
             )
             .route("/report", web::get().to(public::index))
+            .route("/report/receipt/{token}", web::get().to(public::receipt))
             .route("/report/{kind}", web::get().to(public::form))
             .route("/report/{kind}", web::post().to(public::submit))
             .route("/track", web::get().to(public::track_form))

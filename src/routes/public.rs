@@ -14,7 +14,8 @@ use crate::domain::ident::extract::{resolve_bank, Bank};
 use crate::error::AppError;
 use crate::models::category::Category;
 use crate::models::submission::{Message, MessageKind, SubmissionFile, SubmissionKind};
-use crate::routes::{extract::Ctx, multipart, pages::LayoutCtx, render};
+use crate::routes::middleware::{cookie, removal};
+use crate::routes::{extract::Ctx, multipart, pages::LayoutCtx, render, see_other};
 use crate::services::identifiers::{IdKind, PUBLIC_KINDS};
 use crate::services::portal::{self, Challenge, Guards, Receipt, Refusal, Tracked, FIRST_CONTACT};
 use crate::storage::{Refused, Stored};
@@ -299,18 +300,25 @@ pub async fn submit(
     })
     .await?;
     match outcome {
+        // To an address that can be reloaded and bookmarked (no token of the
+        // form in it); an anonymous reporter's secret goes along once, in a
+        // short-lived cookie, never in the address.
         Ok(receipt) => {
-            let code = crate::domain::code::format_code(&receipt.tracking_code);
-            let secret = receipt.secret.clone();
-            render(
-                StatusCode::OK,
-                &ReceiptPage {
-                    layout: ctx.layout(),
-                    receipt,
-                    code,
-                    secret,
-                },
-            )
+            let now = Utc::now();
+            let token = portal::receipt_token(&data.signer, &receipt.tracking_code, now);
+            let mut res = see_other(&format!("/report/receipt/{token}"));
+            if let Some(secret) = &receipt.secret {
+                let view = portal::secret_view(&data.signer, &receipt.tracking_code, secret, now);
+                let c = cookie(
+                    SECRET_COOKIE,
+                    view,
+                    &ctx.state.config,
+                    Some(std::time::Duration::from_secs(600)),
+                );
+                res.add_cookie(&c)
+                    .map_err(|e| AppError::Internal(e.into()))?;
+            }
+            Ok(res)
         }
         Err(Refusal { errors, staged }) => {
             // Pressing "add another row" or removing a file is not an error.
@@ -323,6 +331,43 @@ pub async fn submit(
             render(status, &page)
         }
     }
+}
+
+/// The cookie that carries an anonymous report's secret to its receipt, once.
+const SECRET_COOKIE: &str = "cd_receipt_secret";
+
+/// `/report/receipt/{token}`: the receipt, as often as it is opened; the
+/// secret only on the first view after the send.
+pub async fn receipt(
+    ctx: Ctx,
+    http: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let view = http.cookie(SECRET_COOKIE).map(|c| c.value().to_owned());
+    let caches = ctx.state.caches.clone();
+    let v = view.clone();
+    let receipt = db::run(&ctx.state.pool, move |conn| {
+        let signer = caches.signer(conn)?;
+        portal::receipt(conn, &signer, &token, v.as_deref(), Utc::now())
+    })
+    .await?;
+    let code = crate::domain::code::format_code(&receipt.tracking_code);
+    let secret = receipt.secret.clone();
+    let mut res = render(
+        StatusCode::OK,
+        &ReceiptPage {
+            layout: ctx.layout(),
+            receipt,
+            code,
+            secret,
+        },
+    )?;
+    if view.is_some() {
+        res.add_cookie(&removal(SECRET_COOKIE))
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(res)
 }
 
 #[derive(Template)]

@@ -85,8 +85,34 @@ async fn send<
         .collect();
     all.push(("draft", &draft));
     all.push(("form_ts", &ts));
-    c.post_multipart(&format!("/report/{kind}"), &all, files)
-        .await
+    let res = c
+        .post_multipart(&format!("/report/{kind}"), &all, files)
+        .await;
+    receipt_of(c, res).await
+}
+
+/// A report received answers 303 to its receipt's address: open it, as a
+/// browser does (any other answer is returned as it is).
+async fn receipt_of<
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+>(
+    c: &mut Client<S>,
+    res: crate::common::Resp,
+) -> crate::common::Resp {
+    if res.status == StatusCode::SEE_OTHER && res.location().starts_with("/report/receipt/") {
+        let location = res.location().to_owned();
+        assert!(
+            !location.contains("csrf") && !location.contains(&c.csrf.clone().unwrap_or_default()),
+            "no form token in the receipt's address"
+        );
+        c.get(&location).await
+    } else {
+        res
+    }
 }
 
 fn code_of(body: &str) -> String {
@@ -185,6 +211,7 @@ async fn errors_keep_everything_typed_and_the_files_already_sent() {
     all.push(("draft", &draft));
     all.push(("form_ts", &ts));
     let res = c.post_multipart("/report/crime", &all, &[]).await;
+    let res = receipt_of(&mut c, res).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NOT NULL AND original_name = 'bien-lai.png'"), 1);
 
@@ -791,6 +818,7 @@ async fn review_fixes_drafts_payload_visibility_and_orphans() {
     all.push(("draft", &stolen));
     all.push(("form_ts", &ts));
     let res = b.post_multipart("/report/crime", &all, &[]).await;
+    let res = receipt_of(&mut b, res).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(
         db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
@@ -1145,6 +1173,7 @@ async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_r
         let res = c
             .post_multipart("/report/crime", &all, &[("anh.png", PNG)])
             .await;
+        let res = receipt_of(&mut c, res).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         let marker = "id=\"tracking-secret\">";
         let start = res.body.find(marker).expect("the secret shown") + marker.len();
@@ -1175,4 +1204,61 @@ async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_r
     assert_ne!(code_of(&res.body), *code);
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 2);
     let _ = std::fs::remove_dir_all(&cfg.data_dir);
+}
+
+#[actix_web::test]
+async fn the_receipt_has_an_address_to_reload_and_the_secret_shows_once() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let page = c.get("/report/crime").await;
+    let (draft, ts) = (hidden(&page.body, "draft"), hidden(&page.body, "form_ts"));
+    let fields = crime(&[
+        ("anonymous", "1"),
+        ("reporter_name", ""),
+        ("reporter_phone", ""),
+        ("reporter_email", ""),
+    ]);
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    all.push(("draft", &draft));
+    all.push(("form_ts", &ts));
+    let sent = c.post_multipart("/report/crime", &all, &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let address = sent.location().to_owned();
+    assert!(address.starts_with("/report/receipt/"), "{address}");
+    assert!(
+        !sent.header("set-cookie").is_empty(),
+        "the secret goes along in a cookie"
+    );
+    let first = c.get(&address).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let code = code_of(&first.body);
+    assert!(
+        first.body.contains("id=\"tracking-secret\""),
+        "the secret on the first view"
+    );
+    // Reloaded (or bookmarked and opened later): the receipt, without the secret.
+    let again = c.get(&address).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(code_of(&again.body), code);
+    assert!(
+        !again.body.contains("id=\"tracking-secret\""),
+        "the secret only once"
+    );
+    // Another browser with the address sees the receipt, never the secret.
+    let mut other = client(&db).await;
+    let theirs = other.get(&address).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains("id=\"tracking-secret\""));
+    // An address not made here is not a receipt.
+    for bad in [
+        "/report/receipt/x",
+        "/report/receipt/ABCDEFGHJKMNP.99999999999.00",
+    ] {
+        assert_eq!(c.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let forged = address.replacen(&code.replace('-', "")[..4], "2222", 1);
+    assert_eq!(c.get(&forged).await.status, StatusCode::NOT_FOUND);
 }

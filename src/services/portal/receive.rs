@@ -51,6 +51,60 @@ fn receipt_of(s: &Submission, signer: &Signer) -> Receipt {
     }
 }
 
+/// How long a receipt's address stays valid (it may be bookmarked).
+const RECEIPT_DAYS: i64 = 90;
+/// How long the one showing of an anonymous report's secret waits for the
+/// receipt page after the send.
+const SECRET_VIEW_SECONDS: i64 = 600;
+
+/// The receipt's address token: the tracking code, signed, for 90 days. It
+/// holds nothing but the code, which tracks nothing without the contact given.
+pub fn receipt_token(signer: &Signer, code: &str, now: DateTime<Utc>) -> String {
+    signer.token(
+        "receipt",
+        code,
+        (now + chrono::Duration::days(RECEIPT_DAYS)).timestamp(),
+    )
+}
+
+/// The one-time showing of a secret on the receipt of `code`, kept in a
+/// short-lived cookie (never in the address).
+pub fn secret_view(signer: &Signer, code: &str, secret: &str, now: DateTime<Utc>) -> String {
+    signer.token(
+        "receipt-secret",
+        &format!("{code}:{secret}"),
+        now.timestamp() + SECRET_VIEW_SECONDS,
+    )
+}
+
+/// The receipt at a receipt address, and the secret when `view` is the
+/// one-time showing for this report. An address not ours, expired or of no
+/// report is not found.
+pub fn receipt(
+    conn: &mut PgConnection,
+    signer: &Signer,
+    token: &str,
+    view: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Receipt, AppError> {
+    let code = signer
+        .verify("receipt", token, now.timestamp())
+        .ok_or(AppError::NotFound)?;
+    let s = submission::find_by_code(conn, &code)?.ok_or(AppError::NotFound)?;
+    let secret = view
+        .and_then(|v| signer.verify("receipt-secret", v, now.timestamp()))
+        .and_then(|p| p.split_once(':').map(|(c, s)| (c.to_owned(), s.to_owned())))
+        .filter(|(c, _)| *c == s.tracking_code)
+        .map(|(_, secret)| secret);
+    Ok(Receipt {
+        tracking_code: s.tracking_code.clone(),
+        secret,
+        received_at: s.received_at,
+        kind: s.kind,
+        email: s.contact_email.clone(),
+    })
+}
+
 /// The secret code of an anonymous report, derived from its send (the draft
 /// key) with the server's key: a repeat of the send shows the same secret, and
 /// only the server can compute it. 10 characters of 31: 49.5 bits.
