@@ -40,6 +40,7 @@ pub const ACTIONS: &[&str] = &[
     "submission_create",
     "submission_addition",
     "submission_view",
+    "submission_search",
     "submission_file_download",
     "submission_to_case",
     "submission_attach",

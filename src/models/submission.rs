@@ -180,6 +180,81 @@ pub fn queue(
         .load(conn)
 }
 
+/// What a search of reports matches on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindBy {
+    /// Every report (filters only).
+    All,
+    /// A tracking code, normalised (`domain::code::normalise_code`).
+    Code(String),
+    /// A contact phone in E.164.
+    Phone(String),
+    /// A contact e-mail, any case.
+    Email(String),
+    /// Part of the reporter's name, with or without diacritics.
+    Name(String),
+}
+
+/// A search of reports: what to match, and the filters.
+#[derive(Clone, Debug)]
+pub struct FindFilter {
+    pub by: FindBy,
+    pub statuses: Vec<SubmissionStatus>,
+    pub kind: Option<SubmissionKind>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Reports matching `f`, newest first, at most `limit`.
+pub fn find_reports(
+    conn: &mut PgConnection,
+    f: &FindFilter,
+    limit: i64,
+) -> QueryResult<Vec<Submission>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let mut q = submissions::table
+        .filter(submissions::status.eq_any(f.statuses.clone()))
+        .into_boxed();
+    q = match &f.by {
+        FindBy::All => q,
+        FindBy::Code(code) => q.filter(submissions::tracking_code.eq(code.clone())),
+        FindBy::Phone(phone) => q.filter(submissions::contact_phone.eq(phone.clone())),
+        FindBy::Email(email) => q.filter(
+            sql::<Bool>("lower(submissions.contact_email) = lower(")
+                .bind::<Text, _>(email.clone())
+                .sql(")"),
+        ),
+        FindBy::Name(name) => {
+            // LIKE's own characters typed in a name match only themselves.
+            let pattern = format!(
+                "%{}%",
+                name.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            q.filter(
+                sql::<Bool>("f_unaccent(lower(submissions.reporter_name)) LIKE f_unaccent(lower(")
+                    .bind::<Text, _>(pattern)
+                    .sql("))"),
+            )
+        }
+    };
+    if let Some(kind) = f.kind {
+        q = q.filter(submissions::kind.eq(kind));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(submissions::received_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(submissions::received_at.lt(to));
+    }
+    q.order((submissions::received_at.desc(), submissions::id.desc()))
+        .limit(limit)
+        .select(Submission::as_select())
+        .load(conn)
+}
+
 pub fn count_by_status(conn: &mut PgConnection, statuses: &[SubmissionStatus]) -> QueryResult<i64> {
     submissions::table
         .filter(submissions::status.eq_any(statuses.to_vec()))

@@ -15,6 +15,7 @@ use crate::models::category::Category;
 use crate::models::submission::SubmissionKind;
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash};
 use crate::services::intake::{self, NewCaseChoice, Queue, SubmissionView};
+use crate::services::intake_search::{self, FindQuery, Found};
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -23,6 +24,15 @@ pub struct QueueQuery {
     /// Keyset cursor: `<unix micros>_<id>` of the last row shown.
     #[serde(default)]
     after: String,
+    /// The search bar: code, phone, e-mail or name; kind; received dates.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
 #[derive(Template)]
@@ -33,6 +43,9 @@ struct QueuePage {
     now: DateTime<Utc>,
     next: Option<String>,
     is_supervisor: bool,
+    /// The search as typed, and what it found (None: the plain queue).
+    search: FindQuery,
+    found: Option<Found>,
 }
 
 impl QueuePage {
@@ -63,8 +76,25 @@ pub async fn index(
     let spam = query.show == "spam";
     let after = parse_after(&query.after);
     let is_supervisor = me.role == crate::models::user::Role::Supervisor;
-    let q = db::run(&ctx.state.pool, move |conn| {
-        intake::queue(conn, &me, spam, after)
+    let search = FindQuery {
+        q: query.q.clone(),
+        kind: query.kind.clone(),
+        from: query.from.clone(),
+        to: query.to.clone(),
+        show: query.show.clone(),
+    };
+    let (meta, tz, s) = (
+        ctx.req.meta.clone(),
+        ctx.state.config.time_zone,
+        search.clone(),
+    );
+    let (q, found) = db::run(&ctx.state.pool, move |conn| {
+        let found = if s.is_search() {
+            Some(intake_search::find(conn, &me, &meta, tz, &s)?)
+        } else {
+            None
+        };
+        Ok((intake::queue(conn, &me, spam, after)?, found))
     })
     .await?;
     let next = q
@@ -78,6 +108,8 @@ pub async fn index(
             now: Utc::now(),
             next,
             is_supervisor,
+            search,
+            found,
         },
     )
 }

@@ -1262,3 +1262,118 @@ async fn the_receipt_has_an_address_to_reload_and_the_secret_shows_once() {
     let forged = address.replacen(&code.replace('-', "")[..4], "2222", 1);
     assert_eq!(c.get(&forged).await.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn an_on_duty_officer_finds_a_report_by_what_the_caller_says() {
+    let db = TestDb::new();
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    let code = code_of(&res.body);
+    let other = send(
+        &mut c,
+        "crime",
+        &crime(&[
+            ("reporter_name", "Lê Văn Cường"),
+            ("reporter_phone", "0903 111 222"),
+            ("reporter_email", "cuong@example.vn"),
+            ("summary", "Bị chiếm tài khoản Facebook"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+    let first = db.count("SELECT min(id) AS n FROM submissions");
+
+    let (mut o, oid) = signed_in(&db, "officer").await;
+    assert_eq!(
+        o.get(&format!("/intake?q={code}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
+    let found = |body: &str, summary: &str| {
+        let results = &body[body.find("id=\"q-hint\"").unwrap_or(0)..];
+        let results = &results[..results.find("<h2>Trình báo chờ").unwrap_or(results.len())];
+        results.contains(summary)
+    };
+    // The tracking code as read out over the phone: any case, with or without dashes.
+    let by_code = o
+        .get(&format!(
+            "/intake?q={}",
+            code.to_lowercase().replace('-', "%20")
+        ))
+        .await;
+    assert_eq!(by_code.status, StatusCode::OK);
+    assert!(
+        found(&by_code.body, "Bị giả danh công an lừa chuyển tiền"),
+        "{}",
+        by_code.body
+    );
+    assert!(!found(&by_code.body, "Bị chiếm tài khoản Facebook"));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_search'"),
+        0
+    );
+    // The phone however it is written, the e-mail in any case, the name without
+    // its diacritics: each search of who reported is in the audit log.
+    for q in [
+        "%2B84903111222",
+        "0903-111-222",
+        "CUONG%40example.vn",
+        "le%20van%20cuong",
+    ] {
+        let res = o.get(&format!("/intake?q={q}")).await;
+        assert_eq!(res.status, StatusCode::OK, "{q}");
+        assert!(found(&res.body, "Bị chiếm tài khoản Facebook"), "{q}");
+        assert!(!found(&res.body, "Bị giả danh công an"), "{q}");
+    }
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_search' AND actor_id = {oid}")),
+        4
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_search' AND detail->>'by' = 'name' AND detail->>'query' = 'le van cuong'"),
+        1
+    );
+    // LIKE's own characters are only characters.
+    let res = o.get("/intake?q=%25").await;
+    assert!(!found(&res.body, "Bị chiếm"), "'%' matches no name");
+    // Triaged reports list where each went.
+    let res = o
+        .post(
+            &format!("/intake/{first}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    let triaged = o.get("/intake?show=triaged").await;
+    assert!(found(&triaged.body, "Bị giả danh công an lừa chuyển tiền"));
+    assert!(
+        triaged
+            .body
+            .contains(&format!("href=\"/cases/{reference}\"")),
+        "the case it went to"
+    );
+    assert!(
+        !found(&triaged.body, "Bị chiếm tài khoản Facebook"),
+        "still waiting"
+    );
+    // Kind and dates filter; a date that cannot be read says so.
+    let res = o.get("/intake?kind=breach").await;
+    assert!(res.body.contains("Không có trình báo nào khớp"));
+    let res = o
+        .get("/intake?from=2020-01-01&to=2099-12-31&kind=crime")
+        .await;
+    assert!(found(&res.body, "Bị chiếm tài khoản Facebook"));
+    let res = o.get("/intake?from=hom-qua").await;
+    assert!(res.body.contains("Một số bộ lọc không hợp lệ"));
+    // Spam is a supervisor's list.
+    assert_eq!(
+        o.get("/intake?show=spam&q=x").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
