@@ -1138,6 +1138,29 @@ async fn an_over_long_narrative_comes_back_as_a_message_with_everything_kept() {
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 0);
 }
 
+/// An anonymous crime report as one opened form sends it (its draft key and
+/// time stamp included), to send more than once.
+async fn anonymous_form<
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+>(
+    c: &mut Client<S>,
+) -> Vec<(String, String)> {
+    let page = c.get("/report/crime").await;
+    let mut fields = crime(&[
+        ("anonymous", "1"),
+        ("reporter_name", ""),
+        ("reporter_phone", ""),
+        ("reporter_email", ""),
+    ]);
+    fields.push(("draft".into(), hidden(&page.body, "draft")));
+    fields.push(("form_ts".into(), hidden(&page.body, "form_ts")));
+    fields
+}
+
 #[actix_web::test]
 async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_round_of_mail() {
     let db = TestDb::new();
@@ -1153,20 +1176,11 @@ async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_r
     let mut c = Client::new(
         crate::common::app(actix_web::web::Data::new(AppState::new(cfg.clone()))).await,
     );
-    let page = c.get("/report/crime").await;
-    let (draft, ts) = (hidden(&page.body, "draft"), hidden(&page.body, "form_ts"));
-    let fields = crime(&[
-        ("anonymous", "1"),
-        ("reporter_name", ""),
-        ("reporter_phone", ""),
-        ("reporter_email", ""),
-    ]);
-    let mut all: Vec<(&str, &str)> = fields
+    let fields = anonymous_form(&mut c).await;
+    let all: Vec<(&str, &str)> = fields
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    all.push(("draft", &draft));
-    all.push(("form_ts", &ts));
     // A double tap, then a reload of the result (the browser sends it again).
     let mut receipts = Vec::new();
     for _ in 0..3 {
@@ -1210,20 +1224,11 @@ async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_r
 async fn the_receipt_has_an_address_to_reload_and_the_secret_shows_once() {
     let db = TestDb::new();
     let mut c = client(&db).await;
-    let page = c.get("/report/crime").await;
-    let (draft, ts) = (hidden(&page.body, "draft"), hidden(&page.body, "form_ts"));
-    let fields = crime(&[
-        ("anonymous", "1"),
-        ("reporter_name", ""),
-        ("reporter_phone", ""),
-        ("reporter_email", ""),
-    ]);
-    let mut all: Vec<(&str, &str)> = fields
+    let fields = anonymous_form(&mut c).await;
+    let all: Vec<(&str, &str)> = fields
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    all.push(("draft", &draft));
-    all.push(("form_ts", &ts));
     let sent = c.post_multipart("/report/crime", &all, &[]).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let address = sent.location().to_owned();
