@@ -81,7 +81,7 @@ async fn browser_sized(
     profile: &std::path::Path,
     size: &str,
 ) -> fantoccini::Client {
-    let caps = serde_json::json!({
+    let mut caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
@@ -91,6 +91,14 @@ async fn browser_sized(
             ]
         }
     });
+    // Headless Chromium keeps windows at least 500 px wide, so a phone is
+    // emulated: the page then really is laid out at 390 px.
+    let (w, h) = size.split_once(',').unwrap_or(("1280", "1600"));
+    let (w, h): (u32, u32) = (w.parse().unwrap_or(1280), h.parse().unwrap_or(1600));
+    if w < 500 {
+        caps["goog:chromeOptions"]["mobileEmulation"] =
+            serde_json::json!({ "deviceMetrics": { "width": w, "height": h, "pixelRatio": 1 } });
+    }
     let serde_json::Value::Object(caps) = caps else {
         unreachable!("literal object")
     };
@@ -496,6 +504,8 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
             .text()
             .await?;
         assert_eq!(code.len(), 15, "{code}");
+        let width = b.execute("return window.innerWidth;", vec![]).await?;
+        assert_eq!(width, serde_json::json!(390), "laid out at a phone's width");
         // The page fits the phone: nothing wider than the window.
         let wide = b
             .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
