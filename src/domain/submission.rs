@@ -4,6 +4,19 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::case::Status;
 
+/// How the reporter was first contacted (the crime form).
+pub const FIRST_CONTACT: &[&str] = &[
+    "phone_call",
+    "sms",
+    "zalo",
+    "facebook",
+    "telegram",
+    "website",
+    "email",
+    "in_person",
+    "other",
+];
+
 crate::code_enum!(
     SubmissionStatus, "submission-status" {
         New => "new",

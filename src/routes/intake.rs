@@ -14,8 +14,9 @@ use crate::models::case::{CaseType, Severity};
 use crate::models::category::Category;
 use crate::models::submission::SubmissionKind;
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other, see_other_with_flash};
+use crate::services::intake::report::{self, Lookups, Report, Shown};
+use crate::services::intake::search::{self as intake_search, FindQuery, Found};
 use crate::services::intake::{self, NewCaseChoice, Queue, SubmissionView};
-use crate::services::intake_search::{self, FindQuery, Found};
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -119,6 +120,8 @@ pub async fn index(
 struct ShowPage {
     layout: LayoutCtx,
     v: SubmissionView,
+    /// The form read as a report; `fields()` is the same form as stored.
+    report: Report,
     categories: std::sync::Arc<Vec<Category>>,
     errors: FormErrors,
     now: DateTime<Utc>,
@@ -198,19 +201,32 @@ async fn show_page(
 ) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
     let caches = ctx.state.caches.clone();
-    let (v, categories) = db::run(&ctx.state.pool, move |conn| {
+    let (v, categories, banks) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         Ok((
             intake::view(conn, &me, &meta, &banks, id)?,
             caches.categories(conn)?,
+            banks,
         ))
     })
     .await?;
+    let layout = ctx.layout();
+    let report = report::read(
+        &v.submission.payload,
+        v.submission.kind,
+        &Lookups {
+            banks: &banks,
+            categories: &categories,
+            lang: layout.lang,
+            tz: ctx.state.config.time_zone,
+        },
+    );
     render(
         status,
         &ShowPage {
-            layout: ctx.layout(),
+            layout,
             v,
+            report,
             categories,
             errors,
             now: Utc::now(),

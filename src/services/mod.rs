@@ -10,7 +10,6 @@ pub mod deadlines;
 pub mod exhibits;
 pub mod identifiers;
 pub mod intake;
-pub mod intake_search;
 pub mod journal;
 pub mod notify;
 pub mod outbox;

@@ -476,6 +476,39 @@ async fn triage_into_a_case_then_the_reporter_adds_information() {
     assert!(q.body.contains("Bị giả danh công an lừa chuyển tiền"));
     let page = o.get(&format!("/intake/{id}")).await;
     assert!(page.body.contains("Trần Thị Bích"), "as sent");
+    // It reads as a report: labels, not field names; codes by name; local
+    // times; banks by name; a total. The stored form is one click away.
+    let report = page
+        .body
+        .split("<details class=\"as-stored\">")
+        .next()
+        .unwrap_or("");
+    for shown in [
+        "<dt>Họ tên</dt>",
+        "<dt>Loại sự việc</dt>",
+        "<dd>Cuộc gọi điện thoại</dd>",
+        ">01/11/2026 20:00</time>",
+        ">01/11/2026 21:00</time>",
+        "Vietcombank (VCB) · 0011 0044 55667",
+        "Techcombank (TCB)",
+        "20.000.000",
+        "<th scope=\"col\">Loại</th>",
+        "<dt>Đồng ý cho xử lý dữ liệu cá nhân</dt><dd>Có</dd>",
+    ] {
+        assert!(report.contains(shown), "{shown} in the report view");
+    }
+    for raw in [
+        "category_id",
+        "tx-0-to_bank",
+        "id-0-kind",
+        "false_report_ack",
+    ] {
+        assert!(!report.contains(raw), "{raw} is not shown as a field name");
+    }
+    assert!(
+        page.body.contains("<code>tx-1-to_account</code>"),
+        "as stored"
+    );
     assert_eq!(
         db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_view'"),
         1

@@ -19,18 +19,7 @@ pub const TX_ROWS: usize = 2;
 
 pub const ID_ROWS: usize = 2;
 
-/// How the reporter was first contacted (the crime form).
-pub const FIRST_CONTACT: &[&str] = &[
-    "phone_call",
-    "sms",
-    "zalo",
-    "facebook",
-    "telegram",
-    "website",
-    "email",
-    "in_person",
-    "other",
-];
+pub use crate::domain::submission::FIRST_CONTACT;
 
 pub(super) fn text(
     errors: &mut FormErrors,

@@ -2,6 +2,9 @@
 //! each shown exactly as sent with its evidence and hits, and the triage
 //! actions (open a case, attach to a case, ask the reporter, mark as spam).
 
+pub mod report;
+pub mod search;
+
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use serde_json::json;
