@@ -383,6 +383,8 @@ pub fn spawn_sender(
             let mut digests_done = None;
             // After a failure, the next try waits (not once a poll).
             let mut digest_retry_at = Utc::now();
+            // The last summary period of new reports queued, per cadence.
+            let mut summaries_done = [None; notify::SUMMARIES.len()];
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
                 let day = notify::digest_day(&cfg, now);
@@ -392,6 +394,18 @@ pub fn spawn_sender(
                         Err(e) => {
                             log::error!("queueing deadline digests failed: {e}");
                             digest_retry_at = now + chrono::Duration::minutes(5);
+                        }
+                    }
+                }
+                for (cadence, done) in notify::SUMMARIES.iter().zip(summaries_done.iter_mut()) {
+                    let due = notify::summary_due(&cfg, *cadence, now);
+                    if let Some(end) = due.filter(|d| Some(*d) != *done && now >= digest_retry_at) {
+                        match notify::queue_summaries(&pool, &cfg, *cadence, end) {
+                            Ok(_) => *done = Some(end),
+                            Err(e) => {
+                                log::error!("queueing report summaries failed: {e}");
+                                digest_retry_at = now + chrono::Duration::minutes(5);
+                            }
                         }
                     }
                 }

@@ -63,6 +63,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         mail_off -> Array<Text>,
+        report_notice -> Nullable<Text>,
     }
 }
 
@@ -256,6 +257,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_notices (user_id, submission_id) {
+        submission_id -> Int8,
+        user_id -> Int8,
+        noticed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    report_summary_runs (cadence, period_end) {
+        cadence -> Text,
+        period_end -> Timestamptz,
+        queued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     submissions (id) {
         id -> Int8,
         tracking_code -> Text,
@@ -419,6 +436,8 @@ diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_transactions -> cases (case_id));
 diesel::joinable!(case_deadlines -> cases (case_id));
 diesel::joinable!(submission_files -> submissions (submission_id));
+diesel::joinable!(report_notices -> submissions (submission_id));
+diesel::joinable!(report_notices -> users (user_id));
 diesel::joinable!(submission_messages -> submissions (submission_id));
 diesel::joinable!(identifier_links -> identifiers (identifier_id));
 diesel::joinable!(exhibits -> cases (case_id));
@@ -447,6 +466,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     identifiers,
     login_attempts,
     login_lockouts,
+    report_notices,
+    report_summary_runs,
     sessions,
     submission_files,
     submission_messages,

@@ -15,6 +15,8 @@ pub mod identifier_link;
 pub mod login_attempt;
 pub mod mail_digest_run;
 pub mod outbox;
+pub mod report_notice;
+pub mod report_summary_run;
 pub mod session;
 pub mod submission;
 pub mod user;

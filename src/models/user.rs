@@ -6,7 +6,9 @@ use diesel::{pg::Pg, prelude::*};
 use crate::db::schema::users;
 
 pub use crate::domain::role::Role;
+pub use crate::domain::submission::ReportNotice;
 crate::sql_text!(Role);
+crate::sql_text!(ReportNotice);
 
 #[derive(Queryable, Selectable, Identifiable, Clone, Debug)]
 #[diesel(table_name = users, check_for_backend(Pg))]
@@ -26,6 +28,8 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// Optional mail events switched off (`services::notify::Event` codes).
     pub mail_off: Vec<String>,
+    /// How they hear of new public reports; None: their role's default.
+    pub report_notice: Option<ReportNotice>,
 }
 
 #[derive(Insertable)]
@@ -56,6 +60,7 @@ pub struct UserChanges {
     pub password_changed_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub mail_off: Option<Vec<String>>,
+    pub report_notice: Option<Option<ReportNotice>>,
 }
 
 /// Filters of the admin user list.
@@ -203,8 +208,11 @@ pub fn mail_recipients(
         .load(conn)
 }
 
-/// Active supervisors and officers on duty (who hear of new public reports).
-pub fn duty_recipients(conn: &mut PgConnection) -> QueryResult<Vec<MailRecipient>> {
+/// Active supervisors and officers on duty (who hear of new public reports),
+/// with their roles and how they chose to hear.
+pub fn duty_recipients(
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<(MailRecipient, Role, Option<ReportNotice>)>> {
     users::table
         .filter(users::active.eq(true))
         .filter(
@@ -212,7 +220,8 @@ pub fn duty_recipients(conn: &mut PgConnection) -> QueryResult<Vec<MailRecipient
                 .eq(Role::Supervisor)
                 .or(users::role.eq(Role::Officer).and(users::on_duty.eq(true))),
         )
-        .select(RECIPIENT)
+        .order(users::id.asc())
+        .select((RECIPIENT, users::role, users::report_notice))
         .load(conn)
 }
 

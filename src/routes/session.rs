@@ -9,6 +9,7 @@ use crate::db;
 use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
+use crate::models::user::ReportNotice;
 use crate::routes::{
     extract::{AnyUser, Ctx},
     middleware::{cookie, removal, LANG_COOKIE, SESSION_COOKIE},
@@ -206,8 +207,13 @@ pub async fn password_change(
 struct ProfilePage {
     layout: LayoutCtx,
     me: CurrentUser,
-    /// Optional mail events and whether each is on.
-    mail: Vec<(Event, bool)>,
+    mail: users::MailPrefs,
+}
+
+impl ProfilePage {
+    fn notices(&self) -> &'static [ReportNotice] {
+        ReportNotice::ALL
+    }
 }
 
 pub async fn profile(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -235,9 +241,13 @@ pub async fn save_mail_prefs(
         .filter(|(k, _)| k == "on")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
+    let notice = form
+        .iter()
+        .find(|(k, _)| k == "report_notice")
+        .map(|(_, v)| v.clone());
     let meta = ctx.req.meta.clone();
     db::run(&ctx.state.pool, move |conn| {
-        users::set_mail_prefs(conn, &me, &meta, &on)
+        users::set_mail_prefs(conn, &me, &meta, &on, notice.as_deref())
     })
     .await?;
     Ok(see_other_with_flash(

@@ -14,6 +14,7 @@ use crate::domain::form::{optional_text, required_text, FormErrors};
 use crate::domain::value::looks_like_email;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
+use crate::models::user::ReportNotice;
 use crate::models::{
     audit::{self, NewAudit},
     session,
@@ -340,34 +341,61 @@ pub fn set_language(
     })
 }
 
-/// The optional mail events and whether `user_id` receives each.
-pub fn mail_prefs(conn: &mut PgConnection, user_id: i64) -> Result<Vec<(Event, bool)>, AppError> {
-    let off = user::find(conn, user_id)?.mail_off;
-    Ok(Event::OPTIONAL
-        .iter()
-        .map(|e| (*e, !off.iter().any(|x| x == e.code())))
-        .collect())
+/// One's mail settings as the profile shows them.
+pub struct MailPrefs {
+    /// The optional mail events and whether each is received.
+    pub events: Vec<(Event, bool)>,
+    /// How new public reports are heard of, and whether that is the role's
+    /// default (not chosen). None for admins, who get no report mail.
+    pub report_notice: Option<(ReportNotice, bool)>,
 }
 
-/// Sets which optional mail events one receives (`on`); the others are off.
-/// Assignment mails cannot be switched off.
+pub fn mail_prefs(conn: &mut PgConnection, user_id: i64) -> Result<MailPrefs, AppError> {
+    let u = user::find(conn, user_id)?;
+    let events = Event::OPTIONAL
+        .iter()
+        .map(|e| (*e, !u.mail_off.iter().any(|x| x == e.code())))
+        .collect();
+    let report_notice = (u.role != Role::Admin).then(|| match u.report_notice {
+        Some(n) => (n, false),
+        None => (ReportNotice::default_for(u.role), true),
+    });
+    Ok(MailPrefs {
+        events,
+        report_notice,
+    })
+}
+
+/// Sets which optional mail events one receives (`on`; the others are off)
+/// and, when given, how one hears of new reports (`report_notice`: a code,
+/// or "default" for the role's). Assignment mails cannot be switched off.
 pub fn set_mail_prefs(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
     on: &[Event],
+    report_notice: Option<&str>,
 ) -> Result<(), AppError> {
     let off: Vec<String> = Event::OPTIONAL
         .iter()
         .filter(|e| !on.contains(e))
         .map(|e| e.code().to_owned())
         .collect();
+    let notice: Option<Option<ReportNotice>> = match report_notice {
+        None => None,
+        Some("default") => Some(None),
+        Some(code) => match code.parse::<ReportNotice>() {
+            Ok(n) => Some(Some(n)),
+            Err(()) => return Err(AppError::Invalid(k("report-notice-invalid"))),
+        },
+    };
     conn.transaction(|conn| {
         user::update(
             conn,
             me.id,
             &UserChanges {
                 mail_off: Some(off.clone()),
+                report_notice: notice,
                 updated_at: Some(Utc::now()),
                 ..Default::default()
             },
@@ -380,7 +408,10 @@ pub fn set_mail_prefs(
                 action: "profile_mail_prefs",
                 target_type: Some("user"),
                 target_id: Some(me.id.to_string()),
-                detail: json!({ "off": off }),
+                detail: json!({
+                    "off": off,
+                    "report_notice": notice.map(|n| n.map_or("default", |n| n.code())),
+                }),
             },
         )?;
         Ok(())

@@ -124,11 +124,15 @@ fn code_of(body: &str) -> String {
 #[actix_web::test]
 async fn a_citizen_reports_a_scam_with_money_a_suspect_and_a_screenshot() {
     let db = TestDb::new();
+    // A supervisor who chose to hear of each report at once.
     let sup = db.user(
         "truc.ban@pa05.test.vn",
         "supervisor",
         crate::common::PASSWORD,
     );
+    db.exec(&format!(
+        "UPDATE users SET report_notice = 'immediate' WHERE id = {sup}"
+    ));
     let mut c = client(&db).await;
     let res = send(&mut c, "crime", &crime(&[]), &[("ảnh chụp.png", PNG)]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -1197,11 +1201,14 @@ async fn anonymous_form<
 #[actix_web::test]
 async fn sending_the_same_form_twice_makes_one_report_with_one_receipt_and_one_round_of_mail() {
     let db = TestDb::new();
-    db.user(
+    let sup = db.user(
         "truc.ban@pa05.test.vn",
         "supervisor",
         crate::common::PASSWORD,
     );
+    db.exec(&format!(
+        "UPDATE users SET report_notice = 'immediate' WHERE id = {sup}"
+    ));
     // Its own data folder, so the files on disk can be counted.
     let mut cfg = test_config(&db.url);
     cfg.data_dir = std::env::temp_dir().join(format!("cd-onesend-{}", db.name));
@@ -1413,5 +1420,144 @@ async fn an_on_duty_officer_finds_a_report_by_what_the_caller_says() {
     assert_eq!(
         o.get("/intake?show=spam&q=x").await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// Each person hears of a new report as they chose (at once, hourly, daily;
+/// by default at once for on-duty officers and hourly for supervisors), and
+/// never more than once per report whatever they switch to.
+#[actix_web::test]
+async fn each_person_hears_of_a_report_once_as_they_chose() {
+    use cyberdesk::models::user::ReportNotice;
+    let db = TestDb::new();
+    let user = |email: &str, role: &str, sql: &str| {
+        let id = db.user(email, role, crate::common::PASSWORD);
+        if !sql.is_empty() {
+            db.exec(&format!("UPDATE users SET {sql} WHERE id = {id}"));
+        }
+        id
+    };
+    let sup_hourly = user("ld1@pa05.test.vn", "supervisor", "");
+    let sup_daily = user("ld2@pa05.test.vn", "supervisor", "report_notice = 'daily'");
+    let duty_now = user("cb1@pa05.test.vn", "officer", "on_duty = true");
+    let duty_hourly = user(
+        "cb2@pa05.test.vn",
+        "officer",
+        "on_duty = true, report_notice = 'hourly'",
+    );
+    let off_duty = user("cb3@pa05.test.vn", "officer", "");
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let first = db.count("SELECT max(id) AS n FROM submissions");
+    let mails = |kind: &str, to: i64| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE kind = '{kind}' AND recipient_user_id = {to}"
+        ))
+    };
+    // At once: only the on-duty officer on the default.
+    for (to, n) in [
+        (duty_now, 1),
+        (sup_hourly, 0),
+        (sup_daily, 0),
+        (duty_hourly, 0),
+        (off_duty, 0),
+    ] {
+        assert_eq!(mails("submission_new", to), n, "immediate mail to {to}");
+    }
+
+    // The hourly summary: the default supervisor and the officer who chose it.
+    let cfg = db.config();
+    let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
+    let end = chrono::Utc::now() + chrono::Duration::minutes(1);
+    assert_eq!(
+        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, end)
+            .expect("summary"),
+        2
+    );
+    // The same period again (another instance): nothing.
+    assert_eq!(
+        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, end)
+            .expect("summary"),
+        0
+    );
+    let summary = |extra: &str| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE kind = 'report_summary' AND recipient_user_id = {sup_hourly} AND {extra}"
+        ))
+    };
+    assert_eq!(
+        summary(&format!(
+            "body_text LIKE '%#{first}%' AND body_text LIKE '%/intake/{first}%'"
+        )),
+        1
+    );
+    assert_eq!(
+        summary("(body_text LIKE '%Bích%' OR body_text LIKE '%0987%')"),
+        0,
+        "no personal data"
+    );
+
+    // The officer mailed at once switches to hourly (audited): the next
+    // summary does not tell them of the same report again.
+    let mut o = client(&db).await;
+    assert_eq!(
+        o.login("cb1@pa05.test.vn", crate::common::PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let saved = o
+        .post(
+            "/profile/mail",
+            &[("on", "submission"), ("report_notice", "hourly")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM audit_log WHERE action = 'profile_mail_prefs' AND actor_id = {duty_now} AND detail->>'report_notice' = 'hourly'")),
+        1
+    );
+    let later = end + chrono::Duration::hours(1);
+    assert_eq!(
+        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, later)
+            .expect("summary"),
+        0,
+        "everyone hourly was already told of it"
+    );
+    // A value the page does not offer: refused, nothing changed.
+    let bad = o
+        .post(
+            "/profile/mail",
+            &[("on", "submission"), ("report_notice", "weekly")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM users WHERE id = {duty_now} AND report_notice = 'hourly'"
+        )),
+        1
+    );
+
+    // The daily summary: the supervisor who chose it.
+    assert_eq!(
+        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Daily, later)
+            .expect("summary"),
+        1
+    );
+    assert_eq!(mails("report_summary", sup_daily), 1);
+    // One mail per person per report, whatever the route.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM (SELECT recipient_user_id FROM email_outbox WHERE kind IN ('submission_new', 'report_summary') GROUP BY recipient_user_id HAVING count(*) > 1) t"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind IN ('submission_new', 'report_summary')"),
+        4
+    );
+    assert_eq!(
+        mails("report_summary", off_duty) + mails("submission_new", off_duty),
+        0
     );
 }

@@ -6,6 +6,10 @@
 //! status, deadline and a link, never reporter or victim data, identifiers or the
 //! narrative; for restricted cases (TLP:RED, confidential reporter) not the title.
 
+mod reports;
+
+pub use reports::{queue_summaries, submission_received, summary_due, SUMMARIES};
+
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -68,6 +72,7 @@ pub const KINDS: &[&str] = &[
     "case_note",
     "digest",
     "submission_new",
+    "report_summary",
     "reporter_info",
     "receipt",
     "public_status",
@@ -476,51 +481,6 @@ pub fn to_reporter(
             dedupe_key: None,
         }],
     )?;
-    Ok(())
-}
-
-/// A new public submission: the receipt to the reporter, and a notice (no
-/// personal data) to on-duty officers and supervisors.
-pub fn submission_received(
-    conn: &mut PgConnection,
-    cfg: &Config,
-    s: &crate::models::submission::Submission,
-) -> Result<(), AppError> {
-    to_reporter(conn, cfg, s, ReporterMail::Receipt)?;
-    let duty = user::duty_recipients(conn)?;
-    let mut mails = Vec::new();
-    for to in duty.into_iter().filter(|r| r.wants(Event::Submission)) {
-        let lang = to.lang();
-        // A report is not a case yet: it is named as what it is.
-        let mut labels = Labels::new(lang, cfg);
-        labels.reference = i18n::t(lang, "intake-submission");
-        labels.case_type = i18n::t(lang, "mail-report-kind");
-        labels.deadline = i18n::t(lang, "intake-classify-by");
-        labels.open = i18n::t(lang, "mail-open-report");
-        let kind = i18n::t(lang, s.kind.label_key());
-        let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
-        let lead = i18n::t_args(
-            lang,
-            "mail-lead-submission",
-            &[("kind", &kind), ("received", &received)],
-        );
-        let f = CaseFacts {
-            reference: format!("#{}", s.id),
-            title: None,
-            case_type: kind.clone(),
-            category: category_name(conn, s.category_id, lang)?,
-            status: i18n::t(lang, s.status.label_key()),
-            deadline: Some(i18n::fmt_datetime(
-                &crate::domain::submission::classify_by(s.received_at),
-                cfg.time_zone,
-            )),
-            link: format!("{}/intake/{}", cfg.public_base_url, s.id),
-        };
-        let subject = i18n::t_args(lang, "mail-subject-submission", &[("kind", &kind)]);
-        let body = render_case(lang, &lead, &f, &labels)?;
-        mails.push(staff_mail(Event::Submission, &to, subject, body, None));
-    }
-    outbox::insert(conn, &mails)?;
     Ok(())
 }
 
