@@ -9,7 +9,7 @@ use crate::cases::{create, me, user_with_team};
 use crate::common::{app, signed_in, Client, TestDb, PASSWORD};
 use cyberdesk::AppState;
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// A client with its own evidence folder (so files on disk can be checked).

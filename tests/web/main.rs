@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod cases;
 mod evidence;
+mod html;
 mod i18n;
 mod identifiers;
 mod infra;

@@ -8,7 +8,7 @@ use crate::common::{client, signed_in, test_config, Client, TestDb};
 use cyberdesk::AppState;
 
 /// A tiny valid PNG (1×1).
-const PNG: &[u8] = &[
+pub(crate) const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
     0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
@@ -16,7 +16,7 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).map(|i| i + marker.len()).unwrap_or(0);
     let end = body[start..].find('"').map(|i| i + start).unwrap_or(start);
@@ -24,7 +24,7 @@ fn hidden(body: &str, name: &str) -> String {
 }
 
 /// A complete scam report; `over` replaces or adds fields.
-fn crime(over: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn crime(over: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = [
         ("on_behalf", "self"),
         ("reporter_name", "Trần Thị Bích"),
@@ -63,7 +63,7 @@ fn crime(over: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Opens the form (for its draft key, time stamp and CSRF token) and sends it.
-async fn send<
+pub(crate) async fn send<
     S: actix_web::dev::Service<
         actix_http::Request,
         Response = actix_web::dev::ServiceResponse,
@@ -115,7 +115,7 @@ async fn receipt_of<
     }
 }
 
-fn code_of(body: &str) -> String {
+pub(crate) fn code_of(body: &str) -> String {
     let marker = "id=\"tracking-code\">";
     let start = body.find(marker).expect("tracking code shown") + marker.len();
     body[start..start + 15].to_owned()

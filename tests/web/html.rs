@@ -1,0 +1,247 @@
+//! Every page kind is valid HTML by the Nu Html Checker (vnu), the checker
+//! the W3C runs: public and staff pages, in Vietnamese and English, empty and
+//! with data. `.ci/run` installs it (`vnu-jar` from npm, offline, and a Java
+//! runtime); set `VNU_JAR` to use another copy.
+
+use std::path::PathBuf;
+
+use actix_web::http::StatusCode;
+
+use crate::cases::{create, me};
+use crate::common::{client, AppService, Client, TestDb, PASSWORD};
+use crate::evidence::PDF;
+use crate::portal::{code_of, crime, send, PNG};
+
+fn vnu_jar() -> PathBuf {
+    let jar = std::env::var_os("VNU_JAR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("var/vnu/node_modules/vnu-jar/build/dist/vnu.jar")
+        });
+    assert!(
+        jar.exists(),
+        "the Nu Html Checker is not at {}: run `npm install --prefix var/vnu --no-save --ignore-scripts vnu-jar` (.ci/run does) or set VNU_JAR",
+        jar.display()
+    );
+    jar
+}
+
+/// The pages fetched, by name, to be checked in one run of the checker.
+#[derive(Default)]
+struct Pages(Vec<(String, String)>);
+
+impl Pages {
+    async fn get<S: AppService>(&mut self, c: &mut Client<S>, name: &str, path: &str) {
+        let res = c.get(path).await;
+        assert!(
+            res.status == StatusCode::OK || res.status == StatusCode::NOT_FOUND,
+            "{name} ({path}): {}",
+            res.status
+        );
+        self.add(name, res.body);
+    }
+
+    fn add(&mut self, name: &str, body: String) {
+        assert!(
+            body.starts_with("<!doctype html>") || body.starts_with("<!DOCTYPE html>"),
+            "{name} is a page"
+        );
+        self.0.push((name.to_owned(), body));
+    }
+}
+
+async fn signed_in_as<S: AppService>(c: &mut Client<S>, email: &str) {
+    assert_eq!(c.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+async fn english<S: AppService>(c: &mut Client<S>) {
+    let res = c.post("/lang", &[("lang", "en"), ("next", "/")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn every_page_kind_is_valid_html() {
+    let jar = vnu_jar();
+    let db = TestDb::new();
+    let admin = db.user("qt@pa05.test.vn", "admin", PASSWORD);
+    let sup = db.user("ld@pa05.test.vn", "supervisor", PASSWORD);
+    let off = db.user("cb@pa05.test.vn", "officer", PASSWORD);
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {off}"));
+    let mut pages = Pages::default();
+
+    for lang in ["vi", "en"] {
+        // Empty: before any report or case.
+        let mut public = client(&db).await;
+        if lang == "en" {
+            english(&mut public).await;
+        }
+        for (name, path) in [
+            ("login", "/login"),
+            ("report-index", "/report"),
+            ("report-crime", "/report/crime"),
+            ("report-incident", "/report/incident"),
+            ("report-breach", "/report/breach"),
+            ("track", "/track"),
+            ("not-found", "/no-such-page"),
+        ] {
+            pages
+                .get(&mut public, &format!("{lang}-{name}"), path)
+                .await;
+        }
+        let mut s = client(&db).await;
+        if lang == "en" {
+            english(&mut s).await;
+        }
+        signed_in_as(&mut s, "ld@pa05.test.vn").await;
+        for (name, path) in [
+            ("dashboard-empty", "/"),
+            ("cases-empty", "/cases"),
+            ("intake-empty", "/intake"),
+            ("identifiers-empty", "/identifiers"),
+            ("case-new", "/cases/new"),
+            ("profile", "/profile"),
+            ("password", "/password/change"),
+        ] {
+            pages.get(&mut s, &format!("{lang}-{name}"), path).await;
+        }
+    }
+
+    // Data: a citizen's report with files, a case from it, a case of the
+    // officer's own with evidence, identifiers.
+    let mut citizen = client(&db).await;
+    let res = send(&mut citizen, "crime", &crime(&[]), &[("anh.png", PNG)]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    pages.add("vi-receipt", res.body.clone());
+    let code = code_of(&res.body);
+    let tracked = citizen
+        .post("/track", &[("code", &code), ("proof", "0987 654 321")])
+        .await;
+    assert_eq!(tracked.status, StatusCode::OK, "{}", tracked.body);
+    pages.add("vi-track-result", tracked.body);
+    // A report with errors comes back with its messages.
+    let bad = send(&mut citizen, "crime", &crime(&[("narrative", "ngắn")]), &[]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    pages.add("vi-report-errors", bad.body);
+    send(
+        &mut citizen,
+        "incident",
+        &crime(&[("org_name", "Sở X"), ("affected_system", "Cổng")]),
+        &[],
+    )
+    .await;
+    let sid = db.count("SELECT min(id) AS n FROM submissions");
+    let reference = create(&db, &me(&db, off), &[]);
+    let id_id = db.count("SELECT min(id) AS n FROM identifiers");
+
+    for lang in ["vi", "en"] {
+        let mut o = client(&db).await;
+        if lang == "en" {
+            english(&mut o).await;
+        }
+        signed_in_as(&mut o, "cb@pa05.test.vn").await;
+        if lang == "vi" {
+            o.get(&format!("/cases/{reference}")).await;
+            let up = o
+                .post_files(
+                    &format!("/cases/{reference}/exhibits"),
+                    &[("kind", "evidence"), ("description", "Sao kê")],
+                    "file",
+                    &[("sao kê.pdf", PDF)],
+                )
+                .await;
+            let why: Vec<&str> = up
+                .body
+                .match_indices("field-error")
+                .map(|(i, _)| &up.body[i..(i + 200).min(up.body.len())])
+                .collect();
+            assert_eq!(up.status, StatusCode::SEE_OTHER, "{why:?}");
+        }
+        let xid = db.count("SELECT max(id) AS n FROM exhibits");
+        for (name, path) in [
+            ("dashboard", "/".to_owned()),
+            ("cases", "/cases".to_owned()),
+            (
+                "cases-filtered",
+                "/cases?status=new&sort=deadline".to_owned(),
+            ),
+            ("case", format!("/cases/{reference}")),
+            ("case-edit", format!("/cases/{reference}/edit")),
+            ("exhibit", format!("/cases/{reference}/exhibits/{xid}")),
+            ("custody", format!("/cases/{reference}/custody")),
+            ("intake", "/intake".to_owned()),
+            ("intake-search", "/intake?q=0987654321".to_owned()),
+            ("intake-report", format!("/intake/{sid}")),
+            ("intake-incident", format!("/intake/{}", sid + 1)),
+            ("identifiers", "/identifiers?q=0912345678".to_owned()),
+            ("identifier", format!("/identifiers/{id_id}")),
+        ] {
+            pages.get(&mut o, &format!("{lang}-{name}"), &path).await;
+        }
+        let mut a = client(&db).await;
+        if lang == "en" {
+            english(&mut a).await;
+        }
+        signed_in_as(&mut a, "qt@pa05.test.vn").await;
+        for (name, path) in [
+            ("admin-users", "/admin/users".to_owned()),
+            ("admin-user-new", "/admin/users/new".to_owned()),
+            ("admin-user", format!("/admin/users/{sup}")),
+            ("admin-audit", "/admin/audit".to_owned()),
+            ("admin-mail", "/admin/mail".to_owned()),
+            ("admin-categories", "/admin/categories".to_owned()),
+            ("admin-banks", "/admin/banks".to_owned()),
+            ("admin-deadlines", "/admin/deadlines".to_owned()),
+        ] {
+            pages.get(&mut a, &format!("{lang}-{name}"), &path).await;
+        }
+        let _ = admin;
+    }
+
+    // One run of the checker over every page.
+    let dir = std::env::temp_dir().join(format!(
+        "cyberdesk-html-{}",
+        cyberdesk::domain::token::random_alnum(8).to_lowercase()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut files = Vec::new();
+    for (name, body) in &pages.0 {
+        let f = dir.join(format!("{name}.html"));
+        std::fs::write(&f, body).expect("write page");
+        files.push(f);
+    }
+    // A page known to be invalid: the checker must name it (and only it), or
+    // it is not really checking.
+    let canary = dir.join("canary-invalid.html");
+    std::fs::write(
+        &canary,
+        "<!doctype html><html lang=\"vi\"><head><title>x</title></head><body><time>01/12/2026 15:58</time></body></html>",
+    )
+    .expect("write canary");
+    files.push(canary);
+    let out = std::process::Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--format", "gnu"])
+        .args(&files)
+        .output()
+        .expect("java runs (install default-jre-headless; .ci/run does)");
+    let report =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (canary_lines, errors): (Vec<&str>, Vec<&str>) = report
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .partition(|l| l.contains("canary-invalid.html"));
+    assert!(
+        !canary_lines.is_empty(),
+        "the checker found nothing in the invalid canary: {report}"
+    );
+    assert!(
+        errors.is_empty(),
+        "{} pages, errors:\n{}",
+        files.len() - 1,
+        errors.join("\n")
+    );
+    assert!(files.len() > 60, "{} pages checked", files.len() - 1);
+}
