@@ -23,6 +23,18 @@ fn wait_for_port(port: u16) {
 
 /// Starts the real server (same `configure` as `main`) on a free port.
 fn start_server(db: &TestDb) -> (String, actix_web::dev::ServerHandle) {
+    let (base, handle, _) = start_server_logged(db);
+    (base, handle)
+}
+
+/// Requests the server answered, as "METHOD /path status".
+type RequestLog = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// The server, with a log of the requests it answered (to tell that a
+/// browser really sent something twice).
+fn start_server_logged(db: &TestDb) -> (String, actix_web::dev::ServerHandle, RequestLog) {
+    let log = RequestLog::default();
+    let seen = log.clone();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut cfg = db.config();
@@ -32,7 +44,21 @@ fn start_server(db: &TestDb) -> (String, actix_web::dev::ServerHandle) {
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = HttpServer::new(move || {
+                let seen = seen.clone();
                 App::new()
+                    .wrap_fn(move |req, srv| {
+                        use actix_web::dev::Service;
+                        let line = format!("{} {}", req.method(), req.path());
+                        let seen = seen.clone();
+                        let fut = srv.call(req);
+                        async move {
+                            let res = fut.await?;
+                            if let Ok(mut l) = seen.lock() {
+                                l.push(format!("{line} {}", res.status().as_u16()));
+                            }
+                            Ok(res)
+                        }
+                    })
                     .app_data(state.clone())
                     .configure(cyberdesk::configure)
             })
@@ -48,7 +74,7 @@ fn start_server(db: &TestDb) -> (String, actix_web::dev::ServerHandle) {
         .recv_timeout(Duration::from_secs(10))
         .expect("server started");
     wait_for_port(port);
-    (base, handle)
+    (base, handle, log)
 }
 
 fn start_chromedriver() -> (KillOnDrop, u16) {
@@ -562,6 +588,169 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
     );
     assert_eq!(
         db.count("SELECT count(*) AS n FROM submission_files WHERE detected_type = 'image/png'"),
+        1
+    );
+}
+
+/// The value of the form field `name` as the browser holds it.
+async fn field_value(
+    b: &fantoccini::Client,
+    name: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let v = b
+        .execute(
+            "return document.querySelector(`[name='${arguments[0]}']`).value;",
+            vec![serde_json::json!(name)],
+        )
+        .await?;
+    Ok(v.as_str().unwrap_or("").to_owned())
+}
+
+/// On a phone: a narrative pasted far too long comes back with a message and
+/// everything kept; the bank typed as "Vietcombank" is accepted; a double tap
+/// on send makes one report; the receipt reloads without the secret; and the
+/// on-duty officer the citizen calls finds the report by the code they read
+/// out and reads it in sections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_sends_a_report_once_on_a_phone_and_an_officer_finds_it_by_its_code() {
+    let db = TestDb::new();
+    let officer = db.user("truc@pa05.test.vn", "officer", PASSWORD);
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id = {officer}"
+    ));
+    let (base, server, requests) = start_server_logged(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::domain::token::random_alnum(8)
+    ));
+    let b = browser_sized(driver_port, &profile, "390,844").await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        b.goto(&format!("{base}/report/crime")).await?;
+        b.wait().for_element(Locator::Css("form.report-form")).await?;
+        for (name, value) in [
+            ("reporter_name", "Lê Văn Cường"),
+            ("reporter_phone", "0903 111 222"),
+            ("summary", "Bị lừa làm nhiệm vụ trên mạng"),
+            ("tx-0-amount", "7.500.000"),
+            ("tx-0-to_account", "0011 0077 88990"),
+            ("id-0-value", "0011007788990"),
+            ("id-0-qualifier", "Vietcombank"),
+        ] {
+            b.find(Locator::Css(&format!("[name='{name}']"))).await?.send_keys(value).await?;
+        }
+        b.find(Locator::Css("input[name=category_id][value='2']")).await?.click().await?;
+        b.find(Locator::Css("select[name='tx-0-to_bank'] option[value='VCB']")).await?.click().await?;
+        b.find(Locator::Css("select[name='id-0-kind'] option[value='bank_account']")).await?.click().await?;
+        b.find(Locator::Css("input[name=consent]")).await?.click().await?;
+        b.find(Locator::Css("input[name=false_report_ack]")).await?.click().await?;
+        // A long story pasted in: 100 KB, past what the field keeps.
+        b.execute(
+            "document.querySelector('[name=narrative]').value = 'Họ nhắn tin qua Telegram, bảo tôi làm nhiệm vụ. '.repeat(2200);",
+            vec![],
+        )
+        .await?;
+        click_and_load(&b, Locator::Css("button[name=send]")).await?;
+        let err = b.wait().for_element(Locator::Css("#narrative-error")).await?.text().await?;
+        assert!(err.contains("quá dài") || err.contains("too long"), "{err}");
+        assert_eq!(field_value(&b, "reporter_name").await?, "Lê Văn Cường", "kept");
+        assert_eq!(field_value(&b, "tx-0-to_account").await?, "0011 0077 88990", "kept");
+        assert_eq!(field_value(&b, "id-0-qualifier").await?, "Vietcombank", "kept");
+        let kept = field_value(&b, "narrative").await?;
+        assert!(kept.starts_with("Họ nhắn tin qua Telegram"), "the narrative kept");
+        assert!(kept.chars().count() > 10_000, "most of it: {}", kept.chars().count());
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "the form with errors fits a phone");
+        let page = b.source().await?;
+        assert!(page.contains("Vietcombank (VCB)"), "the bank shown back by name");
+
+        // The citizen shortens the story and taps send twice.
+        b.execute(
+            "document.querySelector('[name=narrative]').value = 'Họ nhắn tin qua Telegram, bảo tôi làm nhiệm vụ rồi chuyển tiền vào tài khoản Vietcombank.';",
+            vec![],
+        )
+        .await?;
+        // Two taps on a slow line: the same form (its draft key, its fields in
+        // document order, the token first) sent twice at once, as the
+        // browser sends it; then the tap the citizen sees.
+        let statuses = b
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   const f = document.querySelector('form.report-form');
+                   const send = () => { const d = new FormData(f); d.append('send', '1');
+                                        return fetch(f.action, { method: 'POST', body: d }); };
+                   Promise.all([send(), send()]).then(rs => done(rs.map(r => r.status)));"#,
+                vec![],
+            )
+            .await?;
+        assert_eq!(statuses, serde_json::json!([200, 200]), "both end on the receipt");
+        click_and_load(&b, Locator::Css("button[name=send]")).await?;
+        wait_url(&b, |u| u.contains("/report/receipt/")).await?;
+        let sends = requests
+            .lock()
+            .map(|l| l.iter().filter(|r| r.starts_with("POST /report/crime 303")).count())
+            .unwrap_or(0);
+        assert_eq!(sends, 3, "the server got every tap: {:?}", requests.lock().map(|l| l.clone()));
+        let code = b.wait().for_element(Locator::Css("#tracking-code")).await?.text().await?;
+        assert_eq!(code.len(), 15, "{code}");
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "the receipt fits a phone");
+        // Reloaded (or opened from a bookmark): the same receipt. (This report
+        // has a phone, so it has no secret; the web tests show an anonymous
+        // report's secret only once.)
+        let receipt = b.current_url().await?.to_string();
+        b.refresh().await?;
+        let again = b.wait().for_element(Locator::Css("#tracking-code")).await?.text().await?;
+        assert_eq!(again, code);
+        b.goto(&receipt).await?;
+        assert_eq!(b.find(Locator::Css("#tracking-code")).await?.text().await?, code);
+
+        // The citizen calls; the officer types the code as read out.
+        sign_in(&b, &base, "truc@pa05.test.vn").await?;
+        b.goto(&format!("{base}/intake")).await?;
+        let spoken = code.replace('-', " ").to_lowercase();
+        b.find(Locator::Css("input[name=q]")).await?.send_keys(&spoken).await?;
+        click_and_load(&b, Locator::Css("form.filters button[type=submit]")).await?;
+        click_and_load(&b, Locator::LinkText("Bị lừa làm nhiệm vụ trên mạng")).await?;
+        b.wait().for_element(Locator::Css("form[action$='/case']")).await?;
+        assert_eq!(too_wide(&b).await?, Vec::<String>::new(), "/intake/{{id}} fits a phone");
+        // It reads as a report: sections, labels, banks by name, a total.
+        let shown = b.find(Locator::Css("main")).await?.text().await?;
+        for want in [
+            "Người trình báo",
+            "Lê Văn Cường",
+            "Tiền đã chuyển",
+            "Vietcombank (VCB) · 0011 0077 88990",
+            "7.500.000",
+            "Thông tin về đối tượng",
+            "Cam kết",
+        ] {
+            assert!(shown.contains(want), "{want} in:\n{shown}");
+        }
+        for raw in ["category_id", "tx-0-to_bank", "id-0-qualifier"] {
+            assert!(!shown.contains(raw), "{raw} is not shown as a field name");
+        }
+        // The form as stored, one click away.
+        b.find(Locator::Css("details.as-stored summary")).await?.click().await?;
+        let stored = b.find(Locator::Css("details.as-stored")).await?.text().await?;
+        assert!(stored.contains("tx-0-to_bank"), "{stored}");
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    result.expect("browser flow");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submissions"),
+        1,
+        "one report for the double tap"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new'"),
+        1,
+        "one mail to the on-duty officer"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM identifiers WHERE value = 'VCB:0011007788990'"),
         1
     );
 }

@@ -696,6 +696,7 @@ mail-report-summary-heading = New reports
 mail-subject-report-summary = [cyberdesk] { $count } new reports
 mail-subject-reporter_info = The reporter added information
 mail-kind-submission_new = New report
+mail-kind-report_summary = Summary of new reports
 mail-kind-reporter_info = Reporter addition
 mail-kind-receipt = Receipt to reporter
 mail-kind-public_status = Progress to reporter

@@ -696,6 +696,7 @@ mail-report-summary-heading = Trình báo mới
 mail-subject-report-summary = [cyberdesk] { $count } trình báo mới
 mail-subject-reporter_info = Người trình báo bổ sung thông tin
 mail-kind-submission_new = Trình báo mới
+mail-kind-report_summary = Tổng hợp trình báo mới
 mail-kind-reporter_info = Người trình báo bổ sung
 mail-kind-receipt = Biên nhận cho người trình báo
 mail-kind-public_status = Tiến độ cho người trình báo

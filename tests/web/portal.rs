@@ -368,9 +368,18 @@ async fn abuse_guards_rate_limit_honeypot_and_fill_time() {
     cfg.portal.min_fill_seconds = 60;
     let mut c =
         Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
-    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[("anh.png", PNG)]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("quá nhanh") && res.body.contains("Trần Thị Bích"));
+    // A person may be quick: the file stays attached, shown as attached.
+    assert!(
+        res.body.contains("anh.png"),
+        "the file kept after the fill-time check"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        1
+    );
     // A forged time stamp is refused too.
     let fields = crime(&[]);
     let mut all: Vec<(&str, &str)> = fields
@@ -387,10 +396,32 @@ async fn abuse_guards_rate_limit_honeypot_and_fill_time() {
     cfg.portal.burst_per_minute = 1;
     let mut c =
         Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
-    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[("sao ke.png", PNG)]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("challenge_answer"));
+    assert!(
+        res.body.contains("sao ke.png"),
+        "the file kept after the challenge"
+    );
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        2
+    );
+    // A robot's form (the honeypot filled) keeps nothing.
+    let res = send(
+        &mut c,
+        "crime",
+        &crime(&[("website", "http://spam.example")]),
+        &[("x.png", PNG)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!res.body.contains("x.png"));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NULL"),
+        2
+    );
 
     // Without the CSRF token, nothing public is accepted.
     let mut bare = client(&db).await;

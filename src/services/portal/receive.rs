@@ -167,8 +167,12 @@ pub fn receive(
         return Ok(Ok(receipt_of(&s, guards.signer)));
     }
     let mut errors = FormErrors::default();
-    // Abuse guards first: a form that fails them keeps nothing it uploaded.
-    if !input.get("website").is_empty() {
+    // The honeypot is filled only by robots: such a form keeps nothing it
+    // uploaded. A form sent too fast, expired or with a wrong challenge answer
+    // may be a person's: its files stay staged (bounded by the file limits and
+    // removed after a day if never sent), so they need not be chosen again.
+    let abusive = !input.get("website").is_empty();
+    if abusive {
         errors.add("form", k("report-refused"));
     }
     match guards
@@ -192,7 +196,6 @@ pub fn receive(
     {
         errors.add("challenge_answer", k("report-challenge-wrong"));
     }
-    let abusive = !errors.is_empty();
     // Files next: what arrived is kept for the next attempt, within the limit.
     let remove: Vec<i64> = input
         .all("remove_file")
