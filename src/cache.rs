@@ -109,8 +109,11 @@ pub struct Caches {
     directory: Cached<Directory>,
     banks: Cached<Vec<crate::domain::ident::extract::Bank>>,
     /// Report counts of identifiers seen in many reports (see `HEAVY`).
-    heavy: RwLock<HashMap<i64, (Instant, HeavyCounts)>>,
+    /// Keyed by (unit, identifier): counts are of one unit's reports.
+    heavy: RwLock<HashMap<(i32, i64), (Instant, HeavyCounts)>>,
     signer: std::sync::OnceLock<Arc<crate::domain::sign::Signer>>,
+    /// The current (Vietnamese) name of each unit.
+    unit_names: Cached<HashMap<i32, String>>,
 }
 
 impl Caches {
@@ -148,21 +151,35 @@ impl Caches {
         Ok(self.signer.get_or_init(|| s).clone())
     }
 
+    /// The current name of each unit, by id.
+    pub fn unit_names(&self, conn: &mut PgConnection) -> QueryResult<Arc<HashMap<i32, String>>> {
+        self.unit_names.get_or_load(|| {
+            Ok(crate::models::unit::current_names(conn)?
+                .into_iter()
+                .map(|(id, n)| (id, n.name_vi))
+                .collect())
+        })
+    }
+
+    pub fn units_changed(&self) {
+        self.unit_names.invalidate();
+    }
+
     /// Cached counts of heavy identifiers among `ids` that are still fresh.
-    pub fn heavy_counts(&self, ids: &[i64]) -> HashMap<i64, HeavyCounts> {
+    pub fn heavy_counts(&self, unit_id: i32, ids: &[i64]) -> HashMap<i64, HeavyCounts> {
         let Ok(map) = self.heavy.read() else {
             return HashMap::new();
         };
         ids.iter()
             .filter_map(|id| {
-                map.get(id)
+                map.get(&(unit_id, *id))
                     .filter(|(at, _)| at.elapsed() < TTL)
                     .map(|(_, c)| (*id, *c))
             })
             .collect()
     }
 
-    pub fn remember_heavy(&self, id: i64, counts: HeavyCounts) {
+    pub fn remember_heavy(&self, unit_id: i32, id: i64, counts: HeavyCounts) {
         if counts.cases < HEAVY {
             return;
         }
@@ -174,7 +191,7 @@ impl Caches {
                     map.clear();
                 }
             }
-            map.insert(id, (Instant::now(), counts));
+            map.insert((unit_id, id), (Instant::now(), counts));
         }
     }
 

@@ -45,6 +45,68 @@ enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Police units: add, list, edit.
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+}
+
+/// The fields of a unit on the command line; on `edit`, those left out keep
+/// their value.
+#[derive(clap::Args)]
+struct UnitArgs {
+    /// Vietnamese name (official); a new name on `edit` starts at --name-from.
+    #[arg(long)]
+    name: Option<String>,
+    /// English name (default: the Vietnamese one).
+    #[arg(long)]
+    name_en: Option<String>,
+    /// The day the name starts (yyyy-mm-dd or dd/mm/yyyy); default: today on
+    /// `edit`, always on `add`.
+    #[arg(long)]
+    name_from: Option<String>,
+    /// ministry_department, provincial_police, cyber_division or commune_police.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Reference prefix of its cases (1-12 capitals or digits).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// The parent unit's code.
+    #[arg(long)]
+    parent: Option<String>,
+    /// How other units reach it about a shared identifier.
+    #[arg(long)]
+    contact: Option<String>,
+    /// IANA time zone (default Asia/Ho_Chi_Minh).
+    #[arg(long)]
+    time_zone: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Add a unit.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        fields: UnitArgs,
+    },
+    /// List the units with their current names.
+    List,
+    /// Change a unit (a new name keeps the old one for earlier records).
+    Edit {
+        /// The unit's current code.
+        code: String,
+        /// A new code.
+        #[arg(long)]
+        new_code: Option<String>,
+        /// Deactivate (false) or reactivate (true).
+        #[arg(long)]
+        active: Option<bool>,
+        #[command(flatten)]
+        fields: UnitArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -70,6 +132,9 @@ enum UserCommand {
         role: RoleArg,
         #[arg(long, default_value = "")]
         team: String,
+        /// The unit's code (default: the first unit).
+        #[arg(long, default_value = "")]
+        unit: String,
         /// Read the password from standard input (no forced change).
         #[arg(long)]
         password_stdin: bool,
@@ -81,6 +146,7 @@ enum RoleArg {
     Admin,
     Supervisor,
     Officer,
+    NationalAnalyst,
 }
 
 fn main() -> ExitCode {
@@ -111,9 +177,11 @@ fn main() -> ExitCode {
                     name,
                     role,
                     team,
+                    unit,
                     password_stdin,
                 },
-        } => add_user(&config, email, name, role, team, password_stdin),
+        } => add_user(&config, email, name, role, (team, unit), password_stdin),
+        Command::Unit { command } => unit_command(&config, command),
         Command::Mail {
             command: MailCommand::Test { to },
         } => mail_test(&config, &to),
@@ -138,7 +206,118 @@ fn prepare_database(config: &Config) -> Result<(), String> {
             format!(
                 "cannot use PostgreSQL at {place}: {reason}. Start PostgreSQL there, or set DATABASE_URL (environment or .env), e.g. DATABASE_URL=postgres://user:password@host:5432/cyberdesk"
             )
-        })
+        })?;
+    // The first unit takes its name and prefix from the settings, once.
+    let mut conn = db::connect(&config.database_url)
+        .map_err(|e| format!("cannot connect to PostgreSQL at {place}: {e}"))?;
+    match services::units::adopt_settings(&mut conn, config) {
+        Ok(true) => log::info!(
+            "the first unit now has the reference prefix {} and the name of UNIT_NAME; edit it at /admin/units",
+            config.ref_prefix
+        ),
+        Ok(false) => {}
+        Err(e) => return Err(format!("cannot set up the first unit: {e}")),
+    }
+    Ok(())
+}
+
+/// `cyberdesk unit add|list|edit`.
+fn unit_command(config: &Config, command: UnitCommand) -> Result<(), String> {
+    use services::units::{self, UnitInput};
+    prepare_database(config)?;
+    let mut conn = db::connect(&config.database_url)
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let meta = RequestMeta {
+        ip: "cli".into(),
+        user_agent: "cyberdesk unit".into(),
+    };
+    let fill = |input: &mut UnitInput, f: UnitArgs| {
+        let set = |slot: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut input.name_vi, f.name);
+        set(&mut input.name_en, f.name_en);
+        set(&mut input.name_from, f.name_from);
+        set(&mut input.kind, f.kind);
+        set(&mut input.ref_prefix, f.prefix);
+        set(&mut input.parent, f.parent);
+        set(&mut input.contact, f.contact);
+        set(&mut input.time_zone, f.time_zone);
+    };
+    let result = match command {
+        UnitCommand::List => {
+            for v in units::list(&mut conn, None).map_err(|e| e.to_string())? {
+                let u = &v.unit;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    u.code,
+                    u.ref_prefix,
+                    u.kind,
+                    v.parent_code.as_deref().unwrap_or("-"),
+                    v.current().map_or("", |n| n.name_vi.as_str()),
+                    if u.active { "" } else { "\t(inactive)" }
+                );
+            }
+            return Ok(());
+        }
+        UnitCommand::Add { code, fields } => {
+            let mut input = UnitInput {
+                code,
+                active: true,
+                ..Default::default()
+            };
+            fill(&mut input, fields);
+            units::create(&mut conn, None, &meta, &input)
+        }
+        UnitCommand::Edit {
+            code,
+            new_code,
+            active,
+            fields,
+        } => {
+            let Some(u) = units::by_code(&mut conn, &code).map_err(|e| e.to_string())? else {
+                return Err(format!(
+                    "no unit has the code {code}; `cyberdesk unit list` shows them"
+                ));
+            };
+            let parent = match u.parent_id {
+                Some(p) => {
+                    cyberdesk::models::unit::find(&mut conn, p)
+                        .map_err(|e| e.to_string())?
+                        .code
+                }
+                None => String::new(),
+            };
+            let mut input = UnitInput {
+                code: new_code.unwrap_or_else(|| u.code.clone()),
+                kind: u.kind.code().into(),
+                parent,
+                ref_prefix: u.ref_prefix.clone(),
+                time_zone: u.time_zone.clone(),
+                contact: u.contact.clone(),
+                active: active.unwrap_or(u.active),
+                ..Default::default()
+            };
+            fill(&mut input, fields);
+            units::update(&mut conn, None, &meta, u.id, &input)
+        }
+    };
+    match result {
+        Ok(u) => {
+            println!("unit {} (prefix {}) saved", u.code, u.ref_prefix);
+            Ok(())
+        }
+        Err(AppError::Form(errors)) => Err(errors
+            .iter()
+            .map(|(field, key)| {
+                format!("{field}: {}", cyberdesk::i18n::t(config.default_lang, key))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn serve(config: Config) -> Result<(), String> {
@@ -257,7 +436,7 @@ fn add_user(
     email: String,
     name: String,
     role: RoleArg,
-    team: String,
+    (team, unit): (String, String),
     password_stdin: bool,
 ) -> Result<(), String> {
     prepare_database(config)?;
@@ -274,6 +453,7 @@ fn add_user(
         RoleArg::Admin => "admin",
         RoleArg::Supervisor => "supervisor",
         RoleArg::Officer => "officer",
+        RoleArg::NationalAnalyst => "national_analyst",
     };
     let input = services::users::UserInput {
         email,
@@ -282,6 +462,7 @@ fn add_user(
         team,
         on_duty: false,
         lang: config.default_lang.code().into(),
+        unit,
     };
     let state = AppState::new(config.clone());
     let mut conn = state

@@ -54,6 +54,7 @@ fn staff(conn: &mut PgConnection, staff_password: &str) -> Result<usize, AppErro
             role: role.into(),
             team: format!("Đội {}", i % 6 + 1),
             on_duty: i % 5 == 0,
+            unit: String::new(),
             lang: if i % 9 == 0 { "en".into() } else { "vi".into() },
         };
         users::create(
@@ -96,12 +97,12 @@ WITH staff AS (
         CASE WHEN n.received_at > now() - interval '30 days' THEN (ARRAY['new','triaged','assigned','verifying','in_progress','awaiting_info'])[1 + n.pick % 6]
              WHEN n.received_at > now() - interval '120 days' THEN (ARRAY['assigned','verifying','in_progress','awaiting_info','suspended','resolved','transferred','closed'])[1 + n.pick % 8]
              ELSE (ARRAY['closed','closed','closed','resolved','transferred','closed','suspended'])[1 + n.pick % 7] END AS status
-    FROM numbered n LEFT JOIN case_sequences s ON s.case_type = n.case_type AND s.year = n.yr
+    FROM numbered n LEFT JOIN case_sequences s ON s.unit_id = $5 AND s.case_type = n.case_type AND s.year = n.yr
 )
 INSERT INTO cases (ref, case_type, ref_year, ref_seq, category_id, subcategory_id, title, description, channel, severity, tlp,
     confidential_reporter, status, assignee_id, team, received_at, occurred_at, unit_name, reporter_kind, reporter_name,
     reporter_phone, reporter_is_victim, total_loss, outcome, resolution_summary, receiving_agency,
-    deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at)
+    deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at, unit_id)
 SELECT
     $3 || '-' || (CASE r.case_type WHEN 'crime_report' THEN 'TG' WHEN 'security_incident' THEN 'SC' WHEN 'data_breach' THEN 'DL' ELSE 'PA' END) || '-' || r.yr || '-' || CASE WHEN r.seq < 100000 THEN lpad(r.seq::text, 5, '0') ELSE r.seq::text END,
     r.case_type, r.yr, r.seq,
@@ -146,14 +147,14 @@ SELECT
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,
     lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
     (SELECT id FROM sup), (SELECT id FROM sup),
-    r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days'))
+    r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days')), $5
 FROM ready r
 "#;
 
 const UPDATE_SEQUENCES: &str = r#"
-INSERT INTO case_sequences (case_type, year, last_seq)
-SELECT case_type, ref_year, max(ref_seq) FROM cases WHERE id > $1 GROUP BY case_type, ref_year
-ON CONFLICT (case_type, year) DO UPDATE SET last_seq = GREATEST(case_sequences.last_seq, EXCLUDED.last_seq)
+INSERT INTO case_sequences (unit_id, case_type, year, last_seq)
+SELECT unit_id, case_type, ref_year, max(ref_seq) FROM cases WHERE id > $1 GROUP BY unit_id, case_type, ref_year
+ON CONFLICT (unit_id, case_type, year) DO UPDATE SET last_seq = GREATEST(case_sequences.last_seq, EXCLUDED.last_seq)
 "#;
 
 /// Timeline, money rows and clocks for the cases with id > $1.
@@ -193,6 +194,15 @@ pub fn run(
     if staff(conn, pw)? > 0 && staff_password.is_none() {
         eprintln!("seed staff: lanhdao0..3@seed.pa05.vn (supervisors), canbo4..39@seed.pa05.vn (officers), password {pw}");
     }
+    // Into the first unit, with its prefix and today's name.
+    let unit_id = crate::models::unit::first_active(conn)?;
+    let (prefix, unit_name) = crate::models::unit::on_record(
+        conn,
+        unit_id,
+        chrono::Utc::now()
+            .with_timezone(&cfg.time_zone)
+            .date_naive(),
+    )?;
     let started = Instant::now();
     let mut done = 0;
     while done < n {
@@ -209,8 +219,9 @@ pub fn run(
             sql_query(INSERT_CASES)
                 .bind::<BigInt, _>(done + 1)
                 .bind::<BigInt, _>(done + size)
-                .bind::<diesel::sql_types::Text, _>(&cfg.ref_prefix)
-                .bind::<diesel::sql_types::Text, _>(&cfg.unit_name)
+                .bind::<diesel::sql_types::Text, _>(&prefix)
+                .bind::<diesel::sql_types::Text, _>(&unit_name)
+                .bind::<diesel::sql_types::Integer, _>(unit_id)
                 .execute(conn)?;
             sql_query(UPDATE_SEQUENCES)
                 .bind::<BigInt, _>(before)

@@ -23,6 +23,10 @@ pub struct CurrentUser {
     pub lang: Lang,
     pub must_change_password: bool,
     pub csrf_token: String,
+    /// Their unit: they see and work its cases and reports only.
+    pub unit_id: i32,
+    /// Its current name, for the page header (filled from the cache).
+    pub unit_name: String,
 }
 
 /// SHA-256 of a session token: the only form of it the database ever sees.

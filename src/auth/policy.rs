@@ -24,10 +24,15 @@ pub enum Action {
     ManageReferenceData,
     /// See the mail outbox and retry failed mails.
     ManageMail,
+    /// Keep the records of police units.
+    ManageUnits,
+    /// Read identifier correlation and hot lists across all units, without
+    /// any case's contents (the ministry's cyber department).
+    ReadNationalCorrelation,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 9] = [
         Action::UseApp,
         Action::ManageUsers,
         Action::ViewAuditLog,
@@ -35,6 +40,8 @@ impl Action {
         Action::SuperviseCases,
         Action::ManageReferenceData,
         Action::ManageMail,
+        Action::ManageUnits,
+        Action::ReadNationalCorrelation,
     ];
 }
 
@@ -49,6 +56,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         SuperviseCases => role == Role::Supervisor,
         ManageReferenceData => role == Role::Admin,
         ManageMail => role == Role::Admin,
+        ManageUnits => role == Role::Admin,
+        ReadNationalCorrelation => role == Role::NationalAnalyst,
     }
 }
 
@@ -70,9 +79,12 @@ pub fn require(user: &CurrentUser, action: Action) -> Result<(), AppError> {
 /// What case lists, counts and search may show `user`.
 pub fn case_visibility(user: &CurrentUser) -> Visibility {
     if allows(user.role, Action::SuperviseCases) {
-        Visibility::All
+        Visibility::Unit {
+            unit_id: user.unit_id,
+        }
     } else if allows(user.role, Action::WorkCases) {
         Visibility::Officer {
+            unit_id: user.unit_id,
             user_id: user.id,
             team: user.team.clone(),
         }
@@ -84,14 +96,19 @@ pub fn case_visibility(user: &CurrentUser) -> Visibility {
 /// The same rule as `case_visibility`, for one loaded case.
 pub fn can_view_case(user: &CurrentUser, case: &Case, is_watcher: bool) -> bool {
     match case_visibility(user) {
-        Visibility::All => true,
+        Visibility::Unit { unit_id } => case.unit_id == unit_id,
         Visibility::Nothing => false,
-        Visibility::Officer { user_id, team } => {
-            case.assignee_id == Some(user_id)
-                || (!case.restricted
-                    && (case.created_by == user_id
-                        || is_watcher
-                        || (team.is_some() && case.team == team)))
+        Visibility::Officer {
+            unit_id,
+            user_id,
+            team,
+        } => {
+            case.unit_id == unit_id
+                && (case.assignee_id == Some(user_id)
+                    || (!case.restricted
+                        && (case.created_by == user_id
+                            || is_watcher
+                            || (team.is_some() && case.team == team))))
         }
     }
 }

@@ -49,6 +49,11 @@ where
     .await?
 }
 
+/// One connection outside the pool (set-up steps before serving).
+pub fn connect(url: &str) -> Result<PgConnection, BoxError> {
+    Ok(PgConnection::establish(url)?)
+}
+
 /// Runs pending migrations on a dedicated connection, holding an advisory lock so
 /// two instances starting together never race.
 pub fn run_migrations(url: &str) -> Result<(), BoxError> {

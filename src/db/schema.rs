@@ -48,6 +48,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    unit_names (unit_id, valid_from) {
+        unit_id -> Int4,
+        valid_from -> Date,
+        name_vi -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> Int4,
+        code -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Int4>,
+        ref_prefix -> Text,
+        time_zone -> Text,
+        contact -> Text,
+        active -> Bool,
+        from_settings -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -64,6 +89,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         mail_off -> Array<Text>,
         report_notice -> Nullable<Text>,
+        unit_id -> Int4,
     }
 }
 
@@ -122,10 +148,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_sequences (case_type, year) {
+    case_sequences (unit_id, case_type, year) {
         case_type -> Text,
         year -> Int4,
         last_seq -> Int4,
+        unit_id -> Int4,
     }
 }
 
@@ -183,6 +210,7 @@ diesel::table! {
         updated_by -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        unit_id -> Int4,
     }
 }
 
@@ -237,10 +265,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_counts (case_type, status) {
+    case_counts (unit_id, case_type, status) {
         case_type -> Text,
         status -> Text,
         n -> Int8,
+        unit_id -> Int4,
     }
 }
 
@@ -299,6 +328,7 @@ diesel::table! {
         spam_reason -> Nullable<Text>,
         updated_at -> Timestamptz,
         send_key -> Nullable<Text>,
+        unit_id -> Int4,
     }
 }
 
@@ -351,6 +381,7 @@ diesel::table! {
         from_form -> Bool,
         added_by -> Nullable<Int8>,
         report_key -> Nullable<Int8>,
+        unit_id -> Int4,
     }
 }
 
@@ -438,6 +469,11 @@ diesel::joinable!(case_deadlines -> cases (case_id));
 diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(report_notices -> submissions (submission_id));
 diesel::joinable!(report_notices -> users (user_id));
+diesel::joinable!(unit_names -> units (unit_id));
+diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(cases -> units (unit_id));
+diesel::joinable!(submissions -> units (unit_id));
+diesel::joinable!(identifier_links -> units (unit_id));
 diesel::joinable!(submission_messages -> submissions (submission_id));
 diesel::joinable!(identifier_links -> identifiers (identifier_id));
 diesel::joinable!(exhibits -> cases (case_id));
@@ -472,5 +508,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     submission_files,
     submission_messages,
     submissions,
+    unit_names,
+    units,
     users,
 );

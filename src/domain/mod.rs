@@ -12,6 +12,7 @@ pub mod sign;
 pub mod submission;
 pub mod text;
 pub mod token;
+pub mod unit;
 pub mod value;
 pub mod workflow;
 

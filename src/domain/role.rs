@@ -6,5 +6,6 @@ crate::code_enum!(
         Admin => "admin",
         Supervisor => "supervisor",
         Officer => "officer",
+        NationalAnalyst => "national_analyst",
     }
 );

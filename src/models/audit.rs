@@ -58,6 +58,9 @@ pub const ACTIONS: &[&str] = &[
     "submission_identifier",
     "bank_create",
     "bank_update",
+    "unit_create",
+    "unit_update",
+    "unit_from_settings",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -18,6 +18,8 @@ pub struct Report {
     pub case_id: Option<i64>,
     pub reported_at: DateTime<Utc>,
     pub reporter_key: Option<String>,
+    /// The unit of the case or report.
+    pub unit_id: i32,
 }
 
 /// One identifier to link.
@@ -68,6 +70,7 @@ pub fn link(conn: &mut PgConnection, r: &Report, l: &NewLink) -> QueryResult<(i6
             identifier_links::role.eq(l.role),
             identifier_links::source.eq(l.source),
             identifier_links::reported_at.eq(r.reported_at),
+            identifier_links::unit_id.eq(r.unit_id),
             identifier_links::amount.eq(l.amount.max(0)),
             identifier_links::reporter_key.eq(&r.reporter_key),
             identifier_links::from_form.eq(l.from_form),
@@ -119,6 +122,12 @@ pub fn hits_for_submission(conn: &mut PgConnection, submission_id: i64) -> Query
             .field(identifier_links::submission_id)
             .ne(submission_id)
             .or(theirs.field(identifier_links::submission_id).is_null()),
+    )
+    // Within the unit; other units are named, never shown (`other_units`).
+    .filter(
+        theirs
+            .field(identifier_links::unit_id)
+            .eq(mine.field(identifier_links::unit_id)),
     )
     .select((
         identifiers::kind,
@@ -232,20 +241,37 @@ pub fn of_submission(
         .load(conn)
 }
 
-/// For each of `ids`: the distinct cases it is linked to, and the submissions
-/// still in intake (spam left out). One grouped query.
-pub fn counts(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<CountRow>> {
+/// For each of `ids`: the distinct cases of `unit_id` it is linked to, and the
+/// unit's submissions still in intake (spam left out). One grouped query.
+pub fn counts(conn: &mut PgConnection, ids: &[i64], unit_id: i32) -> QueryResult<Vec<CountRow>> {
     diesel::sql_query(
         "SELECT o.identifier_id, count(DISTINCT o.case_id) AS cases,
                 count(DISTINCT o.submission_id) FILTER (
                     WHERE o.case_id IS NULL
                       AND NOT EXISTS (SELECT 1 FROM submissions s
                                       WHERE s.id = o.submission_id AND s.status = 'spam')) AS pending
-         FROM identifier_links o WHERE o.identifier_id = ANY($1)
+         FROM identifier_links o WHERE o.identifier_id = ANY($1) AND o.unit_id = $2
          GROUP BY o.identifier_id",
     )
     .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .bind::<diesel::sql_types::Integer, _>(unit_id)
     .load(conn)
+}
+
+/// Distinct (identifier id, unit id) of the units other than `unit_id` whose
+/// cases or reports hold one of `ids` (what another unit may know, never what
+/// it holds).
+pub fn other_units(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    unit_id: i32,
+) -> QueryResult<Vec<(i64, i32)>> {
+    identifier_links::table
+        .filter(identifier_links::identifier_id.eq_any(ids))
+        .filter(identifier_links::unit_id.ne(unit_id))
+        .select((identifier_links::identifier_id, identifier_links::unit_id))
+        .distinct()
+        .load(conn)
 }
 
 /// Distinct (identifier id, case id) of the cases other than `except` that
@@ -288,18 +314,24 @@ const LINK_COLS: LinkCols = (
 );
 
 /// The case links of identifier `id`, as report rows.
-pub fn reports_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<LinkRow>> {
+pub fn reports_of(conn: &mut PgConnection, id: i64, unit_id: i32) -> QueryResult<Vec<LinkRow>> {
     identifier_links::table
         .filter(identifier_links::identifier_id.eq(id))
+        .filter(identifier_links::unit_id.eq(unit_id))
         .filter(identifier_links::case_id.is_not_null())
         .select(LINK_COLS)
         .load(conn)
 }
 
-/// The links of identifier `id` to submissions still in intake (not spam).
-pub fn pending_reports_of(conn: &mut PgConnection, id: i64) -> QueryResult<Vec<LinkRow>> {
+/// The links of identifier `id` to a unit's submissions still in intake (not spam).
+pub fn pending_reports_of(
+    conn: &mut PgConnection,
+    id: i64,
+    unit_id: i32,
+) -> QueryResult<Vec<LinkRow>> {
     identifier_links::table
         .filter(identifier_links::identifier_id.eq(id))
+        .filter(identifier_links::unit_id.eq(unit_id))
         .filter(identifier_links::case_id.is_null())
         .filter(
             identifier_links::submission_id.assume_not_null().eq_any(

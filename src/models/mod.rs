@@ -19,6 +19,7 @@ pub mod report_notice;
 pub mod report_summary_run;
 pub mod session;
 pub mod submission;
+pub mod unit;
 pub mod user;
 
 /// A closed set of codes stored as TEXT (with a CHECK constraint in SQL): the

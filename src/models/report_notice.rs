@@ -39,12 +39,12 @@ pub struct Unnoticed {
     pub received_at: DateTime<Utc>,
 }
 
-/// Reports received in `[from, to)` that `user_id` has not been told of,
+/// Reports of their unit received in `[from, to)` that `user_id` has not been told of,
 /// oldest first, and records them as told (up to `limit` listed; all are
 /// recorded, the summary counts the rest). Returns (listed, total).
 pub fn take_unnoticed(
     conn: &mut PgConnection,
-    user_id: i64,
+    (user_id, unit_id): (i64, i32),
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     limit: usize,
 ) -> QueryResult<(Vec<Unnoticed>, usize)> {
@@ -52,6 +52,7 @@ pub fn take_unnoticed(
         .filter(report_notices::user_id.eq(user_id))
         .select(report_notices::submission_id);
     let rows: Vec<Unnoticed> = submissions::table
+        .filter(submissions::unit_id.eq(unit_id))
         .filter(submissions::received_at.ge(from))
         .filter(submissions::received_at.lt(to))
         .filter(submissions::id.ne_all(told))

@@ -53,6 +53,8 @@ pub struct Submission {
     pub updated_at: DateTime<Utc>,
     /// The draft key of the form it was sent from (one report per send).
     pub send_key: Option<String>,
+    /// The unit whose intake it is in.
+    pub unit_id: i32,
 }
 
 #[derive(Insertable, Debug)]
@@ -77,6 +79,7 @@ pub struct NewSubmission {
     pub ip: Option<String>,
     /// The draft key of the form it was sent from (one report per send).
     pub send_key: Option<String>,
+    pub unit_id: i32,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewSubmission) -> QueryResult<Submission> {
@@ -160,11 +163,13 @@ pub fn set_triage(
 /// One page of the intake queue, oldest first (keyset on received time, id).
 pub fn queue(
     conn: &mut PgConnection,
+    unit_id: i32,
     statuses: &[SubmissionStatus],
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Submission>> {
     let mut q = submissions::table
+        .filter(submissions::unit_id.eq(unit_id))
         .filter(submissions::status.eq_any(statuses.to_vec()))
         .into_boxed();
     if let Some((at, id)) = after {
@@ -198,6 +203,8 @@ pub enum FindBy {
 /// A search of reports: what to match, and the filters.
 #[derive(Clone, Debug)]
 pub struct FindFilter {
+    /// The unit whose intake is searched.
+    pub unit_id: i32,
     pub by: FindBy,
     pub statuses: Vec<SubmissionStatus>,
     pub kind: Option<SubmissionKind>,
@@ -214,6 +221,7 @@ pub fn find_reports(
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let mut q = submissions::table
+        .filter(submissions::unit_id.eq(f.unit_id))
         .filter(submissions::status.eq_any(f.statuses.clone()))
         .into_boxed();
     q = match &f.by {
@@ -255,8 +263,13 @@ pub fn find_reports(
         .load(conn)
 }
 
-pub fn count_by_status(conn: &mut PgConnection, statuses: &[SubmissionStatus]) -> QueryResult<i64> {
+pub fn count_by_status(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    statuses: &[SubmissionStatus],
+) -> QueryResult<i64> {
     submissions::table
+        .filter(submissions::unit_id.eq(unit_id))
         .filter(submissions::status.eq_any(statuses.to_vec()))
         .count()
         .get_result(conn)

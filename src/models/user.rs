@@ -30,6 +30,8 @@ pub struct User {
     pub mail_off: Vec<String>,
     /// How they hear of new public reports; None: their role's default.
     pub report_notice: Option<ReportNotice>,
+    /// The unit whose cases and reports they work; roles apply within it.
+    pub unit_id: i32,
 }
 
 #[derive(Insertable)]
@@ -43,6 +45,7 @@ pub struct NewUser<'a> {
     pub lang: &'a str,
     pub must_change_password: bool,
     pub password_hash: &'a str,
+    pub unit_id: i32,
 }
 
 #[derive(AsChangeset, Default)]
@@ -61,6 +64,7 @@ pub struct UserChanges {
     pub updated_at: Option<DateTime<Utc>>,
     pub mail_off: Option<Vec<String>>,
     pub report_notice: Option<Option<ReportNotice>>,
+    pub unit_id: Option<i32>,
 }
 
 /// Filters of the admin user list.
@@ -189,10 +193,23 @@ pub struct MailRecipient {
     pub lang: String,
     /// Optional mail events switched off.
     pub mail_off: Vec<String>,
+    pub unit_id: i32,
 }
 
-type RecipientCols = (users::id, users::email, users::lang, users::mail_off);
-const RECIPIENT: RecipientCols = (users::id, users::email, users::lang, users::mail_off);
+type RecipientCols = (
+    users::id,
+    users::email,
+    users::lang,
+    users::mail_off,
+    users::unit_id,
+);
+const RECIPIENT: RecipientCols = (
+    users::id,
+    users::email,
+    users::lang,
+    users::mail_off,
+    users::unit_id,
+);
 
 /// Active users among `ids` other than `except`, with their roles.
 pub fn mail_recipients(
@@ -212,9 +229,11 @@ pub fn mail_recipients(
 /// with their roles and how they chose to hear.
 pub fn duty_recipients(
     conn: &mut PgConnection,
+    unit_id: i32,
 ) -> QueryResult<Vec<(MailRecipient, Role, Option<ReportNotice>)>> {
     users::table
         .filter(users::active.eq(true))
+        .filter(users::unit_id.eq(unit_id))
         .filter(
             users::role
                 .eq(Role::Supervisor)

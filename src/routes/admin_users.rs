@@ -108,6 +108,29 @@ pub struct UserForm {
     on_duty: Option<String>,
     #[serde(default)]
     lang: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// (id, code, current name) of each active unit, for the unit select.
+type UnitChoices = Vec<(i32, String, String)>;
+
+async fn unit_choices(ctx: &Ctx) -> Result<UnitChoices, AppError> {
+    db::run(&ctx.state.pool, |conn| {
+        let names = crate::models::unit::current_names(conn)?;
+        Ok(crate::models::unit::all(conn)?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| {
+                let name = names
+                    .iter()
+                    .find(|(id, _)| *id == u.id)
+                    .map_or_else(String::new, |(_, n)| n.name_vi.clone());
+                (u.id, u.code, name)
+            })
+            .collect())
+    })
+    .await
 }
 
 impl UserForm {
@@ -119,10 +142,11 @@ impl UserForm {
             team: self.team.clone(),
             on_duty: self.on_duty.is_some(),
             lang: self.lang.clone(),
+            unit: self.unit.clone(),
         }
     }
 
-    fn from_user(u: &User) -> UserForm {
+    fn from_user(u: &User, units: &UnitChoices) -> UserForm {
         UserForm {
             email: u.email.clone(),
             full_name: u.full_name.clone(),
@@ -130,6 +154,11 @@ impl UserForm {
             team: u.team.clone().unwrap_or_default(),
             on_duty: u.on_duty.then(|| "on".to_owned()),
             lang: u.lang.clone(),
+            unit: units
+                .iter()
+                .find(|(id, _, _)| *id == u.unit_id)
+                .map(|(_, code, _)| code.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -143,6 +172,7 @@ struct UserFormPage {
     form: UserForm,
     errors: FormErrors,
     roles: &'static [Role],
+    units: UnitChoices,
 }
 
 #[derive(Template)]
@@ -156,6 +186,7 @@ struct PasswordShownPage {
 
 pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
+    let units = unit_choices(&ctx).await?;
     let form = UserForm {
         role: "officer".into(),
         lang: ctx.state.config.default_lang.code().into(),
@@ -169,6 +200,7 @@ pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
             form,
             errors: FormErrors::default(),
             roles: Role::ALL,
+            units,
         },
     )
 }
@@ -186,6 +218,7 @@ pub async fn create(
         users::create(conn, Some(&me), &meta, &input, None)
     })
     .await;
+    let units = unit_choices(&ctx).await?;
     ctx.state.caches.users_changed();
     match created {
         Ok((user, Some(password))) => render(
@@ -210,6 +243,7 @@ pub async fn create(
                 form,
                 errors,
                 roles: Role::ALL,
+                units,
             },
         ),
         Err(e) => Err(e),
@@ -224,7 +258,8 @@ pub async fn edit_form(
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
     let user = db::run(&ctx.state.pool, move |conn| Ok(user::find(conn, id)?)).await?;
-    let form = UserForm::from_user(&user);
+    let units = unit_choices(&ctx).await?;
+    let form = UserForm::from_user(&user, &units);
     render(
         StatusCode::OK,
         &UserFormPage {
@@ -233,6 +268,7 @@ pub async fn edit_form(
             form,
             errors: FormErrors::default(),
             roles: Role::ALL,
+            units,
         },
     )
 }
@@ -257,6 +293,7 @@ pub async fn update(
     })
     .await?;
     ctx.state.caches.users_changed();
+    let units = unit_choices(&ctx).await?;
     match result {
         Ok(_) => Ok(see_other_with_flash(
             &format!("/admin/users/{id}"),
@@ -271,6 +308,7 @@ pub async fn update(
                 form,
                 errors,
                 roles: Role::ALL,
+                units,
             },
         ),
     }

@@ -54,7 +54,13 @@ impl ReqCtx {
             user: self.user.clone(),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
-            unit_name: cfg.unit_name.clone(),
+            // A signed-in user's unit; public pages name the settings' unit.
+            unit_name: self
+                .user
+                .as_ref()
+                .map(|u| u.unit_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| cfg.unit_name.clone()),
             path: self.path.clone(),
             tz: cfg.time_zone,
         }
@@ -103,7 +109,17 @@ pub async fn request_context(
     {
         let st = state.clone();
         match db::run(&state.pool, move |conn| {
-            auth_service::load_session(conn, &st.config, &token)
+            let found = auth_service::load_session(conn, &st.config, &token)?;
+            if let SessionLookup::Valid(mut u) = found {
+                u.unit_name = st
+                    .caches
+                    .unit_names(conn)?
+                    .get(&u.unit_id)
+                    .cloned()
+                    .unwrap_or_default();
+                return Ok(SessionLookup::Valid(u));
+            }
+            Ok(found)
         })
         .await
         {

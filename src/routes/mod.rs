@@ -4,6 +4,7 @@
 pub mod admin_audit;
 pub mod admin_mail;
 pub mod admin_reference;
+pub mod admin_units;
 pub mod admin_users;
 pub mod assets;
 pub mod cases;
@@ -94,6 +95,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/categories/{id}",
                 web::post().to(admin_reference::update_category),
             )
+            .route("/admin/units", web::get().to(admin_units::index))
+            .route("/admin/units", web::post().to(admin_units::create))
+            .route("/admin/units/{id}", web::get().to(admin_units::show))
+            .route("/admin/units/{id}", web::post().to(admin_units::update))
             .route("/admin/banks", web::get().to(admin_reference::banks))
             .route("/admin/banks", web::post().to(admin_reference::create_bank))
             .route(

@@ -215,6 +215,8 @@ pub fn load_session(
         lang: u.lang.parse().unwrap_or_default(),
         must_change_password: u.must_change_password,
         csrf_token: s.csrf_token,
+        unit_id: u.unit_id,
+        unit_name: String::new(),
     })))
 }
 
@@ -306,6 +308,7 @@ pub fn bootstrap_admin(conn: &mut PgConnection, cfg: &Config) -> Result<Option<S
         let pass = password::generate();
         let hash = password::hash(&pass).map_err(AppError::internal)?;
         let name = crate::i18n::t(cfg.default_lang, Role::Admin.label_key());
+        let unit_id = crate::models::unit::first_active(conn)?;
         let admin = user::insert(
             conn,
             &NewUser {
@@ -317,6 +320,7 @@ pub fn bootstrap_admin(conn: &mut PgConnection, cfg: &Config) -> Result<Option<S
                 lang: cfg.default_lang.code(),
                 must_change_password: true,
                 password_hash: &hash,
+                unit_id,
             },
         )?;
         audit::append(

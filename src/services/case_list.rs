@@ -221,8 +221,10 @@ fn maintained_counts(
     vis: &Visibility,
     f: &ListFilter,
 ) -> Result<Option<Vec<(Status, i64)>>, AppError> {
-    let plain = matches!(vis, Visibility::All)
-        && f.category_id.is_none()
+    let Visibility::Unit { unit_id } = *vis else {
+        return Ok(None);
+    };
+    let plain = f.category_id.is_none()
         && f.severity.is_none()
         && f.assignee.is_none()
         && f.team.is_none()
@@ -236,7 +238,7 @@ fn maintained_counts(
     if !plain {
         return Ok(None);
     }
-    let rows = crate::models::case_count::by_status(conn, f.case_type)?;
+    let rows = crate::models::case_count::by_status(conn, unit_id, f.case_type)?;
     let mut out: Vec<(Status, i64)> = Vec::new();
     for (status, n) in rows {
         if let Ok(s) = status.parse::<Status>() {
@@ -273,6 +275,15 @@ pub fn counts_by_type_and_status(
     me: &CurrentUser,
 ) -> Result<Vec<(CaseType, Status, i64)>, AppError> {
     let vis = policy::case_visibility(me);
+    // A supervisor's figures are the unit's: the trigger-kept counts.
+    if let Visibility::Unit { unit_id } = vis {
+        return Ok(
+            crate::models::case_count::by_type_and_status(conn, unit_id)?
+                .into_iter()
+                .filter_map(|(t, s, n)| Some((t.parse().ok()?, s.parse().ok()?, n)))
+                .collect(),
+        );
+    }
     Ok(list::counts_by_type_and_status(conn, &vis)?)
 }
 

@@ -15,4 +15,5 @@ pub mod notify;
 pub mod outbox;
 pub mod portal;
 pub mod reference;
+pub mod units;
 pub mod users;

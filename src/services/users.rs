@@ -36,6 +36,9 @@ pub struct UserInput {
     pub team: String,
     pub on_duty: bool,
     pub lang: String,
+    /// The unit's code; empty: the administrator's own unit (on the command
+    /// line, the first unit).
+    pub unit: String,
 }
 
 struct ValidUser {
@@ -74,6 +77,28 @@ fn validate(input: &UserInput) -> Result<ValidUser, AppError> {
         }),
         (Err(e), ..) => Err(AppError::Form(e)),
         _ => Err(AppError::BadRequest),
+    }
+}
+
+/// The unit `input` names: an active unit, else a form error on `unit`.
+fn unit_of(
+    conn: &mut PgConnection,
+    actor: Option<&CurrentUser>,
+    input: &UserInput,
+) -> Result<i32, AppError> {
+    if input.unit.trim().is_empty() {
+        return match actor {
+            Some(a) => Ok(a.unit_id),
+            None => Ok(crate::models::unit::first_active(conn)?),
+        };
+    }
+    match crate::models::unit::find_by_code(conn, &input.unit.trim().to_uppercase())? {
+        Some(u) if u.active => Ok(u.id),
+        _ => {
+            let mut errors = FormErrors::default();
+            errors.add("unit", k("unit-unknown"));
+            Err(AppError::Form(errors))
+        }
     }
 }
 
@@ -116,6 +141,7 @@ pub fn create(
         if user::find_by_email(conn, &v.email)?.is_some() {
             return Err(email_taken());
         }
+        let unit_id = unit_of(conn, actor, input)?;
         let created = user::insert(
             conn,
             &NewUser {
@@ -127,6 +153,7 @@ pub fn create(
                 lang: v.lang.code(),
                 must_change_password: generated.is_some(),
                 password_hash: &hash,
+                unit_id,
             },
         )
         .map_err(unique_to_taken)?;
@@ -180,6 +207,11 @@ pub fn update(
         if before.email != v.email && user::find_by_email(conn, &v.email)?.is_some() {
             return Err(email_taken());
         }
+        let unit_id = if input.unit.trim().is_empty() {
+            before.unit_id
+        } else {
+            unit_of(conn, Some(actor), input)?
+        };
         let after = user::update(
             conn,
             id,
@@ -191,13 +223,14 @@ pub fn update(
                 on_duty: Some(input.on_duty),
                 lang: Some(v.lang.code().to_owned()),
                 active: Some(active),
+                unit_id: Some(unit_id),
                 updated_at: Some(Utc::now()),
                 ..Default::default()
             },
         )
         .map_err(unique_to_taken)?;
         let changed = changed_fields(&before, &after);
-        if !after.active || before.role != after.role {
+        if !after.active || before.role != after.role || before.unit_id != after.unit_id {
             // Deactivation ends sessions at once; a role change re-checks on next sign-in.
             session::delete_for_user(conn, id, None)?;
         }
@@ -223,7 +256,7 @@ pub fn update(
 
 fn changed_fields(a: &User, b: &User) -> Vec<&'static str> {
     let mut out = Vec::new();
-    let pairs: [(&'static str, bool); 7] = [
+    let pairs: [(&'static str, bool); 8] = [
         ("email", a.email != b.email),
         ("full_name", a.full_name != b.full_name),
         ("role", a.role != b.role),
@@ -231,6 +264,7 @@ fn changed_fields(a: &User, b: &User) -> Vec<&'static str> {
         ("on_duty", a.on_duty != b.on_duty),
         ("lang", a.lang != b.lang),
         ("active", a.active != b.active),
+        ("unit", a.unit_id != b.unit_id),
     ];
     for (name, changed) in pairs {
         if changed {
@@ -260,6 +294,8 @@ pub fn set_active(
         role: u.role.code().into(),
         team: u.team.unwrap_or_default(),
         on_duty: u.on_duty,
+        // Empty keeps the unit.
+        unit: String::new(),
         lang: u.lang,
     };
     update(conn, actor, meta, id, &input, active)

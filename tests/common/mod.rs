@@ -222,8 +222,14 @@ impl TestDb {
         test_config(&self.url)
     }
 
-    /// Creates a user with a chosen password (no forced change).
+    /// Creates a user with a chosen password (no forced change), in the
+    /// first unit.
     pub fn user(&self, email: &str, role: &str, password: &str) -> i64 {
+        self.user_in(email, role, password, "")
+    }
+
+    /// The same in the unit with code `unit`.
+    pub fn user_in(&self, email: &str, role: &str, password: &str, unit: &str) -> i64 {
         let input = UserInput {
             email: email.into(),
             full_name: format!("Test {role}"),
@@ -231,6 +237,7 @@ impl TestDb {
             team: "Đội 1".into(),
             on_duty: false,
             lang: "vi".into(),
+            unit: unit.into(),
         };
         let (u, _) = users::create(
             &mut self.conn(),

@@ -9,19 +9,27 @@ use cyberdesk::models::user::Role;
 #[test]
 fn the_role_matrix_is_exactly_as_designed() {
     // (role, [UseApp, ManageUsers, ViewAuditLog, WorkCases, SuperviseCases,
-    //         ManageReferenceData, ManageMail])
+    //         ManageReferenceData, ManageMail, ManageUnits,
+    //         ReadNationalCorrelation])
     let expected = [
-        (Role::Admin, [true, true, true, false, false, true, true]),
+        (
+            Role::Admin,
+            [true, true, true, false, false, true, true, true, false],
+        ),
         (
             Role::Supervisor,
-            [true, false, false, true, true, false, false],
+            [true, false, false, true, true, false, false, false, false],
         ),
         (
             Role::Officer,
-            [true, false, false, true, false, false, false],
+            [true, false, false, true, false, false, false, false, false],
+        ),
+        (
+            Role::NationalAnalyst,
+            [true, false, false, false, false, false, false, false, true],
         ),
     ];
-    assert_eq!(Action::ALL.len(), 7, "a new action needs a column here");
+    assert_eq!(Action::ALL.len(), 9, "a new action needs a column here");
     for (role, row) in expected {
         for (action, want) in Action::ALL.iter().zip(row) {
             assert_eq!(allows(role, *action), want, "{role:?} × {action:?}");
@@ -319,6 +327,7 @@ async fn the_user_list_filters_and_paginates() {
                 team: String::new(),
                 on_duty: false,
                 lang: "vi".into(),
+                unit: String::new(),
             };
             cyberdesk::services::users::create(
                 &mut conn,

@@ -58,11 +58,18 @@ fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
 pub(crate) fn me(db: &TestDb, id: i64) -> CurrentUser {
     use cyberdesk::db::schema::users;
     use diesel::prelude::*;
-    let (email, name, role, team): (String, String, Role, Option<String>) = users::table
-        .find(id)
-        .select((users::email, users::full_name, users::role, users::team))
-        .first(&mut db.conn())
-        .expect("user");
+    let (email, name, role, team, unit_id): (String, String, Role, Option<String>, i32) =
+        users::table
+            .find(id)
+            .select((
+                users::email,
+                users::full_name,
+                users::role,
+                users::team,
+                users::unit_id,
+            ))
+            .first(&mut db.conn())
+            .expect("user");
     CurrentUser {
         id,
         session_id: 0,
@@ -74,6 +81,8 @@ pub(crate) fn me(db: &TestDb, id: i64) -> CurrentUser {
         lang: Lang::Vi,
         must_change_password: false,
         csrf_token: String::new(),
+        unit_id,
+        unit_name: String::new(),
     }
 }
 

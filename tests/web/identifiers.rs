@@ -79,8 +79,8 @@ async fn the_same_account_across_cases_is_counted_only_over_cases_one_may_open()
 
     // A public report in intake with the same account: counted for those who
     // triage, not for other officers, and no longer once marked as spam.
-    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload) VALUES ('TESTCODE00001', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa', 'Chuyển tiền vào tài khoản', '{}'::jsonb)");
-    db.exec(&format!("INSERT INTO identifier_links (identifier_id, submission_id, role, source, reported_at, amount) SELECT {account}, id, 'suspect', 'reporter', now(), 2000000 FROM submissions"));
+    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload, unit_id) VALUES ('TESTCODE00001', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa', 'Chuyển tiền vào tài khoản', '{}'::jsonb, 1)");
+    db.exec(&format!("INSERT INTO identifier_links (identifier_id, submission_id, role, source, reported_at, amount, unit_id) SELECT {account}, id, 'suspect', 'reporter', now(), 2000000, unit_id FROM submissions"));
     let page = sup.get(&format!("/cases/{c1}")).await;
     assert!(
         page.body.contains("1 trình báo chưa phân loại"),
@@ -481,7 +481,7 @@ async fn suggestions_from_the_narrative_are_linked_only_when_an_officer_confirms
 #[actix_web::test]
 async fn intake_suggests_identifiers_from_the_reporters_words() {
     let db = TestDb::new();
-    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload) VALUES ('TESTCODE00002', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa qua Zalo', 'Đối tượng dùng số 0888 123 456 gọi cho tôi rồi bảo chuyển khoản vào STK 0011004455667 Vietcombank, sau đó gửi link http://bocongan-xacminh.top/x', '{}'::jsonb)");
+    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, reporter_name, contact_phone, category_id, summary, narrative, payload, unit_id) VALUES ('TESTCODE00002', 'crime', 'vi', now(), false, false, 'Người báo', '+84987654321', 2, 'Bị lừa qua Zalo', 'Đối tượng dùng số 0888 123 456 gọi cho tôi rồi bảo chuyển khoản vào STK 0011004455667 Vietcombank, sau đó gửi link http://bocongan-xacminh.top/x', '{}'::jsonb, 1)");
     let sid = db.count("SELECT id AS n FROM submissions");
     let (mut o, oid) = signed_in(&db, "officer").await;
     db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {oid}"));
@@ -553,7 +553,7 @@ async fn counts_of_identifiers_in_hundreds_of_cases_are_cached_briefly() {
         EXECUTE format('INSERT INTO cases (ref, ref_seq, %s) SELECT ref || ''-C'' || g, ref_seq + g, %s FROM cases, generate_series(1, 200) g', cols, cols);
     END $$");
     let account = identifier_id(&db, "bank_account", "VCB:0011004455667");
-    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at) SELECT {account}, id, 'suspect', 'officer', now() FROM cases WHERE ref LIKE '%-C%'"));
+    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, unit_id) SELECT {account}, id, 'suspect', 'officer', now(), unit_id FROM cases WHERE ref LIKE '%-C%'"));
     let (mut sup, _) = signed_in(&db, "supervisor").await;
     let page = sup.get(&format!("/cases/{c1}")).await;
     assert!(page.body.contains("200 vụ việc khác"), "{}", page.body);
@@ -562,7 +562,7 @@ async fn counts_of_identifiers_in_hundreds_of_cases_are_cached_briefly() {
     // …while a small one is always counted live: the e-wallet number of the
     // first case, now also in one copy.
     let wallet = identifier_id(&db, "bank_account", "?:0987654321");
-    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at) SELECT {wallet}, max(id), 'suspect', 'officer', now() FROM cases"));
+    db.exec(&format!("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, unit_id) SELECT {wallet}, max(id), 'suspect', 'officer', now(), 1 FROM cases"));
     let page = sup.get(&format!("/cases/{c1}")).await;
     assert!(
         page.body.contains("200 vụ việc khác"),

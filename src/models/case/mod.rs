@@ -121,6 +121,7 @@ pub struct Case {
     pub updated_by: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub unit_id: i32,
 }
 
 /// The fields an officer types: the same struct inserts a new case and overwrites
@@ -167,6 +168,7 @@ pub struct NewCaseMeta<'a> {
     pub ref_seq: i32,
     pub channel: Channel,
     pub unit_name: &'a str,
+    pub unit_id: i32,
     pub created_by: i64,
     pub updated_by: i64,
     pub total_loss: i64,
@@ -188,16 +190,27 @@ pub struct Transaction {
     pub reference: Option<String>,
 }
 
-/// Next number for (type, year): a row lock serialises concurrent creators and a
-/// rollback returns the number, so numbers have no duplicates and no gaps.
-pub fn next_seq(conn: &mut PgConnection, case_type: CaseType, year: i32) -> QueryResult<i32> {
+/// Next number for (unit, type, year): a row lock serialises concurrent
+/// creators and a rollback returns the number, so numbers have no duplicates
+/// and no gaps.
+pub fn next_seq(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    case_type: CaseType,
+    year: i32,
+) -> QueryResult<i32> {
     diesel::insert_into(case_sequences::table)
         .values((
+            case_sequences::unit_id.eq(unit_id),
             case_sequences::case_type.eq(case_type.code()),
             case_sequences::year.eq(year),
             case_sequences::last_seq.eq(1),
         ))
-        .on_conflict((case_sequences::case_type, case_sequences::year))
+        .on_conflict((
+            case_sequences::unit_id,
+            case_sequences::case_type,
+            case_sequences::year,
+        ))
         .do_update()
         .set(case_sequences::last_seq.eq(case_sequences::last_seq + 1))
         .returning(case_sequences::last_seq)
@@ -424,13 +437,20 @@ pub fn linked(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Case>> {
         .load(conn)
 }
 
-/// Who the list and search show a case to (`docs/domain.md` §1): supervisors see all;
-/// an officer sees cases assigned to them and, unless restricted (confidential
-/// reporter or TLP:RED), cases of their team, created by them, or watched.
+/// Who the list and search show a case to (`docs/domain.md` §1): supervisors see
+/// every case of their unit; an officer sees, within their unit, cases assigned
+/// to them and, unless restricted (confidential reporter or TLP:RED), cases of
+/// their team, created by them, or watched.
 #[derive(Clone, Debug)]
 pub enum Visibility {
-    All,
-    Officer { user_id: i64, team: Option<String> },
+    Unit {
+        unit_id: i32,
+    },
+    Officer {
+        unit_id: i32,
+        user_id: i64,
+        team: Option<String>,
+    },
     Nothing,
 }
 
@@ -438,9 +458,13 @@ pub type CaseFilterExpr = Box<dyn BoxableExpression<cases::table, Pg, SqlType = 
 
 pub fn visible(vis: &Visibility) -> CaseFilterExpr {
     match vis {
-        Visibility::All => Box::new(sql::<Bool>("TRUE")),
+        Visibility::Unit { unit_id } => Box::new(cases::unit_id.eq(*unit_id)),
         Visibility::Nothing => Box::new(sql::<Bool>("FALSE")),
-        Visibility::Officer { user_id, team } => {
+        Visibility::Officer {
+            unit_id,
+            user_id,
+            team,
+        } => {
             let watched = case_watchers::table
                 .filter(case_watchers::user_id.eq(*user_id))
                 .select(case_watchers::case_id);
@@ -450,10 +474,12 @@ pub fn visible(vis: &Visibility) -> CaseFilterExpr {
                 open_to_me = Box::new(open_to_me.or(cases::team.eq(team).assume_not_null()));
             }
             Box::new(
-                cases::assignee_id
-                    .eq(*user_id)
-                    .assume_not_null()
-                    .or(cases::restricted.eq(false).and(open_to_me)),
+                cases::unit_id.eq(*unit_id).and(
+                    cases::assignee_id
+                        .eq(*user_id)
+                        .assume_not_null()
+                        .or(cases::restricted.eq(false).and(open_to_me)),
+                ),
             )
         }
     }
@@ -481,9 +507,6 @@ pub fn visible_among(
     vis: &Visibility,
     case_ids: &[i64],
 ) -> QueryResult<std::collections::HashSet<i64>> {
-    if matches!(vis, Visibility::All) {
-        return Ok(case_ids.iter().copied().collect());
-    }
     let mut open = std::collections::HashSet::new();
     for chunk in case_ids.chunks(10_000) {
         let ids: Vec<i64> = cases::table
@@ -525,12 +548,14 @@ pub struct DueCase {
 /// how many there are.
 pub fn due_between(
     conn: &mut PgConnection,
+    unit_id: i32,
     assignee: Option<i64>,
     (from, to): (Option<DateTime<Utc>>, DateTime<Utc>),
     limit: i64,
 ) -> QueryResult<(Vec<DueCase>, i64)> {
     let base = || {
         let mut q = cases::table
+            .filter(cases::unit_id.eq(unit_id))
             .filter(cases::status.eq_any(Status::open()))
             .filter(cases::deadline_at.lt(to))
             .into_boxed();

@@ -74,20 +74,25 @@ pub fn create(
         v.fields.team = me.team.clone();
     }
     conn.transaction(|conn| {
-        let year = now.with_timezone(&cfg.time_zone).year();
-        let seq = case::next_seq(conn, v.case_type, year)?;
-        let reference = format!(
-            "{}-{}-{year}-{seq:05}",
-            cfg.ref_prefix,
-            v.case_type.ref_code()
-        );
+        let local = now.with_timezone(&cfg.time_zone);
+        let year = local.year();
+        // The unit's prefix, and its name on the day the report was received.
+        let received_on = v
+            .fields
+            .received_at
+            .with_timezone(&cfg.time_zone)
+            .date_naive();
+        let (prefix, unit_name) = crate::models::unit::on_record(conn, me.unit_id, received_on)?;
+        let seq = case::next_seq(conn, me.unit_id, v.case_type, year)?;
+        let reference = format!("{prefix}-{}-{year}-{seq:05}", v.case_type.ref_code());
         let meta_row = NewCaseMeta {
             ref_: &reference,
             case_type: v.case_type,
             ref_year: year,
             ref_seq: seq,
             channel: v.channel,
-            unit_name: &cfg.unit_name,
+            unit_name: &unit_name,
+            unit_id: me.unit_id,
             created_by: me.id,
             updated_by: me.id,
             total_loss: total(&v.txs),
@@ -97,7 +102,7 @@ pub fn create(
         case::replace_transactions(conn, c.id, &v.txs)?;
         identifiers::sync_case(
             conn,
-            &case_report(c.id, &v.fields),
+            &case_report(&c, &v.fields),
             &v.txs,
             v.fields.reporter_phone.as_deref(),
             me.id,
@@ -130,10 +135,11 @@ pub fn create(
 }
 
 /// The case as a report, for linking its identifiers.
-fn case_report(case_id: i64, f: &CaseFields) -> identifiers::Report {
+fn case_report(c: &Case, f: &CaseFields) -> identifiers::Report {
     identifiers::Report {
         submission_id: None,
-        case_id: Some(case_id),
+        case_id: Some(c.id),
+        unit_id: c.unit_id,
         reported_at: f.received_at,
         reporter_key: identifiers::reporter_key(
             f.reporter_phone.as_deref(),
@@ -284,7 +290,7 @@ pub fn update(
         let txs_changed = old_txs != v.txs;
         identifiers::sync_case(
             conn,
-            &case_report(c.id, &v.fields),
+            &case_report(&c, &v.fields),
             &v.txs,
             v.fields.reporter_phone.as_deref(),
             me.id,

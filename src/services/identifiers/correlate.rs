@@ -27,13 +27,18 @@ pub struct Correlated {
     pub other_cases: i64,
     /// Submissions still in intake (only for those who triage).
     pub other_submissions: i64,
-    /// Other cases the user may not open (only ever set for supervisors).
+    /// Other cases of the unit the user may not open (only ever set for
+    /// supervisors).
     pub hidden_cases: i64,
+    /// Other units whose cases or reports hold it: their ids only, never
+    /// anything of those cases.
+    pub other_units: Vec<i32>,
 }
 
 impl Correlated {
     pub fn seen_elsewhere(&self) -> bool {
         self.other_cases + self.other_submissions + self.hidden_cases > 0
+            || !self.other_units.is_empty()
     }
 }
 
@@ -63,7 +68,7 @@ pub fn for_case(
     let links = crate::models::identifier_link::of_case(conn, case_id)?;
     let triage = policy::can_triage(me);
     let ids: Vec<i64> = links.iter().map(|l| l.1).collect();
-    let cached = caches.heavy_counts(&ids);
+    let cached = caches.heavy_counts(me.unit_id, &ids);
     let need: Vec<i64> = ids
         .iter()
         .copied()
@@ -76,9 +81,10 @@ pub fn for_case(
         .map(|(id, c)| (*id, (c.cases, c.pending)))
         .collect();
     if !need.is_empty() {
-        let fresh = crate::models::identifier_link::counts(conn, &need)?;
+        let fresh = crate::models::identifier_link::counts(conn, &need, me.unit_id)?;
         for c in fresh {
             caches.remember_heavy(
+                me.unit_id,
                 c.identifier_id,
                 crate::cache::HeavyCounts {
                     cases: c.cases,
@@ -116,9 +122,10 @@ pub fn for_case(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // Officers: only the cases they may open are counted.
+    // Officers: only the cases they may open are counted; supervisors see
+    // their unit's counts as they are.
     let vis = policy::case_visibility(me);
-    let (visible, hidden) = if matches!(vis, Visibility::All) {
+    let (visible, hidden) = if matches!(vis, Visibility::Unit { .. }) {
         (None, HashMap::new())
     } else {
         let ids: Vec<i64> = rows.iter().map(|r| r.identifier_id).collect();
@@ -135,10 +142,17 @@ pub fn for_case(
         };
         (Some(visible), hidden)
     };
+    let ids: Vec<i64> = rows.iter().map(|r| r.identifier_id).collect();
+    let mut elsewhere: HashMap<i64, Vec<i32>> = HashMap::new();
+    for (id, unit) in crate::models::identifier_link::other_units(conn, &ids, me.unit_id)? {
+        elsewhere.entry(id).or_default().push(unit);
+    }
     Ok(rows
         .into_iter()
         .map(|r| {
             let kind = r.kind;
+            let mut other_units = elsewhere.remove(&r.identifier_id).unwrap_or_default();
+            other_units.sort_unstable();
             let other_cases = match &visible {
                 None => r.cases,
                 Some(v) => v.get(&r.identifier_id).copied().unwrap_or(0),
@@ -151,6 +165,7 @@ pub fn for_case(
                 other_cases,
                 other_submissions: r.pending,
                 hidden_cases: hidden.get(&r.identifier_id).copied().unwrap_or(0),
+                other_units,
                 value: r.value,
                 role: r.role,
                 source: r.source,

@@ -90,6 +90,7 @@ pub fn add_to_case(
     let r = Report {
         submission_id: None,
         case_id: Some(c.id),
+        unit_id: c.unit_id,
         reported_at: c.received_at,
         reporter_key: reporter_key(c.reporter_phone.as_deref(), c.reporter_email.as_deref()),
     };

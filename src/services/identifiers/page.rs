@@ -55,20 +55,20 @@ pub fn page(
     policy::require(me, policy::Action::WorkCases)?;
     let (kind, value) = crate::models::identifier::find(conn, id)?;
     let vis = policy::case_visibility(me);
-    let mut links = crate::models::identifier_link::reports_of(conn, id)?;
+    let mut links = crate::models::identifier_link::reports_of(conn, id, me.unit_id)?;
     let all_cases: HashSet<i64> = links.iter().filter_map(|l| l.1).collect();
     let candidates: Vec<i64> = all_cases.iter().copied().collect();
     let open = crate::models::case::visible_among(conn, &vis, &candidates)?;
     links.retain(|l| l.1.is_some_and(|c| open.contains(&c)));
     let hidden_cases = if policy::allows(me.role, policy::Action::SuperviseCases)
-        && !matches!(vis, Visibility::All)
+        && !matches!(vis, Visibility::Unit { .. })
     {
         (all_cases.len() - open.len()) as i64
     } else {
         0
     };
     if policy::can_triage(me) {
-        let pending = crate::models::identifier_link::pending_reports_of(conn, id)?;
+        let pending = crate::models::identifier_link::pending_reports_of(conn, id, me.unit_id)?;
         links.extend(pending);
     }
     // One entry per report: a case may hold the same identifier from a

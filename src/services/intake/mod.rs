@@ -49,6 +49,10 @@ fn visible_submission(
     id: i64,
 ) -> Result<Submission, AppError> {
     let s = submission::find(conn, id)?;
+    // Another unit's report does not exist for this one.
+    if s.unit_id != me.unit_id {
+        return Err(AppError::NotFound);
+    }
     if let Some(cid) = s.case_id {
         if !case_visible(conn, me, cid)? {
             return Err(AppError::NotFound);
@@ -106,7 +110,7 @@ pub fn queue(
     } else {
         &[SubmissionStatus::New, SubmissionStatus::InfoRequested]
     };
-    let mut rows = submission::queue(conn, statuses, after, QUEUE_PAGE + 1)?;
+    let mut rows = submission::queue(conn, me.unit_id, statuses, after, QUEUE_PAGE + 1)?;
     let next = if rows.len() as i64 > QUEUE_PAGE {
         rows.truncate(QUEUE_PAGE as usize);
         rows.last().map(|s| (s.received_at, s.id))
@@ -114,7 +118,7 @@ pub fn queue(
         None
     };
     Ok(Queue {
-        waiting: submission::count_by_status(conn, statuses)?,
+        waiting: submission::count_by_status(conn, me.unit_id, statuses)?,
         rows,
         next,
         spam,
@@ -270,6 +274,7 @@ pub fn confirm_identifier(
         let report = identifiers::Report {
             submission_id: Some(s.id),
             case_id: s.case_id,
+            unit_id: s.unit_id,
             reported_at: s.received_at,
             reporter_key: identifiers::reporter_key(
                 s.contact_phone.as_deref(),
@@ -442,7 +447,7 @@ pub fn to_case(
 ) -> Result<Case, AppError> {
     require(me)?;
     conn.transaction(|conn| {
-        let s = lock_untriaged(conn, id)?;
+        let s = lock_untriaged(conn, me, id)?;
         let categories = crate::models::category::all(conn)?;
         let form = case_form(&s, choice, &categories, cfg);
         let c = case_service::create(conn, me, meta, cfg, &form)?;
@@ -497,8 +502,15 @@ fn finish_triage(
 }
 
 /// The submission, locked, if nobody has triaged it yet.
-fn lock_untriaged(conn: &mut PgConnection, id: i64) -> Result<Submission, AppError> {
+fn lock_untriaged(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    id: i64,
+) -> Result<Submission, AppError> {
     let s = submission::lock(conn, id)?;
+    if s.unit_id != me.unit_id {
+        return Err(AppError::NotFound);
+    }
     if !matches!(
         s.status,
         SubmissionStatus::New | SubmissionStatus::InfoRequested
@@ -541,7 +553,7 @@ pub fn attach(
 ) -> Result<Case, AppError> {
     require(me)?;
     conn.transaction(|conn| {
-        let s = lock_untriaged(conn, id)?;
+        let s = lock_untriaged(conn, me, id)?;
         let c = crate::services::access::load_visible(conn, me, case_ref.trim(), true)
             .map(|(c, _)| c)
             .map_err(|_| {
@@ -650,7 +662,7 @@ pub fn spam(
         return Err(AppError::Form(e));
     }
     conn.transaction(|conn| {
-        let s = lock_untriaged(conn, id)?;
+        let s = lock_untriaged(conn, me, id)?;
         submission::set_triage(
             conn,
             s.id,

@@ -142,6 +142,7 @@ pub fn find(
         )?;
     }
     let filter = FindFilter {
+        unit_id: me.unit_id,
         by,
         statuses,
         kind,

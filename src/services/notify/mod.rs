@@ -105,6 +105,8 @@ fn recipients(
     let rows = user::mail_recipients(conn, ids, except)?;
     Ok(rows
         .into_iter()
+        // Nobody hears of another unit's case.
+        .filter(|(r, _)| r.unit_id == c.unit_id)
         .filter(|(r, role)| {
             e == Event::Unassigned
                 || !c.restricted
@@ -528,6 +530,7 @@ fn digest_section(
     conn: &mut PgConnection,
     cfg: &Config,
     lang: Lang,
+    unit_id: i32,
     assignee: Option<i64>,
     overdue: bool,
     now: DateTime<Utc>,
@@ -537,7 +540,8 @@ fn digest_section(
     } else {
         (Some(now), now + Duration::days(3))
     };
-    let (rows, total) = crate::models::case::due_between(conn, assignee, window, DIGEST_LINES)?;
+    let (rows, total) =
+        crate::models::case::due_between(conn, unit_id, assignee, window, DIGEST_LINES)?;
     let lines = rows
         .into_iter()
         .map(|r| DigestLine {
@@ -582,12 +586,14 @@ pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<
             let lang = to.lang();
             let labels = Labels::new(lang, cfg);
             let mut sections = Vec::new();
-            let (lines, more) = digest_section(conn, cfg, lang, Some(to.id), true, now)?;
+            let (lines, more) =
+                digest_section(conn, cfg, lang, to.unit_id, Some(to.id), true, now)?;
             sections.push((labels.overdue.clone(), lines, more));
-            let (lines, more) = digest_section(conn, cfg, lang, Some(to.id), false, now)?;
+            let (lines, more) =
+                digest_section(conn, cfg, lang, to.unit_id, Some(to.id), false, now)?;
             sections.push((labels.due_soon.clone(), lines, more));
             if role == Role::Supervisor {
-                let (lines, more) = digest_section(conn, cfg, lang, None, true, now)?;
+                let (lines, more) = digest_section(conn, cfg, lang, to.unit_id, None, true, now)?;
                 sections.push((labels.unit_overdue.clone(), lines, more));
             }
             sections.retain(|(_, lines, _)| !lines.is_empty());

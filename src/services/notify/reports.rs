@@ -24,8 +24,8 @@ use crate::models::{report_notice, report_summary_run, user};
 const SUMMARY_LINES: usize = 50;
 
 /// On-duty staff who want report mail, each with the notice they get.
-fn duty(conn: &mut PgConnection) -> QueryResult<Vec<(Recipient, ReportNotice)>> {
-    Ok(user::duty_recipients(conn)?
+fn duty(conn: &mut PgConnection, unit_id: i32) -> QueryResult<Vec<(Recipient, ReportNotice)>> {
+    Ok(user::duty_recipients(conn, unit_id)?
         .into_iter()
         .filter(|(r, _, _)| r.wants(Event::Submission))
         .map(|(r, role, chosen)| (r, chosen.unwrap_or(ReportNotice::default_for(role))))
@@ -41,7 +41,7 @@ pub fn submission_received(
     s: &Submission,
 ) -> Result<(), AppError> {
     to_reporter(conn, cfg, s, ReporterMail::Receipt)?;
-    let now: Vec<Recipient> = duty(conn)?
+    let now: Vec<Recipient> = duty(conn, s.unit_id)?
         .into_iter()
         .filter(|(_, n)| *n == ReportNotice::Immediate)
         .map(|(r, _)| r)
@@ -125,9 +125,17 @@ pub fn queue_summaries(
         }
         let from = end - cadence.lookback();
         let mut mails = Vec::new();
-        for (to, _) in duty(conn)?.into_iter().filter(|(_, n)| *n == cadence) {
-            let (rows, total) =
-                report_notice::take_unnoticed(conn, to.id, (from, end), SUMMARY_LINES)?;
+        let mut staff = Vec::new();
+        for u in crate::models::unit::all(conn)? {
+            staff.extend(duty(conn, u.id)?);
+        }
+        for (to, _) in staff.into_iter().filter(|(_, n)| *n == cadence) {
+            let (rows, total) = report_notice::take_unnoticed(
+                conn,
+                (to.id, to.unit_id),
+                (from, end),
+                SUMMARY_LINES,
+            )?;
             if total == 0 {
                 continue;
             }

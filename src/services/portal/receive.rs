@@ -277,6 +277,7 @@ pub fn receive(
     new.secret_hash = secret.as_deref().map(secret_hash);
     new.ip = Some(meta.ip.chars().take(60).collect());
     new.send_key = Some(draft.to_owned());
+    new.unit_id = crate::models::unit::first_active(conn)?;
     let mut dropped = Vec::new();
     let receipt = conn.transaction(|conn| -> Result<Receipt, AppError> {
         // Two sends of one form at once: the second waits here, then finds the
@@ -295,6 +296,7 @@ pub fn receive(
         let report = identifiers::Report {
             submission_id: Some(s.id),
             case_id: None,
+            unit_id: s.unit_id,
             reported_at: s.received_at,
             reporter_key: identifiers::reporter_key(
                 s.contact_phone.as_deref(),

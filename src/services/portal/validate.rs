@@ -425,6 +425,8 @@ pub(super) fn validate(
             payload: Value::Object(payload),
             ip: None,
             send_key: None,
+            // Routed to a unit when received.
+            unit_id: 0,
         },
         identifiers: ids,
     })
