@@ -444,3 +444,122 @@ fn mail_test_sends_through_the_configured_transport_and_says_so() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to must be an e-mail address"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn units_are_kept_from_the_command_line_and_users_join_one() {
+    let name = fresh_name();
+    let _guard = DropDb(name.clone());
+    let url = cyberdesk::db::with_database(&server_url(), &name);
+    let run = |args: &[&str]| {
+        let out = cyberdesk(&url).args(args).output().expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&[
+        "unit",
+        "add",
+        "--code",
+        "CAP-HOAXUAN",
+        "--prefix",
+        "HX",
+        "--kind",
+        "commune_police",
+        "--name",
+        "Công an phường Hòa Xuân",
+        "--parent",
+        "PA05",
+        "--contact",
+        "0236 111 222",
+    ]);
+    assert!(ok, "{out}{err}");
+    // The same code or prefix again: refused with the reason, nothing added.
+    let (ok, _, err) = run(&[
+        "unit",
+        "add",
+        "--code",
+        "CAP-HOAXUAN",
+        "--prefix",
+        "HX",
+        "--kind",
+        "commune_police",
+        "--name",
+        "Trùng",
+    ]);
+    assert!(
+        !ok && err.contains("code") && err.contains("ref_prefix"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&[
+        "unit", "add", "--code", "X1", "--prefix", "Y1", "--kind", "galaxy", "--name", "X",
+    ]);
+    assert!(!ok && err.contains("kind"), "{err}");
+    // A new name from a date; the list shows the current one.
+    let (ok, out, err) = run(&[
+        "unit",
+        "edit",
+        "CAP-HOAXUAN",
+        "--name",
+        "Công an phường Hòa Xuân (mới)",
+        "--name-from",
+        "2025-07-01",
+    ]);
+    assert!(ok, "{out}{err}");
+    let (ok, out, _) = run(&["unit", "list"]);
+    assert!(
+        ok && out.contains("CAP-HOAXUAN\tHX\tcommune_police\tPA05\tCông an phường Hòa Xuân (mới)"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["unit", "edit", "NOPE", "--name", "x"]);
+    assert!(!ok && err.contains("cyberdesk unit list"), "{err}");
+    // A user of the unit, and one of a unit that does not exist.
+    let add = |unit: &str, email: &str| {
+        let mut child = cyberdesk(&url)
+            .args([
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Cán bộ",
+                "--role",
+                "officer",
+                "--unit",
+                unit,
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(b"mot mat khau rat dai 2026\n");
+        }
+        child.wait_with_output().expect("wait")
+    };
+    assert!(add("CAP-HOAXUAN", "cb@hoaxuan.vn").status.success());
+    let bad = add("NOPE", "cb2@hoaxuan.vn");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unit"));
+    use diesel::prelude::*;
+    let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM users u JOIN units x ON x.id = u.unit_id WHERE u.email = 'cb@hoaxuan.vn' AND x.code = 'CAP-HOAXUAN'")
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(n.n, 1);
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM audit_log WHERE action IN ('unit_create', 'unit_update')",
+    )
+    .get_result(&mut conn)
+    .expect("count");
+    assert_eq!(n.n, 2);
+}

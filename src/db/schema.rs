@@ -386,20 +386,23 @@ diesel::table! {
 }
 
 diesel::table! {
-    hot_identifiers (days, rank) {
+    hot_identifiers (unit_id, days, rank) {
         days -> Int2,
         rank -> Int2,
         identifier_id -> Int8,
         reports -> Int8,
         loss -> Int8,
         last_seen -> Nullable<Timestamptz>,
+        unit_id -> Int4,
+        units -> Int4,
     }
 }
 
 diesel::table! {
-    hot_list_runs (days) {
+    hot_list_runs (unit_id, days) {
         days -> Int2,
         computed_at -> Timestamptz,
+        unit_id -> Int4,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Timestamptz};
 
 use crate::db::schema::{hot_identifiers, hot_list_runs, identifiers};
 
@@ -16,7 +16,12 @@ pub struct Hot {
     pub reports: i64,
     pub loss: i64,
     pub last_seen: Option<DateTime<Utc>>,
+    /// How many units reported it (1 on a unit's own list).
+    pub units: i32,
 }
+
+/// The national list's scope; a unit's list has the unit's id.
+pub const NATIONAL: i32 = 0;
 
 /// How many identifiers a window keeps (the page shows 50, the CSV all).
 pub const HOT_KEEP: i64 = 1000;
@@ -25,33 +30,42 @@ pub const HOT_KEEP: i64 = 1000;
 /// received in the last `days` (victims' own numbers and spam excluded),
 /// most reported first. One instance at a time (an advisory lock); returns
 /// false when another is already at it.
-pub fn refresh(conn: &mut PgConnection, days: i64) -> QueryResult<bool> {
+pub fn refresh(conn: &mut PgConnection, scope: i32, days: i64) -> QueryResult<bool> {
     conn.transaction(|conn| {
         #[derive(QueryableByName)]
         struct Locked {
             #[diesel(sql_type = diesel::sql_types::Bool)]
             ok: bool,
         }
-        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7242, $1::int) AS ok")
-            .bind::<BigInt, _>(days)
-            .get_result(conn)?;
+        // One lock per (scope, window).
+        let got: Locked =
+            diesel::sql_query("SELECT pg_try_advisory_xact_lock(7242, ($1 * 1000 + $2)::int) AS ok")
+                .bind::<Integer, _>(scope)
+                .bind::<BigInt, _>(days)
+                .get_result(conn)?;
         if !got.ok {
             return Ok(false);
         }
         let since = Utc::now() - Duration::days(days);
-        diesel::delete(hot_identifiers::table.filter(hot_identifiers::days.eq(days as i16)))
-            .execute(conn)?;
+        diesel::delete(
+            hot_identifiers::table
+                .filter(hot_identifiers::unit_id.eq(scope))
+                .filter(hot_identifiers::days.eq(days as i16)),
+        )
+        .execute(conn)?;
         // Work memory for the two aggregations, so they stay off disk.
         diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
         diesel::sql_query(
-            "INSERT INTO hot_identifiers (days, rank, identifier_id, reports, loss, last_seen)
-             SELECT $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
-                    identifier_id, reports, loss, last_seen
+            "INSERT INTO hot_identifiers (unit_id, days, rank, identifier_id, reports, loss, last_seen, units)
+             SELECT $4, $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
+                    identifier_id, reports, loss, last_seen, units
              FROM (SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
-                          max(reported_at) AS last_seen
-                   FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at
+                          max(reported_at) AS last_seen, count(DISTINCT unit_id)::int AS units
+                   FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at,
+                                min(l.unit_id) AS unit_id
                          FROM identifier_links l
                          WHERE l.reported_at >= $2 AND l.role <> 'victim'
+                           AND ($4 = 0 OR l.unit_id = $4)
                            AND NOT EXISTS (SELECT 1 FROM submissions s
                                            WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
                          GROUP BY l.identifier_id, l.report_key) r
@@ -61,13 +75,15 @@ pub fn refresh(conn: &mut PgConnection, days: i64) -> QueryResult<bool> {
         .bind::<BigInt, _>(days)
         .bind::<Timestamptz, _>(since)
         .bind::<BigInt, _>(HOT_KEEP)
+        .bind::<Integer, _>(scope)
         .execute(conn)?;
         diesel::insert_into(hot_list_runs::table)
             .values((
+                hot_list_runs::unit_id.eq(scope),
                 hot_list_runs::days.eq(days as i16),
                 hot_list_runs::computed_at.eq(Utc::now()),
             ))
-            .on_conflict(hot_list_runs::days)
+            .on_conflict((hot_list_runs::unit_id, hot_list_runs::days))
             .do_update()
             .set(hot_list_runs::computed_at.eq(Utc::now()))
             .execute(conn)?;
@@ -75,18 +91,23 @@ pub fn refresh(conn: &mut PgConnection, days: i64) -> QueryResult<bool> {
     })
 }
 
-pub fn computed_at(conn: &mut PgConnection, days: i64) -> QueryResult<Option<DateTime<Utc>>> {
+pub fn computed_at(
+    conn: &mut PgConnection,
+    scope: i32,
+    days: i64,
+) -> QueryResult<Option<DateTime<Utc>>> {
     hot_list_runs::table
-        .find(days as i16)
+        .find((scope, days as i16))
         .select(hot_list_runs::computed_at)
         .first(conn)
         .optional()
 }
 
 /// The first `limit` rows of the `days` window, most reported first.
-pub fn top(conn: &mut PgConnection, days: i64, limit: i64) -> QueryResult<Vec<Hot>> {
+pub fn top(conn: &mut PgConnection, scope: i32, days: i64, limit: i64) -> QueryResult<Vec<Hot>> {
     hot_identifiers::table
         .inner_join(identifiers::table)
+        .filter(hot_identifiers::unit_id.eq(scope))
         .filter(hot_identifiers::days.eq(days as i16))
         .order(hot_identifiers::rank)
         .limit(limit)
@@ -97,6 +118,7 @@ pub fn top(conn: &mut PgConnection, days: i64, limit: i64) -> QueryResult<Vec<Ho
             hot_identifiers::reports,
             hot_identifiers::loss,
             hot_identifiers::last_seen,
+            hot_identifiers::units,
         ))
         .load(conn)
 }

@@ -344,3 +344,31 @@ pub fn pending_reports_of(
         .select(LINK_COLS)
         .load(conn)
 }
+
+/// (kind, value, other unit) for each identifier of submission `id` that
+/// units other than its own also hold.
+pub fn other_units_of_submission(
+    conn: &mut PgConnection,
+    id: i64,
+    unit_id: i32,
+) -> QueryResult<Vec<(String, String, i32)>> {
+    let (mine, theirs) = diesel::alias!(identifier_links as mine, identifier_links as theirs);
+    mine.inner_join(
+        identifiers::table.on(identifiers::id.eq(mine.field(identifier_links::identifier_id))),
+    )
+    .inner_join(
+        theirs.on(theirs
+            .field(identifier_links::identifier_id)
+            .eq(mine.field(identifier_links::identifier_id))),
+    )
+    .filter(mine.field(identifier_links::submission_id).eq(id))
+    .filter(theirs.field(identifier_links::unit_id).ne(unit_id))
+    .select((
+        identifiers::kind,
+        identifiers::value,
+        theirs.field(identifier_links::unit_id),
+    ))
+    .distinct()
+    .limit(200)
+    .load(conn)
+}

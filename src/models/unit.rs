@@ -207,3 +207,42 @@ pub fn on_record(
         .map_or_else(|| u.code.clone(), |n| n.name_vi.clone());
     Ok((u.ref_prefix, name))
 }
+
+/// What one unit may know of another: who it is and how to reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitContact {
+    pub code: String,
+    /// The current Vietnamese name.
+    pub name: String,
+    pub contact: String,
+}
+
+/// The contact of each of `ids`.
+pub fn contacts(
+    conn: &mut PgConnection,
+    ids: &[i32],
+) -> QueryResult<std::collections::HashMap<i32, UnitContact>> {
+    let rows: Vec<(i32, String, String)> = units::table
+        .filter(units::id.eq_any(ids))
+        .select((units::id, units::code, units::contact))
+        .load(conn)?;
+    let names: std::collections::HashMap<i32, String> = current_names(conn)?
+        .into_iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|(id, n)| (id, n.name_vi))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, contact)| {
+            let name = names.get(&id).cloned().unwrap_or_else(|| code.clone());
+            (
+                id,
+                UnitContact {
+                    code,
+                    name,
+                    contact,
+                },
+            )
+        })
+        .collect())
+}

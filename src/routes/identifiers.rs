@@ -45,6 +45,8 @@ struct IndexPage {
     days: i64,
     hot: Option<Vec<Hot>>,
     hot_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The national list (national analysts): units counted, no case opened.
+    national: bool,
 }
 
 impl IndexPage {
@@ -70,7 +72,10 @@ pub async fn index(
     me: CurrentUser,
     q: web::Query<IndexQuery>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require(&me, Action::WorkCases)?;
+    let national = policy::allows(me.role, Action::ReadNationalCorrelation);
+    if !national {
+        policy::require(&me, Action::WorkCases)?;
+    }
     let IndexQuery { q, days } = q.into_inner();
     let days = days_of(&days);
     let caches = ctx.state.caches.clone();
@@ -78,7 +83,7 @@ pub async fn index(
     let (found, hot, hot_at) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         let found = identifiers::search(conn, &banks, &query)?;
-        let (hot, at) = if policy::allows(me.role, Action::SuperviseCases) {
+        let (hot, at) = if identifiers::scope_of(&me).is_ok() {
             let (rows, at) = identifiers::hot(conn, &me, days, 50)?;
             (Some(rows), at)
         } else {
@@ -97,6 +102,7 @@ pub async fn index(
             days,
             hot,
             hot_at,
+            national,
         },
     )
 }
@@ -107,10 +113,10 @@ pub async fn hot_refresh(
     me: CurrentUser,
     form: web::Form<IndexQuery>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require(&me, Action::SuperviseCases)?;
+    let scope = identifiers::scope_of(&me)?;
     let days = days_of(&form.days);
     db::run(&ctx.state.pool, move |conn| {
-        identifiers::refresh_hot(conn, days)?;
+        identifiers::refresh_hot(conn, scope, days)?;
         Ok(())
     })
     .await?;

@@ -77,6 +77,10 @@ impl LayoutCtx {
             .is_some_and(|u| !u.must_change_password && policy::allows(u.role, action))
     }
 
+    pub fn can_read_national(&self) -> bool {
+        self.can(Action::ReadNationalCorrelation)
+    }
+
     pub fn can_manage_users(&self) -> bool {
         self.can(Action::ManageUsers)
     }

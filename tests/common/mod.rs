@@ -68,6 +68,14 @@ fn template_name() -> String {
         );
         h.update(std::fs::read(d.join("up.sql")).unwrap_or_default());
     }
+    // And the migrations this build embeds: a test binary built before a
+    // migration was added must not take the template of the newer set.
+    let embedded =
+        diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&db::MIGRATIONS)
+            .unwrap_or_default();
+    for m in embedded {
+        h.update(m.name().to_string().as_bytes());
+    }
     format!(
         "cdtpl_{}",
         &cyberdesk::domain::token::hex(&h.finalize())[..16]

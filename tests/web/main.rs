@@ -14,3 +14,4 @@ mod infra;
 mod mail;
 mod portal;
 mod security;
+mod units;

@@ -34,6 +34,8 @@ pub struct ClockView {
 pub struct CaseView {
     pub case: Case,
     pub identifiers: Vec<identifiers::Correlated>,
+    /// The other units an identifier was reported in.
+    pub units_elsewhere: HashMap<i32, crate::models::unit::UnitContact>,
     pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
     pub evidence: crate::services::exhibits::Evidence,
     pub txs: Vec<Transaction>,
@@ -183,7 +185,9 @@ pub fn view(
         Vec::new()
     };
     let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
+    let units_elsewhere = identifiers::units_named(conn, &identifiers)?;
     Ok(CaseView {
+        units_elsewhere,
         identifiers,
         suggestions,
         evidence,

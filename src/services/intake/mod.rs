@@ -125,6 +125,13 @@ pub fn queue(
     })
 }
 
+/// An identifier (kind, value) that other units also hold.
+pub struct HeldElsewhere {
+    pub kind: String,
+    pub value: String,
+    pub units: Vec<crate::models::unit::UnitContact>,
+}
+
 /// A hit as shown: another submission, or a case (named only if `me` may open it).
 pub struct HitView {
     pub kind: String,
@@ -144,6 +151,9 @@ pub struct SubmissionView {
     pub hits: Vec<HitView>,
     pub case_ref: Option<String>,
     pub public_status: crate::domain::submission::PublicStatus,
+    /// Its identifiers that other units also hold: those units, never their
+    /// cases.
+    pub elsewhere: Vec<HeldElsewhere>,
 }
 
 /// The submission exactly as sent, with what it shares with other reports.
@@ -182,6 +192,28 @@ pub fn view(
             hidden_case,
         });
     }
+    let mut elsewhere: Vec<HeldElsewhere> = Vec::new();
+    let shared = crate::models::identifier_link::other_units_of_submission(conn, id, s.unit_id)?;
+    if !shared.is_empty() {
+        let ids: Vec<i32> = shared.iter().map(|r| r.2).collect();
+        let units = crate::models::unit::contacts(conn, &ids)?;
+        for (kind, value, unit) in shared {
+            let Some(u) = units.get(&unit).cloned() else {
+                continue;
+            };
+            match elsewhere
+                .iter_mut()
+                .find(|e| e.kind == kind && e.value == value)
+            {
+                Some(e) => e.units.push(u),
+                None => elsewhere.push(HeldElsewhere {
+                    kind,
+                    value,
+                    units: vec![u],
+                }),
+            }
+        }
+    }
     let (case_ref, case_status) = match s.case_id {
         Some(cid) => {
             let c = case::find(conn, cid)?;
@@ -197,6 +229,7 @@ pub fn view(
         hits,
         case_ref,
         public_status: crate::domain::submission::public_status(s.status, case_status),
+        elsewhere,
         submission: s,
     })
 }

@@ -1,0 +1,10 @@
+DROP INDEX identifier_links_unit_reported_idx;
+DELETE FROM hot_list_runs WHERE unit_id <> 0;
+ALTER TABLE hot_list_runs DROP CONSTRAINT hot_list_runs_pkey;
+ALTER TABLE hot_list_runs DROP COLUMN unit_id;
+ALTER TABLE hot_list_runs ADD PRIMARY KEY (days);
+DELETE FROM hot_identifiers WHERE unit_id <> 0;
+ALTER TABLE hot_identifiers DROP CONSTRAINT hot_identifiers_pkey;
+ALTER TABLE hot_identifiers DROP COLUMN units;
+ALTER TABLE hot_identifiers DROP COLUMN unit_id;
+ALTER TABLE hot_identifiers ADD PRIMARY KEY (days, rank);

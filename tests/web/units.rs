@@ -1,0 +1,420 @@
+//! Many units in one system: unit records and their names over time, and
+//! each unit seeing only its own cases, counts, search, dashboard, intake,
+//! identifiers and mail, with other units named but never shown.
+
+use actix_web::http::StatusCode;
+
+use crate::cases::{create, me, user_with_team};
+use crate::common::{client, signed_in, TestDb, PASSWORD};
+use crate::portal::{crime, send};
+
+/// A second unit, DNG, added by an administrator through the page.
+async fn add_unit(db: &TestDb, code: &str, prefix: &str, name: &str) -> i64 {
+    let (mut admin, _) = signed_in(db, "admin").await;
+    admin.get("/admin/units").await;
+    let res = admin
+        .post(
+            "/admin/units",
+            &[
+                ("code", code),
+                ("ref_prefix", prefix),
+                ("kind", "cyber_division"),
+                ("name_vi", name),
+                ("contact", "0236 3822 123"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    db.count(&format!(
+        "SELECT id::bigint AS n FROM units WHERE code = '{code}'"
+    ))
+}
+
+#[actix_web::test]
+async fn administrators_keep_units_and_a_record_prints_the_name_of_its_date() {
+    let db = TestDb::new();
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    let page = admin.get("/admin/units").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("PA05"),
+        "the first unit, from the settings"
+    );
+    let id = add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an tỉnh Quảng Nam",
+    )
+    .await;
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'unit_create'"),
+        1
+    );
+
+    // Bad input: a clear message, a 422, nothing written.
+    for (field, value, message) in [
+        ("code", "QNA", "Mã này đã có đơn vị khác dùng"),
+        ("ref_prefix", "PA05", "Tiền tố này đã có đơn vị khác dùng"),
+        ("code", "qna lower", "Mã đơn vị gồm chữ in hoa"),
+        ("ref_prefix", "PA-5", "Tiền tố gồm 1–12 chữ in hoa"),
+        ("parent", "NOPE", "Không có đơn vị nào mang mã này"),
+        ("time_zone", "Mars/Base", "Múi giờ không hợp lệ"),
+    ] {
+        let mut form = vec![
+            ("code", "CAP-HOAXUAN"),
+            ("ref_prefix", "HX"),
+            ("kind", "commune_police"),
+            ("name_vi", "Công an phường Hòa Xuân"),
+            ("active", "on"),
+        ];
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        let res = admin.post("/admin/units", &form).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}"
+        );
+        assert!(res.body.contains(message), "{field}={value}: {message}");
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM units"),
+        2,
+        "nothing half-written"
+    );
+    // Non-administrators do not keep units.
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    assert_eq!(sup.get("/admin/units").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sup.post(
+            "/admin/units",
+            &[
+                ("code", "X"),
+                ("ref_prefix", "X"),
+                ("kind", "commune_police"),
+                ("name_vi", "X")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // 1 July 2025: Quảng Nam becomes part of Đà Nẵng city.
+    admin.get(&format!("/admin/units/{id}")).await;
+    let res = admin
+        .post(
+            &format!("/admin/units/{id}"),
+            &[
+                ("code", "QNA"),
+                ("ref_prefix", "QNA"),
+                ("kind", "cyber_division"),
+                ("name_vi", "Phòng An ninh mạng - Công an thành phố Đà Nẵng"),
+                ("name_from", "2025-07-01"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = admin.get(&format!("/admin/units/{id}")).await;
+    assert!(page.body.contains("01/07/2025") && page.body.contains("Công an tỉnh Quảng Nam"));
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM unit_names WHERE unit_id = {id}"
+        )),
+        2
+    );
+
+    // Cases of the unit: its prefix, numbered on their own, and the name of
+    // the day each was received.
+    let officer = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    let before = create(
+        &db,
+        &me(&db, officer),
+        &[
+            ("received_at", "2025-06-30T16:00"),
+            ("occurred_at", "2025-06-29T20:00"),
+        ],
+    );
+    let after = create(
+        &db,
+        &me(&db, officer),
+        &[
+            ("received_at", "2025-07-01T08:00"),
+            ("occurred_at", "2025-06-29T20:00"),
+        ],
+    );
+    assert!(before.starts_with("QNA-TG-"), "{before}");
+    assert!(
+        before.ends_with("-00001") && after.ends_with("-00002"),
+        "{before} {after}"
+    );
+    let pa05 = user_with_team(&db, "cb@pa05.test.vn", "officer", "Đội 1");
+    let own = create(&db, &me(&db, pa05), &[]);
+    assert!(
+        own.starts_with("PA05-TG-") && own.ends_with("-00001"),
+        "{own}"
+    );
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{before}' AND unit_name = 'Phòng An ninh mạng - Công an tỉnh Quảng Nam'")), 1);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{after}' AND unit_name = 'Phòng An ninh mạng - Công an thành phố Đà Nẵng'")), 1);
+    let mut o = client(&db).await;
+    o.login("cb@qna.test.vn", PASSWORD).await;
+    let page = o.get(&format!("/cases/{before}")).await;
+    assert!(
+        page.body.contains("Công an tỉnh Quảng Nam"),
+        "the printed record names the unit of its date"
+    );
+    assert!(
+        page.body.contains("Công an thành phố Đà Nẵng"),
+        "the header names the unit today"
+    );
+}
+
+#[actix_web::test]
+async fn each_unit_sees_only_its_own_and_learns_only_that_another_unit_holds_an_identifier() {
+    let db = TestDb::new();
+    add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+    )
+    .await;
+    // Unit PA05 (the first) and unit QNA, each with a supervisor and an officer.
+    let sup_a = db.user("ld@pa05.test.vn", "supervisor", PASSWORD);
+    let off_a = user_with_team(&db, "cb@pa05.test.vn", "officer", "Đội 1");
+    let sup_b = db.user_in("ld@qna.test.vn", "supervisor", PASSWORD, "QNA");
+    let off_b = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id IN ({off_a}, {off_b})"
+    ));
+    // The same mule account in both units' cases.
+    let a_case = create(&db, &me(&db, off_a), &[("title", "Vụ của PA05 - bí mật")]);
+    let b_case = create(&db, &me(&db, off_b), &[("title", "Vụ của QNA")]);
+    let _ = sup_a;
+
+    let mut b = client(&db).await;
+    assert_eq!(
+        b.login("ld@qna.test.vn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Lists, counts and search: only QNA's.
+    let list = b.get("/cases?status=all").await;
+    assert!(list.body.contains(&b_case) && !list.body.contains(&a_case));
+    assert!(!list.body.contains("Vụ của PA05"));
+    let search = b.get("/cases?status=all&q=PA05").await;
+    assert!(!search.body.contains(&a_case), "search stays in the unit");
+    let dashboard = b.get("/").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(!dashboard.body.contains(&a_case) && !dashboard.body.contains("Vụ của PA05"));
+    // Another unit's case does not exist for this one.
+    assert_eq!(
+        b.get(&format!("/cases/{a_case}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get(&format!("/cases/{a_case}/identifiers.csv"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The shared account: counted in the unit only, and PA05 named with its
+    // contact, without anything of its case.
+    let page = b.get(&format!("/cases/{b_case}")).await;
+    assert!(
+        page.body.contains("Cũng được trình báo tại 1 đơn vị khác"),
+        "other units named"
+    );
+    assert!(
+        page.body
+            .contains("Phòng An ninh mạng và phòng, chống tội phạm"),
+        "by name"
+    );
+    // (The reference format shows as a placeholder; a link to the case would leak.)
+    let a_link = format!("/cases/{a_case}\"");
+    for leak in [a_link.as_str(), "Vụ của PA05"] {
+        if let Some(i) = page.body.find(leak) {
+            panic!(
+                "{leak} on QNA's case page: …{}…",
+                &page.body[i.saturating_sub(300)..(i + 100).min(page.body.len())]
+            );
+        }
+    }
+    let account = db.count("SELECT id AS n FROM identifiers WHERE value = 'VCB:0011004455667'");
+    let id_page = b.get(&format!("/identifiers/{account}")).await;
+    assert_eq!(id_page.status, StatusCode::OK);
+    assert!(id_page.body.contains(&b_case) && !id_page.body.contains(&a_case));
+
+    // A public report goes to the first unit's intake: QNA does not see it,
+    // nor is it mailed to QNA's staff.
+    let mut citizen = client(&db).await;
+    let res = send(&mut citizen, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let sid = db.count("SELECT max(id) AS n FROM submissions");
+    let intake = b.get("/intake").await;
+    assert!(!intake.body.contains("Bị giả danh công an lừa chuyển tiền"));
+    assert_eq!(
+        b.get(&format!("/intake/{sid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id IN ({sup_b}, {off_b})")),
+        0
+    );
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {off_a}")),
+        1
+    );
+    let mut oa = client(&db).await;
+    oa.login("cb@pa05.test.vn", PASSWORD).await;
+    let a_intake = oa.get(&format!("/intake/{sid}")).await;
+    assert_eq!(a_intake.status, StatusCode::OK);
+    // The report's account is held by QNA too: named, not shown.
+    assert!(
+        a_intake.body.contains("Đơn vị khác cũng có"),
+        "{}",
+        a_intake.status
+    );
+    assert!(!a_intake.body.contains(&b_case) && !a_intake.body.contains("Vụ của QNA"));
+    // Triage from another unit: refused as if it did not exist.
+    let refused = b
+        .post(
+            &format!("/intake/{sid}/spam"),
+            &[("reason", "không phải của đơn vị")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM submissions WHERE id = {sid} AND status = 'new'"
+        )),
+        1
+    );
+
+    // Hot lists: a supervisor's counts only the unit's reports; the national
+    // analyst's counts every unit's, with how many units, and opens no case.
+    let shown = |body: &str| body.contains("VCB:0011004455667");
+    let list = b.get("/identifiers?days=90").await;
+    assert!(!shown(&list.body), "one report in QNA is not hot in QNA");
+    create(
+        &db,
+        &me(&db, off_b),
+        &[
+            ("title", "Vụ thứ hai của QNA"),
+            ("reporter_phone", "0903 000 111"),
+        ],
+    );
+    let refreshed = b.post("/identifiers/hot/refresh", &[("days", "90")]).await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        refreshed.body
+    );
+    let list = b.get("/identifiers?days=90").await;
+    assert!(shown(&list.body), "two reports in QNA");
+    db.user_in("pt@a05.test.vn", "national_analyst", PASSWORD, "");
+    let mut n = client(&db).await;
+    assert_eq!(
+        n.login("pt@a05.test.vn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let national = n.get("/identifiers?days=90").await;
+    assert_eq!(national.status, StatusCode::OK);
+    assert!(shown(&national.body), "national list");
+    assert!(
+        national.body.contains("<td class=\"num\">2</td>"),
+        "reported in 2 units"
+    );
+    assert!(
+        !national.body.contains(&format!("/identifiers/{account}")),
+        "no way into a unit's reports"
+    );
+    for path in [
+        "/cases".to_owned(),
+        format!("/cases/{a_case}"),
+        format!("/identifiers/{account}"),
+        "/intake".to_owned(),
+        format!("/intake/{sid}"),
+    ] {
+        let status = n.get(&path).await.status;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{path}: {status}"
+        );
+    }
+    assert_eq!(
+        n.get("/").await.status,
+        StatusCode::OK,
+        "the analyst's dashboard"
+    );
+}
+
+/// A database of the single-unit release, with its data, upgrades without
+/// loss: the data become the first unit's, which keeps the prefix and name the
+/// cases carry, then takes the settings' once.
+#[actix_web::test]
+async fn a_single_unit_database_with_data_upgrades_without_loss() {
+    use diesel_migrations::MigrationHarness;
+    let db = TestDb::empty();
+    let mut conn = db.conn();
+    // Every migration before units.
+    let all = conn
+        .pending_migrations(cyberdesk::db::MIGRATIONS)
+        .expect("migrations");
+    for m in &all {
+        if m.name().to_string().starts_with("2026-12-01-000010") {
+            break;
+        }
+        conn.run_migration(m).expect("migrate");
+    }
+    // Data as that release wrote it, under another prefix than the settings'.
+    db.exec("INSERT INTO users (email, full_name, role, password_hash) VALUES ('ld@old.test.vn', 'Lãnh đạo', 'supervisor', 'x')");
+    db.exec("INSERT INTO cases (ref, case_type, ref_year, ref_seq, title, description, channel, severity, tlp, status, received_at, unit_name, reporter_kind, created_by, updated_by)
+             SELECT 'OLD-TG-2026-00007', 'crime_report', 2026, 7, 'Vụ cũ', 'Mô tả', 'phone', 'high', 'AMBER', 'new', now(), 'Phòng cũ', 'individual', id, id FROM users");
+    db.exec(
+        "INSERT INTO case_sequences (case_type, year, last_seq) VALUES ('crime_report', 2026, 7)",
+    );
+    db.exec("INSERT INTO submissions (tracking_code, kind, lang, received_at, anonymous, confidential, summary, narrative, payload, secret_hash) VALUES ('OLDCODE000001', 'crime', 'vi', now(), true, false, 'Cũ', 'Một trình báo cũ trước khi có đơn vị', '{}'::jsonb, '\\x00')");
+    // The rest, as the new release starts.
+    conn.run_pending_migrations(cyberdesk::db::MIGRATIONS)
+        .expect("upgrade");
+    assert_eq!(db.count("SELECT count(*) AS n FROM units WHERE id = 1 AND code = 'OLD' AND ref_prefix = 'OLD' AND from_settings"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM unit_names WHERE unit_id = 1 AND name_vi = 'Phòng cũ'"),
+        1
+    );
+    for table in [
+        "users",
+        "cases",
+        "submissions",
+        "case_sequences",
+        "case_counts",
+    ] {
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) AS n FROM {table} WHERE unit_id <> 1"
+            )),
+            0,
+            "{table} all in the first unit"
+        );
+    }
+    assert_eq!(db.count("SELECT n FROM case_counts WHERE unit_id = 1 AND case_type = 'crime_report' AND status = 'new'"), 1);
+    // First start with REF_PREFIX=PA05 and UNIT_NAME set: the unit takes them;
+    // the old case keeps its reference and name, the next case continues the
+    // sequence under the new prefix.
+    let cfg = db.config();
+    assert!(cyberdesk::services::units::adopt_settings(&mut conn, &cfg).expect("adopt"));
+    assert!(!cyberdesk::services::units::adopt_settings(&mut conn, &cfg).expect("once"));
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM units WHERE id = 1 AND ref_prefix = '{}' AND NOT from_settings", cfg.ref_prefix)), 1);
+    assert_eq!(db.count("SELECT count(*) AS n FROM cases WHERE ref = 'OLD-TG-2026-00007' AND unit_name = 'Phòng cũ'"), 1);
+    let sup = db.count("SELECT id AS n FROM users");
+    let next = create(&db, &me(&db, sup), &[]);
+    assert!(
+        next.starts_with(&format!("{}-TG-", cfg.ref_prefix)),
+        "{next}"
+    );
+    assert!(next.ends_with("-00008"), "no gap, no reuse: {next}");
+}
