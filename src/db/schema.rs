@@ -48,6 +48,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_transfers (id) {
+        id -> Int8,
+        case_id -> Int8,
+        from_unit -> Int4,
+        to_unit -> Int4,
+        state -> Text,
+        note -> Text,
+        reason -> Nullable<Text>,
+        sent_by -> Int8,
+        sent_at -> Timestamptz,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        case_ref -> Text,
+        case_title -> Text,
+    }
+}
+
+diesel::table! {
     unit_names (unit_id, valid_from) {
         unit_id -> Int4,
         valid_from -> Date,
@@ -473,6 +491,7 @@ diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(report_notices -> submissions (submission_id));
 diesel::joinable!(report_notices -> users (user_id));
 diesel::joinable!(unit_names -> units (unit_id));
+diesel::joinable!(case_transfers -> cases (case_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(submissions -> units (unit_id));
@@ -492,6 +511,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_links,
     case_sequences,
     case_transactions,
+    case_transfers,
     case_watchers,
     cases,
     categories,

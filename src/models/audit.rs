@@ -61,6 +61,9 @@ pub const ACTIONS: &[&str] = &[
     "unit_create",
     "unit_update",
     "unit_from_settings",
+    "case_transfer_send",
+    "case_transfer_accept",
+    "case_transfer_return",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

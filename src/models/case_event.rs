@@ -20,6 +20,7 @@ crate::text_enum!(
         Submission => "submission",
         Exhibit => "exhibit",
         Identifier => "identifier",
+        Transfer => "transfer",
     }
 );
 

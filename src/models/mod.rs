@@ -6,6 +6,7 @@ pub mod bank;
 pub mod case;
 pub mod case_count;
 pub mod case_event;
+pub mod case_transfer;
 pub mod category;
 pub mod deadline;
 pub mod exhibit;

@@ -47,6 +47,9 @@ struct QueuePage {
     /// The search as typed, and what it found (None: the plain queue).
     search: FindQuery,
     found: Option<Found>,
+    /// Cases other units sent here, and (supervisors) those this unit sent.
+    transfers_in: Vec<crate::services::transfers::TransferView>,
+    transfers_out: Vec<crate::services::transfers::TransferView>,
 }
 
 impl QueuePage {
@@ -89,13 +92,14 @@ pub async fn index(
         ctx.state.config.time_zone,
         search.clone(),
     );
-    let (q, found) = db::run(&ctx.state.pool, move |conn| {
+    let (q, found, (transfers_in, transfers_out)) = db::run(&ctx.state.pool, move |conn| {
         let found = if s.is_search() {
             Some(intake_search::find(conn, &me, &meta, tz, &s)?)
         } else {
             None
         };
-        Ok((intake::queue(conn, &me, spam, after)?, found))
+        let queue = intake::queue(conn, &me, spam, after)?;
+        Ok((queue, found, crate::services::transfers::lists(conn, &me)?))
     })
     .await?;
     let next = q
@@ -111,6 +115,8 @@ pub async fn index(
             is_supervisor,
             search,
             found,
+            transfers_in,
+            transfers_out,
         },
     )
 }

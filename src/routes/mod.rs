@@ -19,6 +19,7 @@ pub mod multipart;
 pub mod pages;
 pub mod public;
 pub mod session;
+pub mod transfers;
 
 use actix_web::{http::StatusCode, middleware::from_fn, web, HttpResponse};
 use askama::Template;
@@ -122,6 +123,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/notes", web::post().to(cases::add_note))
             .route("/cases/{ref}/extend", web::post().to(cases::extend))
             .route("/cases/{ref}/link", web::post().to(cases::link))
+            .route("/cases/{ref}/transfer", web::post().to(transfers::send))
+            .route("/transfers/{id}", web::get().to(transfers::show))
+            .route("/transfers/{id}/accept", web::post().to(transfers::accept))
+            .route(
+                "/transfers/{id}/return",
+                web::post().to(transfers::give_back),
+            )
             .route("/cases/{ref}/merge", web::post().to(cases::merge))
             .route("/cases/{ref}/watchers", web::post().to(cases::watchers))
             .route("/cases/{ref}/identifiers", web::post().to(identifiers::add))

@@ -15,5 +15,6 @@ pub mod notify;
 pub mod outbox;
 pub mod portal;
 pub mod reference;
+pub mod transfers;
 pub mod units;
 pub mod users;

@@ -418,3 +418,197 @@ async fn a_single_unit_database_with_data_upgrades_without_loss() {
     );
     assert!(next.ends_with("-00008"), "no gap, no reuse: {next}");
 }
+
+#[actix_web::test]
+async fn a_case_goes_to_another_unit_is_returned_with_a_reason_then_accepted() {
+    let db = TestDb::new();
+    add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+    )
+    .await;
+    add_unit(&db, "OLDU", "OLDU", "Đơn vị đã giải thể").await;
+    db.exec("UPDATE units SET active = false WHERE code = 'OLDU'");
+    let off_a = user_with_team(&db, "cb@pa05.test.vn", "officer", "Đội 1");
+    db.user("ld@pa05.test.vn", "supervisor", PASSWORD);
+    let off_b = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id = {off_b}"
+    ));
+    let reference = create(
+        &db,
+        &me(&db, off_a),
+        &[("title", "Lừa đảo chuyển về Đà Nẵng")],
+    );
+    let deadline_before = db.count(&format!(
+        "SELECT extract(epoch FROM deadline_at)::bigint AS n FROM cases WHERE ref = '{reference}'"
+    ));
+    let mut a = client(&db).await;
+    a.login("cb@pa05.test.vn", PASSWORD).await;
+    a.get(&format!("/cases/{reference}")).await;
+    let path = format!("/cases/{reference}/transfer");
+
+    // Bad input: nothing written.
+    for (to, message) in [
+        ("PA05", "Không thể chuyển vụ việc cho chính đơn vị mình"),
+        ("NOPE", "Không có đơn vị đang hoạt động nào mang mã này"),
+        ("OLDU", "Không có đơn vị đang hoạt động nào mang mã này"),
+    ] {
+        let res = a.post(&path, &[("to_unit", to), ("note", "x")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{to}");
+        assert!(res.body.contains(message), "{to}: {message}");
+    }
+    let mut b = client(&db).await;
+    b.login("cb@qna.test.vn", PASSWORD).await;
+    b.get("/intake").await;
+    assert_eq!(
+        b.post(&path, &[("to_unit", "QNA")]).await.status,
+        StatusCode::NOT_FOUND,
+        "a case one may not work"
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_transfers"), 0);
+
+    // Sent: pending, in the timeline and the audit log, mailed to QNA.
+    let res = a
+        .post(
+            &path,
+            &[("to_unit", "QNA"), ("note", "Đối tượng cư trú tại Đà Nẵng")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let tid = db.count("SELECT max(id) AS n FROM case_transfers");
+    assert_eq!(res.location(), format!("/transfers/{tid}"));
+    assert_eq!(
+        a.post(&path, &[("to_unit", "QNA")]).await.status,
+        StatusCode::CONFLICT,
+        "one at a time"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM case_events WHERE kind = 'transfer' AND field = 'sent'"
+        ),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_transfer_send'"),
+        1
+    );
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'case_transfer' AND recipient_user_id = {off_b} AND body_text LIKE '%/transfers/{tid}%'")), 1);
+
+    // QNA sees it in its intake with the case, but the case is not QNA's yet.
+    let intake = b.get("/intake").await;
+    assert!(intake.body.contains(&format!("/transfers/{tid}")) && intake.body.contains(&reference));
+    let page = b.get(&format!("/transfers/{tid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Bị hại chuyển tiền cho đối tượng tại Đà Nẵng"),
+        "the case, to decide on"
+    );
+    assert_eq!(
+        b.get(&format!("/cases/{reference}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Returned: a reason is needed.
+    let res = b
+        .post(&format!("/transfers/{tid}/return"), &[("reason", "  ")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = b
+        .post(
+            &format!("/transfers/{tid}/return"),
+            &[("reason", "Chưa đủ căn cứ về nơi cư trú")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.post(&format!("/transfers/{tid}/accept"), &[])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let case_page = a.get(&format!("/cases/{reference}")).await;
+    assert!(
+        case_page.body.contains("Chưa đủ căn cứ về nơi cư trú"),
+        "the reason in the timeline"
+    );
+
+    // Sent again and accepted: the case moves with everything; the clocks go on.
+    a.get(&format!("/cases/{reference}")).await;
+    let res = a.post(&path, &[("to_unit", "QNA")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let tid2 = db.count("SELECT max(id) AS n FROM case_transfers");
+    b.get(&format!("/transfers/{tid2}")).await;
+    let res = b.post(&format!("/transfers/{tid2}/accept"), &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let qna = db.count("SELECT id::bigint AS n FROM units WHERE code = 'QNA'");
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND unit_id = {qna} AND assignee_id IS NULL")), 1);
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM identifier_links l JOIN cases c ON c.id = l.case_id WHERE c.ref = '{reference}' AND l.unit_id <> {qna}")), 0);
+    assert_eq!(db.count(&format!("SELECT extract(epoch FROM deadline_at)::bigint AS n FROM cases WHERE ref = '{reference}'")), deadline_before);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT coalesce(sum(n), 0)::bigint AS n FROM case_counts WHERE unit_id = {qna}"
+        )),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT coalesce(sum(n), 0)::bigint AS n FROM case_counts WHERE unit_id = 1"),
+        0
+    );
+    let mut sup_b = client(&db).await;
+    db.user_in("ld@qna.test.vn", "supervisor", PASSWORD, "QNA");
+    sup_b.login("ld@qna.test.vn", PASSWORD).await;
+    assert!(sup_b
+        .get("/cases?status=all")
+        .await
+        .body
+        .contains(&reference));
+    assert_eq!(
+        sup_b.get(&format!("/cases/{reference}")).await.status,
+        StatusCode::OK
+    );
+    // The sending unit keeps a read-only summary.
+    assert_eq!(
+        a.get(&format!("/cases/{reference}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut sup_a = client(&db).await;
+    sup_a.login("ld@pa05.test.vn", PASSWORD).await;
+    let summary = sup_a.get(&format!("/transfers/{tid2}")).await;
+    assert_eq!(summary.status, StatusCode::OK);
+    assert!(summary.body.contains("Đã tiếp nhận") && summary.body.contains(&reference));
+    assert!(
+        !summary
+            .body
+            .contains(&format!("href=\"/cases/{reference}\"")),
+        "no way into it"
+    );
+    assert!(
+        !summary.body.contains("Bị hại chuyển tiền"),
+        "nor its contents"
+    );
+    assert!(sup_a
+        .get("/intake")
+        .await
+        .body
+        .contains("Vụ việc đã chuyển đi"));
+    assert_eq!(db.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('case_transfer_accept', 'case_transfer_return')"), 2);
+    // A transfer between two units does not exist for a third.
+    add_unit(&db, "HX", "HX", "Công an phường Hòa Xuân").await;
+    db.user_in("ld@hx.test.vn", "supervisor", PASSWORD, "HX");
+    let mut third = client(&db).await;
+    third.login("ld@hx.test.vn", PASSWORD).await;
+    assert_eq!(
+        third.get(&format!("/transfers/{tid2}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        third
+            .post(&format!("/transfers/{tid2}/accept"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -34,6 +34,10 @@ pub struct ClockView {
 pub struct CaseView {
     pub case: Case,
     pub identifiers: Vec<identifiers::Correlated>,
+    /// (code, name) of the active units a case may be transferred to.
+    pub transfer_units: Vec<(String, String)>,
+    /// (transfer id, receiving unit's name) while a transfer is pending.
+    pub pending_transfer: Option<(i64, String)>,
     /// The other units an identifier was reported in.
     pub units_elsewhere: HashMap<i32, crate::models::unit::UnitContact>,
     pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
@@ -186,7 +190,37 @@ pub fn view(
     };
     let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
     let units_elsewhere = identifiers::units_named(conn, &identifiers)?;
+    let pending_transfer = match crate::models::case_transfer::pending_of(conn, c.id)? {
+        Some(t) => {
+            let names = crate::models::unit::contacts(conn, &[t.to_unit])?;
+            let name = names
+                .get(&t.to_unit)
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
+            Some((t.id, name))
+        }
+        None => None,
+    };
+    // Only those who may work the case send it on.
+    let transfer_units = if can_edit && pending_transfer.is_none() {
+        let names: HashMap<i32, String> = crate::models::unit::current_names(conn)?
+            .into_iter()
+            .map(|(id, n)| (id, n.name_vi))
+            .collect();
+        crate::models::unit::all(conn)?
+            .into_iter()
+            .filter(|u| u.active && u.id != c.unit_id)
+            .map(|u| {
+                let name = names.get(&u.id).cloned().unwrap_or_else(|| u.code.clone());
+                (u.code, name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CaseView {
+        transfer_units,
+        pending_transfer,
         units_elsewhere,
         identifiers,
         suggestions,

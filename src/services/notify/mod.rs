@@ -34,6 +34,7 @@ crate::text_enum!(
         Digest => "digest",
         Submission => "submission",
         ReporterInfo => "reporter_info",
+        Transfer => "transfer",
     }
 );
 
@@ -44,6 +45,7 @@ impl Event {
         Event::Digest,
         Event::Submission,
         Event::ReporterInfo,
+        Event::Transfer,
     ];
 
     pub fn optional(self) -> bool {
@@ -60,6 +62,7 @@ impl Event {
             Event::Digest => "digest",
             Event::Submission => "submission_new",
             Event::ReporterInfo => "reporter_info",
+            Event::Transfer => "case_transfer",
         }
     }
 }
@@ -74,6 +77,7 @@ pub const KINDS: &[&str] = &[
     "submission_new",
     "report_summary",
     "reporter_info",
+    "case_transfer",
     "receipt",
     "public_status",
     "public_message",
@@ -483,6 +487,44 @@ pub fn to_reporter(
             dedupe_key: None,
         }],
     )?;
+    Ok(())
+}
+
+/// A case was sent to `to_unit` (transfer `transfer_id`): its on-duty
+/// officers and supervisors are told, with a link to the transfer (the case
+/// is not theirs to open until they accept it).
+pub fn case_transferred(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    c: &Case,
+    transfer_id: i64,
+    to_unit: i32,
+    from_name: &str,
+) -> Result<(), AppError> {
+    let mut mails = Vec::new();
+    for (to, _, _) in user::duty_recipients(conn, to_unit)?
+        .into_iter()
+        .filter(|(r, _, _)| r.wants(Event::Transfer))
+    {
+        let lang = to.lang();
+        let mut f = facts(conn, cfg, c, lang)?;
+        f.link = format!("{}/transfers/{transfer_id}", cfg.public_base_url);
+        let mut labels = Labels::new(lang, cfg);
+        labels.open = i18n::t(lang, "mail-open-transfer");
+        let lead = i18n::t_args(
+            lang,
+            "mail-lead-transfer",
+            &[("unit", from_name), ("ref", &c.ref_)],
+        );
+        let subject = format!(
+            "[{}] {}",
+            c.ref_,
+            i18n::t_args(lang, "mail-subject-transfer", &[("unit", from_name)])
+        );
+        let body = render_case(lang, &lead, &f, &labels)?;
+        mails.push(staff_mail(Event::Transfer, &to, subject, body, Some(c.id)));
+    }
+    outbox::insert(conn, &mails)?;
     Ok(())
 }
 

@@ -1,0 +1,256 @@
+//! Passing a case to another unit (`docs/domain.md` §10): the sending unit
+//! transfers it, the receiving unit sees it in its intake with everything
+//! attached and accepts it (the case moves; its legal clocks continue from the
+//! original receipt) or returns it with a reason. Every step is in the case's
+//! timeline and the audit log; the sending unit keeps a read-only summary.
+
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+
+use crate::auth::{policy, CurrentUser, RequestMeta};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::audit::{self, NewAudit};
+use crate::models::case::{self, Case};
+use crate::models::case_event::{self, EventKind, NewEvent};
+use crate::models::case_transfer::{self as transfer, NewTransfer, Transfer, TransferState};
+use crate::models::unit;
+use crate::services::{access, journal, notify};
+
+/// Transfers shown per list.
+pub const LIST: i64 = 100;
+
+fn unit_name(conn: &mut PgConnection, id: i32) -> Result<String, AppError> {
+    let names = unit::contacts(conn, &[id])?;
+    Ok(names.get(&id).map(|u| u.name.clone()).unwrap_or_default())
+}
+
+fn log(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    action: &'static str,
+    t: &Transfer,
+) -> Result<(), AppError> {
+    audit::append(
+        conn,
+        meta,
+        NewAudit {
+            actor_id: Some(me.id),
+            action,
+            target_type: Some("case"),
+            target_id: Some(t.case_ref.clone()),
+            detail: json!({
+                "transfer": t.id,
+                "from_unit": t.from_unit,
+                "to_unit": t.to_unit,
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+fn timeline(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    c: &Case,
+    step: &str,
+    (from, to): (&str, &str),
+    body: Option<String>,
+) -> Result<(), AppError> {
+    case_event::insert(
+        conn,
+        &[NewEvent {
+            field: Some(step.to_owned()),
+            old_value: Some(from.to_owned()),
+            new_value: Some(to.to_owned()),
+            body,
+            ..journal::event(c, me, EventKind::Transfer)
+        }],
+    )?;
+    Ok(())
+}
+
+/// Sends case `reference` to the unit with code `to_code`. Only one who may
+/// work the case; not to one's own unit, nor to an unknown or inactive unit,
+/// nor while another transfer of it is pending.
+pub fn send(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    reference: &str,
+    to_code: &str,
+    note: &str,
+) -> Result<Transfer, AppError> {
+    conn.transaction(|conn| {
+        let (c, watching) = access::load_visible(conn, me, reference, true)?;
+        if !policy::can_work_case(me, &c, watching) {
+            return Err(AppError::NotFound);
+        }
+        // The form is one select and a note on the case page: each refusal is
+        // one message on the error page, and nothing is written.
+        let to = match unit::find_by_code(conn, &to_code.trim().to_uppercase())? {
+            Some(u) if u.active && u.id == c.unit_id => {
+                return Err(AppError::Invalid(k("transfer-own-unit")))
+            }
+            Some(u) if u.active => u,
+            _ => return Err(AppError::Invalid(k("unit-unknown"))),
+        };
+        let note = note.trim();
+        if note.chars().count() > 2000 {
+            return Err(AppError::Invalid(k("field-too-long")));
+        }
+        if transfer::pending_of(conn, c.id)?.is_some() {
+            return Err(AppError::Conflict(k("transfer-pending")));
+        }
+        let t = transfer::insert(
+            conn,
+            &NewTransfer {
+                case_id: c.id,
+                from_unit: c.unit_id,
+                to_unit: to.id,
+                note,
+                sent_by: me.id,
+                case_ref: &c.ref_,
+                case_title: &c.title,
+            },
+        )?;
+        let (from_name, to_name) = (unit_name(conn, c.unit_id)?, unit_name(conn, to.id)?);
+        timeline(
+            conn,
+            me,
+            &c,
+            "sent",
+            (&from_name, &to_name),
+            Some(note.to_owned()).filter(|n| !n.is_empty()),
+        )?;
+        log(conn, me, meta, "case_transfer_send", &t)?;
+        notify::case_transferred(conn, cfg, &c, t.id, to.id, &from_name)?;
+        Ok(t)
+    })
+}
+
+/// A transfer as its page shows it.
+pub struct TransferView {
+    pub transfer: Transfer,
+    pub from_name: String,
+    pub to_name: String,
+    /// The case, for the receiving unit while it decides (and for the sending
+    /// unit while it is still theirs).
+    pub case: Option<Case>,
+    /// May `me` accept or return it now?
+    pub can_decide: bool,
+}
+
+fn may_decide(me: &CurrentUser, t: &Transfer) -> bool {
+    t.state == TransferState::Pending && t.to_unit == me.unit_id && policy::can_triage(me)
+}
+
+/// The transfer `id`, if `me` belongs to the receiving unit and triages
+/// there, or to the sending unit; 404 otherwise.
+pub fn view(conn: &mut PgConnection, me: &CurrentUser, id: i64) -> Result<TransferView, AppError> {
+    let t = transfer::find(conn, id).map_err(|e| match e {
+        diesel::result::Error::NotFound => AppError::NotFound,
+        other => other.into(),
+    })?;
+    let receiving = t.to_unit == me.unit_id && policy::can_triage(me);
+    let sending = t.from_unit == me.unit_id && policy::allows(me.role, policy::Action::WorkCases);
+    if !receiving && !sending {
+        return Err(AppError::NotFound);
+    }
+    let c = case::find(conn, t.case_id)?;
+    // The case's contents go to whichever unit holds it or decides on it.
+    let case =
+        (c.unit_id == me.unit_id || (receiving && t.state == TransferState::Pending)).then_some(c);
+    Ok(TransferView {
+        from_name: unit_name(conn, t.from_unit)?,
+        to_name: unit_name(conn, t.to_unit)?,
+        can_decide: may_decide(me, &t),
+        case,
+        transfer: t,
+    })
+}
+
+/// Transfers waiting for `me`'s unit (its intake), and those it sent.
+pub fn lists(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+) -> Result<(Vec<TransferView>, Vec<TransferView>), AppError> {
+    let mut waiting = Vec::new();
+    if policy::can_triage(me) {
+        for t in transfer::waiting_for(conn, me.unit_id, LIST)? {
+            waiting.push(TransferView {
+                from_name: unit_name(conn, t.from_unit)?,
+                to_name: String::new(),
+                can_decide: may_decide(me, &t),
+                case: None,
+                transfer: t,
+            });
+        }
+    }
+    let mut sent = Vec::new();
+    if policy::allows(me.role, policy::Action::SuperviseCases) {
+        for t in transfer::sent_by_unit(conn, me.unit_id, LIST)? {
+            sent.push(TransferView {
+                from_name: String::new(),
+                to_name: unit_name(conn, t.to_unit)?,
+                can_decide: false,
+                case: None,
+                transfer: t,
+            });
+        }
+    }
+    Ok((waiting, sent))
+}
+
+/// Accepts (`reason` None) or returns (with a reason) transfer `id`.
+pub fn decide(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    reason: Option<&str>,
+) -> Result<Transfer, AppError> {
+    conn.transaction(|conn| {
+        let t = transfer::lock(conn, id).map_err(|e| match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => other.into(),
+        })?;
+        if t.to_unit != me.unit_id || !policy::can_triage(me) {
+            return Err(AppError::NotFound);
+        }
+        if t.state != TransferState::Pending {
+            return Err(AppError::Conflict(k("transfer-decided")));
+        }
+        let reason = match reason.map(str::trim) {
+            None => None,
+            Some("") => return Err(AppError::Invalid(k("transfer-reason-required"))),
+            Some(r) if r.chars().count() > 2000 => {
+                return Err(AppError::Invalid(k("field-too-long")))
+            }
+            Some(r) => Some(r),
+        };
+        let c = case::find(conn, t.case_id)?;
+        let (from_name, to_name) = (unit_name(conn, t.from_unit)?, unit_name(conn, t.to_unit)?);
+        let (state, step, action) = match reason {
+            None => (TransferState::Accepted, "accepted", "case_transfer_accept"),
+            Some(_) => (TransferState::Returned, "returned", "case_transfer_return"),
+        };
+        let t = transfer::decide(conn, id, state, me.id, reason)?;
+        if state == TransferState::Accepted {
+            transfer::move_case(conn, c.id, t.to_unit)?;
+        }
+        timeline(
+            conn,
+            me,
+            &c,
+            step,
+            (&from_name, &to_name),
+            reason.map(str::to_owned),
+        )?;
+        log(conn, me, meta, action, &t)?;
+        Ok(t)
+    })
+}
