@@ -754,3 +754,113 @@ async fn a_citizen_sends_a_report_once_on_a_phone_and_an_officer_finds_it_by_its
         1
     );
 }
+
+/// Two units in a browser: a commune police officer transfers a case to the
+/// city's cyber division; its on-duty officer returns it with a reason; the
+/// commune sends it again and the division accepts it, and then works it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
+    let db = TestDb::new();
+    let qna = {
+        let mut conn = db.conn();
+        let input = cyberdesk::services::units::UnitInput {
+            code: "CAP-HOAXUAN".into(),
+            kind: "commune_police".into(),
+            ref_prefix: "HX".into(),
+            name_vi: "Công an phường Hòa Xuân".into(),
+            active: true,
+            ..Default::default()
+        };
+        cyberdesk::services::units::create(&mut conn, None, &cyberdesk::domain::RequestMeta::default(), &input)
+            .expect("unit")
+            .id
+    };
+    let _ = qna;
+    let commune = db.user_in("cb@hoaxuan.vn", "officer", PASSWORD, "CAP-HOAXUAN");
+    db.exec(&format!("UPDATE users SET team = 'Đội 1' WHERE id = {commune}"));
+    let duty = db.user("truc@pa05.test.vn", "officer", PASSWORD);
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {duty}"));
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::domain::token::random_alnum(8)
+    ));
+    let b = browser(driver_port, &profile).await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        // The commune officer logs a walk-in report and sends it on.
+        sign_in(&b, &base, "cb@hoaxuan.vn").await?;
+        b.goto(&format!("{base}/cases/new")).await?;
+        for (name, value) in [
+            ("title", "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng"),
+            ("reporter_name", "Phạm Văn Đức"),
+            ("reporter_phone", "0905 111 222"),
+            ("description", "Người dân đến trụ sở trình báo bị lừa chuyển tiền qua Zalo."),
+        ] {
+            b.find(Locator::Css(&format!("[name='{name}']"))).await?.send_keys(value).await?;
+        }
+        b.find(Locator::Css("select[name=category_id] option[value='1']")).await?.click().await?;
+        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
+        wait_url(&b, |u| u.contains("/cases/HX-")).await?;
+        let case_url = b.current_url().await?.to_string();
+        let reference = case_url.rsplit('/').next().unwrap_or("").to_owned();
+        b.find(Locator::Css("select[name=to_unit] option[value='PA05']")).await?.click().await?;
+        b.find(Locator::Css("#transfer-note")).await?.send_keys("Vượt thẩm quyền của Công an phường").await?;
+        click_and_load(&b, Locator::Css("form[action$='/transfer'] button")).await?;
+        wait_url(&b, |u| u.contains("/transfers/")).await?;
+        sign_out(&b).await?;
+
+        // The division's on-duty officer returns it with a reason.
+        sign_in(&b, &base, "truc@pa05.test.vn").await?;
+        b.goto(&format!("{base}/intake")).await?;
+        click_and_load(&b, Locator::LinkText(&reference)).await?;
+        let page = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(page.contains("Người dân đến trụ sở trình báo"), "{page}");
+        b.find(Locator::Css("#reason")).await?.send_keys("Thiếu biên bản tiếp nhận").await?;
+        click_and_load(&b, Locator::Css("form[action$='/return'] button")).await?;
+        wait_url(&b, |u| u.ends_with("/intake")).await?;
+        sign_out(&b).await?;
+
+        // The commune reads why, and sends it again.
+        sign_in(&b, &base, "cb@hoaxuan.vn").await?;
+        b.goto(&case_url).await?;
+        let page = b.find(Locator::Css("#timeline")).await?.text().await?;
+        assert!(page.contains("Thiếu biên bản tiếp nhận"), "{page}");
+        b.find(Locator::Css("select[name=to_unit] option[value='PA05']")).await?.click().await?;
+        click_and_load(&b, Locator::Css("form[action$='/transfer'] button")).await?;
+        wait_url(&b, |u| u.contains("/transfers/")).await?;
+        sign_out(&b).await?;
+
+        // Accepted: the division now holds the case.
+        sign_in(&b, &base, "truc@pa05.test.vn").await?;
+        b.goto(&format!("{base}/intake")).await?;
+        click_and_load(&b, Locator::LinkText(&reference)).await?;
+        click_and_load(&b, Locator::Css("form[action$='/accept'] button")).await?;
+        wait_url(&b, |u| u.contains(&format!("/cases/{reference}"))).await?;
+        let h1 = b.wait().for_element(Locator::Css("main h1")).await?.text().await?;
+        assert_eq!(h1, "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng");
+        let timeline = b.find(Locator::Css("#timeline")).await?.text().await?;
+        assert!(timeline.contains("Đã tiếp nhận"), "{timeline}");
+        sign_out(&b).await?;
+
+        // The commune keeps the summary only.
+        sign_in(&b, &base, "cb@hoaxuan.vn").await?;
+        b.goto(&case_url).await?;
+        let h1 = b.find(Locator::Css("main h1")).await?.text().await?;
+        assert!(!h1.contains("Lừa đảo qua Zalo"), "no longer the commune's: {h1}");
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    result.expect("browser flow");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM case_transfers WHERE state = 'returned'"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM cases c JOIN units u ON u.id = c.unit_id WHERE u.code = 'PA05' AND c.ref LIKE 'HX-%'"),
+        1
+    );
+}

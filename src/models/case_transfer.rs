@@ -119,13 +119,19 @@ pub fn decide(
 }
 
 /// Moves an accepted case to `unit`, with its identifier links and the public
-/// reports it came from; nobody of the new unit is assigned yet.
-pub fn move_case(conn: &mut PgConnection, case_id: i64, unit: i32) -> QueryResult<()> {
+/// reports it came from: unassigned, in the queue of `team` (the team of
+/// whoever accepted it).
+pub fn move_case(
+    conn: &mut PgConnection,
+    case_id: i64,
+    unit: i32,
+    team: Option<&str>,
+) -> QueryResult<()> {
     diesel::update(cases::table.find(case_id))
         .set((
             cases::unit_id.eq(unit),
             cases::assignee_id.eq(None::<i64>),
-            cases::team.eq(None::<String>),
+            cases::team.eq(team),
             cases::updated_at.eq(Utc::now()),
         ))
         .execute(conn)?;

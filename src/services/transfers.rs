@@ -240,7 +240,7 @@ pub fn decide(
         };
         let t = transfer::decide(conn, id, state, me.id, reason)?;
         if state == TransferState::Accepted {
-            transfer::move_case(conn, c.id, t.to_unit)?;
+            transfer::move_case(conn, c.id, t.to_unit, me.team.as_deref())?;
         }
         timeline(
             conn,

@@ -192,10 +192,54 @@ async fn every_page_kind_is_valid_html() {
             ("admin-categories", "/admin/categories".to_owned()),
             ("admin-banks", "/admin/banks".to_owned()),
             ("admin-deadlines", "/admin/deadlines".to_owned()),
+            ("admin-units", "/admin/units".to_owned()),
+            ("admin-unit", "/admin/units/1".to_owned()),
         ] {
             pages.get(&mut a, &format!("{lang}-{name}"), &path).await;
         }
         let _ = admin;
+    }
+
+    // A case passed to another unit: the transfer as each side sees it, and
+    // both intakes with their transfer lists.
+    let unit = cyberdesk::services::units::create(
+        &mut db.conn(),
+        None,
+        &cyberdesk::domain::RequestMeta::default(),
+        &cyberdesk::services::units::UnitInput {
+            code: "QNA".into(),
+            kind: "cyber_division".into(),
+            ref_prefix: "QNA".into(),
+            name_vi: "Phòng An ninh mạng - Công an thành phố Đà Nẵng".into(),
+            contact: "0236 3822 123".into(),
+            active: true,
+            ..Default::default()
+        },
+    )
+    .expect("unit");
+    let moving = create(&db, &me(&db, off), &[("title", "Chuyển cho Đà Nẵng")]);
+    let t = cyberdesk::services::transfers::send(
+        &mut db.conn(),
+        &me(&db, off),
+        &cyberdesk::domain::RequestMeta::default(),
+        &db.config(),
+        &moving,
+        &unit.code,
+        "Đối tượng ở Đà Nẵng",
+    )
+    .expect("transfer");
+    let other = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {other}"));
+    for lang in ["vi", "en"] {
+        for (email, side) in [("ld@pa05.test.vn", "sender"), ("cb@qna.test.vn", "receiver")] {
+            let mut c = client(&db).await;
+            if lang == "en" {
+                english(&mut c).await;
+            }
+            signed_in_as(&mut c, email).await;
+            pages.get(&mut c, &format!("{lang}-transfer-{side}"), &format!("/transfers/{}", t.id)).await;
+            pages.get(&mut c, &format!("{lang}-intake-transfers-{side}"), "/intake").await;
+        }
     }
 
     // One run of the checker over every page.
