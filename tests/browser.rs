@@ -771,15 +771,24 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
             active: true,
             ..Default::default()
         };
-        cyberdesk::services::units::create(&mut conn, None, &cyberdesk::domain::RequestMeta::default(), &input)
-            .expect("unit")
-            .id
+        cyberdesk::services::units::create(
+            &mut conn,
+            None,
+            &cyberdesk::domain::RequestMeta::default(),
+            &input,
+        )
+        .expect("unit")
+        .id
     };
     let _ = qna;
     let commune = db.user_in("cb@hoaxuan.vn", "officer", PASSWORD, "CAP-HOAXUAN");
-    db.exec(&format!("UPDATE users SET team = 'Đội 1' WHERE id = {commune}"));
+    db.exec(&format!(
+        "UPDATE users SET team = 'Đội 1' WHERE id = {commune}"
+    ));
     let duty = db.user("truc@pa05.test.vn", "officer", PASSWORD);
-    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {duty}"));
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id = {duty}"
+    ));
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
     let profile = std::env::temp_dir().join(format!(
@@ -795,17 +804,32 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
             ("title", "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng"),
             ("reporter_name", "Phạm Văn Đức"),
             ("reporter_phone", "0905 111 222"),
-            ("description", "Người dân đến trụ sở trình báo bị lừa chuyển tiền qua Zalo."),
+            (
+                "description",
+                "Người dân đến trụ sở trình báo bị lừa chuyển tiền qua Zalo.",
+            ),
         ] {
-            b.find(Locator::Css(&format!("[name='{name}']"))).await?.send_keys(value).await?;
+            b.find(Locator::Css(&format!("[name='{name}']")))
+                .await?
+                .send_keys(value)
+                .await?;
         }
-        b.find(Locator::Css("select[name=category_id] option[value='1']")).await?.click().await?;
+        b.find(Locator::Css("select[name=category_id] option[value='1']"))
+            .await?
+            .click()
+            .await?;
         click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
         wait_url(&b, |u| u.contains("/cases/HX-")).await?;
         let case_url = b.current_url().await?.to_string();
         let reference = case_url.rsplit('/').next().unwrap_or("").to_owned();
-        b.find(Locator::Css("select[name=to_unit] option[value='PA05']")).await?.click().await?;
-        b.find(Locator::Css("#transfer-note")).await?.send_keys("Vượt thẩm quyền của Công an phường").await?;
+        b.find(Locator::Css("select[name=to_unit] option[value='PA05']"))
+            .await?
+            .click()
+            .await?;
+        b.find(Locator::Css("#transfer-note"))
+            .await?
+            .send_keys("Vượt thẩm quyền của Công an phường")
+            .await?;
         click_and_load(&b, Locator::Css("form[action$='/transfer'] button")).await?;
         wait_url(&b, |u| u.contains("/transfers/")).await?;
         sign_out(&b).await?;
@@ -816,7 +840,10 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         click_and_load(&b, Locator::LinkText(&reference)).await?;
         let page = b.find(Locator::Css("main")).await?.text().await?;
         assert!(page.contains("Người dân đến trụ sở trình báo"), "{page}");
-        b.find(Locator::Css("#reason")).await?.send_keys("Thiếu biên bản tiếp nhận").await?;
+        b.find(Locator::Css("#reason"))
+            .await?
+            .send_keys("Thiếu biên bản tiếp nhận")
+            .await?;
         click_and_load(&b, Locator::Css("form[action$='/return'] button")).await?;
         wait_url(&b, |u| u.ends_with("/intake")).await?;
         sign_out(&b).await?;
@@ -826,7 +853,10 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         b.goto(&case_url).await?;
         let page = b.find(Locator::Css("#timeline")).await?.text().await?;
         assert!(page.contains("Thiếu biên bản tiếp nhận"), "{page}");
-        b.find(Locator::Css("select[name=to_unit] option[value='PA05']")).await?.click().await?;
+        b.find(Locator::Css("select[name=to_unit] option[value='PA05']"))
+            .await?
+            .click()
+            .await?;
         click_and_load(&b, Locator::Css("form[action$='/transfer'] button")).await?;
         wait_url(&b, |u| u.contains("/transfers/")).await?;
         sign_out(&b).await?;
@@ -837,7 +867,12 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         click_and_load(&b, Locator::LinkText(&reference)).await?;
         click_and_load(&b, Locator::Css("form[action$='/accept'] button")).await?;
         wait_url(&b, |u| u.contains(&format!("/cases/{reference}"))).await?;
-        let h1 = b.wait().for_element(Locator::Css("main h1")).await?.text().await?;
+        let h1 = b
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await?
+            .text()
+            .await?;
         assert_eq!(h1, "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng");
         let timeline = b.find(Locator::Css("#timeline")).await?.text().await?;
         assert!(timeline.contains("Đã tiếp nhận"), "{timeline}");
@@ -847,7 +882,10 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         sign_in(&b, &base, "cb@hoaxuan.vn").await?;
         b.goto(&case_url).await?;
         let h1 = b.find(Locator::Css("main h1")).await?.text().await?;
-        assert!(!h1.contains("Lừa đảo qua Zalo"), "no longer the commune's: {h1}");
+        assert!(
+            !h1.contains("Lừa đảo qua Zalo"),
+            "no longer the commune's: {h1}"
+        );
         Ok(())
     }
     .await;

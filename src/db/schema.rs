@@ -66,6 +66,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    provinces (code) {
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        sort -> Int4,
+    }
+}
+
+diesel::table! {
+    report_routes (province, ward_key) {
+        province -> Text,
+        ward_key -> Text,
+        ward_name -> Text,
+        unit_id -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     unit_names (unit_id, valid_from) {
         unit_id -> Int4,
         valid_from -> Date,
@@ -491,6 +510,8 @@ diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(report_notices -> submissions (submission_id));
 diesel::joinable!(report_notices -> users (user_id));
 diesel::joinable!(unit_names -> units (unit_id));
+diesel::joinable!(report_routes -> units (unit_id));
+diesel::joinable!(report_routes -> provinces (province));
 diesel::joinable!(case_transfers -> cases (case_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(cases -> units (unit_id));
@@ -525,7 +546,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     identifiers,
     login_attempts,
     login_lockouts,
+    provinces,
     report_notices,
+    report_routes,
     report_summary_runs,
     sessions,
     submission_files,

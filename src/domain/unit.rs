@@ -101,3 +101,35 @@ mod tests {
         assert!(!valid_prefix("ABCDEFGHIJKLM"));
     }
 }
+
+/// A ward or commune as typed, as routing compares it: folded, without the
+/// word for its kind ("Phường Hòa Xuân", "hoa xuan" and "P. Hòa Xuân" match).
+pub fn ward_key(written: &str) -> String {
+    let folded = crate::domain::text::fold_key(written);
+    let words: Vec<&str> = folded.split(' ').collect();
+    let skip = match words.as_slice() {
+        ["dac", "khu", ..] | ["thi", "tran", ..] => 2,
+        ["phuong" | "xa" | "p." | "x." | "p" | "x", ..] => 1,
+        _ => 0,
+    };
+    words[skip.min(words.len())..].join(" ")
+}
+
+#[cfg(test)]
+mod ward_tests {
+    use super::ward_key;
+
+    #[test]
+    fn wards_match_however_written() {
+        for w in [
+            "Phường Hòa Xuân",
+            "hoa xuan",
+            "P. Hòa Xuân",
+            "  phường  HÒA XUÂN ",
+        ] {
+            assert_eq!(ward_key(w), "hoa xuan", "{w}");
+        }
+        assert_eq!(ward_key("Đặc khu Hoàng Sa"), "hoang sa");
+        assert_eq!(ward_key(""), "");
+    }
+}

@@ -64,6 +64,8 @@ pub const ACTIONS: &[&str] = &[
     "case_transfer_send",
     "case_transfer_accept",
     "case_transfer_return",
+    "report_route_set",
+    "report_route_remove",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -17,6 +17,7 @@ pub mod login_attempt;
 pub mod mail_digest_run;
 pub mod outbox;
 pub mod report_notice;
+pub mod report_route;
 pub mod report_summary_run;
 pub mod session;
 pub mod submission;

@@ -76,6 +76,7 @@ impl UnitForm {
 struct UnitsPage {
     layout: LayoutCtx,
     units: Vec<UnitView>,
+    routes: units::Routes,
     form: UnitForm,
     errors: FormErrors,
 }
@@ -108,12 +109,16 @@ async fn list_page(
     form: UnitForm,
     errors: FormErrors,
 ) -> Result<HttpResponse, AppError> {
-    let units = db::run(&ctx.state.pool, move |conn| units::list(conn, Some(&me))).await?;
+    let (units, routes) = db::run(&ctx.state.pool, move |conn| {
+        Ok((units::list(conn, Some(&me))?, units::routes(conn, &me)?))
+    })
+    .await?;
     render(
         status,
         &UnitsPage {
             layout: ctx.layout(),
             units,
+            routes,
             form,
             errors,
         },
@@ -224,4 +229,49 @@ pub async fn update(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RouteForm {
+    province: String,
+    ward: String,
+    ward_key: String,
+    unit: String,
+}
+
+pub async fn set_route(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<RouteForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        units::set_route(conn, &me, &meta, &f.province, &f.ward, &f.unit)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        "/admin/units#routes",
+        k("flash-saved"),
+        &ctx.state.config,
+    ))
+}
+
+pub async fn remove_route(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<RouteForm>,
+) -> Result<HttpResponse, AppError> {
+    let f = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        units::remove_route(conn, &me, &meta, &f.province, &f.ward_key)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        "/admin/units#routes",
+        k("flash-saved"),
+        &ctx.state.config,
+    ))
 }

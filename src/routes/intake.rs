@@ -207,12 +207,13 @@ async fn show_page(
 ) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
     let caches = ctx.state.caches.clone();
-    let (v, categories, banks) = db::run(&ctx.state.pool, move |conn| {
+    let (v, categories, banks, provinces) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         Ok((
             intake::view(conn, &me, &meta, &banks, id)?,
             caches.categories(conn)?,
             banks,
+            crate::models::report_route::provinces(conn)?,
         ))
     })
     .await?;
@@ -223,6 +224,7 @@ async fn show_page(
         &Lookups {
             banks: &banks,
             categories: &categories,
+            provinces: &provinces,
             lang: layout.lang,
             tz: ctx.state.config.time_zone,
         },

@@ -98,6 +98,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/admin/units", web::get().to(admin_units::index))
             .route("/admin/units", web::post().to(admin_units::create))
+            .route(
+                "/admin/units/routes",
+                web::post().to(admin_units::set_route),
+            )
+            .route(
+                "/admin/units/routes/remove",
+                web::post().to(admin_units::remove_route),
+            )
             .route("/admin/units/{id}", web::get().to(admin_units::show))
             .route("/admin/units/{id}", web::post().to(admin_units::update))
             .route("/admin/banks", web::get().to(admin_reference::banks))

@@ -62,6 +62,7 @@ struct FormPage {
     banks: Vec<(String, String)>,
     /// Every name of every bank, to show which bank a typed name is.
     bank_names: Arc<Vec<Bank>>,
+    provinces: Vec<(String, String, String)>,
     tx_rows: usize,
     id_rows: usize,
     max_files: usize,
@@ -156,6 +157,8 @@ struct FormData {
     bank_names: Arc<Vec<Bank>>,
     signer: Arc<crate::domain::sign::Signer>,
     burst: bool,
+    /// (code, Vietnamese name, English name) of the provinces and cities.
+    provinces: Vec<(String, String, String)>,
 }
 
 async fn form_data(ctx: &Ctx) -> Result<FormData, AppError> {
@@ -173,6 +176,7 @@ async fn form_data(ctx: &Ctx) -> Result<FormData, AppError> {
             bank_names: caches.banks(conn)?,
             signer: caches.signer(conn)?,
             burst: recent >= burst_limit,
+            provinces: crate::models::report_route::provinces(conn)?,
         })
     })
     .await
@@ -211,6 +215,7 @@ fn form_page(
         categories: data.categories,
         banks: data.banks,
         bank_names: data.bank_names,
+        provinces: data.provinces,
         max_files: ctx.state.config.portal.max_files,
         max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
     }

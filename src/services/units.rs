@@ -382,3 +382,102 @@ pub fn view(conn: &mut PgConnection, actor: &CurrentUser, id: i32) -> Result<Uni
 pub fn by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Unit>, AppError> {
     Ok(unit::find_by_code(conn, &code.trim().to_uppercase())?)
 }
+
+/// The routing rules of public reports, as the admin page lists them.
+pub struct Routes {
+    /// (code, Vietnamese name, English name).
+    pub provinces: Vec<(String, String, String)>,
+    /// (province code, ward key, ward as typed, unit code).
+    pub rules: Vec<(String, String, String, String)>,
+}
+
+pub fn routes(conn: &mut PgConnection, actor: &CurrentUser) -> Result<Routes, AppError> {
+    require_admin(Some(actor))?;
+    let all = unit::all(conn)?;
+    let rules = crate::models::report_route::all(conn)?
+        .into_iter()
+        .map(|(p, key, ward, unit_id)| {
+            let code = all
+                .iter()
+                .find(|u| u.id == unit_id)
+                .map(|u| u.code.clone())
+                .unwrap_or_default();
+            (p, key, ward, code)
+        })
+        .collect();
+    Ok(Routes {
+        provinces: crate::models::report_route::provinces(conn)?,
+        rules,
+    })
+}
+
+/// Sends reports from `province` (and `ward`, if given) to the unit `unit_code`.
+pub fn set_route(
+    conn: &mut PgConnection,
+    actor: &CurrentUser,
+    meta: &RequestMeta,
+    province: &str,
+    ward: &str,
+    unit_code: &str,
+) -> Result<(), AppError> {
+    require_admin(Some(actor))?;
+    conn.transaction(|conn| {
+        let province = province.trim();
+        if !crate::models::report_route::provinces(conn)?
+            .iter()
+            .any(|(code, _, _)| code == province)
+        {
+            return Err(AppError::Invalid(k("route-province-unknown")));
+        }
+        let ward = ward.trim();
+        if ward.chars().count() > 100 {
+            return Err(AppError::Invalid(k("field-too-long")));
+        }
+        let Some(u) =
+            unit::find_by_code(conn, &unit_code.trim().to_uppercase())?.filter(|u| u.active)
+        else {
+            return Err(AppError::Invalid(k("unit-unknown")));
+        };
+        let key = crate::domain::unit::ward_key(ward);
+        crate::models::report_route::set(conn, province, (&key, ward), u.id)?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(actor.id),
+                action: "report_route_set",
+                target_type: Some("unit"),
+                target_id: Some(u.id.to_string()),
+                detail: json!({ "province": province, "ward": key }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+pub fn remove_route(
+    conn: &mut PgConnection,
+    actor: &CurrentUser,
+    meta: &RequestMeta,
+    province: &str,
+    ward_key: &str,
+) -> Result<(), AppError> {
+    require_admin(Some(actor))?;
+    conn.transaction(|conn| {
+        if crate::models::report_route::remove(conn, province, ward_key)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(actor.id),
+                action: "report_route_remove",
+                target_type: None,
+                target_id: None,
+                detail: json!({ "province": province, "ward": ward_key }),
+            },
+        )?;
+        Ok(())
+    })
+}

@@ -229,16 +229,33 @@ async fn every_page_kind_is_valid_html() {
     )
     .expect("transfer");
     let other = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
-    db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {other}"));
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id = {other}"
+    ));
     for lang in ["vi", "en"] {
-        for (email, side) in [("ld@pa05.test.vn", "sender"), ("cb@qna.test.vn", "receiver")] {
+        for (email, side) in [
+            ("ld@pa05.test.vn", "sender"),
+            ("cb@qna.test.vn", "receiver"),
+        ] {
             let mut c = client(&db).await;
             if lang == "en" {
                 english(&mut c).await;
             }
             signed_in_as(&mut c, email).await;
-            pages.get(&mut c, &format!("{lang}-transfer-{side}"), &format!("/transfers/{}", t.id)).await;
-            pages.get(&mut c, &format!("{lang}-intake-transfers-{side}"), "/intake").await;
+            pages
+                .get(
+                    &mut c,
+                    &format!("{lang}-transfer-{side}"),
+                    &format!("/transfers/{}", t.id),
+                )
+                .await;
+            pages
+                .get(
+                    &mut c,
+                    &format!("{lang}-intake-transfers-{side}"),
+                    "/intake",
+                )
+                .await;
         }
     }
 

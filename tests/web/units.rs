@@ -612,3 +612,137 @@ async fn a_case_goes_to_another_unit_is_returned_with_a_reason_then_accepted() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[actix_web::test]
+async fn public_reports_reach_the_unit_of_the_reporters_province_and_ward() {
+    let db = TestDb::new();
+    add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+    )
+    .await;
+    add_unit(&db, "CAP-HOAXUAN", "HX", "Công an phường Hòa Xuân").await;
+    let duty = |unit: &str, email: &str| {
+        let id = db.user_in(email, "officer", PASSWORD, unit);
+        db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {id}"));
+        id
+    };
+    let qna_duty = duty("QNA", "cb@qna.test.vn");
+    let hx_duty = duty("CAP-HOAXUAN", "cb@hx.test.vn");
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    admin.get("/admin/units").await;
+    for (province, ward, unit) in [
+        ("da-nang", "", "QNA"),
+        ("da-nang", "Phường Hòa Xuân", "CAP-HOAXUAN"),
+    ] {
+        let res = admin
+            .post(
+                "/admin/units/routes",
+                &[("province", province), ("ward", ward), ("unit", unit)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{province} {ward}");
+    }
+    // Bad rules: refused, nothing written.
+    for (province, unit) in [("atlantis", "QNA"), ("da-nang", "NOPE")] {
+        let res = admin
+            .post(
+                "/admin/units/routes",
+                &[("province", province), ("ward", ""), ("unit", unit)],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{province} {unit}"
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM report_routes"), 2);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'report_route_set'"),
+        2
+    );
+    let page = admin.get("/admin/units").await;
+    assert!(page.body.contains("Thành phố Đà Nẵng") && page.body.contains("Phường Hòa Xuân"));
+
+    let mut c = client(&db).await;
+    let unit_of_last = |db: &TestDb| {
+        db.count("SELECT u.id::bigint AS n FROM submissions s JOIN units u ON u.id = s.unit_id ORDER BY s.id DESC LIMIT 1")
+    };
+    let id_of = |code: &str| {
+        db.count(&format!(
+            "SELECT id::bigint AS n FROM units WHERE code = '{code}'"
+        ))
+    };
+    // The ward as people write it; the province; elsewhere, the first unit.
+    for (province, ward, unit) in [
+        ("da-nang", "hoa xuan", "CAP-HOAXUAN"),
+        ("da-nang", "Hải Châu", "QNA"),
+        ("ha-noi", "", "PA05"),
+        ("", "", "PA05"),
+    ] {
+        let res = send(
+            &mut c,
+            "crime",
+            &crime(&[("province", province), ("ward", ward)]),
+            &[],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{province} {ward}");
+        assert_eq!(unit_of_last(&db), id_of(unit), "{province} / {ward}");
+    }
+    // A province not in the list: a message, nothing stored.
+    let res = send(&mut c, "crime", &crime(&[("province", "atlantis")]), &[]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 4);
+    // Each unit's on-duty officer was told of its own report only.
+    for (who, n) in [(qna_duty, 1), (hx_duty, 1)] {
+        assert_eq!(
+            db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {who}")),
+            n
+        );
+    }
+    // The province shows by name in the report.
+    let mut o = client(&db).await;
+    o.login("cb@qna.test.vn", PASSWORD).await;
+    let sid = db.count(&format!(
+        "SELECT id AS n FROM submissions WHERE unit_id = {}",
+        id_of("QNA")
+    ));
+    let report = o.get(&format!("/intake/{sid}")).await;
+    assert!(
+        report.body.contains("<dd>Thành phố Đà Nẵng</dd>"),
+        "province by name"
+    );
+    // Removing a rule sends that ward's reports to the province's unit.
+    admin.get("/admin/units").await;
+    let res = admin
+        .post(
+            "/admin/units/routes/remove",
+            &[("province", "da-nang"), ("ward_key", "hoa xuan")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    send(
+        &mut c,
+        "crime",
+        &crime(&[("province", "da-nang"), ("ward", "Hòa Xuân")]),
+        &[],
+    )
+    .await;
+    assert_eq!(unit_of_last(&db), id_of("QNA"));
+    // Only administrators keep the rules.
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    sup.get("/").await;
+    assert_eq!(
+        sup.post(
+            "/admin/units/routes",
+            &[("province", "ha-noi"), ("unit", "QNA")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -82,6 +82,8 @@ pub struct Report {
 pub struct Lookups<'a> {
     pub banks: &'a [Bank],
     pub categories: &'a [Category],
+    /// (code, Vietnamese name, English name) of the provinces.
+    pub provinces: &'a [(String, String, String)],
     pub lang: Lang,
     pub tz: Tz,
 }
@@ -97,6 +99,8 @@ const WHO: &[(&str, &str)] = &[
     ("reporter_national_id", "sub-f-reporter_national_id"),
     ("reporter_tax_code", "sub-f-reporter_tax_code"),
     ("victim_name", "sub-f-victim_name"),
+    ("province", "report-province"),
+    ("ward", "report-ward"),
     ("confidential", "sub-f-confidential"),
 ];
 
@@ -225,6 +229,14 @@ fn shown(name: &str, raw: &str, l: &Lookups) -> Shown {
                 |c| Shown::Text(c.name(&l.lang).to_owned()),
             ),
         "occurred_at" | "detected_at" | "discovered_at" => time(raw, l.tz),
+        "province" => l
+            .provinces
+            .iter()
+            .find(|(code, _, _)| code == raw)
+            .map_or_else(
+                || Shown::Text(raw.to_owned()),
+                |(_, vi, en)| Shown::Text(if l.lang == Lang::En { en } else { vi }.clone()),
+            ),
         _ => Shown::Text(raw.to_owned()),
     }
 }
@@ -343,6 +355,7 @@ mod tests {
         Lookups {
             banks,
             categories,
+            provinces: &[],
             lang: Lang::Vi,
             tz: chrono_tz::Asia::Ho_Chi_Minh,
         }

@@ -254,11 +254,16 @@ pub fn receive(
         }));
     }
     let (categories, banks) = reference_data(conn)?;
+    let provinces: Vec<String> = crate::models::report_route::provinces(conn)?
+        .into_iter()
+        .map(|(code, _, _)| code)
+        .collect();
     let valid = validate(
         kind,
         input,
         &categories,
         &banks,
+        &provinces,
         cfg.time_zone,
         lang,
         now,
@@ -277,7 +282,14 @@ pub fn receive(
     new.secret_hash = secret.as_deref().map(secret_hash);
     new.ip = Some(meta.ip.chars().take(60).collect());
     new.send_key = Some(draft.to_owned());
-    new.unit_id = crate::models::unit::first_active(conn)?;
+    // The unit of the reporter's province and ward, by the routing rules;
+    // without one, the first unit.
+    let ward = crate::domain::unit::ward_key(input.get("ward"));
+    new.unit_id =
+        match crate::models::report_route::unit_for(conn, input.get("province").trim(), &ward)? {
+            Some(unit) => unit,
+            None => crate::models::unit::first_active(conn)?,
+        };
     let mut dropped = Vec::new();
     let receipt = conn.transaction(|conn| -> Result<Receipt, AppError> {
         // Two sends of one form at once: the second waits here, then finds the

@@ -109,6 +109,8 @@ fn known_field(kind: SubmissionKind, key: &str) -> bool {
         "reporter_national_id",
         "reporter_tax_code",
         "victim_name",
+        "province",
+        "ward",
         "confidential",
         "category_id",
         "occurred_at",
@@ -177,6 +179,7 @@ pub(super) fn validate(
     input: &FormInput,
     categories: &[(i32, bool)],
     banks: &[Bank],
+    provinces: &[String],
     tz: Tz,
     lang: Lang,
     now: DateTime<Utc>,
@@ -224,6 +227,12 @@ pub(super) fn validate(
         false,
     );
     text(errors, input, "victim_name", 200, false);
+    // Where the reporter is: routes the report to that unit's intake.
+    let province = input.get("province").trim();
+    if !province.is_empty() && !provinces.iter().any(|p| p == province) {
+        errors.add("province", k("field-invalid-choice"));
+    }
+    text(errors, input, "ward", 100, false);
 
     let category_id = match input.get("category_id").trim() {
         "" => {

@@ -1,0 +1,2 @@
+DROP TABLE report_routes;
+DROP TABLE provinces;
