@@ -85,6 +85,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    detail_requests (id) {
+        id -> Int8,
+        identifier_id -> Int8,
+        from_unit -> Int4,
+        to_unit -> Int4,
+        asked_by -> Int8,
+        message -> Text,
+        state -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Int8>,
+        answered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    case_shares (id) {
+        id -> Int8,
+        request_id -> Int8,
+        case_id -> Int8,
+        shared_by -> Int8,
+        shared_at -> Timestamptz,
+        revoked_by -> Nullable<Int8>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     unit_names (unit_id, valid_from) {
         unit_id -> Int4,
         valid_from -> Date,
@@ -510,6 +538,9 @@ diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(report_notices -> submissions (submission_id));
 diesel::joinable!(report_notices -> users (user_id));
 diesel::joinable!(unit_names -> units (unit_id));
+diesel::joinable!(case_shares -> detail_requests (request_id));
+diesel::joinable!(case_shares -> cases (case_id));
+diesel::joinable!(detail_requests -> identifiers (identifier_id));
 diesel::joinable!(report_routes -> units (unit_id));
 diesel::joinable!(report_routes -> provinces (province));
 diesel::joinable!(case_transfers -> cases (case_id));
@@ -531,6 +562,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     case_links,
     case_sequences,
+    case_shares,
     case_transactions,
     case_transfers,
     case_watchers,
@@ -538,6 +570,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     custody_events,
     deadline_rules,
+    detail_requests,
     email_outbox,
     exhibits,
     hot_identifiers,

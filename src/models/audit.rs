@@ -66,6 +66,11 @@ pub const ACTIONS: &[&str] = &[
     "case_transfer_return",
     "report_route_set",
     "report_route_remove",
+    "detail_request_ask",
+    "detail_request_share",
+    "detail_request_decline",
+    "case_share_revoke",
+    "case_share_view",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod multipart;
 pub mod pages;
 pub mod public;
+pub mod requests;
 pub mod session;
 pub mod transfers;
 
@@ -133,6 +134,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/link", web::post().to(cases::link))
             .route("/cases/{ref}/transfer", web::post().to(transfers::send))
             .route("/transfers/{id}", web::get().to(transfers::show))
+            .route("/requests", web::get().to(requests::index))
+            .route("/requests", web::post().to(requests::ask))
+            .route("/requests/new", web::get().to(requests::new_form))
+            .route("/requests/{id}", web::get().to(requests::show))
+            .route("/requests/{id}/answer", web::post().to(requests::answer))
+            .route("/shares/{id}", web::get().to(requests::shared))
+            .route("/shares/{id}/revoke", web::post().to(requests::revoke))
             .route("/transfers/{id}/accept", web::post().to(transfers::accept))
             .route(
                 "/transfers/{id}/return",

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod outbox;
 pub mod portal;
 pub mod reference;
+pub mod requests;
 pub mod transfers;
 pub mod units;
 pub mod users;

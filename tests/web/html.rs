@@ -259,6 +259,81 @@ async fn every_page_kind_is_valid_html() {
         }
     }
 
+    // A request for details between the units, answered with a shared case.
+    create(&db, &me(&db, other), &[("title", "Vụ của Đà Nẵng")]);
+    let account = db.count("SELECT id AS n FROM identifiers WHERE value = 'VCB:0011004455667'");
+    let r = cyberdesk::services::requests::ask(
+        &mut db.conn(),
+        &me(&db, other),
+        &cyberdesk::domain::RequestMeta::default(),
+        &db.config(),
+        account,
+        "PA05",
+        "Đề nghị cho biết chủ tài khoản",
+    )
+    .expect("ask");
+    for lang in ["vi", "en"] {
+        for (email, side) in [
+            ("ld@pa05.test.vn", "answering"),
+            ("cb@qna.test.vn", "asking"),
+        ] {
+            let mut c = client(&db).await;
+            if lang == "en" {
+                english(&mut c).await;
+            }
+            signed_in_as(&mut c, email).await;
+            pages
+                .get(&mut c, &format!("{lang}-requests-{side}"), "/requests")
+                .await;
+            pages
+                .get(
+                    &mut c,
+                    &format!("{lang}-request-{side}-open"),
+                    &format!("/requests/{}", r.id),
+                )
+                .await;
+        }
+    }
+    let own = db.count(&format!("SELECT min(c.id) AS n FROM cases c JOIN identifier_links l ON l.case_id = c.id WHERE l.identifier_id = {account} AND c.unit_id = 1"));
+    cyberdesk::services::requests::answer(
+        &mut db.conn(),
+        &me(&db, sup),
+        &cyberdesk::domain::RequestMeta::default(),
+        r.id,
+        &[own],
+        "Xem vụ đính kèm",
+    )
+    .expect("answer");
+    let share = db.count("SELECT max(id) AS n FROM case_shares");
+    for lang in ["vi", "en"] {
+        let mut c = client(&db).await;
+        if lang == "en" {
+            english(&mut c).await;
+        }
+        signed_in_as(&mut c, "cb@qna.test.vn").await;
+        pages
+            .get(
+                &mut c,
+                &format!("{lang}-request-answered"),
+                &format!("/requests/{}", r.id),
+            )
+            .await;
+        pages
+            .get(
+                &mut c,
+                &format!("{lang}-shared-case"),
+                &format!("/shares/{share}"),
+            )
+            .await;
+        pages
+            .get(
+                &mut c,
+                &format!("{lang}-request-new"),
+                &format!("/requests/new?identifier={account}&unit=PA05"),
+            )
+            .await;
+    }
+
     // One run of the checker over every page.
     let dir = std::env::temp_dir().join(format!(
         "cyberdesk-html-{}",

@@ -640,7 +640,17 @@ async fn officers_choose_their_optional_mail_on_the_profile_page() {
         .select(cyberdesk::db::schema::users::mail_off)
         .first(&mut db.conn())
         .expect("prefs");
-    assert_eq!(off, vec!["note", "digest", "submission", "reporter_info", "transfer"]);
+    assert_eq!(
+        off,
+        vec![
+            "note",
+            "digest",
+            "submission",
+            "reporter_info",
+            "transfer",
+            "detail_request"
+        ]
+    );
     let page = o.get("/profile").await.body;
     assert!(page.contains("name=\"on\" value=\"status\" checked"));
     assert!(page.contains("name=\"on\" value=\"note\">"));

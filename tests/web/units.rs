@@ -746,3 +746,247 @@ async fn public_reports_reach_the_unit_of_the_reporters_province_and_ward() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn a_unit_asks_another_for_details_and_gets_a_case_shared_then_revoked() {
+    let db = TestDb::new();
+    add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+    )
+    .await;
+    add_unit(&db, "HX", "HX", "Công an phường Hòa Xuân").await;
+    let sup_a = db.user("ld@pa05.test.vn", "supervisor", PASSWORD);
+    let off_a = user_with_team(&db, "cb@pa05.test.vn", "officer", "Đội 1");
+    let off_b = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    db.user_in("ld@hx.test.vn", "supervisor", PASSWORD, "HX");
+    let a_case = create(
+        &db,
+        &me(&db, off_a),
+        &[("title", "Vụ của PA05 có tài khoản chung")],
+    );
+    let b_case = create(&db, &me(&db, off_b), &[("title", "Vụ của QNA")]);
+    // An identifier only PA05 holds.
+    create(
+        &db,
+        &me(&db, off_a),
+        &[("tx-0-to_account", "9999000011112"), ("title", "Vụ khác")],
+    );
+    let shared_id = db.count("SELECT id AS n FROM identifiers WHERE value = 'VCB:0011004455667'");
+    let only_a = db.count("SELECT id AS n FROM identifiers WHERE value = 'VCB:9999000011112'");
+    let mut b = client(&db).await;
+    b.login("cb@qna.test.vn", PASSWORD).await;
+    // From the case page, the way to ask.
+    let page = b.get(&format!("/cases/{b_case}")).await;
+    assert!(page.body.contains(&format!(
+        "/requests/new?identifier={shared_id}&amp;unit=PA05"
+    )));
+    assert_eq!(
+        b.get(&format!("/requests/new?identifier={only_a}&unit=PA05"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let form = b
+        .get(&format!("/requests/new?identifier={shared_id}&unit=PA05"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Refused: nothing written.
+    for (identifier, unit, message, why) in [
+        (
+            only_a,
+            "PA05",
+            "cho xin thông tin",
+            "chưa tiếp nhận dấu hiệu này",
+        ),
+        (
+            shared_id,
+            "QNA",
+            "cho xin thông tin",
+            "Không có đơn vị đang hoạt động nào",
+        ),
+        (
+            shared_id,
+            "HX",
+            "cho xin thông tin",
+            "Đơn vị đó không có dấu hiệu này",
+        ),
+        (shared_id, "PA05", "   ", "Hãy ghi nội dung đề nghị"),
+    ] {
+        let res = b
+            .post(
+                "/requests",
+                &[
+                    ("identifier", &identifier.to_string()),
+                    ("unit", unit),
+                    ("message", message),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(res.body.contains(why), "{why}");
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM detail_requests"), 0);
+    let res = b
+        .post(
+            "/requests",
+            &[
+                ("identifier", &shared_id.to_string()),
+                ("unit", "PA05"),
+                (
+                    "message",
+                    "Đề nghị cho biết chủ tài khoản và số người bị hại",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let rid = db.count("SELECT max(id) AS n FROM detail_requests");
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'detail_request' AND recipient_user_id = {sup_a} AND body_text NOT LIKE '%0011004455667%'")), 1);
+
+    // PA05's supervisor answers with the case that holds it.
+    let mut a = client(&db).await;
+    a.login("ld@pa05.test.vn", PASSWORD).await;
+    assert!(a
+        .get("/requests")
+        .await
+        .body
+        .contains(&format!("/requests/{rid}")));
+    let page = a.get(&format!("/requests/{rid}")).await;
+    assert!(page.body.contains("Vụ của PA05 có tài khoản chung") && !page.body.contains("Vụ khác"));
+    let a_id = db.count(&format!("SELECT id AS n FROM cases WHERE ref = '{a_case}'"));
+    let b_id = db.count(&format!("SELECT id AS n FROM cases WHERE ref = '{b_case}'"));
+    let res = a
+        .post(
+            &format!("/requests/{rid}/answer"),
+            &[("case", &b_id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only its own cases"
+    );
+    let res = a
+        .post(&format!("/requests/{rid}/answer"), &[("case", "x")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = a
+        .post(
+            &format!("/requests/{rid}/answer"),
+            &[("case", &a_id.to_string()), ("answer", "Xem vụ đính kèm")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.post(
+            &format!("/requests/{rid}/answer"),
+            &[("case", &a_id.to_string())]
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    let sid = db.count("SELECT max(id) AS n FROM case_shares");
+
+    // QNA reads the shared case, read-only; the case itself stays closed to it.
+    let page = b.get(&format!("/requests/{rid}")).await;
+    assert!(page.body.contains(&format!("/shares/{sid}")));
+    let shared = b.get(&format!("/shares/{sid}")).await;
+    assert_eq!(shared.status, StatusCode::OK);
+    assert!(
+        shared.body.contains("Vụ của PA05 có tài khoản chung")
+            && shared.body.contains("Bị hại chuyển tiền")
+    );
+    assert!(
+        !shared.body.contains("action=\"/cases/"),
+        "nothing to change"
+    );
+    assert_eq!(
+        b.get(&format!("/cases/{a_case}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_share_view'"),
+        1
+    );
+    // A third unit sees none of it.
+    let mut c = client(&db).await;
+    c.login("ld@hx.test.vn", PASSWORD).await;
+    assert_eq!(
+        c.get(&format!("/requests/{rid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(&format!("/shares/{sid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Revoked: gone for QNA at once.
+    a.get(&format!("/requests/{rid}")).await;
+    assert_eq!(
+        a.post(&format!("/shares/{sid}/revoke"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        a.post(&format!("/shares/{sid}/revoke"), &[]).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        b.get(&format!("/shares/{sid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!b
+        .get(&format!("/requests/{rid}"))
+        .await
+        .body
+        .contains(&format!("/shares/{sid}")));
+    for action in [
+        "detail_request_ask",
+        "detail_request_share",
+        "case_share_revoke",
+    ] {
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) AS n FROM audit_log WHERE action = '{action}'"
+            )),
+            1,
+            "{action}"
+        );
+    }
+    // Declining needs a reason.
+    b.get("/requests").await;
+    b.post(
+        "/requests",
+        &[
+            ("identifier", &shared_id.to_string()),
+            ("unit", "PA05"),
+            ("message", "Lần hai"),
+        ],
+    )
+    .await;
+    let rid2 = db.count("SELECT max(id) AS n FROM detail_requests");
+    a.get(&format!("/requests/{rid2}")).await;
+    assert_eq!(
+        a.post(&format!("/requests/{rid2}/answer"), &[("answer", "")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        a.post(
+            &format!("/requests/{rid2}/answer"),
+            &[("answer", "Đã cung cấp ở yêu cầu trước")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM detail_requests WHERE id = {rid2} AND state = 'declined'"
+        )),
+        1
+    );
+}

@@ -35,6 +35,7 @@ crate::text_enum!(
         Submission => "submission",
         ReporterInfo => "reporter_info",
         Transfer => "transfer",
+        DetailRequest => "detail_request",
     }
 );
 
@@ -46,6 +47,7 @@ impl Event {
         Event::Submission,
         Event::ReporterInfo,
         Event::Transfer,
+        Event::DetailRequest,
     ];
 
     pub fn optional(self) -> bool {
@@ -63,6 +65,7 @@ impl Event {
             Event::Submission => "submission_new",
             Event::ReporterInfo => "reporter_info",
             Event::Transfer => "case_transfer",
+            Event::DetailRequest => "detail_request",
         }
     }
 }
@@ -78,6 +81,7 @@ pub const KINDS: &[&str] = &[
     "report_summary",
     "reporter_info",
     "case_transfer",
+    "detail_request",
     "receipt",
     "public_status",
     "public_message",
@@ -523,6 +527,42 @@ pub fn case_transferred(
         );
         let body = render_case(lang, &lead, &f, &labels)?;
         mails.push(staff_mail(Event::Transfer, &to, subject, body, Some(c.id)));
+    }
+    outbox::insert(conn, &mails)?;
+    Ok(())
+}
+
+/// Unit `from_name` asks `to_unit` for details (request `request_id`) about
+/// an identifier: its supervisors are told, with no identifier in the mail.
+pub fn detail_requested(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    to_unit: i32,
+    request_id: i64,
+    from_name: &str,
+) -> Result<(), AppError> {
+    let mut mails = Vec::new();
+    for (to, role, _) in user::duty_recipients(conn, to_unit)? {
+        if role != Role::Supervisor || !to.wants(Event::DetailRequest) {
+            continue;
+        }
+        let lang = to.lang();
+        let mut labels = Labels::new(lang, cfg);
+        labels.reference = i18n::t(lang, "request-title");
+        labels.open = i18n::t(lang, "mail-open-request");
+        let f = CaseFacts {
+            reference: format!("#{request_id}"),
+            title: None,
+            case_type: i18n::t(lang, "request-title"),
+            category: from_name.to_owned(),
+            status: i18n::t(lang, "request-state-open"),
+            deadline: None,
+            link: format!("{}/requests/{request_id}", cfg.public_base_url),
+        };
+        let lead = i18n::t_args(lang, "mail-lead-detail_request", &[("unit", from_name)]);
+        let subject = i18n::t_args(lang, "mail-subject-detail_request", &[("unit", from_name)]);
+        let body = render_case(lang, &lead, &f, &labels)?;
+        mails.push(staff_mail(Event::DetailRequest, &to, subject, body, None));
     }
     outbox::insert(conn, &mails)?;
     Ok(())

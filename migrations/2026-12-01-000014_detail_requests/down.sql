@@ -1,0 +1,2 @@
+DROP TABLE case_shares;
+DROP TABLE detail_requests;
