@@ -31,6 +31,10 @@ enum Command {
         /// How many cases to add.
         #[arg(long, default_value_t = 1000)]
         cases: i64,
+        /// Spread them over this many units: the first, and provincial
+        /// police units made from the provinces (at most 35).
+        #[arg(long, default_value_t = 1)]
+        units: usize,
         /// Password for the seed staff (read from standard input).
         #[arg(long)]
         staff_password_stdin: bool,
@@ -168,8 +172,9 @@ fn main() -> ExitCode {
         }
         Command::Seed {
             cases,
+            units,
             staff_password_stdin,
-        } => seed(&config, cases, staff_password_stdin),
+        } => seed(&config, (cases, units), staff_password_stdin),
         Command::User {
             command:
                 UserCommand::Add {
@@ -498,9 +503,16 @@ fn add_user(
     }
 }
 
-fn seed(config: &Config, cases: i64, staff_password_stdin: bool) -> Result<(), String> {
+fn seed(
+    config: &Config,
+    (cases, units): (i64, usize),
+    staff_password_stdin: bool,
+) -> Result<(), String> {
     if !(1..=10_000_000).contains(&cases) {
         return Err("--cases must be between 1 and 10000000".into());
+    }
+    if !(1..=35).contains(&units) {
+        return Err("--units must be between 1 and 35".into());
     }
     prepare_database(config)?;
     let password = if staff_password_stdin {
@@ -520,7 +532,7 @@ fn seed(config: &Config, cases: i64, staff_password_stdin: bool) -> Result<(), S
     cyberdesk::seed::run(
         &mut conn,
         config,
-        cases,
+        (cases, units),
         password.as_deref(),
         |done, total, secs| {
             let width = 30;

@@ -179,7 +179,7 @@ const INSERT_DETAILS: &[&str] = &[
 pub fn run(
     conn: &mut PgConnection,
     cfg: &Config,
-    n: i64,
+    (n, units): (i64, usize),
     staff_password: Option<&str>,
     mut progress: impl FnMut(i64, i64, f64),
 ) -> Result<(), AppError> {
@@ -194,45 +194,89 @@ pub fn run(
     if staff(conn, pw)? > 0 && staff_password.is_none() {
         eprintln!("seed staff: lanhdao0..3@seed.pa05.vn (supervisors), canbo4..39@seed.pa05.vn (officers), password {pw}");
     }
-    // Into the first unit, with its prefix and today's name.
-    let unit_id = crate::models::unit::first_active(conn)?;
-    let (prefix, unit_name) = crate::models::unit::on_record(
-        conn,
-        unit_id,
-        chrono::Utc::now()
-            .with_timezone(&cfg.time_zone)
-            .date_naive(),
-    )?;
+    // The first unit, and `units - 1` provincial police units (one per
+    // province, `SEED-P01`…), the cases spread evenly over them.
+    let mut unit_ids = vec![crate::models::unit::first_active(conn)?];
+    for (i, (code, name_vi, name_en)) in crate::models::report_route::provinces(conn)?
+        .into_iter()
+        .take(units.saturating_sub(1))
+        .enumerate()
+    {
+        let unit_code = format!("SEED-P{:02}", i + 1);
+        let id = match crate::models::unit::find_by_code(conn, &unit_code)? {
+            Some(u) => u.id,
+            None => {
+                let u = crate::models::unit::insert(
+                    conn,
+                    &crate::models::unit::NewUnit {
+                        code: &unit_code,
+                        kind: crate::models::unit::UnitKind::ProvincialPolice,
+                        parent_id: None,
+                        ref_prefix: &format!("P{:02}", i + 1),
+                        time_zone: "Asia/Ho_Chi_Minh",
+                        contact: "",
+                    },
+                )?;
+                crate::models::unit::set_name(
+                    conn,
+                    u.id,
+                    &crate::domain::unit::NameFrom {
+                        valid_from: chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
+                        name_vi: format!(
+                            "Công an {}",
+                            name_vi
+                                .replace("Thành phố ", "thành phố ")
+                                .replace("Tỉnh ", "tỉnh ")
+                        ),
+                        name_en: format!("{name_en} Police ({code})"),
+                    },
+                )?;
+                u.id
+            }
+        };
+        unit_ids.push(id);
+    }
     let started = Instant::now();
     let mut done = 0;
-    while done < n {
-        let size = CHUNK.min(n - done);
-        conn.transaction(|conn| -> Result<(), AppError> {
-            #[derive(diesel::QueryableByName)]
-            struct MaxId {
-                #[diesel(sql_type = BigInt)]
-                id: i64,
-            }
-            let before: Vec<MaxId> =
-                sql_query("SELECT coalesce(max(id), 0) AS id FROM cases").load(conn)?;
-            let before = before.first().map(|m| m.id).unwrap_or(0);
-            sql_query(INSERT_CASES)
-                .bind::<BigInt, _>(done + 1)
-                .bind::<BigInt, _>(done + size)
-                .bind::<diesel::sql_types::Text, _>(&prefix)
-                .bind::<diesel::sql_types::Text, _>(&unit_name)
-                .bind::<diesel::sql_types::Integer, _>(unit_id)
-                .execute(conn)?;
-            sql_query(UPDATE_SEQUENCES)
-                .bind::<BigInt, _>(before)
-                .execute(conn)?;
-            for stmt in INSERT_DETAILS {
-                sql_query(*stmt).bind::<BigInt, _>(before).execute(conn)?;
-            }
-            Ok(())
-        })?;
-        done += size;
-        progress(done, n, started.elapsed().as_secs_f64());
+    let per_unit = (n + unit_ids.len() as i64 - 1) / unit_ids.len() as i64;
+    for (k, unit_id) in unit_ids.iter().copied().enumerate() {
+        let (prefix, unit_name) = crate::models::unit::on_record(
+            conn,
+            unit_id,
+            chrono::Utc::now()
+                .with_timezone(&cfg.time_zone)
+                .date_naive(),
+        )?;
+        let target = (per_unit * (k as i64 + 1)).min(n);
+        while done < target {
+            let size = CHUNK.min(target - done);
+            conn.transaction(|conn| -> Result<(), AppError> {
+                #[derive(diesel::QueryableByName)]
+                struct MaxId {
+                    #[diesel(sql_type = BigInt)]
+                    id: i64,
+                }
+                let before: Vec<MaxId> =
+                    sql_query("SELECT coalesce(max(id), 0) AS id FROM cases").load(conn)?;
+                let before = before.first().map(|m| m.id).unwrap_or(0);
+                sql_query(INSERT_CASES)
+                    .bind::<BigInt, _>(done + 1)
+                    .bind::<BigInt, _>(done + size)
+                    .bind::<diesel::sql_types::Text, _>(&prefix)
+                    .bind::<diesel::sql_types::Text, _>(&unit_name)
+                    .bind::<diesel::sql_types::Integer, _>(unit_id)
+                    .execute(conn)?;
+                sql_query(UPDATE_SEQUENCES)
+                    .bind::<BigInt, _>(before)
+                    .execute(conn)?;
+                for stmt in INSERT_DETAILS {
+                    sql_query(*stmt).bind::<BigInt, _>(before).execute(conn)?;
+                }
+                Ok(())
+            })?;
+            done += size;
+            progress(done, n, started.elapsed().as_secs_f64());
+        }
     }
     // Outside any transaction: the visibility map makes index-only scans work, and
     // a benchmark started right after seeding does not race autovacuum.

@@ -405,8 +405,8 @@ fn the_transition_table_as_a_whole() {
 /// The trigger-kept `case_counts` equals a fresh GROUP BY.
 fn assert_counts_exact(db: &TestDb) {
     let drift = db.count(
-        "SELECT count(*) AS n FROM (SELECT case_type, status, count(*) AS n FROM cases GROUP BY 1, 2) g \
-         FULL JOIN case_counts c USING (case_type, status) WHERE coalesce(g.n, 0) <> coalesce(c.n, 0)",
+        "SELECT count(*) AS n FROM (SELECT unit_id, case_type, status, count(*) AS n FROM cases GROUP BY 1, 2, 3) g \
+         FULL JOIN case_counts c USING (unit_id, case_type, status) WHERE coalesce(g.n, 0) <> coalesce(c.n, 0)",
     );
     assert_eq!(drift, 0, "case_counts drifted from the cases table");
 }
@@ -1092,7 +1092,7 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     cyberdesk::seed::run(
         &mut db.conn(),
         &db.config(),
-        30_000,
+        (30_000, 3),
         Some(PASSWORD),
         |done, total, _| progress.push((done, total)),
     )
@@ -1110,8 +1110,18 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     assert!(db.count("SELECT count(DISTINCT status) AS n FROM cases") >= 9);
     assert!(db.count("SELECT count(*) AS n FROM case_transactions") > 1000);
     assert!(db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'note'") > 1000);
-    // Sequences continue after the seeded numbers.
-    assert_eq!(db.count("SELECT count(*) AS n FROM (SELECT case_type, ref_year, max(ref_seq) AS m FROM cases GROUP BY 1, 2) x JOIN case_sequences s ON s.case_type = x.case_type AND s.year = x.ref_year WHERE s.last_seq <> x.m"), 0);
+    // Spread over three units, each with its prefix.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM cases WHERE unit_id = 1"),
+        10_000
+    );
+    assert_eq!(
+        db.count("SELECT count(DISTINCT unit_id) AS n FROM cases"),
+        3
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.ref NOT LIKE u.ref_prefix || '-%'"), 0);
+    // Sequences continue after the seeded numbers, per unit.
+    assert_eq!(db.count("SELECT count(*) AS n FROM (SELECT unit_id, case_type, ref_year, max(ref_seq) AS m FROM cases GROUP BY 1, 2, 3) x JOIN case_sequences s ON s.unit_id = x.unit_id AND s.case_type = x.case_type AND s.year = x.ref_year WHERE s.last_seq <> x.m"), 0);
     assert_counts_exact(&db);
     let mut c = crate::common::client(&db).await;
     assert_eq!(
