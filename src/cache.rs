@@ -58,13 +58,23 @@ impl<T> Cached<T> {
 #[derive(Default)]
 pub struct Directory {
     names: HashMap<i64, String>,
-    /// (id, name) of active officers and supervisors, ordered by name.
-    pub workers: Vec<(i64, String)>,
+    /// (id, name, unit) of active officers and supervisors, ordered by name.
+    workers: Vec<(i64, String, i32)>,
 }
 
 impl Directory {
     pub fn name(&self, id: i64) -> String {
         self.names.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// (id, name) of the active officers and supervisors of `unit`: the
+    /// people a case of that unit can be assigned to or watched by.
+    pub fn workers_of(&self, unit: i32) -> Vec<(i64, String)> {
+        self.workers
+            .iter()
+            .filter(|(_, _, u)| *u == unit)
+            .map(|(id, name, _)| (*id, name.clone()))
+            .collect()
     }
 
     fn knows(&self, ids: &[i64]) -> bool {
@@ -75,14 +85,14 @@ impl Directory {
         let rows = crate::models::user::directory(conn)?;
         let workers = rows
             .iter()
-            .filter(|(_, _, role, active)| {
+            .filter(|(_, _, role, active, _)| {
                 *active && matches!(role, Role::Officer | Role::Supervisor)
             })
-            .map(|(id, name, _, _)| (*id, name.clone()))
+            .map(|(id, name, _, _, unit)| (*id, name.clone(), *unit))
             .collect();
         let names = rows
             .into_iter()
-            .map(|(id, name, _, _)| (id, name))
+            .map(|(id, name, _, _, _)| (id, name))
             .collect();
         Ok(Directory { names, workers })
     }
@@ -112,8 +122,8 @@ pub struct Caches {
     /// Keyed by (unit, identifier): counts are of one unit's reports.
     heavy: RwLock<HashMap<(i32, i64), (Instant, HeavyCounts)>>,
     signer: std::sync::OnceLock<Arc<crate::domain::sign::Signer>>,
-    /// The current (Vietnamese) name of each unit.
-    unit_names: Cached<HashMap<i32, String>>,
+    /// Every unit with its current (Vietnamese) name and contact.
+    units: Cached<Vec<crate::models::unit::UnitEntry>>,
 }
 
 impl Caches {
@@ -151,18 +161,28 @@ impl Caches {
         Ok(self.signer.get_or_init(|| s).clone())
     }
 
-    /// The current name of each unit, by id.
-    pub fn unit_names(&self, conn: &mut PgConnection) -> QueryResult<Arc<HashMap<i32, String>>> {
-        self.unit_names.get_or_load(|| {
-            Ok(crate::models::unit::current_names(conn)?
-                .into_iter()
-                .map(|(id, n)| (id, n.name_vi))
-                .collect())
-        })
+    /// Every unit, its current name and contact (a few dozen rows, read on
+    /// every page: cached like the categories).
+    pub fn units(
+        &self,
+        conn: &mut PgConnection,
+    ) -> QueryResult<Arc<Vec<crate::models::unit::UnitEntry>>> {
+        self.units
+            .get_or_load(|| crate::models::unit::directory(conn))
+    }
+
+    /// The current name of unit `id`.
+    pub fn unit_name(&self, conn: &mut PgConnection, id: i32) -> QueryResult<String> {
+        Ok(self
+            .units(conn)?
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.contact.name.clone())
+            .unwrap_or_default())
     }
 
     pub fn units_changed(&self) {
-        self.unit_names.invalidate();
+        self.units.invalidate();
     }
 
     /// Cached counts of heavy identifiers among `ids` that are still fresh.

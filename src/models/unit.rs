@@ -246,3 +246,31 @@ pub fn contacts(
         })
         .collect())
 }
+
+/// A unit as pages name it: code, current name, contact, whether active.
+#[derive(Clone, Debug)]
+pub struct UnitEntry {
+    pub id: i32,
+    pub contact: UnitContact,
+    pub active: bool,
+}
+
+/// Every unit with its current name (for the cache).
+pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<UnitEntry>> {
+    let names: std::collections::HashMap<i32, String> = current_names(conn)?
+        .into_iter()
+        .map(|(id, n)| (id, n.name_vi))
+        .collect();
+    Ok(all(conn)?
+        .into_iter()
+        .map(|u| UnitEntry {
+            id: u.id,
+            active: u.active,
+            contact: UnitContact {
+                name: names.get(&u.id).cloned().unwrap_or_else(|| u.code.clone()),
+                code: u.code,
+                contact: u.contact,
+            },
+        })
+        .collect())
+}

@@ -77,10 +77,19 @@ pub struct UserFilter {
 }
 
 /// (id, name, role, active) of everyone, by name: the staff directory.
-pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String, Role, bool)>> {
+/// (id, name, role, active, unit) of one account.
+pub type DirectoryRow = (i64, String, Role, bool, i32);
+
+pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<DirectoryRow>> {
     users::table
         .order((users::full_name.asc(), users::id.asc()))
-        .select((users::id, users::full_name, users::role, users::active))
+        .select((
+            users::id,
+            users::full_name,
+            users::role,
+            users::active,
+            users::unit_id,
+        ))
         .load(conn)
 }
 

@@ -111,12 +111,7 @@ pub async fn request_context(
         match db::run(&state.pool, move |conn| {
             let found = auth_service::load_session(conn, &st.config, &token)?;
             if let SessionLookup::Valid(mut u) = found {
-                u.unit_name = st
-                    .caches
-                    .unit_names(conn)?
-                    .get(&u.unit_id)
-                    .cloned()
-                    .unwrap_or_default();
+                u.unit_name = st.caches.unit_name(conn, u.unit_id)?;
                 return Ok(SessionLookup::Valid(u));
             }
             Ok(found)

@@ -350,6 +350,39 @@ async fn each_unit_sees_only_its_own_and_learns_only_that_another_unit_holds_an_
         StatusCode::OK,
         "the analyst's dashboard"
     );
+
+    // Nobody of another unit is offered, assigned or made a watcher.
+    let page = b.get(&format!("/cases/{b_case}")).await;
+    assert!(
+        !page.body.contains(&format!("value=\"{off_a}\"")),
+        "PA05's officer not offered"
+    );
+    let res = b
+        .post(
+            &format!("/cases/{b_case}/assign"),
+            &[("assignee_id", &off_a.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = b
+        .post(
+            &format!("/cases/{b_case}/watchers"),
+            &[("user_id", &off_a.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM case_watchers WHERE user_id = {off_a}"
+        )),
+        0
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM cases WHERE assignee_id = {off_a}"
+        )),
+        0
+    );
 }
 
 /// A database of the single-unit release, with its data, upgrades without

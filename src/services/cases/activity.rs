@@ -112,7 +112,10 @@ pub fn set_watcher(
             return Err(AppError::Forbidden);
         }
         let target = user::find(conn, user_id).map_err(|_| invalid(k("assign-unknown-user")))?;
-        if !target.active || !policy::allows(target.role, Action::WorkCases) {
+        if !target.active
+            || !policy::allows(target.role, Action::WorkCases)
+            || target.unit_id != c.unit_id
+        {
             return Err(invalid(k("assign-unknown-user")));
         }
         let changed = if watch {

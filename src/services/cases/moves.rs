@@ -173,7 +173,11 @@ pub fn assign(
         }
         let target =
             user::find(conn, assignee_id).map_err(|_| invalid(k("assign-unknown-user")))?;
-        if !target.active || !policy::allows(target.role, Action::WorkCases) {
+        // Only someone of the case's unit works it.
+        if !target.active
+            || !policy::allows(target.role, Action::WorkCases)
+            || target.unit_id != c.unit_id
+        {
             return Err(invalid(k("assign-unknown-user")));
         }
         if c.assignee_id == Some(assignee_id) {

@@ -166,7 +166,7 @@ pub fn view(
     let can_supervise = policy::allows(me.role, Action::SuperviseCases);
     // Only those who assign or manage watchers need the staff list.
     let staff = if can_supervise || c.assignee_id == Some(me.id) {
-        dir.workers.clone()
+        dir.workers_of(c.unit_id)
     } else {
         Vec::new()
     };
@@ -189,13 +189,21 @@ pub fn view(
         Vec::new()
     };
     let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
-    let units_elsewhere = identifiers::units_named(conn, &identifiers)?;
+    // The units, from the cache: naming other units and offering transfers
+    // cost the case page no query.
+    let units = caches.units(conn)?;
+    let units_elsewhere: HashMap<i32, crate::models::unit::UnitContact> = identifiers
+        .iter()
+        .flat_map(|i| i.other_units.iter())
+        .filter_map(|id| units.iter().find(|u| u.id == *id))
+        .map(|u| (u.id, u.contact.clone()))
+        .collect();
     let pending_transfer = match crate::models::case_transfer::pending_of(conn, c.id)? {
         Some(t) => {
-            let names = crate::models::unit::contacts(conn, &[t.to_unit])?;
-            let name = names
-                .get(&t.to_unit)
-                .map(|u| u.name.clone())
+            let name = units
+                .iter()
+                .find(|u| u.id == t.to_unit)
+                .map(|u| u.contact.name.clone())
                 .unwrap_or_default();
             Some((t.id, name))
         }
@@ -203,17 +211,10 @@ pub fn view(
     };
     // Only those who may work the case send it on.
     let transfer_units = if can_edit && pending_transfer.is_none() {
-        let names: HashMap<i32, String> = crate::models::unit::current_names(conn)?
-            .into_iter()
-            .map(|(id, n)| (id, n.name_vi))
-            .collect();
-        crate::models::unit::all(conn)?
-            .into_iter()
+        units
+            .iter()
             .filter(|u| u.active && u.id != c.unit_id)
-            .map(|u| {
-                let name = names.get(&u.id).cloned().unwrap_or_else(|| u.code.clone());
-                (u.code, name)
-            })
+            .map(|u| (u.contact.code.clone(), u.contact.name.clone()))
             .collect()
     } else {
         Vec::new()

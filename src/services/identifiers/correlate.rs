@@ -211,20 +211,3 @@ pub fn suggestions(texts: &[&str], banks: &[Bank], linked: &[Correlated]) -> Vec
     out.truncate(50);
     out
 }
-
-/// The units named in `linked`, for "also reported in".
-pub fn units_named(
-    conn: &mut PgConnection,
-    linked: &[Correlated],
-) -> QueryResult<HashMap<i32, crate::models::unit::UnitContact>> {
-    let mut ids: Vec<i32> = linked
-        .iter()
-        .flat_map(|c| c.other_units.iter().copied())
-        .collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    crate::models::unit::contacts(conn, &ids)
-}
