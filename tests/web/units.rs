@@ -351,6 +351,31 @@ async fn each_unit_sees_only_its_own_and_learns_only_that_another_unit_holds_an_
         "the analyst's dashboard"
     );
 
+    // The hot-list export is the unit's too: an account only QNA holds, twice,
+    // is in QNA's CSV and not in PA05's.
+    for phone in ["0903 222 333", "0903 444 555"] {
+        create(
+            &db,
+            &me(&db, off_b),
+            &[
+                ("tx-0-to_account", "5555000011112"),
+                ("reporter_phone", phone),
+            ],
+        );
+    }
+    b.post("/identifiers/hot/refresh", &[("days", "90")]).await;
+    let csv = b.get("/identifiers/hot.csv?days=90").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("VCB:5555000011112"), "QNA's own list");
+    let mut sa = client(&db).await;
+    sa.login("ld@pa05.test.vn", PASSWORD).await;
+    let csv = sa.get("/identifiers/hot.csv?days=90").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        !csv.body.contains("VCB:5555000011112"),
+        "not in PA05's list"
+    );
+
     // Nobody of another unit is offered, assigned or made a watcher.
     let page = b.get(&format!("/cases/{b_case}")).await;
     assert!(
