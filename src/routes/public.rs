@@ -273,6 +273,8 @@ struct ReceiptPage {
     receipt: Receipt,
     code: String,
     secret: Option<String>,
+    /// The unit whose intake received it.
+    unit: String,
 }
 
 pub async fn submit(
@@ -352,9 +354,12 @@ pub async fn receipt(
     let view = http.cookie(SECRET_COOKIE).map(|c| c.value().to_owned());
     let caches = ctx.state.caches.clone();
     let v = view.clone();
-    let receipt = db::run(&ctx.state.pool, move |conn| {
+    let (receipt, unit) = db::run(&ctx.state.pool, move |conn| {
         let signer = caches.signer(conn)?;
-        portal::receipt(conn, &signer, &token, v.as_deref(), Utc::now())
+        let r = portal::receipt(conn, &signer, &token, v.as_deref(), Utc::now())?;
+        // The unit it was routed to, by name.
+        let unit = caches.unit_name(conn, r.unit_id)?;
+        Ok((r, unit))
     })
     .await?;
     let code = crate::domain::code::format_code(&receipt.tracking_code);
@@ -366,6 +371,7 @@ pub async fn receipt(
             receipt,
             code,
             secret,
+            unit,
         },
     )?;
     if view.is_some() {

@@ -750,6 +750,12 @@ async fn public_reports_reach_the_unit_of_the_reporters_province_and_ward() {
         .await;
         assert_eq!(res.status, StatusCode::OK, "{province} {ward}");
         assert_eq!(unit_of_last(&db), id_of(unit), "{province} / {ward}");
+        let name = match unit {
+            "CAP-HOAXUAN" => "Công an phường Hòa Xuân",
+            "QNA" => "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+            _ => "Phòng An ninh mạng và phòng, chống tội phạm",
+        };
+        assert!(res.body.contains(name), "the receipt names {name}");
     }
     // A province not in the list: a message, nothing stored.
     let res = send(&mut c, "crime", &crime(&[("province", "atlantis")]), &[]).await;

@@ -36,6 +36,8 @@ pub struct Receipt {
     pub received_at: DateTime<Utc>,
     pub kind: SubmissionKind,
     pub email: Option<String>,
+    /// The unit whose intake it went to.
+    pub unit_id: i32,
 }
 
 /// The receipt of a report already received, for a repeat of its send.
@@ -48,6 +50,7 @@ fn receipt_of(s: &Submission, signer: &Signer) -> Receipt {
         received_at: s.received_at,
         kind: s.kind,
         email: s.contact_email.clone(),
+        unit_id: s.unit_id,
     }
 }
 
@@ -102,6 +105,7 @@ pub fn receipt(
         received_at: s.received_at,
         kind: s.kind,
         email: s.contact_email.clone(),
+        unit_id: s.unit_id,
     })
 }
 
@@ -348,6 +352,7 @@ pub fn receive(
             received_at: s.received_at,
             kind: s.kind,
             email: s.contact_email.clone(),
+            unit_id: s.unit_id,
         })
     })?;
     remove_files(cfg, &dropped);
