@@ -214,12 +214,13 @@ async fn each_unit_sees_only_its_own_and_learns_only_that_another_unit_holds_an_
         b.get(&format!("/cases/{a_case}")).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        b.get(&format!("/cases/{a_case}/identifiers.csv"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    for export in ["identifiers.csv", "indicators.stix.json", "custody"] {
+        assert_eq!(
+            b.get(&format!("/cases/{a_case}/{export}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{export}"
+        );
+    }
     // The shared account: counted in the unit only, and PA05 named with its
     // contact, without anything of its case.
     let page = b.get(&format!("/cases/{b_case}")).await;
