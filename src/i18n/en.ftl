@@ -1075,3 +1075,7 @@ audit-detail_request_decline = Request for details declined
 audit-case_share_revoke = Case share revoked
 audit-case_share_view = Case shared by another unit viewed
 nav-requests = Requests
+intake-forward = Forward to the competent unit
+intake-forward-hint = The report leaves your unit's queue and arrives in the receiving unit's with everything attached; its on-duty staff are told.
+flash-report-forwarded = Report forwarded to the competent unit.
+audit-submission_forward = Report forwarded to another unit

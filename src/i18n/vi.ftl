@@ -1075,3 +1075,7 @@ audit-detail_request_decline = Từ chối đề nghị cung cấp thông tin
 audit-case_share_revoke = Thu hồi chia sẻ vụ việc
 audit-case_share_view = Xem vụ việc được đơn vị khác chia sẻ
 nav-requests = Yêu cầu thông tin
+intake-forward = Chuyển cho đơn vị có thẩm quyền
+intake-forward-hint = Trình báo rời hàng chờ của đơn vị mình và vào hàng chờ của đơn vị nhận cùng toàn bộ tài liệu; cán bộ trực ban ở đó được báo.
+flash-report-forwarded = Đã chuyển trình báo cho đơn vị có thẩm quyền.
+audit-submission_forward = Chuyển trình báo cho đơn vị khác

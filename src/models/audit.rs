@@ -71,6 +71,7 @@ pub const ACTIONS: &[&str] = &[
     "detail_request_decline",
     "case_share_revoke",
     "case_share_view",
+    "submission_forward",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]

@@ -446,3 +446,19 @@ pub fn code_summaries(
         .map(|(id, c, s)| (id, (c, s)))
         .collect())
 }
+
+/// Moves a report still in intake to another unit's intake, with its
+/// identifier links.
+pub fn move_to_unit(conn: &mut PgConnection, id: i64, unit: i32) -> QueryResult<()> {
+    use crate::db::schema::identifier_links;
+    diesel::update(submissions::table.find(id))
+        .set((
+            submissions::unit_id.eq(unit),
+            submissions::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    diesel::update(identifier_links::table.filter(identifier_links::submission_id.eq(id)))
+        .set(identifier_links::unit_id.eq(unit))
+        .execute(conn)?;
+    Ok(())
+}

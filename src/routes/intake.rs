@@ -128,6 +128,8 @@ struct ShowPage {
     v: SubmissionView,
     /// The form read as a report; `fields()` is the same form as stored.
     report: Report,
+    /// (code, name) of the other active units it may be forwarded to.
+    forward_to: Vec<(String, String)>,
     categories: std::sync::Arc<Vec<Category>>,
     errors: FormErrors,
     now: DateTime<Utc>,
@@ -207,16 +209,22 @@ async fn show_page(
 ) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
     let caches = ctx.state.caches.clone();
-    let (v, categories, banks, provinces) = db::run(&ctx.state.pool, move |conn| {
+    let (v, categories, banks, provinces, units) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         Ok((
             intake::view(conn, &me, &meta, &banks, id)?,
             caches.categories(conn)?,
             banks,
             crate::models::report_route::provinces(conn)?,
+            caches.units(conn)?,
         ))
     })
     .await?;
+    let forward_to = units
+        .iter()
+        .filter(|u| u.active && u.id != v.submission.unit_id)
+        .map(|u| (u.contact.code.clone(), u.contact.name.clone()))
+        .collect();
     let layout = ctx.layout();
     let report = report::read(
         &v.submission.payload,
@@ -235,6 +243,7 @@ async fn show_page(
             layout,
             v,
             report,
+            forward_to,
             categories,
             errors,
             now: Utc::now(),
@@ -453,4 +462,31 @@ pub async fn confirm_identifier(
         )
     });
     after(&ctx, me, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ForwardForm {
+    #[serde(default)]
+    to_unit: String,
+}
+
+/// Forwards a report to the competent unit's intake.
+pub async fn forward(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i64>,
+    form: web::Form<ForwardForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let to = form.into_inner().to_unit;
+    let (meta, cfg, who) = (ctx.req.meta.clone(), ctx.state.config.clone(), me.clone());
+    db::run(&ctx.state.pool, move |conn| {
+        intake::forward(conn, &who, &meta, &cfg, id, &to)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        "/intake",
+        k("flash-report-forwarded"),
+        &ctx.state.config,
+    ))
 }

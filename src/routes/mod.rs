@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/intake/{id}/attach", web::post().to(intake::attach))
             .route("/intake/{id}/message", web::post().to(intake::message))
             .route("/intake/{id}/spam", web::post().to(intake::spam))
+            .route("/intake/{id}/forward", web::post().to(intake::forward))
             .route(
                 "/intake/{id}/identifiers",
                 web::post().to(intake::confirm_identifier),

@@ -1055,3 +1055,91 @@ async fn a_unit_asks_another_for_details_and_gets_a_case_shared_then_revoked() {
         1
     );
 }
+
+#[actix_web::test]
+async fn a_unit_that_is_not_competent_forwards_a_report_to_the_competent_one() {
+    let db = TestDb::new();
+    add_unit(
+        &db,
+        "QNA",
+        "QNA",
+        "Phòng An ninh mạng - Công an thành phố Đà Nẵng",
+    )
+    .await;
+    let duty = |unit: &str, email: &str| {
+        let id = db.user_in(email, "officer", PASSWORD, unit);
+        db.exec(&format!("UPDATE users SET on_duty = true WHERE id = {id}"));
+        id
+    };
+    duty("", "cb@pa05.test.vn");
+    let qna = duty("QNA", "cb@qna.test.vn");
+    let mut c = client(&db).await;
+    send(
+        &mut c,
+        "crime",
+        &crime(&[]),
+        &[("anh.png", crate::portal::PNG)],
+    )
+    .await;
+    let sid = db.count("SELECT max(id) AS n FROM submissions");
+    let mut a = client(&db).await;
+    a.login("cb@pa05.test.vn", PASSWORD).await;
+    let page = a.get(&format!("/intake/{sid}")).await;
+    assert!(page.body.contains(&format!("/intake/{sid}/forward")));
+    let path = format!("/intake/{sid}/forward");
+    // Own unit or an unknown one: refused, nothing moved.
+    for to in ["PA05", "NOPE"] {
+        assert_eq!(
+            a.post(&path, &[("to_unit", to)]).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{to}"
+        );
+    }
+    // Another unit's staff cannot move it.
+    let mut b = client(&db).await;
+    b.login("cb@qna.test.vn", PASSWORD).await;
+    b.get("/intake").await;
+    assert_eq!(
+        b.post(&path, &[("to_unit", "QNA")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM submissions WHERE id = {sid} AND unit_id = 1"
+        )),
+        1
+    );
+    // Forwarded: it leaves PA05's queue for QNA's, files and identifiers with it.
+    let res = a.post(&path, &[("to_unit", "QNA")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let qna_id = db.count("SELECT id::bigint AS n FROM units WHERE code = 'QNA'");
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM identifier_links WHERE submission_id = {sid} AND unit_id <> {qna_id}")), 0);
+    assert!(!a
+        .get("/intake")
+        .await
+        .body
+        .contains("Bị giả danh công an lừa chuyển tiền"));
+    assert_eq!(
+        a.get(&format!("/intake/{sid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(b
+        .get("/intake")
+        .await
+        .body
+        .contains("Bị giả danh công an lừa chuyển tiền"));
+    let report = b.get(&format!("/intake/{sid}")).await;
+    assert!(report.body.contains("anh.png"), "the file came with it");
+    assert_eq!(db.count(&format!("SELECT count(*) AS n FROM email_outbox WHERE kind = 'submission_new' AND recipient_user_id = {qna}")), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_forward'"),
+        1
+    );
+    // Once triaged, it is a case: a case is transferred, not forwarded.
+    b.post(&format!("/intake/{sid}/spam"), &[("reason", "trùng lặp")])
+        .await;
+    assert_eq!(
+        b.post(&path, &[("to_unit", "PA05")]).await.status,
+        StatusCode::CONFLICT
+    );
+}

@@ -716,3 +716,40 @@ pub fn spam(
         Ok(())
     })
 }
+
+/// Forwards a report not yet triaged to the intake of the unit `to_code`
+/// (the competent one): it leaves this unit's queue, arrives in that unit's
+/// with everything attached, and its on-duty staff are told. Audited; the
+/// reporter's public status does not change.
+pub fn forward(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    cfg: &Config,
+    id: i64,
+    to_code: &str,
+) -> Result<(), AppError> {
+    require(me)?;
+    conn.transaction(|conn| {
+        let s = lock_untriaged(conn, me, id)?;
+        let to = match crate::models::unit::find_by_code(conn, &to_code.trim().to_uppercase())? {
+            Some(u) if u.active && u.id == s.unit_id => {
+                return Err(AppError::Invalid(k("transfer-own-unit")))
+            }
+            Some(u) if u.active => u,
+            _ => return Err(AppError::Invalid(k("unit-unknown"))),
+        };
+        submission::move_to_unit(conn, s.id, to.id)?;
+        log(
+            conn,
+            me,
+            meta,
+            "submission_forward",
+            s.id,
+            json!({ "from_unit": s.unit_id, "to_unit": to.id }),
+        )?;
+        let moved = submission::find(conn, s.id)?;
+        notify::report_arrived(conn, cfg, &moved)?;
+        Ok(())
+    })
+}

@@ -8,7 +8,7 @@
 
 mod reports;
 
-pub use reports::{queue_summaries, submission_received, summary_due, SUMMARIES};
+pub use reports::{queue_summaries, report_arrived, submission_received, summary_due, SUMMARIES};
 
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};

@@ -41,6 +41,17 @@ pub fn submission_received(
     s: &Submission,
 ) -> Result<(), AppError> {
     to_reporter(conn, cfg, s, ReporterMail::Receipt)?;
+    report_arrived(conn, cfg, s)
+}
+
+/// A report arrived in its unit's intake (received, or forwarded there from
+/// another unit's): a mail to each on-duty officer and supervisor there who
+/// hears of reports at once and was not told of it yet.
+pub fn report_arrived(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    s: &Submission,
+) -> Result<(), AppError> {
     let now: Vec<Recipient> = duty(conn, s.unit_id)?
         .into_iter()
         .filter(|(_, n)| *n == ReportNotice::Immediate)
