@@ -1143,3 +1143,52 @@ async fn a_unit_that_is_not_competent_forwards_a_report_to_the_competent_one() {
         StatusCode::CONFLICT
     );
 }
+
+/// The daily digest of a unit's supervisor lists that unit's overdue cases
+/// only; another unit's overdue case is in its own supervisor's digest.
+#[test]
+fn each_supervisors_digest_lists_their_units_overdue_cases_only() {
+    use chrono::TimeZone;
+    let db = TestDb::new();
+    let cfg = db.config();
+    let qna = cyberdesk::services::units::create(
+        &mut db.conn(),
+        None,
+        &cyberdesk::domain::RequestMeta::default(),
+        &cyberdesk::services::units::UnitInput {
+            code: "QNA".into(),
+            kind: "cyber_division".into(),
+            ref_prefix: "QNA".into(),
+            name_vi: "Phòng An ninh mạng - Công an thành phố Đà Nẵng".into(),
+            active: true,
+            ..Default::default()
+        },
+    )
+    .expect("unit");
+    let sup_a = db.user("ld@pa05.test.vn", "supervisor", PASSWORD);
+    let sup_b = db.user_in("ld@qna.test.vn", "supervisor", PASSWORD, "QNA");
+    let off_a = user_with_team(&db, "cb@pa05.test.vn", "officer", "Đội 1");
+    let off_b = db.user_in("cb@qna.test.vn", "officer", PASSWORD, "QNA");
+    let a_case = create(&db, &me(&db, off_a), &[("title", "Quá hạn của PA05")]);
+    let b_case = create(&db, &me(&db, off_b), &[("title", "Quá hạn của QNA")]);
+    db.exec("UPDATE cases SET deadline_at = now() - interval '2 days'");
+    let tz = cfg.time_zone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let eight = tz
+        .from_local_datetime(&today.and_hms_opt(8, 0, 0).expect("time"))
+        .single()
+        .expect("local")
+        .with_timezone(&chrono::Utc);
+    let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
+    cyberdesk::services::notify::queue_digests(&pool, &cfg, eight).expect("digest");
+    let digest = |to: i64, has: &str| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE kind = 'digest' AND recipient_user_id = {to} AND body_text LIKE '%{has}%'"
+        ))
+    };
+    assert_eq!(digest(sup_a, &a_case), 1);
+    assert_eq!(digest(sup_a, &b_case), 0, "not another unit's case");
+    assert_eq!(digest(sup_b, &b_case), 1);
+    assert_eq!(digest(sup_b, &a_case), 0, "not another unit's case");
+    let _ = qna;
+}
