@@ -61,12 +61,27 @@ pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Unit> {
     units::table.find(id).select(Unit::as_select()).first(conn)
 }
 
+/// The unit with this code, however cased or spaced it was typed.
 pub fn find_by_code(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Unit>> {
     units::table
-        .filter(units::code.eq(code))
+        .filter(units::code.eq(code.trim().to_uppercase()))
         .select(Unit::as_select())
         .first(conn)
         .optional()
+}
+
+/// The active unit with this code: where a case, report, request, route or
+/// account may go.
+pub fn find_active(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Unit>> {
+    Ok(find_by_code(conn, code)?.filter(|u| u.active))
+}
+
+/// The current Vietnamese name of unit `id` (its code if it has none).
+pub fn name_now(conn: &mut PgConnection, id: i32) -> QueryResult<String> {
+    Ok(contacts(conn, &[id])?
+        .remove(&id)
+        .map(|u| u.name)
+        .unwrap_or_default())
 }
 
 /// Whether another unit than `except` already has this code or prefix.

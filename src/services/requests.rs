@@ -19,13 +19,6 @@ use crate::services::notify;
 
 pub const LIST: i64 = 100;
 
-fn not_found(e: diesel::result::Error) -> AppError {
-    match e {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => other.into(),
-    }
-}
-
 fn log(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -48,13 +41,6 @@ fn log(
     Ok(())
 }
 
-fn unit_name(conn: &mut PgConnection, id: i32) -> Result<String, AppError> {
-    Ok(unit::contacts(conn, &[id])?
-        .get(&id)
-        .map(|u| u.name.clone())
-        .unwrap_or_default())
-}
-
 /// Asks the unit `to_code` for details about identifier `identifier_id`.
 /// Refused unless `me` works cases in a unit that holds the identifier, and
 /// the other unit (active, not one's own) holds it too.
@@ -72,8 +58,8 @@ pub fn ask(
         if !request::unit_holds(conn, me.unit_id, identifier_id)? {
             return Err(AppError::Invalid(k("request-not-seen")));
         }
-        let to = match unit::find_by_code(conn, &to_code.trim().to_uppercase())? {
-            Some(u) if u.active && u.id != me.unit_id => u,
+        let to = match unit::find_active(conn, to_code)? {
+            Some(u) if u.id != me.unit_id => u,
             _ => return Err(AppError::Invalid(k("unit-unknown"))),
         };
         if !request::unit_holds(conn, to.id, identifier_id)? {
@@ -104,7 +90,7 @@ pub fn ask(
             &r,
             json!({ "to_unit": to.id }),
         )?;
-        let from_name = unit_name(conn, me.unit_id)?;
+        let from_name = unit::name_now(conn, me.unit_id)?;
         notify::detail_requested(conn, cfg, to.id, r.id, &from_name)?;
         Ok(r)
     })
@@ -136,7 +122,7 @@ fn asking(me: &CurrentUser, r: &DetailRequest) -> bool {
 }
 
 pub fn view(conn: &mut PgConnection, me: &CurrentUser, id: i64) -> Result<RequestView, AppError> {
-    let r = request::find(conn, id).map_err(not_found)?;
+    let r = request::find(conn, id)?;
     let answering = answering(me, &r);
     if !answering && !asking(me, &r) {
         return Err(AppError::NotFound);
@@ -163,8 +149,8 @@ pub fn view(conn: &mut PgConnection, me: &CurrentUser, id: i64) -> Result<Reques
     };
     Ok(RequestView {
         identifier: (identifier.0.code().to_owned(), identifier.1),
-        from_name: unit_name(conn, r.from_unit)?,
-        to_name: unit_name(conn, r.to_unit)?,
+        from_name: unit::name_now(conn, r.from_unit)?,
+        to_name: unit::name_now(conn, r.to_unit)?,
         shares,
         candidates,
         answering,
@@ -181,13 +167,13 @@ pub fn lists(conn: &mut PgConnection, me: &CurrentUser) -> Result<(Listed, Liste
     let mut incoming = Vec::new();
     if policy::allows(me.role, policy::Action::SuperviseCases) {
         for r in request::of_unit(conn, me.unit_id, true, LIST)? {
-            let name = unit_name(conn, r.from_unit)?;
+            let name = unit::name_now(conn, r.from_unit)?;
             incoming.push((r, name));
         }
     }
     let mut outgoing = Vec::new();
     for r in request::of_unit(conn, me.unit_id, false, LIST)? {
-        let name = unit_name(conn, r.to_unit)?;
+        let name = unit::name_now(conn, r.to_unit)?;
         outgoing.push((r, name));
     }
     Ok((incoming, outgoing))
@@ -204,7 +190,7 @@ pub fn answer(
     answer: &str,
 ) -> Result<DetailRequest, AppError> {
     conn.transaction(|conn| {
-        let r = request::lock(conn, id).map_err(not_found)?;
+        let r = request::lock(conn, id)?;
         if !answering(me, &r) {
             return Err(AppError::NotFound);
         }
@@ -253,7 +239,7 @@ pub fn revoke(
     share_id: i64,
 ) -> Result<i64, AppError> {
     conn.transaction(|conn| {
-        let s = case_share::find(conn, share_id).map_err(not_found)?;
+        let s = case_share::find(conn, share_id)?;
         let r = request::find(conn, s.request_id)?;
         if !answering(me, &r) {
             return Err(AppError::NotFound);
@@ -281,13 +267,13 @@ pub fn shared_case(
     meta: &RequestMeta,
     share_id: i64,
 ) -> Result<(Share, Case, String), AppError> {
-    let s = case_share::find(conn, share_id).map_err(not_found)?;
+    let s = case_share::find(conn, share_id)?;
     let r = request::find(conn, s.request_id)?;
     if !asking(me, &r) || s.revoked_at.is_some() {
         return Err(AppError::NotFound);
     }
     let c = case::find(conn, s.case_id)?;
-    let unit = unit_name(conn, c.unit_id)?;
+    let unit = unit::name_now(conn, c.unit_id)?;
     log(
         conn,
         me,

@@ -21,11 +21,6 @@ use crate::services::{access, journal, notify};
 /// Transfers shown per list.
 pub const LIST: i64 = 100;
 
-fn unit_name(conn: &mut PgConnection, id: i32) -> Result<String, AppError> {
-    let names = unit::contacts(conn, &[id])?;
-    Ok(names.get(&id).map(|u| u.name.clone()).unwrap_or_default())
-}
-
 fn log(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -91,12 +86,10 @@ pub fn send(
         }
         // The form is one select and a note on the case page: each refusal is
         // one message on the error page, and nothing is written.
-        let to = match unit::find_by_code(conn, &to_code.trim().to_uppercase())? {
-            Some(u) if u.active && u.id == c.unit_id => {
-                return Err(AppError::Invalid(k("transfer-own-unit")))
-            }
-            Some(u) if u.active => u,
-            _ => return Err(AppError::Invalid(k("unit-unknown"))),
+        let to = match unit::find_active(conn, to_code)? {
+            Some(u) if u.id == c.unit_id => return Err(AppError::Invalid(k("transfer-own-unit"))),
+            Some(u) => u,
+            None => return Err(AppError::Invalid(k("unit-unknown"))),
         };
         let note = note.trim();
         if note.chars().count() > 2000 {
@@ -117,7 +110,10 @@ pub fn send(
                 case_title: &c.title,
             },
         )?;
-        let (from_name, to_name) = (unit_name(conn, c.unit_id)?, unit_name(conn, to.id)?);
+        let (from_name, to_name) = (
+            unit::name_now(conn, c.unit_id)?,
+            unit::name_now(conn, to.id)?,
+        );
         timeline(
             conn,
             me,
@@ -151,10 +147,7 @@ fn may_decide(me: &CurrentUser, t: &Transfer) -> bool {
 /// The transfer `id`, if `me` belongs to the receiving unit and triages
 /// there, or to the sending unit; 404 otherwise.
 pub fn view(conn: &mut PgConnection, me: &CurrentUser, id: i64) -> Result<TransferView, AppError> {
-    let t = transfer::find(conn, id).map_err(|e| match e {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => other.into(),
-    })?;
+    let t = transfer::find(conn, id)?;
     let receiving = t.to_unit == me.unit_id && policy::can_triage(me);
     let sending = t.from_unit == me.unit_id && policy::allows(me.role, policy::Action::WorkCases);
     if !receiving && !sending {
@@ -165,8 +158,8 @@ pub fn view(conn: &mut PgConnection, me: &CurrentUser, id: i64) -> Result<Transf
     let case =
         (c.unit_id == me.unit_id || (receiving && t.state == TransferState::Pending)).then_some(c);
     Ok(TransferView {
-        from_name: unit_name(conn, t.from_unit)?,
-        to_name: unit_name(conn, t.to_unit)?,
+        from_name: unit::name_now(conn, t.from_unit)?,
+        to_name: unit::name_now(conn, t.to_unit)?,
         can_decide: may_decide(me, &t),
         case,
         transfer: t,
@@ -182,7 +175,7 @@ pub fn lists(
     if policy::can_triage(me) {
         for t in transfer::waiting_for(conn, me.unit_id, LIST)? {
             waiting.push(TransferView {
-                from_name: unit_name(conn, t.from_unit)?,
+                from_name: unit::name_now(conn, t.from_unit)?,
                 to_name: String::new(),
                 can_decide: may_decide(me, &t),
                 case: None,
@@ -195,7 +188,7 @@ pub fn lists(
         for t in transfer::sent_by_unit(conn, me.unit_id, LIST)? {
             sent.push(TransferView {
                 from_name: String::new(),
-                to_name: unit_name(conn, t.to_unit)?,
+                to_name: unit::name_now(conn, t.to_unit)?,
                 can_decide: false,
                 case: None,
                 transfer: t,
@@ -214,10 +207,7 @@ pub fn decide(
     reason: Option<&str>,
 ) -> Result<Transfer, AppError> {
     conn.transaction(|conn| {
-        let t = transfer::lock(conn, id).map_err(|e| match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
-            other => other.into(),
-        })?;
+        let t = transfer::lock(conn, id)?;
         if t.to_unit != me.unit_id || !policy::can_triage(me) {
             return Err(AppError::NotFound);
         }
@@ -233,7 +223,10 @@ pub fn decide(
             Some(r) => Some(r),
         };
         let c = case::find(conn, t.case_id)?;
-        let (from_name, to_name) = (unit_name(conn, t.from_unit)?, unit_name(conn, t.to_unit)?);
+        let (from_name, to_name) = (
+            unit::name_now(conn, t.from_unit)?,
+            unit::name_now(conn, t.to_unit)?,
+        );
         let (state, step, action) = match reason {
             None => (TransferState::Accepted, "accepted", "case_transfer_accept"),
             Some(_) => (TransferState::Returned, "returned", "case_transfer_return"),

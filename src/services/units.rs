@@ -139,7 +139,7 @@ fn validate(
     };
     let parent_id = match input.parent.trim() {
         "" => None,
-        p => match unit::find_by_code(conn, &p.to_uppercase())? {
+        p => match unit::find_by_code(conn, p)? {
             Some(u) if Some(u.id) == editing.map(|x| x.id) => {
                 e.add("parent", k("unit-parent-self"));
                 None
@@ -363,10 +363,7 @@ pub fn list(
 
 pub fn view(conn: &mut PgConnection, actor: &CurrentUser, id: i32) -> Result<UnitView, AppError> {
     require_admin(Some(actor))?;
-    let u = unit::find(conn, id).map_err(|e| match e {
-        diesel::result::Error::NotFound => AppError::NotFound,
-        other => other.into(),
-    })?;
+    let u = unit::find(conn, id)?;
     let parent_code = match u.parent_id {
         Some(p) => Some(unit::find(conn, p)?.code),
         None => None,
@@ -380,7 +377,7 @@ pub fn view(conn: &mut PgConnection, actor: &CurrentUser, id: i32) -> Result<Uni
 
 /// The unit a code names, for `user add --unit CODE` and the user form.
 pub fn by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Unit>, AppError> {
-    Ok(unit::find_by_code(conn, &code.trim().to_uppercase())?)
+    Ok(unit::find_by_code(conn, code)?)
 }
 
 /// The routing rules of public reports, as the admin page lists them.
@@ -433,9 +430,7 @@ pub fn set_route(
         if ward.chars().count() > 100 {
             return Err(AppError::Invalid(k("field-too-long")));
         }
-        let Some(u) =
-            unit::find_by_code(conn, &unit_code.trim().to_uppercase())?.filter(|u| u.active)
-        else {
+        let Some(u) = unit::find_active(conn, unit_code)? else {
             return Err(AppError::Invalid(k("unit-unknown")));
         };
         let key = crate::domain::unit::ward_key(ward);

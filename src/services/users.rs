@@ -92,9 +92,9 @@ fn unit_of(
             None => Ok(crate::models::unit::first_active(conn)?),
         };
     }
-    match crate::models::unit::find_by_code(conn, &input.unit.trim().to_uppercase())? {
-        Some(u) if u.active => Ok(u.id),
-        _ => {
+    match crate::models::unit::find_active(conn, &input.unit)? {
+        Some(u) => Ok(u.id),
+        None => {
             let mut errors = FormErrors::default();
             errors.add("unit", k("unit-unknown"));
             Err(AppError::Form(errors))

@@ -732,12 +732,10 @@ pub fn forward(
     require(me)?;
     conn.transaction(|conn| {
         let s = lock_untriaged(conn, me, id)?;
-        let to = match crate::models::unit::find_by_code(conn, &to_code.trim().to_uppercase())? {
-            Some(u) if u.active && u.id == s.unit_id => {
-                return Err(AppError::Invalid(k("transfer-own-unit")))
-            }
-            Some(u) if u.active => u,
-            _ => return Err(AppError::Invalid(k("unit-unknown"))),
+        let to = match crate::models::unit::find_active(conn, to_code)? {
+            Some(u) if u.id == s.unit_id => return Err(AppError::Invalid(k("transfer-own-unit"))),
+            Some(u) => u,
+            None => return Err(AppError::Invalid(k("unit-unknown"))),
         };
         submission::move_to_unit(conn, s.id, to.id)?;
         log(
