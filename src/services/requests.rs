@@ -164,17 +164,19 @@ pub type Listed = Vec<(DetailRequest, String)>;
 /// The requests `me`'s unit received (supervisors) and sent.
 pub fn lists(conn: &mut PgConnection, me: &CurrentUser) -> Result<(Listed, Listed), AppError> {
     policy::require(me, policy::Action::WorkCases)?;
+    let names = unit::names_now(conn)?;
+    let name = |id: i32| names.get(&id).cloned().unwrap_or_default();
     let mut incoming = Vec::new();
     if policy::allows(me.role, policy::Action::SuperviseCases) {
         for r in request::of_unit(conn, me.unit_id, true, LIST)? {
-            let name = unit::name_now(conn, r.from_unit)?;
-            incoming.push((r, name));
+            let from = name(r.from_unit);
+            incoming.push((r, from));
         }
     }
     let mut outgoing = Vec::new();
     for r in request::of_unit(conn, me.unit_id, false, LIST)? {
-        let name = unit::name_now(conn, r.to_unit)?;
-        outgoing.push((r, name));
+        let to = name(r.to_unit);
+        outgoing.push((r, to));
     }
     Ok((incoming, outgoing))
 }

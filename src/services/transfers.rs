@@ -171,11 +171,14 @@ pub fn lists(
     conn: &mut PgConnection,
     me: &CurrentUser,
 ) -> Result<(Vec<TransferView>, Vec<TransferView>), AppError> {
+    // The intake page lists these on every load: the names in one go.
+    let names = unit::names_now(conn)?;
+    let name = |id: i32| names.get(&id).cloned().unwrap_or_default();
     let mut waiting = Vec::new();
     if policy::can_triage(me) {
         for t in transfer::waiting_for(conn, me.unit_id, LIST)? {
             waiting.push(TransferView {
-                from_name: unit::name_now(conn, t.from_unit)?,
+                from_name: name(t.from_unit),
                 to_name: String::new(),
                 can_decide: may_decide(me, &t),
                 case: None,
@@ -188,7 +191,7 @@ pub fn lists(
         for t in transfer::sent_by_unit(conn, me.unit_id, LIST)? {
             sent.push(TransferView {
                 from_name: String::new(),
-                to_name: unit::name_now(conn, t.to_unit)?,
+                to_name: name(t.to_unit),
                 can_decide: false,
                 case: None,
                 transfer: t,
