@@ -31,6 +31,11 @@ pub struct Config {
     pub portal: PortalConfig,
     /// Largest evidence file an officer may attach to a case.
     pub evidence_max_bytes: u64,
+    /// The day a reporting month starts (Decree 09/2019/ND-CP art. 12: the 15th,
+    /// so a month ends on the 14th); 1 makes reporting months calendar months.
+    pub report_cutoff_day: u32,
+    /// The most rows one case-list export may hold.
+    pub export_max_rows: u64,
     /// Evidence in an S3-compatible object store instead of `DATA_DIR/evidence`
     /// (so several instances share it); `None` keeps files on local disk.
     pub s3: Option<S3Config>,
@@ -416,9 +421,25 @@ impl Config {
                 })
             }
         };
+        let report_cutoff_day = parsed(
+            "REPORT_CUTOFF_DAY",
+            15u32,
+            "a day of the month from 1 to 28",
+        )?;
+        if !(1..=28).contains(&report_cutoff_day) {
+            return Err(ConfigError {
+                key: "REPORT_CUTOFF_DAY",
+                expected: format!(
+                    "must be a day of the month from 1 to 28 (got {report_cutoff_day})"
+                ),
+            });
+        }
+        let export_max_rows = positive("EXPORT_MAX_ROWS", 1_000_000, "rows")?;
         Ok(Config {
             s3,
             evidence_max_bytes,
+            report_cutoff_day,
+            export_max_rows,
             portal,
             mail,
             database_url,

@@ -102,7 +102,8 @@ WITH staff AS (
 INSERT INTO cases (ref, case_type, ref_year, ref_seq, category_id, subcategory_id, title, description, channel, severity, tlp,
     confidential_reporter, status, assignee_id, team, received_at, occurred_at, unit_name, reporter_kind, reporter_name,
     reporter_phone, reporter_is_victim, total_loss, outcome, resolution_summary, receiving_agency,
-    deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at, unit_id)
+    deadline_at, deadline_kind, search_extra, created_by, updated_by, created_at, updated_at, unit_id,
+    classified_at, assigned_at, decided_at, decide_compliance)
 SELECT
     $3 || '-' || (CASE r.case_type WHEN 'crime_report' THEN 'TG' WHEN 'security_incident' THEN 'SC' WHEN 'data_breach' THEN 'DL' ELSE 'PA' END) || '-' || r.yr || '-' || CASE WHEN r.seq < 100000 THEN lpad(r.seq::text, 5, '0') ELSE r.seq::text END,
     r.case_type, r.yr, r.seq,
@@ -147,7 +148,14 @@ SELECT
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,
     lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
     (SELECT id FROM sup), (SELECT id FROM sup),
-    r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days')), $5
+    r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days')), $5,
+    -- Classified within about a day, assigned within four, decided within 26
+    -- days: most crime reports in time, some after an extension, some late.
+    CASE WHEN r.status <> 'new' THEN least(now(), r.received_at + (r.r2 * interval '30 hours')) END,
+    CASE WHEN r.status NOT IN ('new','triaged') THEN least(now(), r.received_at + (r.r2 * interval '4 days')) END,
+    CASE WHEN r.status IN ('resolved','closed','transferred','suspended') THEN least(now(), r.received_at + interval '4 days' + (r.r3 * interval '22 days')) END,
+    CASE WHEN r.status IN ('resolved','closed','transferred','suspended') AND r.case_type = 'crime_report'
+         THEN CASE WHEN r.r3 < 0.72 THEN 'in_time' WHEN r.pick % 3 > 0 THEN 'extended' ELSE 'late' END END
 FROM ready r
 "#;
 
@@ -162,7 +170,7 @@ const INSERT_DETAILS: &[&str] = &[
     r#"INSERT INTO case_events (case_id, at, actor_id, kind, data)
        SELECT id, received_at, created_by, 'created', jsonb_build_object('channel', channel) FROM cases WHERE id > $1"#,
     r#"INSERT INTO case_events (case_id, at, actor_id, kind, old_value, new_value)
-       SELECT id, received_at + interval '3 hours', created_by, 'status', 'new', status FROM cases WHERE id > $1 AND status <> 'new'"#,
+       SELECT id, classified_at, created_by, 'status', 'new', status FROM cases WHERE id > $1 AND status <> 'new'"#,
     r#"INSERT INTO case_events (case_id, at, actor_id, kind, body)
        SELECT id, received_at + interval '1 day', coalesce(assignee_id, created_by), 'note',
               (ARRAY['Đã liên hệ bị hại, hẹn làm việc.','Đã gửi văn bản đề nghị ngân hàng phong tỏa tài khoản.','Đã xác minh số điện thoại của đối tượng.','Chờ kết quả trả lời của nhà mạng.','Called the victim; statement scheduled.'])[1 + (id % 5)::int]
@@ -171,8 +179,8 @@ const INSERT_DETAILS: &[&str] = &[
        SELECT c.id, p, c.occurred_at + p * interval '1 hour', greatest(c.total_loss / 2, 1000), 'bank_transfer',
               (ARRAY['VCB','TCB','MB','BIDV','VPB','ACB','STB'])[1 + (c.id % 7)::int], split_part(c.search_extra, ' ', 1), 'NGUYEN VAN X'
        FROM cases c CROSS JOIN generate_series(0, 1) p WHERE c.id > $1 AND c.total_loss > 0"#,
-    r#"INSERT INTO case_deadlines (case_id, kind, starts_at, due_at)
-       SELECT id, 'decide', received_at, deadline_at FROM cases WHERE id > $1 AND deadline_at IS NOT NULL"#,
+    r#"INSERT INTO case_deadlines (case_id, kind, starts_at, due_at, first_due_at)
+       SELECT id, 'decide', received_at, deadline_at, deadline_at FROM cases WHERE id > $1 AND deadline_at IS NOT NULL"#,
 ];
 
 /// Seeds `n` cases (and the staff they need), reporting progress as (done, total).

@@ -276,6 +276,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         unit_id -> Int4,
+        classified_at -> Nullable<Timestamptz>,
+        assigned_at -> Nullable<Timestamptz>,
+        decided_at -> Nullable<Timestamptz>,
+        decide_compliance -> Nullable<Text>,
     }
 }
 
@@ -347,6 +351,36 @@ diesel::table! {
         due_at -> Timestamptz,
         extensions -> Int4,
         met_at -> Nullable<Timestamptz>,
+        first_due_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    case_recoveries (id) {
+        id -> Int8,
+        case_id -> Int8,
+        kind -> Text,
+        amount -> Int8,
+        on_date -> Date,
+        bank_code -> Nullable<Text>,
+        agency -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    case_tallies (unit_id, day, case_type, measure, dim, key, band) {
+        unit_id -> Int4,
+        day -> Date,
+        case_type -> Text,
+        measure -> Text,
+        dim -> Text,
+        key -> Text,
+        band -> Int2,
+        n -> Int8,
+        amount -> Int8,
     }
 }
 
@@ -534,6 +568,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_transactions -> cases (case_id));
 diesel::joinable!(case_deadlines -> cases (case_id));
+diesel::joinable!(case_recoveries -> cases (case_id));
 diesel::joinable!(submission_files -> submissions (submission_id));
 diesel::joinable!(report_notices -> submissions (submission_id));
 diesel::joinable!(report_notices -> users (user_id));
@@ -555,6 +590,8 @@ diesel::joinable!(hot_identifiers -> identifiers (identifier_id));
 diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    case_recoveries,
+    case_tallies,
     audit_log,
     banks,
     case_counts,

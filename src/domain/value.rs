@@ -38,7 +38,12 @@ pub fn parse_amount(value: &str) -> Option<i64> {
 
 /// `1.250.000 ₫`.
 pub fn fmt_vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
+    format!("{} ₫", fmt_thousands(amount))
+}
+
+/// `1.250.000`: thousands grouped with dots, as Vietnamese writes numbers.
+pub fn fmt_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -46,7 +51,7 @@ pub fn fmt_vnd(amount: i64) -> String {
         }
         out.push(c);
     }
-    format!("{}{out} ₫", if amount < 0 { "-" } else { "" })
+    format!("{}{out}", if n < 0 { "-" } else { "" })
 }
 
 /// A pragmatic address check: one `@`, a dotted domain, no spaces or control

@@ -112,9 +112,83 @@ pub fn targets(from: Status) -> Vec<&'static Move> {
     MOVES.iter().filter(|m| m.from.contains(&from)).collect()
 }
 
+/// What a move means for the figures (`docs/domain.md` §13): resolving,
+/// transferring and suspending decide a case (BLTTHS arts. 147, 148); closing
+/// keeps that decision; reopening or resuming undoes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Decides,
+    Undoes,
+    Keeps,
+}
+
+pub fn decision(from: Status, to: Status) -> Decision {
+    match to {
+        Resolved | Transferred | Suspended => Decision::Decides,
+        _ if matches!(from, Resolved | Transferred | Suspended | Closed) && to != Closed => {
+            Decision::Undoes
+        }
+        _ => Decision::Keeps,
+    }
+}
+
+/// How a crime report was decided against its decide clock: by the first due
+/// date, within an extension, or late.
+pub fn compliance(
+    decided: chrono::DateTime<chrono::Utc>,
+    first_due: chrono::DateTime<chrono::Utc>,
+    due: chrono::DateTime<chrono::Utc>,
+) -> &'static str {
+    if decided <= first_due {
+        "in_time"
+    } else if decided <= due {
+        "extended"
+    } else {
+        "late"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_move_to_a_decision_decides_and_every_way_out_undoes_it() {
+        for m in MOVES {
+            for from in m.from {
+                let d = decision(*from, m.to);
+                if matches!(m.to, Resolved | Transferred | Suspended) {
+                    assert_eq!(d, Decision::Decides, "{from:?} -> {:?}", m.to);
+                } else if matches!(from, Resolved | Transferred | Suspended | Closed)
+                    && m.to != Closed
+                {
+                    assert_eq!(d, Decision::Undoes, "{from:?} -> {:?}", m.to);
+                } else {
+                    assert_eq!(d, Decision::Keeps, "{from:?} -> {:?}", m.to);
+                }
+            }
+        }
+        assert_eq!(decision(Resolved, Closed), Decision::Keeps);
+        assert_eq!(decision(Closed, InProgress), Decision::Undoes);
+    }
+
+    #[test]
+    fn compliance_tells_in_time_from_extended_from_late() {
+        use chrono::{Duration, TimeZone, Utc};
+        let first = Utc.with_ymd_and_hms(2026, 3, 20, 16, 59, 59).unwrap();
+        let due = first + Duration::days(40);
+        assert_eq!(compliance(first, first, due), "in_time");
+        assert_eq!(
+            compliance(first + Duration::seconds(1), first, due),
+            "extended"
+        );
+        assert_eq!(compliance(due, first, due), "extended");
+        assert_eq!(compliance(due + Duration::seconds(1), first, due), "late");
+        assert_eq!(
+            compliance(first + Duration::seconds(1), first, first),
+            "late"
+        );
+    }
 
     #[test]
     fn no_two_moves_share_a_from_and_to() {

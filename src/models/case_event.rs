@@ -21,6 +21,7 @@ crate::text_enum!(
         Exhibit => "exhibit",
         Identifier => "identifier",
         Transfer => "transfer",
+        Recovery => "recovery",
     }
 );
 

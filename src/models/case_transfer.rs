@@ -154,3 +154,19 @@ pub fn move_case(
     .execute(conn)?;
     Ok(())
 }
+
+/// Transfers a unit sent in `[from, to)`, per state (statistics).
+pub fn sent_counts(
+    conn: &mut PgConnection,
+    unit: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(String, i64)>> {
+    case_transfers::table
+        .filter(case_transfers::from_unit.eq(unit))
+        .filter(case_transfers::sent_at.ge(from))
+        .filter(case_transfers::sent_at.lt(to))
+        .group_by(case_transfers::state)
+        .select((case_transfers::state, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -76,6 +76,16 @@ pub struct Clock {
     pub due_at: DateTime<Utc>,
     pub extensions: i32,
     pub met_at: Option<DateTime<Utc>>,
+    /// Before any extension (unknown for clocks extended before it was kept).
+    pub first_due_at: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    /// The due date before extensions: as kept, else the due date if never
+    /// extended, else (not known) the current one.
+    pub fn first_due(&self) -> DateTime<Utc> {
+        self.first_due_at.unwrap_or(self.due_at)
+    }
 }
 
 pub fn clocks(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Clock>> {
@@ -100,6 +110,7 @@ pub fn start(
             case_deadlines::kind.eq(kind),
             case_deadlines::starts_at.eq(starts_at),
             case_deadlines::due_at.eq(due_at),
+            case_deadlines::first_due_at.eq(due_at),
         ))
         .on_conflict((case_deadlines::case_id, case_deadlines::kind))
         .do_nothing()

@@ -462,3 +462,38 @@ pub fn move_to_unit(conn: &mut PgConnection, id: i64, unit: i32) -> QueryResult<
         .execute(conn)?;
     Ok(())
 }
+
+/// Public reports a unit received in `[from, to)`: how many, triaged, marked
+/// spam, and the median time to triage in seconds (statistics).
+#[derive(QueryableByName, Clone, Debug, Default)]
+pub struct IntakeFigures {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub received: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub triaged: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub spam: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    pub median_seconds: Option<f64>,
+}
+
+pub fn figures(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<IntakeFigures> {
+    use diesel::sql_types::{Integer, Timestamptz};
+    diesel::sql_query(
+        "SELECT count(*)::bigint AS received, \
+                count(*) FILTER (WHERE triaged_at IS NOT NULL)::bigint AS triaged, \
+                count(*) FILTER (WHERE status = 'spam')::bigint AS spam, \
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM triaged_at - received_at)) \
+                    FILTER (WHERE triaged_at IS NOT NULL) AS median_seconds \
+         FROM submissions WHERE unit_id = $1 AND received_at >= $2 AND received_at < $3",
+    )
+    .bind::<Integer, _>(unit_id)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .get_result(conn)
+}

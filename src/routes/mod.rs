@@ -20,6 +20,7 @@ pub mod pages;
 pub mod public;
 pub mod requests;
 pub mod session;
+pub mod stats;
 pub mod transfers;
 
 use actix_web::{http::StatusCode, middleware::from_fn, web, HttpResponse};
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(session::logout))
             .route("/password/change", web::get().to(session::password_form))
             .route("/password/change", web::post().to(session::password_change))
+            .route("/stats", web::get().to(stats::index))
             .route("/intake", web::get().to(intake::index))
             .route("/intake/{id}", web::get().to(intake::show))
             .route("/intake/{id}/files/{file}", web::get().to(intake::download))
@@ -150,6 +152,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/merge", web::post().to(cases::merge))
             .route("/cases/{ref}/watchers", web::post().to(cases::watchers))
             .route("/cases/{ref}/identifiers", web::post().to(identifiers::add))
+            .route(
+                "/cases/{ref}/recoveries",
+                web::post().to(cases::add_recovery),
+            )
+            .route(
+                "/cases/{ref}/recoveries/{id}/remove",
+                web::post().to(cases::remove_recovery),
+            )
             .route(
                 "/cases/{ref}/identifiers/{link}/remove",
                 web::post().to(identifiers::remove),

@@ -35,6 +35,12 @@ pub struct ListQuery {
     pub from: String,
     pub to: String,
     pub deadline: String,
+    pub decided_from: String,
+    pub decided_to: String,
+    pub result: String,
+    pub compliance: String,
+    /// Open at the end of this day.
+    pub open_on: String,
     pub q: String,
     pub sort: String,
     pub page: String,
@@ -57,7 +63,7 @@ impl ListQuery {
         }
         let statuses = match self.status.trim() {
             "" | "open" => Status::open(),
-            "all" => Vec::new(),
+            "all" | "reports" => Vec::new(),
             s => match s.parse::<Status>() {
                 Ok(st) => vec![st],
                 Err(()) => {
@@ -110,6 +116,21 @@ impl ListQuery {
                 None
             }
         };
+        let known = |v: &str, set: &[&str], bad: &mut bool| -> Option<String> {
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            let ok = set.contains(&v);
+            *bad |= !ok;
+            ok.then(|| v.to_owned())
+        };
+        let result = known(&self.result, crate::services::stats::RESULTS, &mut bad);
+        let compliance = known(
+            &self.compliance,
+            crate::services::stats::COMPLIANCE,
+            &mut bad,
+        );
         let q = opt(&self.q).map(|q| q.chars().take(200).collect::<String>());
         let sort = match self.sort.trim() {
             "" if q.is_some() => Sort::Relevance,
@@ -137,6 +158,12 @@ impl ListQuery {
             from: day(&self.from, 0, &mut bad),
             to: day(&self.to, 1, &mut bad),
             deadline,
+            decided_from: day(&self.decided_from, 0, &mut bad),
+            decided_to: day(&self.decided_to, 1, &mut bad),
+            result,
+            compliance,
+            open_at: day(&self.open_on, 1, &mut bad),
+            reports_only: self.status.trim() == "reports",
             q,
             watching: false,
             matched: None,
@@ -233,6 +260,12 @@ fn maintained_counts(
         && f.from.is_none()
         && f.to.is_none()
         && f.deadline.is_none()
+        && f.decided_from.is_none()
+        && f.decided_to.is_none()
+        && f.result.is_none()
+        && f.compliance.is_none()
+        && f.open_at.is_none()
+        && !f.reports_only
         && f.q.is_none()
         && !f.watching;
     if !plain {

@@ -203,6 +203,7 @@ mod tests {
             due_at,
             extensions,
             met_at: None,
+            first_due_at: None,
         };
         let check = |c: Clock, new, doc| check_extension(true, received, &c, new, doc, HCM);
         let two_months = end_of_day(NaiveDate::from_ymd_opt(2026, 3, 10).expect("date"), HCM);

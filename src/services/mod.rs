@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod portal;
 pub mod reference;
 pub mod requests;
+pub mod stats;
 pub mod transfers;
 pub mod units;
 pub mod users;

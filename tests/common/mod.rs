@@ -287,6 +287,8 @@ pub fn test_config(url: &str) -> Config {
         login_ip_max_failures: 20,
         trusted_proxies: Vec::new(),
         evidence_max_bytes: 2 * 1024 * 1024,
+        report_cutoff_day: 15,
+        export_max_rows: 1_000_000,
         s3: None,
         portal: cyberdesk::config::PortalConfig {
             max_files: 3,

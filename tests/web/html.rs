@@ -100,6 +100,7 @@ async fn every_page_kind_is_valid_html() {
             ("intake-empty", "/intake"),
             ("identifiers-empty", "/identifiers"),
             ("case-new", "/cases/new"),
+            ("stats-empty", "/stats"),
             ("profile", "/profile"),
             ("password", "/password/change"),
         ] {
@@ -175,6 +176,11 @@ async fn every_page_kind_is_valid_html() {
             ("intake-incident", format!("/intake/{}", sid + 1)),
             ("identifiers", "/identifiers?q=0912345678".to_owned()),
             ("identifier", format!("/identifiers/{id_id}")),
+            ("stats", "/stats?period=y2026".to_owned()),
+            (
+                "cases-figure",
+                "/cases?status=reports&decided_from=2026-01-01&decided_to=2026-12-31&result=prosecuted".to_owned(),
+            ),
         ] {
             pages.get(&mut o, &format!("{lang}-{name}"), &path).await;
         }

@@ -14,4 +14,5 @@ mod infra;
 mod mail;
 mod portal;
 mod security;
+mod stats;
 mod units;

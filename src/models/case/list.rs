@@ -7,6 +7,14 @@ use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 use super::{CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility};
 use crate::db::schema::{case_watchers, cases};
 
+/// Statuses that record a decision (`domain::workflow::decision`).
+pub const DECISIONS: &[Status] = &[
+    Status::Resolved,
+    Status::Closed,
+    Status::Transferred,
+    Status::Suspended,
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Sort {
     #[default]
@@ -57,6 +65,17 @@ pub struct ListFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub deadline: Option<DeadlineFilter>,
+    /// Decided in `[decided_from, decided_to)` (`docs/domain.md` §13).
+    pub decided_from: Option<DateTime<Utc>>,
+    pub decided_to: Option<DateTime<Utc>>,
+    /// Decided with this result: an outcome, `none`, `transferred`, `suspended`.
+    pub result: Option<String>,
+    /// Crime reports decided `in_time`, `extended` or `late`.
+    pub compliance: Option<String>,
+    /// Open (received, not decided) at this instant.
+    pub open_at: Option<DateTime<Utc>>,
+    /// Leave merged duplicates out (a figure counts each report once).
+    pub reports_only: bool,
     pub q: Option<String>,
     /// Only cases the user watches (dashboard).
     pub watching: bool,
@@ -169,6 +188,60 @@ pub fn conditions(
         )),
         None => {}
     }
+    // The statistics' definitions (`case_tally_parts`): a case is decided when
+    // its status is a decision and it has a decision time.
+    let decided = || {
+        cases::status
+            .eq_any(DECISIONS.to_vec())
+            .and(cases::decided_at.is_not_null())
+    };
+    if f.reports_only || f.open_at.is_some() {
+        and(Box::new(cases::status.ne(Status::Merged)));
+    }
+    if let Some(from) = f.decided_from {
+        and(Box::new(
+            decided().and(cases::decided_at.ge(from)).assume_not_null(),
+        ));
+    }
+    if let Some(to) = f.decided_to {
+        and(Box::new(
+            decided().and(cases::decided_at.lt(to)).assume_not_null(),
+        ));
+    }
+    if let Some(r) = &f.result {
+        let cond: CaseFilterExpr = match r.as_str() {
+            "transferred" => Box::new(cases::status.eq(Status::Transferred)),
+            "suspended" => Box::new(cases::status.eq(Status::Suspended)),
+            "none" => Box::new(
+                cases::status
+                    .eq_any([Status::Resolved, Status::Closed])
+                    .and(cases::outcome.is_null()),
+            ),
+            other => Box::new(
+                cases::status
+                    .eq_any([Status::Resolved, Status::Closed])
+                    .and(cases::outcome.eq(other.to_owned()).assume_not_null()),
+            ),
+        };
+        and(Box::new(decided().and(cond)));
+    }
+    if let Some(c) = &f.compliance {
+        and(Box::new(
+            decided()
+                .and(cases::case_type.eq(CaseType::CrimeReport))
+                .and(cases::decide_compliance.eq(c.clone()).assume_not_null()),
+        ));
+    }
+    if let Some(at) = f.open_at {
+        and(Box::new(
+            cases::received_at.lt(at).and(
+                cases::decided_at
+                    .is_null()
+                    .or(cases::decided_at.ge(at).assume_not_null())
+                    .or(cases::status.ne_all(DECISIONS.to_vec())),
+            ),
+        ));
+    }
     if let Some(ids) = &f.matched {
         and(Box::new(cases::id.eq_any(ids.clone())));
     } else if let Some(text) = &f.q {
@@ -265,4 +338,32 @@ pub fn counts_by_type_and_status(
         .group_by((cases::case_type, cases::status))
         .select((cases::case_type, cases::status, diesel::dsl::count_star()))
         .load(conn)
+}
+
+/// Ids of every case matching `f` that `vis` may open (statistics over chosen cases).
+pub fn ids(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<i64>> {
+    cases::table
+        .filter(conditions(vis, me, f, true, now))
+        .select(cases::id)
+        .load(conn)
+}
+
+/// How many cases match `f` among those `vis` may open.
+pub fn count(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    cases::table
+        .filter(conditions(vis, me, f, true, now))
+        .count()
+        .get_result(conn)
 }

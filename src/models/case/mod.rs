@@ -122,6 +122,10 @@ pub struct Case {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub unit_id: i32,
+    pub classified_at: Option<DateTime<Utc>>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decide_compliance: Option<String>,
 }
 
 /// The fields an officer types: the same struct inserts a new case and overwrites
@@ -306,6 +310,11 @@ pub struct CaseState {
     pub merged_into_id: Option<Option<i64>>,
     pub deadline_at: Option<Option<DateTime<Utc>>>,
     pub deadline_kind: Option<Option<String>>,
+    /// The moments statistics measure (`docs/domain.md` §13).
+    pub classified_at: Option<Option<DateTime<Utc>>>,
+    pub assigned_at: Option<Option<DateTime<Utc>>>,
+    pub decided_at: Option<Option<DateTime<Utc>>>,
+    pub decide_compliance: Option<Option<String>>,
 }
 
 pub fn update_state(

@@ -289,3 +289,50 @@ pub async fn watchers(
     )
     .await
 }
+
+/// Records money frozen or returned on the case.
+pub async fn add_recovery(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: web::Form<cases::recoveries::RecoveryForm>,
+) -> Result<HttpResponse, AppError> {
+    let reference = path.into_inner();
+    let form = form.into_inner();
+    let meta = ctx.req.meta.clone();
+    let tz = ctx.state.config.time_zone;
+    let (r, who) = (reference.clone(), me.clone());
+    match db::run(&ctx.state.pool, move |conn| {
+        cases::recoveries::add(conn, &who, &meta, tz, &r, &form)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other_with_flash(
+            &format!("/cases/{}#recoveries", encode_query_value(&reference)),
+            k("flash-recovery-added"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => super::show_with_errors(&ctx, me, reference, errors).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a mistaken frozen/returned row.
+pub async fn remove_recovery(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let r = reference.clone();
+    db::run(&ctx.state.pool, move |conn| {
+        cases::recoveries::remove(conn, &me, &meta, &r, id)
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        &format!("/cases/{}#recoveries", encode_query_value(&reference)),
+        k("flash-recovery-removed"),
+        &ctx.state.config,
+    ))
+}

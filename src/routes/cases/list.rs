@@ -29,8 +29,42 @@ struct CasesIndexPage {
     qs_no_status: String,
     qs_no_page: String,
     bad_filter: bool,
+    /// The statistics filter the list came from, if any.
+    figure: Option<String>,
     open_total: i64,
     all_total: i64,
+}
+
+/// The filters a statistics figure links with, as one readable line (they have
+/// no field of their own on the list).
+fn figure_filter(layout: &LayoutCtx, q: &ListQuery) -> Option<String> {
+    let mut parts = Vec::new();
+    let date = |v: &str| {
+        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
+    if !q.decided_from.trim().is_empty() || !q.decided_to.trim().is_empty() {
+        parts.push(format!(
+            "{} {} – {}",
+            layout.t("cases-figure-decided"),
+            date(&q.decided_from),
+            date(&q.decided_to)
+        ));
+    }
+    if !q.result.trim().is_empty() {
+        parts.push(layout.t(&format!("stats-result-{}", q.result.trim())));
+    }
+    if !q.compliance.trim().is_empty() {
+        parts.push(layout.t(&format!("stats-compliance-{}", q.compliance.trim())));
+    }
+    if !q.open_on.trim().is_empty() {
+        parts.push(layout.t1("cases-figure-open-on", "day", &date(&q.open_on)));
+    }
+    if q.status.trim() == "reports" {
+        parts.push(layout.t("cases-figure-reports"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 impl CasesIndexPage {
@@ -86,6 +120,11 @@ fn query_string(q: &ListQuery, with_status: bool) -> String {
     push("from", &q.from);
     push("to", &q.to);
     push("deadline", &q.deadline);
+    push("decided_from", &q.decided_from);
+    push("decided_to", &q.decided_to);
+    push("result", &q.result);
+    push("compliance", &q.compliance);
+    push("open_on", &q.open_on);
     push("q", &q.q);
     push("sort", &q.sort);
     parts.join("&")
@@ -121,10 +160,17 @@ pub async fn index(
     } else {
         StatusCode::OK
     };
+    let layout = ctx.layout();
+    let figure = if bad_filter {
+        None
+    } else {
+        figure_filter(&layout, &q)
+    };
     render(
         status,
         &CasesIndexPage {
-            layout: ctx.layout(),
+            figure,
+            layout,
             qs_no_status: query_string(&q, false),
             qs_no_page: query_string(&q, true),
             q,

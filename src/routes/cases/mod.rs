@@ -6,8 +6,8 @@ mod list;
 mod show;
 
 pub use actions::{
-    add_note, assign, extend, link, merge, take, transition, watchers, AssignForm, ExtendForm,
-    MoveForm, NoteForm, OtherCaseForm, WatcherForm,
+    add_note, add_recovery, assign, extend, link, merge, remove_recovery, take, transition,
+    watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
 };
 pub use form::{create, edit_form, new_form, update};
 pub use list::index;

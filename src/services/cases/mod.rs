@@ -6,6 +6,7 @@ mod activity;
 mod edit;
 mod form;
 mod moves;
+pub mod recoveries;
 mod validate;
 mod view;
 

@@ -108,6 +108,7 @@ pub fn transition(
                 }
             }
         }
+        record_moments(conn, &c, to, &mut state, now)?;
         let updated = case::update_state(conn, c.id, &state, me.id)?;
         match to {
             Status::Resolved => {
@@ -148,6 +149,40 @@ pub fn transition(
         notify::case_status(conn, cfg, me, &updated, c.status)?;
         Ok(updated)
     })
+}
+
+/// The moments a move sets for the figures (`docs/domain.md` §13): the first
+/// classification, the decision and, for the first decision of a crime report,
+/// whether it was in time.
+fn record_moments(
+    conn: &mut PgConnection,
+    c: &Case,
+    to: Status,
+    state: &mut CaseState,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    if c.status == Status::New && c.classified_at.is_none() {
+        state.classified_at = Some(Some(now));
+    }
+    match workflow::decision(c.status, to) {
+        workflow::Decision::Decides => {
+            state.decided_at = Some(Some(now));
+            if c.case_type == CaseType::CrimeReport && c.decide_compliance.is_none() {
+                if let Some(clock) = deadline::clocks(conn, c.id)?
+                    .into_iter()
+                    .find(|cl| cl.kind == ClockKind::Decide)
+                {
+                    let at = clock.met_at.unwrap_or(now);
+                    state.decide_compliance = Some(Some(
+                        workflow::compliance(at, clock.first_due(), clock.due_at).to_owned(),
+                    ));
+                }
+            }
+        }
+        workflow::Decision::Undoes => state.decided_at = Some(None),
+        workflow::Decision::Keeps => {}
+    }
+    Ok(())
 }
 
 /// Assigns (or reassigns) the case to an active officer or supervisor: supervisors
@@ -192,6 +227,12 @@ pub fn assign(
         }
         if matches!(c.status, Status::New | Status::Triaged) {
             state.status = Some(Status::Assigned);
+        }
+        if c.classified_at.is_none() && c.status == Status::New {
+            state.classified_at = Some(Some(now));
+        }
+        if c.assigned_at.is_none() {
+            state.assigned_at = Some(Some(now));
         }
         let updated = case::update_state(conn, c.id, &state, me.id)?;
         deadline::meet(conn, c.id, &[ClockKind::Classify, ClockKind::Assign], now)?;

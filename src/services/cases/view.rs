@@ -43,6 +43,9 @@ pub struct CaseView {
     pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
     pub evidence: crate::services::exhibits::Evidence,
     pub txs: Vec<Transaction>,
+    /// Money frozen or returned, and the banks the form offers.
+    pub recoveries: Vec<crate::models::case_recovery::Recovery>,
+    pub bank_choices: Vec<(String, String)>,
     pub events: Vec<(case_event::CaseEvent, Option<String>)>,
     pub clocks: Vec<ClockView>,
     pub watchers: Vec<(i64, String)>,
@@ -227,6 +230,12 @@ pub fn view(
         suggestions,
         evidence,
         txs: case::transactions(conn, c.id)?,
+        recoveries: crate::models::case_recovery::of_case(conn, c.id)?,
+        bank_choices: if can_edit {
+            crate::models::bank::active_choices(conn)?
+        } else {
+            Vec::new()
+        },
         events,
         clocks,
         watchers,

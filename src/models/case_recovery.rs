@@ -1,0 +1,111 @@
+//! `case_recoveries`: money frozen at a bank or returned to victims, per case,
+//! with the date and the bank or agency.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text};
+
+use crate::db::schema::case_recoveries;
+
+crate::text_enum!(
+    /// Frozen (phong tỏa) or returned to victims (trả lại cho bị hại).
+    RecoveryKind, "recovery" {
+        Frozen => "frozen",
+        Returned => "returned",
+    }
+);
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = case_recoveries, check_for_backend(diesel::pg::Pg))]
+pub struct Recovery {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: RecoveryKind,
+    pub amount: i64,
+    pub on_date: NaiveDate,
+    pub bank_code: Option<String>,
+    pub agency: Option<String>,
+    pub note: Option<String>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = case_recoveries)]
+pub struct NewRecovery {
+    pub case_id: i64,
+    pub kind: RecoveryKind,
+    pub amount: i64,
+    pub on_date: NaiveDate,
+    pub bank_code: Option<String>,
+    pub agency: Option<String>,
+    pub note: Option<String>,
+    pub created_by: i64,
+}
+
+pub fn insert(conn: &mut PgConnection, r: &NewRecovery) -> QueryResult<Recovery> {
+    diesel::insert_into(case_recoveries::table)
+        .values(r)
+        .returning(Recovery::as_returning())
+        .get_result(conn)
+}
+
+pub fn of_case(conn: &mut PgConnection, case_id: i64) -> QueryResult<Vec<Recovery>> {
+    case_recoveries::table
+        .filter(case_recoveries::case_id.eq(case_id))
+        .order((case_recoveries::on_date.asc(), case_recoveries::id.asc()))
+        .select(Recovery::as_select())
+        .load(conn)
+}
+
+/// Removes one row of this case (a mistaken entry), returning it.
+pub fn delete(conn: &mut PgConnection, case_id: i64, id: i64) -> QueryResult<Recovery> {
+    diesel::delete(
+        case_recoveries::table
+            .filter(case_recoveries::id.eq(id))
+            .filter(case_recoveries::case_id.eq(case_id)),
+    )
+    .returning(Recovery::as_returning())
+    .get_result(conn)
+}
+
+/// Sums per kind, case type and bucket of `bounds`: the unit's cases, or only
+/// `ids` when given.
+#[derive(QueryableByName, Clone, Debug)]
+pub struct RecoverySum {
+    #[diesel(sql_type = Integer)]
+    pub bucket: i32,
+    #[diesel(sql_type = Text)]
+    pub case_type: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub amount: i64,
+}
+
+pub fn sums(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    case_type: Option<&str>,
+    ids: Option<&[i64]>,
+    bounds: &[NaiveDate],
+) -> QueryResult<Vec<RecoverySum>> {
+    if bounds.len() < 2 {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "SELECT width_bucket(r.on_date, $2::date[])::int AS bucket, c.case_type, r.kind, \
+                count(*)::bigint AS n, sum(r.amount)::bigint AS amount \
+         FROM case_recoveries r JOIN cases c ON c.id = r.case_id \
+         WHERE c.unit_id = $1 AND r.on_date >= ($2::date[])[1] AND r.on_date < ($2::date[])[array_length($2::date[], 1)] \
+           AND ($3::text IS NULL OR c.case_type = $3) AND ($4::bigint[] IS NULL OR c.id = ANY($4)) \
+         GROUP BY 1, 2, 3",
+    )
+    .bind::<Integer, _>(unit_id)
+    .bind::<Array<Date>, _>(bounds)
+    .bind::<Nullable<Text>, _>(case_type)
+    .bind::<Nullable<Array<BigInt>>, _>(ids)
+    .load(conn)
+}

@@ -1,0 +1,341 @@
+//! Statistics (`docs/domain.md` §13): a unit's figures for a period (a
+//! supervisor's), or an officer's over the cases assigned to them. Unit-wide
+//! figures read the trigger-kept day tallies; an officer's, and those filtered by
+//! category, team or channel, compute the same tallies over the cases the list
+//! filter selects, so both share `case_tally_parts` and the visibility rule.
+
+mod chart;
+mod figures;
+pub mod view;
+
+pub use chart::{Chart, Unit as ChartUnit};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+
+pub use figures::{band_of, Bands, Figures, COMPLIANCE, RESULTS, TIMES};
+
+use crate::auth::{
+    policy::{self, Action},
+    CurrentUser,
+};
+use crate::domain::period::{Period, PeriodError};
+use crate::error::AppError;
+use crate::i18n::k;
+use crate::models::case::list::{self, AssigneeFilter, ListFilter};
+use crate::models::case::{CaseType, Channel};
+use crate::models::case_tally::{self, Source};
+use crate::models::{case_recovery, case_transfer, submission};
+use crate::services::deadlines::end_of_day;
+
+/// The raw query string of `/stats` (bookmarkable).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StatsQuery {
+    pub period: String,
+    pub from: String,
+    pub to: String,
+    #[serde(rename = "type")]
+    pub case_type: String,
+    pub category: String,
+    pub team: String,
+    pub channel: String,
+    /// `unit` asks for the whole unit's figures (supervisors only).
+    pub scope: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsFilter {
+    pub case_type: Option<CaseType>,
+    pub category_id: Option<i32>,
+    pub team: Option<String>,
+    pub channel: Option<Channel>,
+}
+
+impl StatsFilter {
+    /// Filters the tallies do not hold (they are kept per type only).
+    fn needs_cases(&self) -> bool {
+        self.category_id.is_some() || self.team.is_some() || self.channel.is_some()
+    }
+
+    /// The same filter as `/cases` query parameters.
+    pub fn query(&self) -> String {
+        let mut q = String::new();
+        if let Some(t) = self.case_type {
+            q.push_str(&format!("&type={}", t.code()));
+        }
+        if let Some(c) = self.category_id {
+            q.push_str(&format!("&category={c}"));
+        }
+        if let Some(t) = &self.team {
+            q.push_str(&format!(
+                "&team={}",
+                crate::domain::value::encode_query_value(t)
+            ));
+        }
+        if let Some(c) = self.channel {
+            q.push_str(&format!("&channel={}", c.code()));
+        }
+        q
+    }
+}
+
+/// Whose figures: the unit's (supervisors) or one's own cases (officers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Unit,
+    Own,
+}
+
+/// Frozen and returned money in a period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Money {
+    pub frozen: i64,
+    pub frozen_n: i64,
+    pub returned: i64,
+    pub returned_n: i64,
+}
+
+/// One period's figures with what is not in the tallies.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodFigures {
+    pub period: Option<Period>,
+    pub f: Figures,
+    pub open_at_end: i64,
+    pub money: Money,
+}
+
+/// One month of the charts.
+#[derive(Clone, Debug)]
+pub struct Month {
+    pub period: Period,
+    pub f: Figures,
+    pub money: Money,
+}
+
+pub struct Stats {
+    pub scope: Scope,
+    pub filter: StatsFilter,
+    pub tz: Tz,
+    pub now: PeriodFigures,
+    pub previous: PeriodFigures,
+    pub year_before: PeriodFigures,
+    pub months: Vec<Month>,
+    /// Open crime reports past their deadline, now.
+    pub overdue_now: i64,
+    /// Unit scope only: public reports, transfers to other units.
+    pub intake: Option<submission::IntakeFigures>,
+    pub transfers_out: Vec<(String, i64)>,
+}
+
+/// Parses the period of a query: a period code, or from–to dates; by default
+/// the reporting month holding today.
+pub fn period_of(q: &StatsQuery, cutoff: u32, today: NaiveDate) -> Result<Period, PeriodError> {
+    let (from, to) = (q.from.trim(), q.to.trim());
+    if !from.is_empty() || !to.is_empty() {
+        let date =
+            |v: &str| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| PeriodError::Dates);
+        return Period::custom(date(from)?, date(to)?);
+    }
+    match q.period.trim() {
+        "" => Period::month_of(today, cutoff),
+        code => Period::parse(code, cutoff),
+    }
+}
+
+/// Parses the filters; a value that is not one of the list's is refused (422).
+pub fn filter_of(q: &StatsQuery) -> Result<StatsFilter, AppError> {
+    let bad = || AppError::Invalid(k("stats-filter-invalid"));
+    fn opt(v: &str) -> Option<&str> {
+        Some(v.trim()).filter(|v| !v.is_empty())
+    }
+    Ok(StatsFilter {
+        case_type: opt(&q.case_type)
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|_| bad())?,
+        category_id: opt(&q.category)
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|_| bad())?,
+        team: opt(&q.team).map(|t| t.chars().take(80).collect()),
+        channel: opt(&q.channel)
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|_| bad())?,
+    })
+}
+
+/// Who `me` gets figures for: supervisors their unit, officers their own cases;
+/// nobody else (admins do no case work, national analysts read no case).
+pub fn scope_of(me: &CurrentUser, asked: &str) -> Result<Scope, AppError> {
+    policy::require(me, Action::WorkCases)?;
+    let supervises = policy::allows(me.role, Action::SuperviseCases);
+    match asked.trim() {
+        "" if supervises => Ok(Scope::Unit),
+        "unit" if supervises => Ok(Scope::Unit),
+        "" | "own" => Ok(Scope::Own),
+        "unit" => Err(AppError::Forbidden),
+        _ => Err(AppError::Invalid(k("stats-filter-invalid"))),
+    }
+}
+
+/// The local midnight starting `day`, in UTC.
+pub fn start_of(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    end_of_day(day.pred_opt().unwrap_or(day), tz) + chrono::Duration::seconds(1)
+}
+
+/// The cases an officer's figures, or filtered figures, are computed over:
+/// the list's filter with the list's visibility (one rule everywhere).
+fn chosen_ids(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    scope: Scope,
+    filter: &StatsFilter,
+) -> QueryResult<Vec<i64>> {
+    let vis = policy::case_visibility(me);
+    let f = ListFilter {
+        case_type: filter.case_type,
+        category_id: filter.category_id,
+        team: filter.team.clone(),
+        channel: filter.channel,
+        assignee: (scope == Scope::Own).then_some(AssigneeFilter::Me),
+        reports_only: true,
+        ..Default::default()
+    };
+    list::ids(conn, &vis, me.id, &f, Utc::now())
+}
+
+fn money(rows: &[case_recovery::RecoverySum], bucket: i32) -> Money {
+    let mut m = Money::default();
+    for r in rows.iter().filter(|r| r.bucket == bucket) {
+        match r.kind.as_str() {
+            "frozen" => {
+                m.frozen += r.amount;
+                m.frozen_n += r.n;
+            }
+            "returned" => {
+                m.returned += r.amount;
+                m.returned_n += r.n;
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Everything `/stats` shows for `period`.
+pub fn compute(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    scope: Scope,
+    filter: StatsFilter,
+    period: Period,
+    cutoff: u32,
+) -> Result<Stats, AppError> {
+    let unit = crate::models::unit::find(conn, me.unit_id)?;
+    let tz: Tz = unit
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
+    let ids = if scope == Scope::Own || filter.needs_cases() {
+        Some(chosen_ids(conn, me, scope, &filter)?)
+    } else {
+        None
+    };
+    let type_code = filter.case_type.map(|t| t.code());
+    let source = match &ids {
+        Some(ids) => Source::Cases {
+            unit_id: me.unit_id,
+            ids,
+        },
+        None => Source::Unit {
+            unit_id: me.unit_id,
+            case_type: type_code,
+        },
+    };
+    let previous = period.previous(cutoff).ok();
+    let year_before = period.year_before(cutoff).ok();
+    let mut one = |p: Option<Period>| -> Result<PeriodFigures, AppError> {
+        let Some(p) = p else {
+            return Ok(PeriodFigures::default());
+        };
+        let bounds = [p.from, p.to];
+        let rows = case_tally::sums(conn, source, &bounds)?;
+        let open = case_tally::open_at(conn, source, p.to)?;
+        let rec = case_recovery::sums(conn, me.unit_id, type_code, ids.as_deref(), &bounds)?;
+        Ok(PeriodFigures {
+            period: Some(p),
+            f: Figures::fold(&rows, 1),
+            open_at_end: open.iter().map(|(_, n)| n).sum(),
+            money: money(&rec, 1),
+        })
+    };
+    let now = one(Some(period))?;
+    let prev = one(previous)?;
+    let last = one(year_before)?;
+    let trailing = period.trailing_months(12, cutoff);
+    let mut bounds: Vec<NaiveDate> = trailing.iter().map(|m| m.from).collect();
+    if let Some(m) = trailing.last() {
+        bounds.push(m.to);
+    }
+    let rows = case_tally::sums(conn, source, &bounds)?;
+    let rec = case_recovery::sums(conn, me.unit_id, type_code, ids.as_deref(), &bounds)?;
+    let months = trailing
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let b = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            Month {
+                period: *m,
+                f: Figures::fold(&rows, b),
+                money: money(&rec, b),
+            }
+        })
+        .collect();
+    let overdue_now = overdue(conn, me, scope, &filter)?;
+    let (intake, transfers_out) = if scope == Scope::Unit {
+        let (from, to) = (start_of(period.from, tz), start_of(period.to, tz));
+        (
+            Some(submission::figures(conn, me.unit_id, from, to)?),
+            case_transfer::sent_counts(conn, me.unit_id, from, to)?,
+        )
+    } else {
+        (None, Vec::new())
+    };
+    Ok(Stats {
+        scope,
+        filter,
+        tz,
+        now,
+        previous: prev,
+        year_before: last,
+        months,
+        overdue_now,
+        intake,
+        transfers_out,
+    })
+}
+
+/// Open crime reports whose deadline has passed, as `/cases?deadline=overdue`
+/// counts them.
+fn overdue(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    scope: Scope,
+    filter: &StatsFilter,
+) -> QueryResult<i64> {
+    let vis = policy::case_visibility(me);
+    let f = ListFilter {
+        statuses: crate::models::case::Status::open(),
+        case_type: Some(filter.case_type.unwrap_or(CaseType::CrimeReport)),
+        category_id: filter.category_id,
+        team: filter.team.clone(),
+        channel: filter.channel,
+        assignee: (scope == Scope::Own).then_some(AssigneeFilter::Me),
+        deadline: Some(list::DeadlineFilter::Overdue),
+        ..Default::default()
+    };
+    list::count(conn, &vis, me.id, &f, Utc::now())
+}

@@ -1,0 +1,393 @@
+//! Statistics: figures against hand-counted cases (period boundaries on the
+//! 14th/15th in Asia/Ho_Chi_Minh), the trigger-kept tallies equal to a fresh
+//! count after every kind of change, who may see which figures, and bad input.
+
+use actix_web::http::StatusCode;
+use cyberdesk::auth::RequestMeta;
+use cyberdesk::domain::period::Period;
+use cyberdesk::models::case::Status;
+use cyberdesk::models::case_tally;
+use cyberdesk::services::{cases, stats};
+
+use crate::cases::{create, me};
+use crate::common::{signed_in, TestDb};
+
+fn at(db: &TestDb, reference: &str, received: &str) {
+    db.exec(&format!(
+        "UPDATE cases SET received_at = '{received}' WHERE ref = '{reference}'"
+    ));
+}
+
+fn figures(db: &TestDb, who: i64, scope: stats::Scope, code: &str) -> stats::Stats {
+    let period = Period::parse(code, 15).expect("period");
+    stats::compute(
+        &mut db.conn(),
+        &me(db, who),
+        scope,
+        stats::StatsFilter::default(),
+        period,
+        15,
+    )
+    .expect("stats")
+}
+
+fn drift(db: &TestDb) -> i64 {
+    case_tally::drift(&mut db.conn(), 1).expect("drift")
+}
+
+fn move_to(db: &TestDb, who: i64, reference: &str, to: Status, input: cases::MoveInput) {
+    cases::transition(
+        &mut db.conn(),
+        &me(db, who),
+        &RequestMeta::default(),
+        &db.config(),
+        reference,
+        to,
+        &input,
+    )
+    .expect("move");
+}
+
+/// The count a `/cases` page shows ("N vụ việc").
+fn listed(body: &str) -> i64 {
+    let end = body.find(" vụ việc</p>").expect("count line");
+    let start = body[..end].rfind('>').expect("count start") + 1;
+    body[start..end].trim().parse().expect("count")
+}
+
+#[actix_web::test]
+async fn figures_follow_the_reporting_month_to_the_second() {
+    let db = TestDb::new();
+    let (mut c, sid) = signed_in(&db, "supervisor").await;
+    let sup = me(&db, sid);
+    // Month 3/2026 runs from 15/02/2026 00:00 to 14/03/2026 23:59:59 (UTC+7).
+    let first = create(&db, &sup, &[]);
+    at(&db, &first, "2026-02-15 00:00:00+07");
+    let last = create(&db, &sup, &[]);
+    at(&db, &last, "2026-03-14 23:59:59+07");
+    let before = create(&db, &sup, &[]);
+    at(&db, &before, "2026-02-14 23:59:59+07");
+    let after = create(&db, &sup, &[]);
+    at(&db, &after, "2026-03-15 00:00:00+07");
+    let incident = create(&db, &sup, &[("case_type", "security_incident")]);
+    at(&db, &incident, "2026-03-01 09:00:00+07");
+    // A duplicate merged into `first` is the same report: not counted.
+    let dup = create(&db, &sup, &[]);
+    at(&db, &dup, "2026-03-02 10:00:00+07");
+    cases::merge(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &dup,
+        &first,
+    )
+    .expect("merge");
+    assert_eq!(drift(&db), 0, "tallies equal a fresh count after a merge");
+
+    let s = figures(&db, sid, stats::Scope::Unit, "m2026-03");
+    assert_eq!(s.now.f.received, 3, "first, last and the incident");
+    assert_eq!(s.now.f.by_type.get("crime_report"), Some(&2));
+    assert_eq!(s.now.f.by_type.get("security_incident"), Some(&1));
+    // Each case above carries 3,500,000 ₫ of money rows.
+    assert_eq!(s.now.f.loss, 3 * 3_500_000);
+    assert_eq!(s.previous.f.received, 1, "14/02 23:59:59 is February's");
+    assert_eq!(
+        s.now.open_at_end, 4,
+        "everything received up to 14/03 is open"
+    );
+    let april = figures(&db, sid, stats::Scope::Unit, "m2026-04");
+    assert_eq!(april.now.f.received, 1, "15/03 00:00 is April's");
+    let cal = figures(&db, sid, stats::Scope::Unit, "cm2026-03");
+    assert_eq!(cal.now.f.received, 3, "calendar March: 1st, 14th and 15th");
+
+    // The page links each figure to the list that produced it, and they agree.
+    let page = c.get("/stats?period=m2026-03").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let link = "/cases?status=reports&#38;from=2026-02-15&#38;to=2026-03-14";
+    assert!(page.body.contains(link), "received links to its list");
+    let list = c.get(&link.replace("&#38;", "&")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(listed(&list.body), 3);
+    assert!(
+        !list.body.contains(&dup),
+        "the merged duplicate is left out"
+    );
+    for text in [
+        "<svg",
+        "<title id=\"chart-received-t\"",
+        "<desc id=",
+        "<caption>",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    // The open-at-end figure's list agrees too.
+    let open = c.get("/cases?status=reports&open_on=2026-03-14").await;
+    assert_eq!(listed(&open.body), 4);
+}
+
+#[actix_web::test]
+async fn decisions_deadlines_and_money_are_counted_when_they_happen() {
+    let db = TestDb::new();
+    let (mut c, sid) = signed_in(&db, "supervisor").await;
+    let sup = me(&db, sid);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let code = Period::month_of(today, 15).expect("month").code();
+    let a = create(&db, &sup, &[]);
+    let b = create(&db, &sup, &[]);
+    let late = create(&db, &sup, &[]);
+    for r in [&a, &b, &late] {
+        cases::assign(
+            &mut db.conn(),
+            &sup,
+            &RequestMeta::default(),
+            &db.config(),
+            r,
+            sid,
+        )
+        .expect("assign");
+        move_to(&db, sid, r, Status::Verifying, Default::default());
+    }
+    // `late` was due yesterday when it was decided.
+    db.exec(&format!(
+        "UPDATE case_deadlines SET due_at = now() - interval '1 day', first_due_at = now() - interval '1 day' \
+         WHERE kind = 'decide' AND case_id = (SELECT id FROM cases WHERE ref = '{late}')"
+    ));
+    let resolve = cases::MoveInput {
+        outcome: "prosecuted".into(),
+        summary: "Đã khởi tố vụ án".into(),
+        ..Default::default()
+    };
+    move_to(&db, sid, &a, Status::Resolved, resolve.clone());
+    move_to(&db, sid, &late, Status::Resolved, resolve);
+    move_to(
+        &db,
+        sid,
+        &b,
+        Status::Transferred,
+        cases::MoveInput {
+            agency: "Công an tỉnh Quảng Ngãi".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(drift(&db), 0, "tallies equal a fresh count after moves");
+    let s = figures(&db, sid, stats::Scope::Unit, &code);
+    assert_eq!(s.now.f.decided, 3);
+    assert_eq!(s.now.f.result("prosecuted"), 2);
+    assert_eq!(s.now.f.result("transferred"), 1);
+    assert_eq!(s.now.f.compliance.get("in_time"), Some(&2));
+    assert_eq!(s.now.f.compliance.get("late"), Some(&1));
+    assert_eq!(s.now.f.time("assign").count(), 3);
+    assert_eq!(s.now.f.time("decide").count(), 3);
+    assert_eq!(s.now.open_at_end, 0);
+
+    // Reopening undoes the decision.
+    move_to(
+        &db,
+        sid,
+        &a,
+        Status::InProgress,
+        cases::MoveInput {
+            reason: "Có tình tiết mới".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(drift(&db), 0);
+    let s = figures(&db, sid, stats::Scope::Unit, &code);
+    assert_eq!((s.now.f.decided, s.now.f.result("prosecuted")), (2, 1));
+    assert_eq!(s.now.open_at_end, 1);
+
+    // The result's list agrees with the figure.
+    let page = c.get(&format!("/stats?period={code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let start = page.body.find("&#38;result=prosecuted").unwrap_or_else(|| {
+        let i = page.body.find("result=").unwrap_or(0);
+        panic!(
+            "result link: {}",
+            &page.body[i.saturating_sub(300)..(i + 200).min(page.body.len())]
+        )
+    });
+    let href_start = page.body[..start].rfind("href=\"").expect("href") + 6;
+    let href = page.body[href_start..start + "&#38;result=prosecuted".len()].replace("&#38;", "&");
+    assert_eq!(listed(&c.get(&href).await.body), 1);
+
+    // An edit that changes type and loss moves the tallies with it.
+    db.exec(&format!(
+        "UPDATE cases SET total_loss = 42, case_type = 'data_breach' WHERE ref = '{b}'"
+    ));
+    assert_eq!(drift(&db), 0, "after an edit");
+}
+
+#[actix_web::test]
+async fn an_officer_sees_their_own_figures_and_nobody_else_gets_the_units() {
+    let db = TestDb::new();
+    let (_, sid) = signed_in(&db, "supervisor").await;
+    let (mut officer, oid) = signed_in(&db, "officer").await;
+    let sup = me(&db, sid);
+    let mine = create(&db, &sup, &[]);
+    let _other = create(&db, &sup, &[]);
+    let _restricted = create(&db, &sup, &[("tlp", "RED")]);
+    cases::assign(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &mine,
+        oid,
+    )
+    .expect("assign");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let code = Period::month_of(today, 15).expect("month").code();
+    let own = figures(&db, oid, stats::Scope::Own, &code);
+    assert_eq!(
+        own.now.f.received, 1,
+        "an officer's figures count their cases only"
+    );
+    let unit = figures(&db, sid, stats::Scope::Unit, &code);
+    assert_eq!(
+        unit.now.f.received, 3,
+        "the unit's count restricted cases too"
+    );
+
+    let page = officer.get("/stats").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("assignee=me"),
+        "their figures link to their cases"
+    );
+    assert!(
+        !page.body.contains("/stats/report"),
+        "no unit-wide report for officers"
+    );
+    let res = officer.get("/stats?scope=unit").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let (mut admin, _) = signed_in(&db, "admin").await;
+    assert_eq!(admin.get("/stats").await.status, StatusCode::FORBIDDEN);
+    let (mut analyst, _) = signed_in(&db, "national_analyst").await;
+    assert_eq!(analyst.get("/stats").await.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn bad_periods_and_filters_are_refused_with_a_reason() {
+    let db = TestDb::new();
+    let (mut c, _) = signed_in(&db, "supervisor").await;
+    for (query, message) in [
+        ("period=m2026-13", "Kỳ báo cáo không hợp lệ"),
+        ("period=week", "Kỳ báo cáo không hợp lệ"),
+        ("period=y1990", "Năm phải từ 2000 đến 2100"),
+        ("from=2026-03-10&to=2026-03-01", "Ngày bắt đầu phải trước"),
+        ("from=2026-03-10", "Hãy nhập cả từ ngày và đến ngày"),
+        ("from=2026-02-30&to=2026-03-01", "Ngày không hợp lệ"),
+        ("from=1900-01-01&to=2026-03-01", "Năm phải từ 2000 đến 2100"),
+        ("type=virus", "Bộ lọc không hợp lệ"),
+        ("category=abc", "Bộ lọc không hợp lệ"),
+        ("channel=pigeon", "Bộ lọc không hợp lệ"),
+    ] {
+        let res = c.get(&format!("/stats?{query}")).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(res.body.contains(message), "{query}: {}", res.body);
+    }
+    let ok = c.get("/stats?from=2026-01-01&to=2026-03-31&type=crime_report&channel=phone&category=1&team=%C4%90%E1%BB%99i%201").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
+
+#[actix_web::test]
+async fn money_frozen_and_returned_is_recorded_audited_and_counted_by_its_date() {
+    let db = TestDb::new();
+    let (mut c, sid) = signed_in(&db, "supervisor").await;
+    let reference = create(&db, &me(&db, sid), &[]);
+    let url = format!("/cases/{reference}/recoveries");
+    let page = c.get(&format!("/cases/{reference}")).await;
+    assert!(
+        page.body.contains("id=\"recoveries\""),
+        "the case page has the section"
+    );
+    // Bad input: the case page again with the reason, nothing written.
+    for (pairs, message) in [
+        (vec![("kind", "stolen")], "vui lòng chọn trong danh sách"),
+        (vec![("amount", "-5")], "Số tiền phải là số nguyên dương"),
+        (
+            vec![("on_date", "2999-01-01")],
+            "Ngày phải có dạng ngày hợp lệ",
+        ),
+        (vec![("bank", "NOPE")], "Không nhận ra ngân hàng này"),
+        (
+            vec![("bank", ""), ("agency", " ")],
+            "Hãy chọn ngân hàng hoặc ghi tên cơ quan",
+        ),
+    ] {
+        let mut form = vec![
+            ("kind", "frozen"),
+            ("amount", "12.500.000"),
+            ("on_date", "2026-03-01"),
+            ("bank", "VCB"),
+        ];
+        for (k, v) in &pairs {
+            form.retain(|(name, _)| name != k);
+            form.push((k, v));
+        }
+        let res = c.post(&url, &form).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{pairs:?}");
+        assert!(res.body.contains(message), "{pairs:?}");
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_recoveries"), 0);
+    let ok = [
+        ("kind", "frozen"),
+        ("amount", "12.500.000"),
+        ("on_date", "2026-03-01"),
+        ("bank", "VCB"),
+    ];
+    let res = c.post(&url, &ok).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = c
+        .post(
+            &url,
+            &[
+                ("kind", "returned"),
+                ("amount", "2000000"),
+                ("on_date", "2026-03-20"),
+                ("agency", "Tòa án nhân dân TP Đà Nẵng"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_recovery_add'"),
+        2
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'recovery'"),
+        2
+    );
+    let march = figures(&db, sid, stats::Scope::Unit, "m2026-03");
+    assert_eq!(
+        (march.now.money.frozen, march.now.money.returned),
+        (12_500_000, 0)
+    );
+    let april = figures(&db, sid, stats::Scope::Unit, "m2026-04");
+    assert_eq!(
+        april.now.money.returned, 2_000_000,
+        "20/03 is in April's period"
+    );
+
+    // A mistaken row is removed, audited; another case's row is not found.
+    let id = db.count("SELECT min(id) AS n FROM case_recoveries");
+    let other = create(&db, &me(&db, sid), &[]);
+    let res = c
+        .post(&format!("/cases/{other}/recoveries/{id}/remove"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = c
+        .post(&format!("/cases/{reference}/recoveries/{id}/remove"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_recoveries"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_recovery_remove'"),
+        1
+    );
+}
