@@ -902,3 +902,50 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_file_renders_at_a4_width() {
+    let db = TestDb::new();
+    db.user("hung@pa05.test.vn", "supervisor", PASSWORD);
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::domain::token::random_alnum(8)
+    ));
+    // 210 mm at 96 px per inch.
+    let b = browser_sized(driver_port, &profile, "794,1123").await;
+    let reference = format!("PA05-TG-{}-00001", this_year());
+    let result: Result<(Vec<u8>, String), fantoccini::error::CmdError> = async {
+        sign_in(&b, &base, "hung@pa05.test.vn").await?;
+        b.goto(&format!("{base}/cases/new")).await?;
+        for (name, value) in [
+            ("reporter_name", "Trần Thị Bích"),
+            ("title", "Bị lừa chuyển tiền đặt cọc mua hàng"),
+            ("tx-0-amount", "2.500.000"),
+        ] {
+            b.find(Locator::Css(&format!("input[name='{name}']")))
+                .await?
+                .send_keys(value)
+                .await?;
+        }
+        b.find(Locator::Css("select[name=category_id] option[value='1']"))
+            .await?
+            .click()
+            .await?;
+        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
+        wait_url(&b, |u| u.ends_with(&reference)).await?;
+        b.goto(&format!("{base}/cases/{reference}/print")).await?;
+        let text = b.find(Locator::Css("main.sheet")).await?.text().await?;
+        Ok((b.screenshot().await?, text))
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    let (png, text) = result.expect("browser flow");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(png.len() > 10_000, "a real page, {} bytes", png.len());
+    assert!(text.contains(&reference), "{text}");
+    assert!(text.contains("2.500.000 ₫"), "{text}");
+}

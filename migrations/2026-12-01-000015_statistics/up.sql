@@ -82,6 +82,9 @@ LANGUAGE sql STABLE AS $$
         ('received', 'category', coalesce(c.category_id::text, ''), c.received_at, 0::smallint, 1::bigint, c.total_loss),
         ('received', 'subcategory', coalesce(c.subcategory_id::text, ''), CASE WHEN c.subcategory_id IS NOT NULL THEN c.received_at END, 0::smallint, 1::bigint, c.total_loss),
         ('received', 'channel', c.channel, c.received_at, 0::smallint, 1::bigint, c.total_loss),
+        -- Security incidents by the affected system's security level (Decree 85/2016).
+        ('received', 'level', coalesce(c.system_security_level::text, ''),
+            CASE WHEN c.case_type = 'security_incident' THEN c.received_at END, 0::smallint, 1::bigint, 0::bigint),
         ('decided', 'all', '', d.decided, 0::smallint, 1::bigint, c.total_loss),
         ('decided', 'result', CASE WHEN c.status IN ('resolved', 'closed') THEN coalesce(c.outcome, 'none') ELSE c.status END,
             d.decided, 0::smallint, 1::bigint, c.total_loss),

@@ -17,6 +17,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/print.css"),
     ),
     (
+        "document.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/document.css"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../../static/favicon.svg"),

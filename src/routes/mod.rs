@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/password/change", web::get().to(session::password_form))
             .route("/password/change", web::post().to(session::password_change))
             .route("/stats", web::get().to(stats::index))
+            .route("/stats/report", web::get().to(stats::report))
             .route("/intake", web::get().to(intake::index))
             .route("/intake/{id}", web::get().to(intake::show))
             .route("/intake/{id}/files/{file}", web::get().to(intake::download))
@@ -124,6 +125,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_reference::update_rule),
             )
             .route("/cases", web::get().to(cases::index))
+            .route("/cases/export.csv", web::get().to(cases::export_csv))
+            .route("/cases/export.xlsx", web::get().to(cases::export_xlsx))
             .route("/cases/new", web::get().to(cases::new_form))
             .route("/cases/new", web::post().to(cases::create))
             .route("/cases/{ref}", web::get().to(cases::show))
@@ -191,6 +194,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(evidence::export),
             )
             .route("/cases/{ref}/custody", web::get().to(evidence::custody))
+            .route("/cases/{ref}/print", web::get().to(cases::print_file))
+            .route(
+                "/cases/{ref}/print/intake-record",
+                web::get().to(cases::print_intake_record),
+            )
+            .route(
+                "/cases/{ref}/print/outcome-notice",
+                web::get().to(cases::print_outcome_notice),
+            )
             .route("/identifiers", web::get().to(identifiers::index))
             .route("/identifiers/hot.csv", web::get().to(identifiers::hot_csv))
             .route(

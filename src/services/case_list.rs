@@ -47,6 +47,38 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The non-empty fields, for an export's audit row.
+    pub fn filter_summary(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (name, v) in [
+            ("status", &self.status),
+            ("type", &self.case_type),
+            ("category", &self.category),
+            ("severity", &self.severity),
+            ("assignee", &self.assignee),
+            ("team", &self.team),
+            ("channel", &self.channel),
+            ("tlp", &self.tlp),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("deadline", &self.deadline),
+            ("decided_from", &self.decided_from),
+            ("decided_to", &self.decided_to),
+            ("result", &self.result),
+            ("compliance", &self.compliance),
+            ("open_on", &self.open_on),
+        ] {
+            let v = v.trim();
+            if !v.is_empty() {
+                m.insert(
+                    name.into(),
+                    serde_json::Value::String(v.chars().take(100).collect()),
+                );
+            }
+        }
+        serde_json::Value::Object(m)
+    }
+
     /// Parses the query; unknown values are reported (and ignored) rather than
     /// failing the page.
     pub fn parse(&self, tz: Tz) -> (ListFilter, bool) {

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod dashboard;
 pub mod deadlines;
 pub mod exhibits;
+pub mod exports;
 pub mod identifiers;
 pub mod intake;
 pub mod journal;

@@ -322,6 +322,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (files).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -394,8 +396,8 @@ impl<S: AppService> Client<S> {
         let res = test::call_service(&self.app, req.peer_addr(self.peer).to_request()).await;
         let status = res.status();
         let headers = res.headers().clone();
-        let body = String::from_utf8_lossy(&to_bytes(res.into_body()).await.unwrap_or_default())
-            .into_owned();
+        let bytes = to_bytes(res.into_body()).await.unwrap_or_default().to_vec();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         for c in headers
             .get_all("set-cookie")
             .filter_map(|v| v.to_str().ok())
@@ -420,6 +422,7 @@ impl<S: AppService> Client<S> {
             status,
             headers,
             body,
+            bytes,
         }
     }
 

@@ -101,6 +101,7 @@ async fn every_page_kind_is_valid_html() {
             ("identifiers-empty", "/identifiers"),
             ("case-new", "/cases/new"),
             ("stats-empty", "/stats"),
+            ("stats-report", "/stats/report?period=y2026"),
             ("profile", "/profile"),
             ("password", "/password/change"),
         ] {
@@ -133,6 +134,8 @@ async fn every_page_kind_is_valid_html() {
     .await;
     let sid = db.count("SELECT min(id) AS n FROM submissions");
     let reference = create(&db, &me(&db, off), &[]);
+    let decided = create(&db, &me(&db, off), &[("title", "Vụ đã có kết quả")]);
+    crate::print::resolve(&db, sup, &decided, off);
     let id_id = db.count("SELECT min(id) AS n FROM identifiers");
 
     for lang in ["vi", "en"] {
@@ -170,6 +173,20 @@ async fn every_page_kind_is_valid_html() {
             ("case-edit", format!("/cases/{reference}/edit")),
             ("exhibit", format!("/cases/{reference}/exhibits/{xid}")),
             ("custody", format!("/cases/{reference}/custody")),
+            ("case-decided", format!("/cases/{decided}")),
+            ("case-print", format!("/cases/{reference}/print")),
+            (
+                "case-print-reporter",
+                format!("/cases/{reference}/print?reporter=1"),
+            ),
+            (
+                "intake-record",
+                format!("/cases/{reference}/print/intake-record"),
+            ),
+            (
+                "outcome-notice",
+                format!("/cases/{decided}/print/outcome-notice"),
+            ),
             ("intake", "/intake".to_owned()),
             ("intake-search", "/intake?q=0987654321".to_owned()),
             ("intake-report", format!("/intake/{sid}")),

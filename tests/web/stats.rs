@@ -391,3 +391,107 @@ async fn money_frozen_and_returned_is_recorded_audited_and_counted_by_its_date()
         1
     );
 }
+
+#[actix_web::test]
+async fn the_periodic_report_prints_the_units_name_of_its_period_and_downloads_as_xlsx_and_csv() {
+    use calamine::{Data, Reader, Xlsx};
+    let db = TestDb::new();
+    let (mut c, sid) = signed_in(&db, "supervisor").await;
+    let sup = me(&db, sid);
+    let a = create(&db, &sup, &[]);
+    at(&db, &a, "2026-03-01 09:00:00+07");
+    let b = create(
+        &db,
+        &sup,
+        &[
+            ("case_type", "security_incident"),
+            ("system_security_level", "3"),
+        ],
+    );
+    at(&db, &b, "2026-03-02 09:00:00+07");
+    let old_name: String = {
+        use diesel::prelude::*;
+        cyberdesk::db::schema::unit_names::table
+            .filter(cyberdesk::db::schema::unit_names::unit_id.eq(1))
+            .select(cyberdesk::db::schema::unit_names::name_vi)
+            .first(&mut db.conn())
+            .expect("a name")
+    };
+    db.exec(
+        "INSERT INTO unit_names (unit_id, valid_from, name_vi, name_en) \
+         VALUES (1, '2026-07-01', 'Phòng An ninh mạng - Công an thành phố Đà Nẵng', 'Cyber Security Division, Da Nang City Police')",
+    );
+    let page = c.get("/stats/report?period=m2026-03").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Bảng 1.",
+        "Bảng 7.",
+        "15/02/2026 – 14/03/2026",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        "Hệ thống cấp độ 3",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    assert!(
+        page.body.contains(&old_name),
+        "March prints the name of March"
+    );
+    let later = c.get("/stats/report?period=m2026-08").await;
+    assert!(
+        later.body.contains("Công an thành phố Đà Nẵng"),
+        "August prints the new name"
+    );
+
+    // The workbook: one sheet per table, the unit on each, numbers and dates.
+    let res = c.get("/stats/report?period=m2026-03&format=xlsx").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(res.bytes.clone())).expect("a workbook");
+    assert_eq!(wb.sheet_names().len(), 7);
+    let t1 = wb.worksheet_range("Bảng 1").expect("table 1");
+    assert_eq!(t1.get((1, 0)), Some(&Data::String(old_name.clone())));
+    match t1.get((3, 1)) {
+        Some(Data::DateTime(d)) => assert_eq!(
+            d.as_datetime().expect("date").date().to_string(),
+            "2026-02-15"
+        ),
+        other => panic!("the period's start is not a date: {other:?}"),
+    }
+    // Row 7 is the first type (crime reports): received this period = 1.
+    assert_eq!(t1.get((6, 1)), Some(&Data::Float(1.0)));
+
+    // CSV, one table per file; a table that does not exist, a format that does not.
+    let res = c
+        .get("/stats/report?period=m2026-03&format=csv&table=1")
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.bytes.starts_with("\u{feff}".as_bytes()));
+    assert!(
+        res.body
+            .contains("\"Tố giác, tin báo về tội phạm\",1,0,0,0,1"),
+        "a label with a comma is quoted: {}",
+        res.body
+    );
+    let res = c
+        .get("/stats/report?period=m2026-03&format=csv&table=9")
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Không có bảng này"));
+    let res = c.get("/stats/report?period=m2026-03&format=pdf").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = c.get("/stats/report?period=m2026-14").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // In English, the national heading stays as it is written.
+    c.post("/lang", &[("lang", "en"), ("next", "/stats")]).await;
+    let en = c.get("/stats/report?period=m2026-03").await;
+    assert!(en.body.contains("REPORT") && en.body.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+
+    // Officers are refused the unit's report.
+    let (mut officer, _) = signed_in(&db, "officer").await;
+    assert_eq!(
+        officer.get("/stats/report?period=m2026-03").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -367,3 +367,51 @@ pub fn count(
         .count()
         .get_result(conn)
 }
+
+/// One row of a case-list export (the unit's register).
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = cases, check_for_backend(Pg))]
+pub struct ExportItem {
+    pub id: i64,
+    pub ref_: String,
+    pub received_at: DateTime<Utc>,
+    pub case_type: CaseType,
+    pub category_id: Option<i32>,
+    pub subcategory_id: Option<i32>,
+    pub title: String,
+    pub reporter_kind: super::ReporterKind,
+    pub reporter_name: Option<String>,
+    pub channel: Channel,
+    pub status: Status,
+    pub assignee_id: Option<i64>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub total_loss: i64,
+    pub outcome: Option<super::Outcome>,
+}
+
+/// The next `limit` rows matching `f`, newest first, after the row `after`
+/// (keyset: each chunk costs the same however deep the export is).
+pub fn export_chunk(
+    conn: &mut PgConnection,
+    vis: &Visibility,
+    me: i64,
+    f: &ListFilter,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<ExportItem>> {
+    let mut q = cases::table
+        .filter(conditions(vis, me, f, true, now))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            cases::received_at
+                .lt(at)
+                .or(cases::received_at.eq(at).and(cases::id.lt(id))),
+        );
+    }
+    q.order((cases::received_at.desc(), cases::id.desc()))
+        .limit(limit)
+        .select(ExportItem::as_select())
+        .load(conn)
+}

@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::models::{case::Status, category::Category};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
 use crate::services::case_list::{self, highlight, snippet, ListQuery, ListResult, Segment};
+use crate::services::exports;
 
 #[derive(Template)]
 #[template(path = "cases/index.html")]
@@ -183,4 +184,163 @@ pub async fn index(
             all_total,
         },
     )
+}
+
+/// `/cases/export.csv?…` and `/cases/export.xlsx?…`: the list's filter as a file.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ExportFlags {
+    /// `1`: include reporters' names (logged with the export).
+    reporter: String,
+}
+
+pub async fn export_csv(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<ListQuery>,
+    flags: web::Query<ExportFlags>,
+) -> Result<HttpResponse, AppError> {
+    export(
+        ctx,
+        me,
+        query.into_inner(),
+        flags.reporter == "1",
+        exports::Format::Csv,
+    )
+    .await
+}
+
+pub async fn export_xlsx(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<ListQuery>,
+    flags: web::Query<ExportFlags>,
+) -> Result<HttpResponse, AppError> {
+    export(
+        ctx,
+        me,
+        query.into_inner(),
+        flags.reporter == "1",
+        exports::Format::Xlsx,
+    )
+    .await
+}
+
+async fn export(
+    ctx: Ctx,
+    me: CurrentUser,
+    q: ListQuery,
+    reporter: bool,
+    format: exports::Format,
+) -> Result<HttpResponse, AppError> {
+    let cfg = &ctx.state.config;
+    let (tz, lang, max) = (cfg.time_zone, ctx.layout().lang, cfg.export_max_rows);
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let who = me.clone();
+    let (prepared, prefix) = db::run(&ctx.state.pool, move |conn| {
+        let p = exports::prepare(
+            conn,
+            &who,
+            &meta,
+            &caches,
+            &q,
+            (tz, lang),
+            format,
+            (max, reporter),
+        )?;
+        let prefix = crate::models::unit::find(conn, who.unit_id)?.ref_prefix;
+        Ok((p, prefix))
+    })
+    .await?;
+    let name = exports::file_name(&prefix, format, chrono::Utc::now(), tz);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    let pool = ctx.state.pool.clone();
+    let caches = ctx.state.caches.clone();
+    let dir = cfg.data_dir.join("tmp");
+    actix_web::rt::task::spawn_blocking(move || {
+        let fail = |e: AppError| {
+            log::error!("export failed: {e}");
+            let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+        };
+        let mut conn = match pool.get() {
+            Ok(c) => c,
+            Err(e) => return fail(e.into()),
+        };
+        let done = match format {
+            exports::Format::Csv => {
+                exports::write_csv(&mut conn, &me, &caches, &prepared, |piece| {
+                    tx.blocking_send(Ok(web::Bytes::from(piece))).is_ok()
+                })
+            }
+            exports::Format::Xlsx => stream_xlsx(&mut conn, &me, &caches, &prepared, &dir, &tx),
+        };
+        if let Err(e) = done {
+            fail(e);
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let content_type = match format {
+        exports::Format::Csv => "text/csv; charset=utf-8",
+        exports::Format::Xlsx => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(body))
+}
+
+/// Builds the workbook in a private temporary directory, then sends the file
+/// in pieces; the directory goes when this returns.
+fn stream_xlsx(
+    conn: &mut diesel::PgConnection,
+    me: &CurrentUser,
+    caches: &crate::cache::Caches,
+    p: &exports::Prepared,
+    dir: &std::path::Path,
+    tx: &tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
+) -> Result<(), AppError> {
+    use std::io::Read;
+    std::fs::create_dir_all(dir)?;
+    let tmp = TempDir::new(dir)?;
+    let path = tmp.0.join("export.xlsx");
+    exports::write_xlsx(conn, me, caches, p, &path)?;
+    let mut f = std::fs::File::open(&path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0
+            || tx
+                .blocking_send(Ok(web::Bytes::copy_from_slice(&buf[..n])))
+                .is_err()
+        {
+            return Ok(());
+        }
+    }
+}
+
+/// A directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(parent: &std::path::Path) -> std::io::Result<TempDir> {
+        let p = parent.join(format!("export-{}", crate::domain::token::random_alnum(12)));
+        std::fs::create_dir(&p)?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

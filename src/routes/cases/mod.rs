@@ -3,6 +3,7 @@
 mod actions;
 mod form;
 mod list;
+mod print;
 mod show;
 
 pub use actions::{
@@ -10,6 +11,7 @@ pub use actions::{
     watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
 };
 pub use form::{create, edit_form, new_form, update};
-pub use list::index;
+pub use list::{export_csv, export_xlsx, index};
+pub use print::{print_file, print_intake_record, print_outcome_notice, PrintQuery};
 pub(crate) use show::show_with_errors;
 pub use show::{show, ShowQuery};

@@ -38,23 +38,16 @@ impl CaseShowPage {
         Outcome::ALL
     }
     fn status_key(&self, code: &Option<String>) -> String {
-        code.as_deref()
-            .and_then(|c| c.parse::<Status>().ok())
-            .map(|s| self.layout.t(s.label_key()))
-            .unwrap_or_else(|| code.clone().unwrap_or_default())
+        status_label(&self.layout, code)
     }
     fn field_key(&self, field: &Option<String>) -> String {
-        self.layout
-            .t(&format!("case-field-{}", field.as_deref().unwrap_or("")))
+        field_label(&self.layout, field)
     }
     fn clock_key(&self, kind: &Option<String>) -> String {
-        self.layout
-            .t(&format!("clock-{}", kind.as_deref().unwrap_or("")))
+        clock_label(&self.layout, kind)
     }
     fn cat_name(&self, c: &Option<Category>) -> String {
-        c.as_ref()
-            .map(|c| c.name(&self.layout.lang).to_owned())
-            .unwrap_or_default()
+        category_name(&self.layout, c)
     }
     fn has_open_clock(&self) -> bool {
         self.v.clocks.iter().any(|cv| cv.clock.met_at.is_none())
@@ -86,8 +79,41 @@ impl CaseShowPage {
         crate::domain::value::human_size(*bytes)
     }
     fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
-        body.as_deref().unwrap_or("").lines().collect()
+        note_lines(body)
     }
+    fn has_outcome_notice(&self) -> bool {
+        cases::has_outcome_notice(&self.v.case)
+    }
+}
+
+// The words of a timeline entry, shared with the printed case file
+// (`partials/_case_event.html`).
+
+/// The label of a status code kept in a timeline entry (the code itself if
+/// it is not one).
+pub(super) fn status_label(layout: &LayoutCtx, code: &Option<String>) -> String {
+    code.as_deref()
+        .and_then(|c| c.parse::<Status>().ok())
+        .map(|s| layout.t(s.label_key()))
+        .unwrap_or_else(|| code.clone().unwrap_or_default())
+}
+
+pub(super) fn field_label(layout: &LayoutCtx, field: &Option<String>) -> String {
+    layout.t(&format!("case-field-{}", field.as_deref().unwrap_or("")))
+}
+
+pub(super) fn clock_label(layout: &LayoutCtx, kind: &Option<String>) -> String {
+    layout.t(&format!("clock-{}", kind.as_deref().unwrap_or("")))
+}
+
+pub(super) fn category_name(layout: &LayoutCtx, c: &Option<Category>) -> String {
+    c.as_ref()
+        .map(|c| c.name(&layout.lang).to_owned())
+        .unwrap_or_default()
+}
+
+pub(super) fn note_lines(body: &Option<String>) -> Vec<&str> {
+    body.as_deref().unwrap_or("").lines().collect()
 }
 
 #[derive(Deserialize, Default)]

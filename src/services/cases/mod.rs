@@ -6,6 +6,7 @@ mod activity;
 mod edit;
 mod form;
 mod moves;
+mod print;
 pub mod recoveries;
 mod validate;
 mod view;
@@ -16,5 +17,9 @@ pub use activity::{
 pub use edit::{create, update};
 pub use form::{CaseForm, TxRow, BLANK_TX_ROWS, MAX_TX_ROWS};
 pub use moves::{assign, extend, transition, MoveInput};
+pub use print::{
+    case_file, finding, has_outcome_notice, intake_record, outcome_notice, CaseFile,
+    CustodySummary, Finding, OfficialDoc,
+};
 pub use validate::{tx_field, validate, ValidCase, MAX_AMOUNT};
 pub use view::{view, CaseView, ClockView};

@@ -79,6 +79,8 @@ pub struct Figures {
     pub by_category: BTreeMap<String, i64>,
     pub by_subcategory: BTreeMap<String, i64>,
     pub by_channel: BTreeMap<String, i64>,
+    /// Security incidents by the affected system's security level ('' unknown).
+    pub by_level: BTreeMap<String, i64>,
     pub decided: i64,
     pub results: BTreeMap<String, i64>,
     pub compliance: BTreeMap<String, i64>,
@@ -88,8 +90,16 @@ pub struct Figures {
 impl Figures {
     /// Sums the rows of `bucket`.
     pub fn fold(rows: &[TallyRow], bucket: i32) -> Figures {
+        Figures::fold_type(rows, bucket, None)
+    }
+
+    /// Sums the rows of `bucket` of one case type (all when `None`).
+    pub fn fold_type(rows: &[TallyRow], bucket: i32, case_type: Option<&str>) -> Figures {
         let mut f = Figures::default();
-        for r in rows.iter().filter(|r| r.bucket == bucket) {
+        for r in rows
+            .iter()
+            .filter(|r| r.bucket == bucket && case_type.is_none_or(|t| t == r.case_type))
+        {
             match (r.measure.as_str(), r.dim.as_str()) {
                 ("received", "all") => {
                     f.received += r.n;
@@ -101,6 +111,7 @@ impl Figures {
                     *f.by_subcategory.entry(r.key.clone()).or_default() += r.n
                 }
                 ("received", "channel") => *f.by_channel.entry(r.key.clone()).or_default() += r.n,
+                ("received", "level") => *f.by_level.entry(r.key.clone()).or_default() += r.n,
                 ("decided", "all") => f.decided += r.n,
                 ("decided", "result") => *f.results.entry(r.key.clone()).or_default() += r.n,
                 ("deadline", "result") => *f.compliance.entry(r.key.clone()).or_default() += r.n,

@@ -6,6 +6,7 @@
 
 mod chart;
 mod figures;
+pub mod report;
 pub mod view;
 
 pub use chart::{Chart, Unit as ChartUnit};
@@ -104,6 +105,10 @@ pub struct PeriodFigures {
     pub f: Figures,
     pub open_at_end: i64,
     pub money: Money,
+    /// The summed tallies, for figures of one case type (`Figures::fold_type`).
+    pub rows: Vec<case_tally::TallyRow>,
+    /// Open at the end, per case type.
+    pub open_by_type: Vec<(String, i64)>,
 }
 
 /// One month of the charts.
@@ -225,7 +230,7 @@ fn money(rows: &[case_recovery::RecoverySum], bucket: i32) -> Money {
     m
 }
 
-/// Everything `/stats` shows for `period`.
+/// Everything `/stats` shows for `period`, with 12 months of charts.
 pub fn compute(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -233,6 +238,19 @@ pub fn compute(
     filter: StatsFilter,
     period: Period,
     cutoff: u32,
+) -> Result<Stats, AppError> {
+    compute_with(conn, me, (scope, filter), period, cutoff, 12)
+}
+
+/// The figures for `period` with `months` months of charts (none for the
+/// periodic report).
+pub fn compute_with(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    (scope, filter): (Scope, StatsFilter),
+    period: Period,
+    cutoff: u32,
+    months: u32,
 ) -> Result<Stats, AppError> {
     let unit = crate::models::unit::find(conn, me.unit_id)?;
     let tz: Tz = unit
@@ -270,12 +288,18 @@ pub fn compute(
             f: Figures::fold(&rows, 1),
             open_at_end: open.iter().map(|(_, n)| n).sum(),
             money: money(&rec, 1),
+            rows,
+            open_by_type: open,
         })
     };
     let now = one(Some(period))?;
     let prev = one(previous)?;
     let last = one(year_before)?;
-    let trailing = period.trailing_months(12, cutoff);
+    let trailing = if months == 0 {
+        Vec::new()
+    } else {
+        period.trailing_months(months, cutoff)
+    };
     let mut bounds: Vec<NaiveDate> = trailing.iter().map(|m| m.from).collect();
     if let Some(m) = trailing.last() {
         bounds.push(m.to);
