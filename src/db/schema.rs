@@ -481,6 +481,7 @@ diesel::table! {
         added_by -> Nullable<Int8>,
         report_key -> Nullable<Int8>,
         unit_id -> Int4,
+        merged_into -> Nullable<Int8>,
     }
 }
 

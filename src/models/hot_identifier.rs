@@ -61,14 +61,14 @@ pub fn refresh(conn: &mut PgConnection, scope: i32, days: i64) -> QueryResult<bo
                     identifier_id, reports, loss, last_seen, units
              FROM (SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
                           max(reported_at) AS last_seen, count(DISTINCT unit_id)::int AS units
-                   FROM (SELECT l.identifier_id, l.report_key, max(l.amount) AS amount, max(l.reported_at) AS reported_at,
+                   FROM (SELECT l.identifier_id, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount, max(l.reported_at) AS reported_at,
                                 min(l.unit_id) AS unit_id
                          FROM identifier_links l
                          WHERE l.reported_at >= $2 AND l.role <> 'victim'
                            AND ($4 = 0 OR l.unit_id = $4)
                            AND NOT EXISTS (SELECT 1 FROM submissions s
                                            WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
-                         GROUP BY l.identifier_id, l.report_key) r
+                         GROUP BY l.identifier_id, COALESCE(l.merged_into, l.report_key)) r
                    GROUP BY identifier_id HAVING count(*) >= 2
                    ORDER BY reports DESC, loss DESC, identifier_id LIMIT $3) h",
         )

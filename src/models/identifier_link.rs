@@ -134,10 +134,32 @@ pub fn hits_for_submission(conn: &mut PgConnection, submission_id: i64) -> Query
         identifiers::value,
         theirs.field(identifier_links::submission_id),
         theirs.field(identifier_links::case_id),
+        theirs.field(identifier_links::merged_into),
     ))
     .distinct()
     .limit(200)
-    .load(conn)
+    .load::<(String, String, Option<i64>, Option<i64>, Option<i64>)>(conn)
+    .map(|rows| {
+        // A merged duplicate is its survivor: one hit for the pair.
+        let mut out: Vec<Hit> = Vec::new();
+        for (kind, value, other_submission, case, merged) in rows {
+            let hit = Hit {
+                kind,
+                value,
+                other_submission,
+                other_case: merged.or(case),
+            };
+            if !out.iter().any(|h| {
+                h.kind == hit.kind
+                    && h.value == hit.value
+                    && h.other_submission == hit.other_submission
+                    && h.other_case == hit.other_case
+            }) {
+                out.push(hit);
+            }
+        }
+        out
+    })
 }
 
 #[derive(QueryableByName)]
@@ -245,7 +267,7 @@ pub fn of_submission(
 /// unit's submissions still in intake (spam left out). One grouped query.
 pub fn counts(conn: &mut PgConnection, ids: &[i64], unit_id: i32) -> QueryResult<Vec<CountRow>> {
     diesel::sql_query(
-        "SELECT o.identifier_id, count(DISTINCT o.case_id) AS cases,
+        "SELECT o.identifier_id, count(DISTINCT COALESCE(o.merged_into, o.case_id)) AS cases,
                 count(DISTINCT o.submission_id) FILTER (
                     WHERE o.case_id IS NULL
                       AND NOT EXISTS (SELECT 1 FROM submissions s
@@ -275,26 +297,42 @@ pub fn other_units(
 }
 
 /// Distinct (identifier id, case id) of the cases other than `except` that
-/// the identifiers `ids` are linked to.
+/// the identifiers `ids` are linked to, a merged duplicate as its survivor.
 pub fn case_pairs(
     conn: &mut PgConnection,
     ids: &[i64],
     except: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
+    let counted = || {
+        diesel::dsl::sql::<BigInt>(
+            "COALESCE(identifier_links.merged_into, identifier_links.case_id)",
+        )
+    };
     identifier_links::table
         .filter(identifier_links::identifier_id.eq_any(ids))
         .filter(identifier_links::case_id.is_not_null())
-        .filter(identifier_links::case_id.ne(except))
-        .select((
-            identifier_links::identifier_id,
-            identifier_links::case_id.assume_not_null(),
-        ))
+        .filter(counted().ne(except))
+        .select((identifier_links::identifier_id, counted()))
         .distinct()
         .load(conn)
 }
 
+/// Counts the links of case `dup` (and of cases merged into it before) as
+/// `survivor`'s from now on.
+pub fn merge_into(conn: &mut PgConnection, dup: i64, survivor: i64) -> QueryResult<usize> {
+    diesel::update(
+        identifier_links::table.filter(
+            identifier_links::case_id
+                .eq(dup)
+                .or(identifier_links::merged_into.eq(dup)),
+        ),
+    )
+    .set(identifier_links::merged_into.eq(survivor))
+    .execute(conn)
+}
+
 type LinkCols = (
-    identifier_links::report_key,
+    diesel::expression::SqlLiteral<diesel::sql_types::Nullable<BigInt>>,
     identifier_links::case_id,
     identifier_links::submission_id,
     identifier_links::reporter_key,
@@ -303,15 +341,20 @@ type LinkCols = (
     identifier_links::role,
 );
 
-const LINK_COLS: LinkCols = (
-    identifier_links::report_key,
-    identifier_links::case_id,
-    identifier_links::submission_id,
-    identifier_links::reporter_key,
-    identifier_links::amount,
-    identifier_links::reported_at,
-    identifier_links::role,
-);
+/// The report a link counts as (a merged duplicate as its survivor), then its parts.
+fn link_cols() -> LinkCols {
+    (
+        diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "COALESCE(identifier_links.merged_into, identifier_links.report_key)",
+        ),
+        identifier_links::case_id,
+        identifier_links::submission_id,
+        identifier_links::reporter_key,
+        identifier_links::amount,
+        identifier_links::reported_at,
+        identifier_links::role,
+    )
+}
 
 /// The case links of identifier `id`, as report rows.
 pub fn reports_of(conn: &mut PgConnection, id: i64, unit_id: i32) -> QueryResult<Vec<LinkRow>> {
@@ -319,7 +362,7 @@ pub fn reports_of(conn: &mut PgConnection, id: i64, unit_id: i32) -> QueryResult
         .filter(identifier_links::identifier_id.eq(id))
         .filter(identifier_links::unit_id.eq(unit_id))
         .filter(identifier_links::case_id.is_not_null())
-        .select(LINK_COLS)
+        .select(link_cols())
         .load(conn)
 }
 
@@ -341,7 +384,7 @@ pub fn pending_reports_of(
                     .select(submissions::id),
             ),
         )
-        .select(LINK_COLS)
+        .select(link_cols())
         .load(conn)
 }
 

@@ -702,3 +702,57 @@ async fn administrators_keep_the_bank_list_that_accounts_are_read_against() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn a_merged_duplicate_counts_once_with_its_survivor_everywhere_a_total_is_shown() {
+    let db = TestDb::new();
+    let (mut sup, sid) = signed_in(&db, "supervisor").await;
+    let s = me(&db, sid);
+    // Three cases with the same receiving account; the third is the second
+    // victim's report sent twice.
+    let c1 = create(&db, &s, &[]);
+    let c2 = create(&db, &s, &[("reporter_phone", "+84 987 000 111")]);
+    let c3 = create(&db, &s, &[("reporter_phone", "+84 987 000 111")]);
+    let account = identifier_id(&db, "bank_account", "VCB:0011004455667");
+    let page = sup.get(&format!("/cases/{c1}")).await;
+    assert!(page.body.contains("2 vụ việc khác"), "before the merge");
+    cyberdesk::services::cases::merge(
+        &mut db.conn(),
+        &s,
+        &cyberdesk::auth::RequestMeta::default(),
+        &db.config(),
+        &c3,
+        &c2,
+    )
+    .expect("merge");
+    // The case page: one other report.
+    let page = sup.get(&format!("/cases/{c1}")).await;
+    assert!(page.body.contains("1 vụ việc khác"), "{}", page.body);
+    assert!(!page.body.contains("2 vụ việc khác"));
+    // The survivor does not count its own duplicate as another case.
+    let page = sup.get(&format!("/cases/{c2}")).await;
+    assert!(page.body.contains("1 vụ việc khác"), "{}", page.body);
+    // The identifier page: two reports, the loss of each once.
+    let ipage = sup.get(&format!("/identifiers/{account}")).await;
+    assert_eq!(ipage.status, StatusCode::OK);
+    assert!(ipage.body.contains(&c1) && ipage.body.contains(&c2));
+    assert!(
+        !ipage.body.contains(&format!(">{c3}<")),
+        "the duplicate is not a report of its own"
+    );
+    // The hot list: two reports, not three.
+    cyberdesk::models::hot_identifier::refresh(&mut db.conn(), 1, 30).expect("hot list");
+    let reports = db.count(&format!(
+        "SELECT reports AS n FROM hot_identifiers WHERE unit_id = 1 AND days = 30 AND identifier_id = {account}"
+    ));
+    assert_eq!(reports, 2);
+    // The duplicate keeps its own links and history.
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM identifier_links l JOIN cases c ON c.id = l.case_id WHERE c.ref = '{c3}' AND l.identifier_id = {account}"
+        )),
+        1
+    );
+    let dup = sup.get(&format!("/cases/{c3}")).await;
+    assert_eq!(dup.status, StatusCode::OK);
+}

@@ -241,6 +241,8 @@ pub fn merge(
         deadline::meet(conn, dup.id, ClockKind::ALL, now)?;
         crate::services::deadlines::refresh_deadline(conn, dup.id)?;
         case::link(conn, dup.id, survivor.id, me.id)?;
+        // One report from now on: its identifiers count as the survivor's.
+        crate::models::identifier_link::merge_into(conn, dup.id, survivor.id)?;
         case_event::insert(
             conn,
             &[

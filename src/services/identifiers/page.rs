@@ -88,6 +88,11 @@ pub fn page(
                 }
             }
             None => {
+                let mut l = l;
+                // A merged duplicate's link stands for its survivor.
+                if key > 0 {
+                    l.1 = Some(key);
+                }
                 reports.insert(key, l);
             }
         }
