@@ -1340,3 +1340,6 @@ report-signer = HEAD OF UNIT
 report-sign-hint = (Signature, full name, seal)
 report-table-unknown = There is no such table. Tables are numbered 1 to 7.
 report-format-unknown = Unknown format: choose xlsx or csv.
+stats-top = Identifiers reported most in the period
+stats-top-none = No account, phone number or website was reported twice or more in the period.
+stats-def-top = Accounts, phone numbers, websites… reported in at least two of the unit's cases or public reports in the period (as on the hot list): a merged duplicate counts once; victims' own numbers and spam are left out.

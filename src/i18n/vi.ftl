@@ -1340,3 +1340,6 @@ report-signer = THỦ TRƯỞNG ĐƠN VỊ
 report-sign-hint = (Ký, ghi rõ họ tên, đóng dấu)
 report-table-unknown = Không có bảng này. Các bảng được đánh số từ 1 đến 7.
 report-format-unknown = Định dạng không hợp lệ: chọn xlsx hoặc csv.
+stats-top = Đối tượng bị trình báo nhiều nhất trong kỳ
+stats-top-none = Không có tài khoản, số điện thoại hay trang web nào bị trình báo từ hai lần trở lên trong kỳ.
+stats-def-top = Tài khoản, số điện thoại, trang web… được trình báo trong ít nhất hai vụ việc hoặc tin báo của đơn vị trong kỳ (như danh sách nóng): hồ sơ trùng đã gộp tính một lần, số của chính bị hại và tin rác không tính.

@@ -55,23 +55,13 @@ pub fn refresh(conn: &mut PgConnection, scope: i32, days: i64) -> QueryResult<bo
         .execute(conn)?;
         // Work memory for the two aggregations, so they stay off disk.
         diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
-        diesel::sql_query(
-            "INSERT INTO hot_identifiers (unit_id, days, rank, identifier_id, reports, loss, last_seen, units)
-             SELECT $4, $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
-                    identifier_id, reports, loss, last_seen, units
-             FROM (SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
-                          max(reported_at) AS last_seen, count(DISTINCT unit_id)::int AS units
-                   FROM (SELECT l.identifier_id, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount, max(l.reported_at) AS reported_at,
-                                min(l.unit_id) AS unit_id
-                         FROM identifier_links l
-                         WHERE l.reported_at >= $2 AND l.role <> 'victim'
-                           AND ($4 = 0 OR l.unit_id = $4)
-                           AND NOT EXISTS (SELECT 1 FROM submissions s
-                                           WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
-                         GROUP BY l.identifier_id, COALESCE(l.merged_into, l.report_key)) r
-                   GROUP BY identifier_id HAVING count(*) >= 2
-                   ORDER BY reports DESC, loss DESC, identifier_id LIMIT $3) h",
-        )
+        diesel::sql_query(format!(
+                "INSERT INTO hot_identifiers (unit_id, days, rank, identifier_id, reports, loss, last_seen, units)
+                 SELECT $4, $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
+                        identifier_id, reports, loss, last_seen, units
+                 FROM ({}) h",
+                ranked("$2", "now()", "$4", "$3")
+        ))
         .bind::<BigInt, _>(days)
         .bind::<Timestamptz, _>(since)
         .bind::<BigInt, _>(HOT_KEEP)
@@ -101,6 +91,76 @@ pub fn computed_at(
         .select(hot_list_runs::computed_at)
         .first(conn)
         .optional()
+}
+
+/// The ranking both the hot list and the statistics use: identifiers with at
+/// least two reports received in `[since, until)` (SQL expressions), a merged
+/// duplicate counted with its survivor, victims' own numbers and spam left
+/// out, in `scope` (a unit, or 0 for every unit), most reported first.
+fn ranked(since: &str, until: &str, scope: &str, limit: &str) -> String {
+    format!(
+        "SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
+                max(reported_at) AS last_seen, count(DISTINCT unit_id)::int AS units
+         FROM (SELECT l.identifier_id, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount,
+                      max(l.reported_at) AS reported_at, min(l.unit_id) AS unit_id
+               FROM identifier_links l
+               WHERE l.reported_at >= {since} AND l.reported_at < {until} AND l.role <> 'victim'
+                 AND ({scope} = 0 OR l.unit_id = {scope})
+                 AND NOT EXISTS (SELECT 1 FROM submissions s
+                                 WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
+               GROUP BY l.identifier_id, COALESCE(l.merged_into, l.report_key)) r
+         GROUP BY identifier_id HAVING count(*) >= 2
+         ORDER BY reports DESC, loss DESC, identifier_id LIMIT {limit}"
+    )
+}
+
+/// The identifiers reported most in `[from, to)` in a unit (statistics).
+pub fn top_between(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    limit: i64,
+) -> QueryResult<Vec<Hot>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+        #[diesel(sql_type = BigInt)]
+        reports: i64,
+        #[diesel(sql_type = BigInt)]
+        loss: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+        last_seen: Option<DateTime<Utc>>,
+        #[diesel(sql_type = Integer)]
+        units: i32,
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT i.id, i.kind, i.value, h.reports, h.loss, h.last_seen, h.units
+         FROM ({}) h JOIN identifiers i ON i.id = h.identifier_id
+         ORDER BY h.reports DESC, h.loss DESC, i.id",
+        ranked("$1", "$2", "$3", "$4")
+    ))
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .bind::<Integer, _>(unit_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Hot {
+            id: r.id,
+            kind: r.kind,
+            value: r.value,
+            reports: r.reports,
+            loss: r.loss,
+            last_seen: r.last_seen,
+            units: r.units,
+        })
+        .collect())
 }
 
 /// The first `limit` rows of the `days` window, most reported first.

@@ -43,6 +43,9 @@ impl StatsPage {
             name
         }
     }
+    fn vnd(&self, amount: &i64) -> String {
+        crate::domain::value::fmt_vnd(*amount)
+    }
     fn selected_category(&self, c: &Category) -> bool {
         self.q.category.trim() == c.id.to_string()
     }

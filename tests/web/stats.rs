@@ -182,6 +182,13 @@ async fn decisions_deadlines_and_money_are_counted_when_they_happen() {
     assert_eq!(s.now.f.time("assign").count(), 3);
     assert_eq!(s.now.f.time("decide").count(), 3);
     assert_eq!(s.now.open_at_end, 0);
+    // The three share the form's receiving account: the period's top identifier.
+    let account = s
+        .top
+        .iter()
+        .find(|h| h.value == "VCB:0011004455667")
+        .expect("on top");
+    assert_eq!(account.reports, 3);
 
     // Reopening undoes the decision.
     move_to(
@@ -494,4 +501,44 @@ async fn the_periodic_report_prints_the_units_name_of_its_period_and_downloads_a
         officer.get("/stats/report?period=m2026-03").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[actix_web::test]
+async fn another_units_figures_and_exports_hold_none_of_ours() {
+    let db = TestDb::new();
+    let (_, sid) = signed_in(&db, "supervisor").await;
+    let sup = me(&db, sid);
+    db.exec(
+        "INSERT INTO units (code, kind, ref_prefix, time_zone, contact, active, from_settings) \
+         VALUES ('DNG', 'cyber_division', 'DNG', 'Asia/Ho_Chi_Minh', '0236 3822 123', true, false)",
+    );
+    db.exec(
+        "INSERT INTO unit_names (unit_id, valid_from, name_vi, name_en) \
+         SELECT id, '2020-01-01', 'Phòng An ninh mạng Đà Nẵng', 'Da Nang Cyber Division' FROM units WHERE code = 'DNG'",
+    );
+    let theirs = db.user_in(
+        "ld@dng.test.vn",
+        "supervisor",
+        crate::common::PASSWORD,
+        "DNG",
+    );
+    let ours = create(&db, &sup, &[]);
+    let other = create(&db, &me(&db, theirs), &[]);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let code = Period::month_of(today, 15).expect("month").code();
+    let mine = figures(&db, sid, stats::Scope::Unit, &code);
+    let dng = figures(&db, theirs, stats::Scope::Unit, &code);
+    assert_eq!((mine.now.f.received, dng.now.f.received), (1, 1));
+    assert!(
+        dng.top.iter().all(|h| h.reports < 2),
+        "the shared account is one report in each unit, on neither top list"
+    );
+    let mut c = crate::common::client(&db).await;
+    c.login("ld@dng.test.vn", crate::common::PASSWORD).await;
+    let export = c.get("/cases/export.csv?status=all").await;
+    assert!(export.body.contains(&other) && !export.body.contains(&ours));
+    let report = c.get(&format!("/stats/report?period={code}")).await;
+    assert!(report.body.contains("Phòng An ninh mạng Đà Nẵng"));
 }

@@ -132,6 +132,8 @@ pub struct Stats {
     /// Unit scope only: public reports, transfers to other units.
     pub intake: Option<submission::IntakeFigures>,
     pub transfers_out: Vec<(String, i64)>,
+    /// Unit scope only: the identifiers reported most in the period.
+    pub top: Vec<crate::models::hot_identifier::Hot>,
 }
 
 /// Parses the period of a query: a period code, or from–to dates; by default
@@ -295,6 +297,9 @@ pub fn compute_with(
     let now = one(Some(period))?;
     let prev = one(previous)?;
     let last = one(year_before)?;
+    // The page's extras (public reports, transfers, top identifiers); the
+    // periodic report computes its own.
+    let page = months > 0;
     let trailing = if months == 0 {
         Vec::new()
     } else {
@@ -319,14 +324,15 @@ pub fn compute_with(
         })
         .collect();
     let overdue_now = overdue(conn, me, scope, &filter)?;
-    let (intake, transfers_out) = if scope == Scope::Unit {
+    let (intake, transfers_out, top) = if scope == Scope::Unit && page {
         let (from, to) = (start_of(period.from, tz), start_of(period.to, tz));
         (
             Some(submission::figures(conn, me.unit_id, from, to)?),
             case_transfer::sent_counts(conn, me.unit_id, from, to)?,
+            crate::models::hot_identifier::top_between(conn, me.unit_id, (from, to), 10)?,
         )
     } else {
-        (None, Vec::new())
+        (None, Vec::new(), Vec::new())
     };
     Ok(Stats {
         scope,
@@ -339,6 +345,7 @@ pub fn compute_with(
         overdue_now,
         intake,
         transfers_out,
+        top,
     })
 }
 

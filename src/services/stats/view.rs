@@ -45,6 +45,7 @@ pub struct View {
     pub times: Vec<TimeRow>,
     pub intake: Vec<Row>,
     pub transfers: Vec<Row>,
+    pub top: Vec<crate::models::hot_identifier::Hot>,
     pub charts: Vec<Chart>,
 }
 
@@ -516,6 +517,7 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
         times,
         intake,
         transfers,
+        top: s.top.clone(),
         charts: charts(s, lang),
     }
 }
@@ -552,6 +554,7 @@ fn empty(lang: Lang) -> View {
         times: Vec::new(),
         intake: Vec::new(),
         transfers: Vec::new(),
+        top: Vec::new(),
         charts: Vec::new(),
     }
 }
