@@ -125,8 +125,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_reference::update_rule),
             )
             .route("/cases", web::get().to(cases::index))
-            .route("/cases/export.csv", web::get().to(cases::export_csv))
-            .route("/cases/export.xlsx", web::get().to(cases::export_xlsx))
+            .route("/cases/export.{format}", web::get().to(cases::export))
             .route("/cases/new", web::get().to(cases::new_form))
             .route("/cases/new", web::post().to(cases::create))
             .route("/cases/{ref}", web::get().to(cases::show))

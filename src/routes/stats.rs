@@ -51,6 +51,24 @@ impl StatsPage {
     }
 }
 
+/// The unit's cut-off day and today's local date.
+fn cutoff_today(ctx: &Ctx) -> (u32, chrono::NaiveDate) {
+    let cfg = &ctx.state.config;
+    let today = chrono::Utc::now()
+        .with_timezone(&cfg.time_zone)
+        .date_naive();
+    (cfg.report_cutoff_day, today)
+}
+
+/// The period asked for, or 422 with the reason.
+fn period(
+    q: &StatsQuery,
+    cutoff: u32,
+    today: chrono::NaiveDate,
+) -> Result<crate::domain::period::Period, AppError> {
+    stats::period_of(q, cutoff, today).map_err(|e| AppError::Invalid(k(e.key())))
+}
+
 pub async fn index(
     ctx: Ctx,
     me: CurrentUser,
@@ -59,13 +77,9 @@ pub async fn index(
     let q = q.into_inner();
     let scope = stats::scope_of(&me, &q.scope)?;
     let filter = stats::filter_of(&q)?;
-    let cfg = &ctx.state.config;
-    let cutoff = cfg.report_cutoff_day;
+    let (cutoff, today) = cutoff_today(&ctx);
     let lang = ctx.layout().lang;
-    let today = chrono::Utc::now()
-        .with_timezone(&cfg.time_zone)
-        .date_naive();
-    let period = stats::period_of(&q, cutoff, today).map_err(|e| AppError::Invalid(k(e.key())))?;
+    let period = period(&q, cutoff, today)?;
     let caches = ctx.state.caches.clone();
     let (v, categories) = db::run(&ctx.state.pool, move |conn| {
         let s = stats::compute(conn, &me, scope, filter, period, cutoff)?;
@@ -147,19 +161,15 @@ pub async fn report(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     crate::auth::policy::require(&me, crate::auth::policy::Action::SuperviseCases)?;
-    let cfg = &ctx.state.config;
-    let cutoff = cfg.report_cutoff_day;
+    let (cutoff, today) = cutoff_today(&ctx);
     let lang = ctx.layout().lang;
-    let today = chrono::Utc::now()
-        .with_timezone(&cfg.time_zone)
-        .date_naive();
     let sq = StatsQuery {
         period: q.period.clone(),
         from: q.from.clone(),
         to: q.to.clone(),
         ..Default::default()
     };
-    let period = stats::period_of(&sq, cutoff, today).map_err(|e| AppError::Invalid(k(e.key())))?;
+    let period = period(&sq, cutoff, today)?;
     let table = match (q.format.as_str(), q.table.trim()) {
         ("csv", n) => Some(
             n.parse::<usize>()

@@ -194,39 +194,23 @@ pub struct ExportFlags {
     reporter: String,
 }
 
-pub async fn export_csv(
+/// `/cases/export.{csv|xlsx}`.
+pub async fn export(
     ctx: Ctx,
     me: CurrentUser,
+    path: web::Path<String>,
     query: web::Query<ListQuery>,
     flags: web::Query<ExportFlags>,
 ) -> Result<HttpResponse, AppError> {
-    export(
-        ctx,
-        me,
-        query.into_inner(),
-        flags.reporter == "1",
-        exports::Format::Csv,
-    )
-    .await
+    let format = match path.as_str() {
+        "csv" => exports::Format::Csv,
+        "xlsx" => exports::Format::Xlsx,
+        _ => return Err(AppError::NotFound),
+    };
+    write_export(ctx, me, query.into_inner(), flags.reporter == "1", format).await
 }
 
-pub async fn export_xlsx(
-    ctx: Ctx,
-    me: CurrentUser,
-    query: web::Query<ListQuery>,
-    flags: web::Query<ExportFlags>,
-) -> Result<HttpResponse, AppError> {
-    export(
-        ctx,
-        me,
-        query.into_inner(),
-        flags.reporter == "1",
-        exports::Format::Xlsx,
-    )
-    .await
-}
-
-async fn export(
+async fn write_export(
     ctx: Ctx,
     me: CurrentUser,
     q: ListQuery,

@@ -11,7 +11,7 @@ pub use actions::{
     watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
 };
 pub use form::{create, edit_form, new_form, update};
-pub use list::{export_csv, export_xlsx, index};
+pub use list::{export, index};
 pub use print::{print_file, print_intake_record, print_outcome_notice, PrintQuery};
 pub(crate) use show::show_with_errors;
 pub use show::{show, ShowQuery};

@@ -121,6 +121,17 @@ fn compare(label: String, now: i64, prev: i64, year: i64, money: bool) -> Row {
     }
 }
 
+/// A row with values for the periods only (no change columns).
+fn partial(label: String, cells: Vec<Cell>) -> Row {
+    let mut cells = cells;
+    cells.resize(7, Cell::Text(String::new()));
+    Row {
+        label,
+        cells,
+        total: false,
+    }
+}
+
 fn total(mut r: Row) -> Row {
     r.total = true;
     r
@@ -353,33 +364,19 @@ pub fn tables(
         .enumerate()
     {
         let get = |j: usize| shares[j].map(|s| if i == 0 { s.0 } else { s.1 });
-        rows.push(Row {
-            label: format!("{} (%)", t(lang, key)),
-            cells: vec![
+        rows.push(partial(
+            format!("{} (%)", t(lang, key)),
+            vec![
                 Cell::Percent(get(0)),
                 Cell::Percent(get(1)),
                 Cell::Percent(get(2)),
-                Cell::Text(String::new()),
-                Cell::Text(String::new()),
-                Cell::Text(String::new()),
-                Cell::Text(String::new()),
             ],
-            total: false,
-        });
+        ));
     }
-    rows.push(Row {
-        label: t(lang, "stats-overdue-now"),
-        cells: vec![
-            Cell::Count(s.overdue_now),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-        ],
-        total: false,
-    });
+    rows.push(partial(
+        t(lang, "stats-overdue-now"),
+        vec![Cell::Count(s.overdue_now)],
+    ));
     out.push(Table {
         number: 4,
         title: t(lang, "report-t4"),
@@ -429,19 +426,10 @@ pub fn tables(
             false,
         ),
     ];
-    rows.push(Row {
-        label: t(lang, "stats-intake-median"),
-        cells: vec![
-            median(i0),
-            median(i1),
-            median(i2),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-            Cell::Text(String::new()),
-        ],
-        total: false,
-    });
+    rows.push(partial(
+        t(lang, "stats-intake-median"),
+        vec![median(i0), median(i1), median(i2)],
+    ));
     out.push(Table {
         number: 6,
         title: t(lang, "report-t6"),
