@@ -15,6 +15,8 @@ pub struct AppState {
     /// Shared with blocking closures, hence the `Arc`.
     pub caches: Arc<Caches>,
     pub throttle: Arc<Throttle>,
+    /// Statistics computed in the last minute.
+    pub stats: Arc<crate::services::stats::Recent>,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
             config,
             pool,
             caches: Default::default(),
+            stats: Default::default(),
         }
     }
 }

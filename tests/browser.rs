@@ -96,6 +96,14 @@ fn start_chromedriver() -> (KillOnDrop, u16) {
     (guard, port)
 }
 
+/// A Chromium profile folder of one test's own (the test removes it).
+fn fresh_profile() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "cyberdesk-chrome-{}",
+        cyberdesk::domain::token::random_alnum(8)
+    ))
+}
+
 /// A WebDriver session on headless Chromium with a fresh profile.
 async fn browser(driver_port: u16, profile: &std::path::Path) -> fantoccini::Client {
     browser_sized(driver_port, profile, "1280,1600").await
@@ -152,6 +160,27 @@ async fn sign_in(
     click_and_load(b, Locator::Css("form[action='/login'] button[type=submit]")).await?;
     b.wait().for_element(Locator::Css("main h1")).await?;
     Ok(())
+}
+
+/// Fills the new-case form (`fields` by name), picks the first category and
+/// saves it.
+async fn create_case(
+    b: &fantoccini::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+) -> Result<(), fantoccini::error::CmdError> {
+    b.goto(&format!("{base}/cases/new")).await?;
+    for (name, value) in fields {
+        b.find(Locator::Css(&format!("[name='{name}']")))
+            .await?
+            .send_keys(value)
+            .await?;
+    }
+    b.find(Locator::Css("select[name=category_id] option[value='1']"))
+        .await?
+        .click()
+        .await?;
+    click_and_load(b, Locator::Css("form.case-form button.primary")).await
 }
 
 /// Clicks what `loc` finds and waits until the browser has left the page
@@ -237,40 +266,23 @@ async fn an_officer_logs_a_call_a_supervisor_assigns_it_and_it_shows_on_the_dash
     db.user("hung@pa05.test.vn", "supervisor", PASSWORD);
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     let b = browser(driver_port, &profile).await;
     let result: Result<(), fantoccini::error::CmdError> = async {
         // The officer logs a phone report.
         sign_in(&b, &base, "lan@pa05.test.vn").await?;
-        b.goto(&format!("{base}/cases/new")).await?;
-        b.find(Locator::Css("input[name=reporter_name]"))
-            .await?
-            .send_keys("Trần Thị Bích")
-            .await?;
-        b.find(Locator::Css("input[name=reporter_phone]"))
-            .await?
-            .send_keys("0912 345 678")
-            .await?;
-        b.find(Locator::Css("input[name=title]"))
-            .await?
-            .send_keys("Bị lừa chuyển tiền đặt cọc mua hàng")
-            .await?;
-        b.find(Locator::Css("select[name=category_id] option[value='1']"))
-            .await?
-            .click()
-            .await?;
-        b.find(Locator::Css("input[name='tx-0-amount']"))
-            .await?
-            .send_keys("2.500.000")
-            .await?;
-        b.find(Locator::Css("input[name='tx-0-to_account']"))
-            .await?
-            .send_keys("0011004455667")
-            .await?;
-        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
+        create_case(
+            &b,
+            &base,
+            &[
+                ("reporter_name", "Trần Thị Bích"),
+                ("reporter_phone", "0912 345 678"),
+                ("title", "Bị lừa chuyển tiền đặt cọc mua hàng"),
+                ("tx-0-amount", "2.500.000"),
+                ("tx-0-to_account", "0011004455667"),
+            ],
+        )
+        .await?;
         let h1 = b
             .wait()
             .for_element(Locator::Css("main h1"))
@@ -356,10 +368,7 @@ async fn sign_in_see_dashboard_switch_language_sign_out() {
     db.user("lan@pa05.test.vn", "supervisor", PASSWORD);
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     let browser = browser(driver_port, &profile).await;
 
     let result: Result<(), fantoccini::error::CmdError> = async {
@@ -474,10 +483,7 @@ async fn a_citizen_reports_a_scam_on_a_phone_and_an_officer_triages_it_into_a_ca
     db.user("truc@pa05.test.vn", "supervisor", PASSWORD);
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     let shot = std::env::temp_dir().join(format!(
         "cyberdesk-shot-{}.png",
         cyberdesk::domain::token::random_alnum(8)
@@ -620,10 +626,7 @@ async fn a_citizen_sends_a_report_once_on_a_phone_and_an_officer_finds_it_by_its
     ));
     let (base, server, requests) = start_server_logged(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     let b = browser_sized(driver_port, &profile, "390,844").await;
     let result: Result<(), fantoccini::error::CmdError> = async {
         b.goto(&format!("{base}/report/crime")).await?;
@@ -791,34 +794,25 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
     ));
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     let b = browser(driver_port, &profile).await;
     let result: Result<(), fantoccini::error::CmdError> = async {
         // The commune officer logs a walk-in report and sends it on.
         sign_in(&b, &base, "cb@hoaxuan.vn").await?;
-        b.goto(&format!("{base}/cases/new")).await?;
-        for (name, value) in [
-            ("title", "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng"),
-            ("reporter_name", "Phạm Văn Đức"),
-            ("reporter_phone", "0905 111 222"),
-            (
-                "description",
-                "Người dân đến trụ sở trình báo bị lừa chuyển tiền qua Zalo.",
-            ),
-        ] {
-            b.find(Locator::Css(&format!("[name='{name}']")))
-                .await?
-                .send_keys(value)
-                .await?;
-        }
-        b.find(Locator::Css("select[name=category_id] option[value='1']"))
-            .await?
-            .click()
-            .await?;
-        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
+        create_case(
+            &b,
+            &base,
+            &[
+                ("title", "Lừa đảo qua Zalo, chuyển lên Phòng An ninh mạng"),
+                ("reporter_name", "Phạm Văn Đức"),
+                ("reporter_phone", "0905 111 222"),
+                (
+                    "description",
+                    "Người dân đến trụ sở trình báo bị lừa chuyển tiền qua Zalo.",
+                ),
+            ],
+        )
+        .await?;
         wait_url(&b, |u| u.contains("/cases/HX-")).await?;
         let case_url = b.current_url().await?.to_string();
         let reference = case_url.rsplit('/').next().unwrap_or("").to_owned();
@@ -909,31 +903,22 @@ async fn the_case_file_renders_at_a4_width() {
     db.user("hung@pa05.test.vn", "supervisor", PASSWORD);
     let (base, server) = start_server(&db);
     let (_driver, driver_port) = start_chromedriver();
-    let profile = std::env::temp_dir().join(format!(
-        "cyberdesk-chrome-{}",
-        cyberdesk::domain::token::random_alnum(8)
-    ));
+    let profile = fresh_profile();
     // 210 mm at 96 px per inch.
     let b = browser_sized(driver_port, &profile, "794,1123").await;
     let reference = format!("PA05-TG-{}-00001", this_year());
     let result: Result<(Vec<u8>, String), fantoccini::error::CmdError> = async {
         sign_in(&b, &base, "hung@pa05.test.vn").await?;
-        b.goto(&format!("{base}/cases/new")).await?;
-        for (name, value) in [
-            ("reporter_name", "Trần Thị Bích"),
-            ("title", "Bị lừa chuyển tiền đặt cọc mua hàng"),
-            ("tx-0-amount", "2.500.000"),
-        ] {
-            b.find(Locator::Css(&format!("input[name='{name}']")))
-                .await?
-                .send_keys(value)
-                .await?;
-        }
-        b.find(Locator::Css("select[name=category_id] option[value='1']"))
-            .await?
-            .click()
-            .await?;
-        click_and_load(&b, Locator::Css("form.case-form button.primary")).await?;
+        create_case(
+            &b,
+            &base,
+            &[
+                ("reporter_name", "Trần Thị Bích"),
+                ("title", "Bị lừa chuyển tiền đặt cọc mua hàng"),
+                ("tx-0-amount", "2.500.000"),
+            ],
+        )
+        .await?;
         wait_url(&b, |u| u.ends_with(&reference)).await?;
         b.goto(&format!("{base}/cases/{reference}/print")).await?;
         let text = b.find(Locator::Css("main.sheet")).await?.text().await?;

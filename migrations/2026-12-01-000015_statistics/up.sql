@@ -36,6 +36,9 @@ FROM case_deadlines d
 WHERE d.case_id = c.id AND d.kind = 'decide' AND c.case_type = 'crime_report' AND c.decided_at IS NOT NULL;
 
 CREATE INDEX cases_unit_decided_idx ON cases (unit_id, decided_at) WHERE decided_at IS NOT NULL;
+-- "Overdue now" per unit and type without reading every open case.
+CREATE INDEX cases_unit_deadline_idx ON cases (unit_id, case_type, deadline_at) INCLUDE (status)
+    WHERE deadline_at IS NOT NULL;
 
 -- Money frozen at a bank or returned to victims, with the date and who did it.
 CREATE TABLE case_recoveries (
@@ -70,7 +73,8 @@ $$;
 -- What one case adds to the tallies: the single definition of every figure on
 -- /stats. The trigger sums it into case_tallies; an officer's figures, and
 -- those with a filter the tallies do not hold, run it over the cases directly.
--- A merged case adds nothing: its survivor is the report.
+-- A merged case adds nothing to the counts (its survivor is the report); money
+-- frozen or returned on it was still frozen or returned, so that stays.
 CREATE FUNCTION case_tally_parts(c cases)
 RETURNS TABLE (unit_id INT, day DATE, case_type TEXT, measure TEXT, dim TEXT, key TEXT, band SMALLINT, n BIGINT, amount BIGINT)
 LANGUAGE sql STABLE AS $$
@@ -95,6 +99,10 @@ LANGUAGE sql STABLE AS $$
         ('time', 'decide', '', d.decided, case_time_band(extract(epoch FROM d.decided - c.received_at)), 1::bigint, 0::bigint)
     ) AS x(measure, dim, key, at, band, n, amount)
     WHERE u.id = c.unit_id AND c.status <> 'merged' AND x.at IS NOT NULL
+    UNION ALL
+    -- Money frozen or returned, on the day recorded (already a local date).
+    SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, 1::bigint, r.amount
+    FROM case_recoveries r WHERE r.case_id = c.id
 $$;
 
 CREATE TABLE case_tallies (
@@ -107,7 +115,9 @@ CREATE TABLE case_tallies (
     band      SMALLINT NOT NULL,
     n         BIGINT NOT NULL,
     amount    BIGINT NOT NULL,
-    PRIMARY KEY (unit_id, day, case_type, measure, dim, key, band)
+    -- Measure before day: a period's counts skip the far more numerous
+    -- duration bands, which only the period itself (not its comparisons) reads.
+    PRIMARY KEY (unit_id, measure, day, case_type, dim, key, band)
 );
 
 INSERT INTO case_tallies
@@ -123,8 +133,8 @@ BEGIN
         INSERT INTO case_tallies AS t
         SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n), sum(p.amount)
         FROM new_rows c, LATERAL case_tally_parts(c) p
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (unit_id, day, case_type, measure, dim, key, band)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
+        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO case_tallies AS t
@@ -137,15 +147,15 @@ BEGIN
         ) d
         GROUP BY 1, 2, 3, 4, 5, 6, 7
         HAVING sum(n) <> 0 OR sum(amount) <> 0
-        ORDER BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (unit_id, day, case_type, measure, dim, key, band)
+        ORDER BY 1, 4, 2, 3, 5, 6, 7
+        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     ELSE
         INSERT INTO case_tallies AS t
         SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, -sum(p.n), -sum(p.amount)
         FROM old_rows c, LATERAL case_tally_parts(c) p
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (unit_id, day, case_type, measure, dim, key, band)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
+        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     END IF;
     RETURN NULL;
@@ -158,6 +168,43 @@ CREATE TRIGGER case_tallies_update AFTER UPDATE ON cases
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tallies_apply();
 CREATE TRIGGER case_tallies_delete AFTER DELETE ON cases
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tallies_apply();
+
+-- A recovery row added or removed adds or takes away its money part (the same
+-- row case_tally_parts gives for it).
+CREATE FUNCTION case_tallies_money() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Transition tables exist only for their own event: one branch each.
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO case_tallies AS t
+        SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, count(*)::bigint, sum(r.amount)::bigint
+        FROM new_rows r JOIN cases c ON c.id = r.case_id
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
+        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
+    ELSE
+        INSERT INTO case_tallies AS t
+        SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, -count(*)::bigint, -sum(r.amount)::bigint
+        FROM old_rows r JOIN cases c ON c.id = r.case_id
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
+        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER case_tallies_money_insert AFTER INSERT ON case_recoveries
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tallies_money();
+CREATE TRIGGER case_tallies_money_delete AFTER DELETE ON case_recoveries
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION case_tallies_money();
+-- Recovery rows are added and removed, never edited.
+CREATE FUNCTION case_recoveries_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'case_recoveries rows are added or removed, not edited';
+END;
+$$;
+CREATE TRIGGER case_recoveries_no_update BEFORE UPDATE ON case_recoveries
+    FOR EACH ROW EXECUTE FUNCTION case_recoveries_fixed();
 CREATE INDEX submissions_unit_received_idx ON submissions (unit_id, received_at);
 -- Open at the end of a period: received minus decided before it, from these rows only.
 CREATE INDEX case_tallies_open_idx ON case_tallies (unit_id, day) INCLUDE (case_type, measure, n)

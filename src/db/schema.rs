@@ -371,7 +371,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_tallies (unit_id, day, case_type, measure, dim, key, band) {
+    case_tallies (unit_id, measure, day, case_type, dim, key, band) {
         unit_id -> Int4,
         day -> Date,
         case_type -> Text,

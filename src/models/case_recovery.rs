@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text};
 
 use crate::db::schema::case_recoveries;
 
@@ -67,45 +66,4 @@ pub fn delete(conn: &mut PgConnection, case_id: i64, id: i64) -> QueryResult<Rec
     )
     .returning(Recovery::as_returning())
     .get_result(conn)
-}
-
-/// Sums per kind, case type and bucket of `bounds`: the unit's cases, or only
-/// `ids` when given.
-#[derive(QueryableByName, Clone, Debug)]
-pub struct RecoverySum {
-    #[diesel(sql_type = Integer)]
-    pub bucket: i32,
-    #[diesel(sql_type = Text)]
-    pub case_type: String,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = BigInt)]
-    pub n: i64,
-    #[diesel(sql_type = BigInt)]
-    pub amount: i64,
-}
-
-pub fn sums(
-    conn: &mut PgConnection,
-    unit_id: i32,
-    case_type: Option<&str>,
-    ids: Option<&[i64]>,
-    bounds: &[NaiveDate],
-) -> QueryResult<Vec<RecoverySum>> {
-    if bounds.len() < 2 {
-        return Ok(Vec::new());
-    }
-    diesel::sql_query(
-        "SELECT width_bucket(r.on_date, $2::date[])::int AS bucket, c.case_type, r.kind, \
-                count(*)::bigint AS n, sum(r.amount)::bigint AS amount \
-         FROM case_recoveries r JOIN cases c ON c.id = r.case_id \
-         WHERE c.unit_id = $1 AND r.on_date >= ($2::date[])[1] AND r.on_date < ($2::date[])[array_length($2::date[], 1)] \
-           AND ($3::text IS NULL OR c.case_type = $3) AND ($4::bigint[] IS NULL OR c.id = ANY($4)) \
-         GROUP BY 1, 2, 3",
-    )
-    .bind::<Integer, _>(unit_id)
-    .bind::<Array<Date>, _>(bounds)
-    .bind::<Nullable<Text>, _>(case_type)
-    .bind::<Nullable<Array<BigInt>>, _>(ids)
-    .load(conn)
 }

@@ -51,11 +51,18 @@ fn source_sql(source: &Source) -> (&'static str, &'static str) {
     }
 }
 
-/// Sums per bucket of `bounds` (sorted dates; days outside them are left out).
+/// The counts (received, decided, deadlines) and the duration bands, which
+/// outnumber them and are read only for the period itself.
+pub const COUNTS: &[&str] = &["received", "decided", "deadline", "money"];
+pub const TIMES: &[&str] = &["time"];
+
+/// Sums of `measures` per bucket of `bounds` (sorted dates; days outside them
+/// are left out).
 pub fn sums(
     conn: &mut PgConnection,
     source: Source,
     bounds: &[NaiveDate],
+    measures: &[&str],
 ) -> QueryResult<Vec<TallyRow>> {
     if bounds.len() < 2 {
         return Ok(Vec::new());
@@ -65,38 +72,60 @@ pub fn sums(
         "SELECT width_bucket(t.day, $2::date[])::int AS bucket, t.case_type, t.measure, t.dim, t.key, t.band, \
                 sum(t.n)::bigint AS n, sum(t.amount)::bigint AS amount \
          FROM {from} \
-         WHERE t.unit_id = $1 AND t.day >= ($2::date[])[1] AND t.day < ($2::date[])[array_length($2::date[], 1)] AND {extra} \
+         WHERE t.unit_id = $1 AND t.measure = ANY($4) \
+           AND t.day >= ($2::date[])[1] AND t.day < ($2::date[])[array_length($2::date[], 1)] AND {extra} \
          GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(t.n) <> 0 OR sum(t.amount) <> 0"
     );
-    bind_source(diesel::sql_query(q), source, bounds).load(conn)
+    bind_source(diesel::sql_query(q), source, bounds)
+        .bind::<Array<Text>, _>(measures)
+        .load(conn)
 }
 
-#[derive(QueryableByName)]
-struct Open {
-    #[diesel(sql_type = Text)]
-    case_type: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Cases open (received, not yet decided) at the start of `day`, per type.
+/// Cases open (received, not yet decided) at the start of each of `days`
+/// (sorted, distinct), per type: one pass over the rows before the last day.
 pub fn open_at(
     conn: &mut PgConnection,
     source: Source,
-    day: NaiveDate,
-) -> QueryResult<Vec<(String, i64)>> {
+    days: &[NaiveDate],
+) -> QueryResult<Vec<Vec<(String, i64)>>> {
+    #[derive(QueryableByName)]
+    struct Open {
+        #[diesel(sql_type = Integer)]
+        bucket: i32,
+        #[diesel(sql_type = Text)]
+        case_type: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
     let (from, extra) = source_sql(&source);
     let q = format!(
-        "SELECT t.case_type, (coalesce(sum(t.n) FILTER (WHERE t.measure = 'received'), 0) \
+        "SELECT width_bucket(t.day, $2::date[])::int AS bucket, t.case_type, \
+                (coalesce(sum(t.n) FILTER (WHERE t.measure = 'received'), 0) \
                 - coalesce(sum(t.n) FILTER (WHERE t.measure = 'decided'), 0))::bigint AS n \
          FROM {from} \
-         WHERE t.unit_id = $1 AND t.day < ($2::date[])[1] AND t.dim = 'all' AND t.measure IN ('received', 'decided') AND {extra} \
-         GROUP BY 1"
+         WHERE t.unit_id = $1 AND t.day < ($2::date[])[array_length($2::date[], 1)] \
+           AND t.dim = 'all' AND t.measure IN ('received', 'decided') AND {extra} \
+         GROUP BY 1, 2"
     );
-    Ok(bind_source(diesel::sql_query(q), source, &[day])
-        .load::<Open>(conn)?
-        .into_iter()
-        .map(|o| (o.case_type, o.n))
+    let rows: Vec<Open> = bind_source(diesel::sql_query(q), source, days).load(conn)?;
+    // Bucket b holds the days before days[b]: open at days[k] sums buckets 0..=k.
+    Ok((0..days.len())
+        .map(|k| {
+            let mut per: Vec<(String, i64)> = Vec::new();
+            for r in rows
+                .iter()
+                .filter(|r| r.bucket >= 0 && r.bucket as usize <= k)
+            {
+                match per.iter_mut().find(|(t, _)| *t == r.case_type) {
+                    Some(e) => e.1 += r.n,
+                    None => per.push((r.case_type.clone(), r.n)),
+                }
+            }
+            per
+        })
         .collect())
 }
 

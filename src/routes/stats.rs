@@ -81,8 +81,12 @@ pub async fn index(
     let lang = ctx.layout().lang;
     let period = period(&q, cutoff, today)?;
     let caches = ctx.state.caches.clone();
+    let recent = ctx.state.stats.clone();
     let (v, categories) = db::run(&ctx.state.pool, move |conn| {
-        let s = stats::compute(conn, &me, scope, filter, period, cutoff)?;
+        let key = stats::recent_key(&me, scope, &filter, &period, cutoff);
+        let s = recent.get_or(key, || {
+            stats::compute(conn, &me, scope, filter, period, cutoff)
+        })?;
         let categories = caches.categories(conn)?;
         let v = view::build(&s, lang, &categories, &me.unit_name);
         Ok((v, categories.to_vec()))

@@ -6,11 +6,23 @@ use actix_web::http::StatusCode;
 use sha2::{Digest, Sha256};
 
 use crate::cases::{create, me, user_with_team};
-use crate::common::{app, signed_in, Client, TestDb, PASSWORD};
+use crate::common::{app, signed_in, AppService, Client, Resp, TestDb, PASSWORD};
 use cyberdesk::AppState;
 
 pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Attaches `PDF` to the case as a bank statement ("sao kê.pdf"), as the
+/// officer signed in on `c`.
+pub(crate) async fn attach_statement<S: AppService>(c: &mut Client<S>, reference: &str) -> Resp {
+    c.post_files(
+        &format!("/cases/{reference}/exhibits"),
+        &[("kind", "evidence"), ("description", "Sao kê")],
+        "file",
+        &[("sao kê.pdf", PDF)],
+    )
+    .await
+}
 
 /// A client with its own evidence folder (so files on disk can be checked).
 async fn client_with_dir(

@@ -9,7 +9,8 @@ use actix_web::http::StatusCode;
 
 use crate::cases::{create, me};
 use crate::common::{client, AppService, Client, TestDb, PASSWORD};
-use crate::evidence::PDF;
+use crate::evidence::attach_statement;
+use crate::i18n::english;
 use crate::portal::{code_of, crime, send, PNG};
 
 fn vnu_jar() -> PathBuf {
@@ -53,11 +54,6 @@ impl Pages {
 
 async fn signed_in_as<S: AppService>(c: &mut Client<S>, email: &str) {
     assert_eq!(c.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
-}
-
-async fn english<S: AppService>(c: &mut Client<S>) {
-    let res = c.post("/lang", &[("lang", "en"), ("next", "/")]).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
 }
 
 #[actix_web::test]
@@ -146,14 +142,7 @@ async fn every_page_kind_is_valid_html() {
         signed_in_as(&mut o, "cb@pa05.test.vn").await;
         if lang == "vi" {
             o.get(&format!("/cases/{reference}")).await;
-            let up = o
-                .post_files(
-                    &format!("/cases/{reference}/exhibits"),
-                    &[("kind", "evidence"), ("description", "Sao kê")],
-                    "file",
-                    &[("sao kê.pdf", PDF)],
-                )
-                .await;
+            let up = attach_statement(&mut o, &reference).await;
             let why: Vec<&str> = up
                 .body
                 .match_indices("field-error")

@@ -4,8 +4,14 @@ use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
 
-use crate::common::{client, signed_in, TestDb};
+use crate::common::{client, signed_in, AppService, Client, TestDb};
 use cyberdesk::i18n::{catalog_keys, EN_FTL, VI_FTL};
+
+/// Switches the client `c` to English.
+pub(crate) async fn english<S: AppService>(c: &mut Client<S>) {
+    let res = c.post("/lang", &[("lang", "en"), ("next", "/")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+}
 
 fn keys(src: &str) -> BTreeSet<String> {
     catalog_keys(src).into_iter().collect()
@@ -128,4 +134,19 @@ async fn dates_are_shown_in_ho_chi_minh_time() {
     ));
     let page = admin.get(&format!("/admin/users/{id}")).await;
     assert!(page.body.contains("01/01/2027 01:05"), "{}", page.body);
+}
+
+#[test]
+fn no_key_is_defined_twice() {
+    // A second definition silently replaces the first (fluent overrides it),
+    // so one page's text would change when another page's is added.
+    for source in [
+        include_str!("../../src/i18n/vi.ftl"),
+        include_str!("../../src/i18n/en.ftl"),
+    ] {
+        let keys = cyberdesk::i18n::catalog_keys(source);
+        let mut seen = std::collections::BTreeSet::new();
+        let twice: Vec<&String> = keys.iter().filter(|k| !seen.insert(k.as_str())).collect();
+        assert!(twice.is_empty(), "defined twice: {twice:?}");
+    }
 }

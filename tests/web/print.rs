@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use sha2::{Digest, Sha256};
 
 use crate::cases::{create, me, user_with_team};
-use crate::common::{client, signed_in, AppService, Client, TestDb, PASSWORD};
-use crate::evidence::PDF;
+use crate::common::{client, signed_in, TestDb, PASSWORD};
+use crate::evidence::{attach_statement, PDF};
+use crate::i18n::english;
 use cyberdesk::{
     auth::RequestMeta,
     models::case::Status,
@@ -27,7 +28,8 @@ fn reveals(db: &TestDb) -> i64 {
     db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_reporter_view'")
 }
 
-fn move_to(db: &TestDb, who: i64, reference: &str, to: Status, input: MoveInput) {
+/// Makes a workflow move as `who` (tests of what a move records).
+pub(crate) fn move_to(db: &TestDb, who: i64, reference: &str, to: Status, input: MoveInput) {
     cases::transition(
         &mut db.conn(),
         &me(db, who),
@@ -66,11 +68,6 @@ pub(crate) fn resolve(db: &TestDb, sup: i64, reference: &str, assignee: i64) {
     );
 }
 
-async fn english<S: AppService>(c: &mut Client<S>) {
-    let res = c.post("/lang", &[("lang", "en"), ("next", "/")]).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
-}
-
 #[actix_web::test]
 async fn the_case_file_prints_money_timeline_oldest_first_and_exhibits_with_their_hash() {
     let db = TestDb::new();
@@ -82,14 +79,7 @@ async fn the_case_file_prints_money_timeline_oldest_first_and_exhibits_with_thei
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
     }
-    let up = c
-        .post_files(
-            &format!("/cases/{reference}/exhibits"),
-            &[("kind", "evidence"), ("description", "Sao kê")],
-            "file",
-            &[("sao kê.pdf", PDF)],
-        )
-        .await;
+    let up = attach_statement(&mut c, &reference).await;
     assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
     let sha = format!("{:x}", Sha256::digest(PDF));
     let unit = stored_unit_name(&db, &reference);

@@ -11,6 +11,7 @@ use cyberdesk::services::{cases, stats};
 
 use crate::cases::{create, me};
 use crate::common::{signed_in, TestDb};
+use crate::print::move_to;
 
 fn at(db: &TestDb, reference: &str, received: &str) {
     db.exec(&format!(
@@ -33,19 +34,6 @@ fn figures(db: &TestDb, who: i64, scope: stats::Scope, code: &str) -> stats::Sta
 
 fn drift(db: &TestDb) -> i64 {
     case_tally::drift(&mut db.conn(), 1).expect("drift")
-}
-
-fn move_to(db: &TestDb, who: i64, reference: &str, to: Status, input: cases::MoveInput) {
-    cases::transition(
-        &mut db.conn(),
-        &me(db, who),
-        &RequestMeta::default(),
-        &db.config(),
-        reference,
-        to,
-        &input,
-    )
-    .expect("move");
 }
 
 /// The count a `/cases` page shows ("N vụ việc").
@@ -370,6 +358,11 @@ async fn money_frozen_and_returned_is_recorded_audited_and_counted_by_its_date()
         db.count("SELECT count(*) AS n FROM case_events WHERE kind = 'recovery'"),
         2
     );
+    assert_eq!(
+        drift(&db),
+        0,
+        "money tallies equal a fresh count after adding"
+    );
     let march = figures(&db, sid, stats::Scope::Unit, "m2026-03");
     assert_eq!(
         (march.now.money.frozen, march.now.money.returned),
@@ -393,6 +386,7 @@ async fn money_frozen_and_returned_is_recorded_audited_and_counted_by_its_date()
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(db.count("SELECT count(*) AS n FROM case_recoveries"), 1);
+    assert_eq!(drift(&db), 0, "and after removing");
     assert_eq!(
         db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'case_recovery_remove'"),
         1

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::show::{category_name, clock_label, field_label, note_lines, status_label};
+use super::show::CaseWords;
 use crate::auth::{
     policy::{self, Action},
     CurrentUser,
@@ -16,9 +16,9 @@ use crate::auth::{
 use crate::db;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::models::{case::Case, case_event::CaseEvent, category::Category};
+use crate::models::{case::Case, case_event::CaseEvent};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
-use crate::services::cases::{self, CaseFile, CustodySummary, OfficialDoc};
+use crate::services::cases::{self, CaseFile, CustodySummary, DocKind, OfficialDoc};
 
 /// A date as official documents write it ("ngày 20 tháng 11 năm 2026").
 fn doc_date(layout: &LayoutCtx, d: &NaiveDate) -> String {
@@ -41,37 +41,15 @@ struct CasePrintPage {
     printed_at: DateTime<Utc>,
 }
 
+impl CaseWords for CasePrintPage {
+    fn layout(&self) -> &LayoutCtx {
+        &self.layout
+    }
+}
+
 impl CasePrintPage {
     fn doc_ref(&self) -> &str {
         &self.f.v.case.ref_
-    }
-    fn vnd(&self, amount: &i64) -> String {
-        crate::domain::value::fmt_vnd(*amount)
-    }
-    fn status_key(&self, code: &Option<String>) -> String {
-        status_label(&self.layout, code)
-    }
-    fn field_key(&self, field: &Option<String>) -> String {
-        field_label(&self.layout, field)
-    }
-    fn clock_key(&self, kind: &Option<String>) -> String {
-        clock_label(&self.layout, kind)
-    }
-    fn cat_name(&self, c: &Option<Category>) -> String {
-        category_name(&self.layout, c)
-    }
-    fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
-        note_lines(body)
-    }
-    fn role_key(&self, role: &str) -> &'static str {
-        match role {
-            "victim" => "identifier-role-victim",
-            "infrastructure" => "identifier-role-infrastructure",
-            _ => "identifier-role-suspect",
-        }
-    }
-    fn size(&self, bytes: &i64) -> String {
-        crate::domain::value::human_size(*bytes)
     }
     fn tx_total(&self) -> String {
         crate::domain::value::fmt_vnd(self.f.v.txs.iter().map(|t| t.amount).sum())
@@ -223,6 +201,25 @@ impl OutcomeNoticePage {
     }
 }
 
+/// Loads the official document `kind` of the case at `path`; the two
+/// handlers differ only in the page they fill.
+async fn load_doc(
+    ctx: &Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    kind: DocKind,
+) -> Result<OfficialDoc, AppError> {
+    policy::require(&me, Action::WorkCases)?;
+    let reference = path.into_inner();
+    let meta = ctx.req.meta.clone();
+    let caches = ctx.state.caches.clone();
+    let tz = ctx.state.config.time_zone;
+    db::run(&ctx.state.pool, move |conn| {
+        cases::official_doc(conn, &me, &meta, &reference, &caches, tz, kind)
+    })
+    .await
+}
+
 /// `GET /cases/{ref}/print/intake-record`: the intake record of a crime
 /// report. It shows the reporter's details, so opening it is logged.
 pub async fn print_intake_record(
@@ -230,15 +227,7 @@ pub async fn print_intake_record(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require(&me, Action::WorkCases)?;
-    let reference = path.into_inner();
-    let meta = ctx.req.meta.clone();
-    let caches = ctx.state.caches.clone();
-    let tz = ctx.state.config.time_zone;
-    let doc = db::run(&ctx.state.pool, move |conn| {
-        cases::intake_record(conn, &me, &meta, &reference, &caches, tz)
-    })
-    .await?;
+    let doc = load_doc(&ctx, me, path, DocKind::IntakeRecord).await?;
     render(
         StatusCode::OK,
         &IntakeRecordPage {
@@ -255,15 +244,7 @@ pub async fn print_outcome_notice(
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    policy::require(&me, Action::WorkCases)?;
-    let reference = path.into_inner();
-    let meta = ctx.req.meta.clone();
-    let caches = ctx.state.caches.clone();
-    let tz = ctx.state.config.time_zone;
-    let doc = db::run(&ctx.state.pool, move |conn| {
-        cases::outcome_notice(conn, &me, &meta, &reference, &caches, tz)
-    })
-    .await?;
+    let doc = load_doc(&ctx, me, path, DocKind::OutcomeNotice).await?;
     let layout = ctx.layout();
     let today = Utc::now().with_timezone(&layout.tz).date_naive();
     render(StatusCode::OK, &OutcomeNoticePage { layout, doc, today })

@@ -31,36 +31,14 @@ pub(crate) struct CaseShowPage {
 }
 
 impl CaseShowPage {
-    fn vnd(&self, amount: &i64) -> String {
-        crate::domain::value::fmt_vnd(*amount)
-    }
     fn outcomes(&self) -> &'static [Outcome] {
         Outcome::ALL
-    }
-    fn status_key(&self, code: &Option<String>) -> String {
-        status_label(&self.layout, code)
-    }
-    fn field_key(&self, field: &Option<String>) -> String {
-        field_label(&self.layout, field)
-    }
-    fn clock_key(&self, kind: &Option<String>) -> String {
-        clock_label(&self.layout, kind)
-    }
-    fn cat_name(&self, c: &Option<Category>) -> String {
-        category_name(&self.layout, c)
     }
     fn has_open_clock(&self) -> bool {
         self.v.clocks.iter().any(|cv| cv.clock.met_at.is_none())
     }
     fn err(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field)
-    }
-    fn role_key(&self, role: &str) -> &'static str {
-        match role {
-            "victim" => "identifier-role-victim",
-            "infrastructure" => "identifier-role-infrastructure",
-            _ => "identifier-role-suspect",
-        }
     }
     fn source_key(&self, source: &str) -> &'static str {
         match source {
@@ -75,45 +53,60 @@ impl CaseShowPage {
     fn id_roles(&self) -> &'static [&'static str] {
         crate::services::identifiers::ROLES
     }
-    fn size(&self, bytes: &i64) -> String {
-        crate::domain::value::human_size(*bytes)
-    }
-    fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
-        note_lines(body)
-    }
     fn has_outcome_notice(&self) -> bool {
         cases::has_outcome_notice(&self.v.case)
     }
 }
 
-// The words of a timeline entry, shared with the printed case file
-// (`partials/_case_event.html`).
+/// The words of a case that the case page and the printed case file both
+/// use, in their templates and in the partials they share
+/// (`partials/_case_event.html` and the like): written once here.
+pub(super) trait CaseWords {
+    fn layout(&self) -> &LayoutCtx;
 
-/// The label of a status code kept in a timeline entry (the code itself if
-/// it is not one).
-pub(super) fn status_label(layout: &LayoutCtx, code: &Option<String>) -> String {
-    code.as_deref()
-        .and_then(|c| c.parse::<Status>().ok())
-        .map(|s| layout.t(s.label_key()))
-        .unwrap_or_else(|| code.clone().unwrap_or_default())
+    fn vnd(&self, amount: &i64) -> String {
+        crate::domain::value::fmt_vnd(*amount)
+    }
+    fn size(&self, bytes: &i64) -> String {
+        crate::domain::value::human_size(*bytes)
+    }
+    fn cat_name(&self, c: &Option<Category>) -> String {
+        c.as_ref()
+            .map(|c| c.name(&self.layout().lang).to_owned())
+            .unwrap_or_default()
+    }
+    fn role_key(&self, role: &str) -> &'static str {
+        match role {
+            "victim" => "identifier-role-victim",
+            "infrastructure" => "identifier-role-infrastructure",
+            _ => "identifier-role-suspect",
+        }
+    }
+    /// The label of a status code kept in a timeline entry (the code itself
+    /// if it is not one).
+    fn status_key(&self, code: &Option<String>) -> String {
+        code.as_deref()
+            .and_then(|c| c.parse::<Status>().ok())
+            .map(|s| self.layout().t(s.label_key()))
+            .unwrap_or_else(|| code.clone().unwrap_or_default())
+    }
+    fn field_key(&self, field: &Option<String>) -> String {
+        self.layout()
+            .t(&format!("case-field-{}", field.as_deref().unwrap_or("")))
+    }
+    fn clock_key(&self, kind: &Option<String>) -> String {
+        self.layout()
+            .t(&format!("clock-{}", kind.as_deref().unwrap_or("")))
+    }
+    fn note_lines<'a>(&self, body: &'a Option<String>) -> Vec<&'a str> {
+        body.as_deref().unwrap_or("").lines().collect()
+    }
 }
 
-pub(super) fn field_label(layout: &LayoutCtx, field: &Option<String>) -> String {
-    layout.t(&format!("case-field-{}", field.as_deref().unwrap_or("")))
-}
-
-pub(super) fn clock_label(layout: &LayoutCtx, kind: &Option<String>) -> String {
-    layout.t(&format!("clock-{}", kind.as_deref().unwrap_or("")))
-}
-
-pub(super) fn category_name(layout: &LayoutCtx, c: &Option<Category>) -> String {
-    c.as_ref()
-        .map(|c| c.name(&layout.lang).to_owned())
-        .unwrap_or_default()
-}
-
-pub(super) fn note_lines(body: &Option<String>) -> Vec<&str> {
-    body.as_deref().unwrap_or("").lines().collect()
+impl CaseWords for CaseShowPage {
+    fn layout(&self) -> &LayoutCtx {
+        &self.layout
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -18,8 +18,8 @@ pub use edit::{create, update};
 pub use form::{CaseForm, TxRow, BLANK_TX_ROWS, MAX_TX_ROWS};
 pub use moves::{assign, extend, transition, MoveInput};
 pub use print::{
-    case_file, finding, has_outcome_notice, intake_record, outcome_notice, CaseFile,
-    CustodySummary, Finding, OfficialDoc,
+    case_file, finding, has_outcome_notice, official_doc, CaseFile, CustodySummary, DocKind,
+    Finding, OfficialDoc,
 };
 pub use validate::{tx_field, validate, ValidCase, MAX_AMOUNT};
 pub use view::{view, CaseView, ClockView};

@@ -192,7 +192,7 @@ fn crime_report(
     Ok(c)
 }
 
-fn official_doc(
+fn fill(
     conn: &mut PgConnection,
     caches: &Caches,
     tz: Tz,
@@ -211,41 +211,38 @@ fn official_doc(
     })
 }
 
-/// The intake record of a crime report (biên bản tiếp nhận nguồn tin về tội
-/// phạm). It shows the reporter's details, so opening it is logged as a view
-/// of them (`docs/domain.md` §1), after the checks: a case `me` may not open
-/// is a 404, any other type of case a 422.
-pub fn intake_record(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
-    meta: &RequestMeta,
-    reference: &str,
-    caches: &Caches,
-    tz: Tz,
-) -> Result<OfficialDoc, AppError> {
-    let c = crime_report(conn, me, reference)?;
-    let doc = official_doc(conn, caches, tz, c, None)?;
-    log_reporter_view(conn, me, meta, &doc.case)?;
-    Ok(doc)
+/// The two official documents filled from a crime report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    /// The intake record (biên bản tiếp nhận nguồn tin về tội phạm).
+    IntakeRecord,
+    /// The notice of the outcome to the reporter (thông báo kết quả giải
+    /// quyết nguồn tin): only once the report has a finding (`finding`).
+    OutcomeNotice,
 }
 
-/// The notice of the outcome to the reporter (thông báo kết quả giải quyết
-/// nguồn tin): only for a crime report with a finding (`finding`), 422
-/// otherwise. It is addressed to the reporter by name, so it is logged as a
-/// view of their details too.
-pub fn outcome_notice(
+/// Loads an official document of the crime report `reference`, after the
+/// checks: a case `me` may not open is a 404, any other type of case a 422,
+/// and so is a notice of the outcome before there is one to tell. Both
+/// documents show the reporter's details (the notice is addressed to them by
+/// name), so opening either is logged as a view of them (`docs/domain.md` §1).
+pub fn official_doc(
     conn: &mut PgConnection,
     me: &CurrentUser,
     meta: &RequestMeta,
     reference: &str,
     caches: &Caches,
     tz: Tz,
+    kind: DocKind,
 ) -> Result<OfficialDoc, AppError> {
     let c = crime_report(conn, me, reference)?;
-    let Some(f) = finding(&c) else {
-        return Err(AppError::Invalid(k("print-notice-not-decided")));
+    let f = match kind {
+        DocKind::IntakeRecord => None,
+        DocKind::OutcomeNotice => {
+            Some(finding(&c).ok_or_else(|| AppError::Invalid(k("print-notice-not-decided")))?)
+        }
     };
-    let doc = official_doc(conn, caches, tz, c, Some(f))?;
+    let doc = fill(conn, caches, tz, c, f)?;
     log_reporter_view(conn, me, meta, &doc.case)?;
     Ok(doc)
 }

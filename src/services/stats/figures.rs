@@ -69,6 +69,15 @@ pub fn band_of(seconds: f64) -> i16 {
     }
 }
 
+/// Frozen and returned money in a period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Money {
+    pub frozen: i64,
+    pub frozen_n: i64,
+    pub returned: i64,
+    pub returned_n: i64,
+}
+
 /// One period's figures.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Figures {
@@ -85,6 +94,7 @@ pub struct Figures {
     pub results: BTreeMap<String, i64>,
     pub compliance: BTreeMap<String, i64>,
     pub times: BTreeMap<String, Bands>,
+    pub money: Money,
 }
 
 impl Figures {
@@ -115,6 +125,14 @@ impl Figures {
                 ("decided", "all") => f.decided += r.n,
                 ("decided", "result") => *f.results.entry(r.key.clone()).or_default() += r.n,
                 ("deadline", "result") => *f.compliance.entry(r.key.clone()).or_default() += r.n,
+                ("money", "frozen") => {
+                    f.money.frozen += r.amount;
+                    f.money.frozen_n += r.n;
+                }
+                ("money", "returned") => {
+                    f.money.returned += r.amount;
+                    f.money.returned_n += r.n;
+                }
                 ("time", which) => {
                     *f.times
                         .entry(which.to_owned())

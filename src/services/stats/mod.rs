@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-pub use figures::{band_of, Bands, Figures, COMPLIANCE, RESULTS, TIMES};
+pub use figures::{band_of, Bands, Figures, Money, COMPLIANCE, RESULTS, TIMES};
 
 use crate::auth::{
     policy::{self, Action},
@@ -27,7 +27,7 @@ use crate::i18n::k;
 use crate::models::case::list::{self, AssigneeFilter, ListFilter};
 use crate::models::case::{CaseType, Channel};
 use crate::models::case_tally::{self, Source};
-use crate::models::{case_recovery, case_transfer, submission};
+use crate::models::{case_transfer, submission};
 use crate::services::deadlines::end_of_day;
 
 /// The raw query string of `/stats` (bookmarkable).
@@ -89,15 +89,6 @@ pub enum Scope {
     Own,
 }
 
-/// Frozen and returned money in a period.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Money {
-    pub frozen: i64,
-    pub frozen_n: i64,
-    pub returned: i64,
-    pub returned_n: i64,
-}
-
 /// One period's figures with what is not in the tallies.
 #[derive(Clone, Debug, Default)]
 pub struct PeriodFigures {
@@ -120,6 +111,7 @@ pub struct Month {
 }
 
 pub struct Stats {
+    pub computed_at: DateTime<Utc>,
     pub scope: Scope,
     pub filter: StatsFilter,
     pub tz: Tz,
@@ -134,6 +126,63 @@ pub struct Stats {
     pub transfers_out: Vec<(String, i64)>,
     /// Unit scope only: the identifiers reported most in the period.
     pub top: Vec<crate::models::hot_identifier::Hot>,
+}
+
+/// How long computed figures are reused.
+pub const RECENT_SECONDS: u64 = 60;
+
+/// Figures computed in the last minute, by who asked what: reloading the page,
+/// or a unit's staff opening the same period, costs one computation a minute
+/// (the page says when its figures were computed).
+#[derive(Default)]
+pub struct Recent(
+    std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<Stats>)>,
+    >,
+);
+
+impl Recent {
+    pub fn get_or(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> Result<Stats, AppError>,
+    ) -> Result<std::sync::Arc<Stats>, AppError> {
+        let ttl = std::time::Duration::from_secs(RECENT_SECONDS);
+        if let Ok(map) = self.0.lock() {
+            if let Some((at, s)) = map.get(&key) {
+                if at.elapsed() < ttl {
+                    return Ok(s.clone());
+                }
+            }
+        }
+        let s = std::sync::Arc::new(compute()?);
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= 1000 {
+                map.retain(|_, (at, _)| at.elapsed() < ttl);
+                if map.len() >= 1000 {
+                    map.clear();
+                }
+            }
+            map.insert(key, (std::time::Instant::now(), s.clone()));
+        }
+        Ok(s)
+    }
+}
+
+/// What makes two requests the same question: the unit, whose figures (the
+/// officer's own), the filter, the period and the cut-off.
+pub fn recent_key(
+    me: &CurrentUser,
+    scope: Scope,
+    filter: &StatsFilter,
+    period: &Period,
+    cutoff: u32,
+) -> String {
+    let who = match scope {
+        Scope::Unit => "unit".to_owned(),
+        Scope::Own => format!("user{}", me.id),
+    };
+    format!("{}|{who}|{filter:?}|{period:?}|{cutoff}", me.unit_id)
 }
 
 /// Parses the period of a query: a period code, or from–to dates; by default
@@ -214,24 +263,6 @@ fn chosen_ids(
     list::ids(conn, &vis, me.id, &f, Utc::now())
 }
 
-fn money(rows: &[case_recovery::RecoverySum], bucket: i32) -> Money {
-    let mut m = Money::default();
-    for r in rows.iter().filter(|r| r.bucket == bucket) {
-        match r.kind.as_str() {
-            "frozen" => {
-                m.frozen += r.amount;
-                m.frozen_n += r.n;
-            }
-            "returned" => {
-                m.returned += r.amount;
-                m.returned_n += r.n;
-            }
-            _ => {}
-        }
-    }
-    m
-}
-
 /// Everything `/stats` shows for `period`, with 12 months of charts.
 pub fn compute(
     conn: &mut PgConnection,
@@ -247,6 +278,21 @@ pub fn compute(
 /// The figures for `period` with `months` months of charts (none for the
 /// periodic report).
 pub fn compute_with(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    (scope, filter): (Scope, StatsFilter),
+    period: Period,
+    cutoff: u32,
+    months: u32,
+) -> Result<Stats, AppError> {
+    // Enough memory that a year's sums are hashed, not sorted on disk.
+    conn.transaction(|conn| {
+        diesel::sql_query("SET LOCAL work_mem = '32MB'").execute(conn)?;
+        figures_of(conn, me, (scope, filter), period, cutoff, months)
+    })
+}
+
+fn figures_of(
     conn: &mut PgConnection,
     me: &CurrentUser,
     (scope, filter): (Scope, StatsFilter),
@@ -277,26 +323,50 @@ pub fn compute_with(
     };
     let previous = period.previous(cutoff).ok();
     let year_before = period.year_before(cutoff).ok();
-    let mut one = |p: Option<Period>| -> Result<PeriodFigures, AppError> {
+    // Open at the end of each period: one pass for the three.
+    let mut ends: Vec<NaiveDate> = [Some(period), previous, year_before]
+        .iter()
+        .flatten()
+        .map(|p| p.to)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let opens = case_tally::open_at(conn, source, &ends)?;
+    let open_of = |p: &Period| {
+        ends.iter()
+            .position(|d| *d == p.to)
+            .and_then(|i| opens.get(i).cloned())
+            .unwrap_or_default()
+    };
+    // The durations are shown for the period itself only.
+    let mut one = |p: Option<Period>, times: bool| -> Result<PeriodFigures, AppError> {
         let Some(p) = p else {
             return Ok(PeriodFigures::default());
         };
         let bounds = [p.from, p.to];
-        let rows = case_tally::sums(conn, source, &bounds)?;
-        let open = case_tally::open_at(conn, source, p.to)?;
-        let rec = case_recovery::sums(conn, me.unit_id, type_code, ids.as_deref(), &bounds)?;
+        let mut rows = case_tally::sums(conn, source, &bounds, case_tally::COUNTS)?;
+        if times {
+            rows.extend(case_tally::sums(conn, source, &bounds, case_tally::TIMES)?);
+        }
+        let open = open_of(&p);
+        let f = Figures::fold(&rows, 1);
         Ok(PeriodFigures {
             period: Some(p),
-            f: Figures::fold(&rows, 1),
+            money: f.money.clone(),
+            f,
             open_at_end: open.iter().map(|(_, n)| n).sum(),
-            money: money(&rec, 1),
             rows,
             open_by_type: open,
         })
     };
-    let now = one(Some(period))?;
-    let prev = one(previous)?;
-    let last = one(year_before)?;
+    let now = one(Some(period), true)?;
+    let prev = one(previous, false)?;
+    // A year's previous period is the year before: counted once.
+    let last = if year_before == previous {
+        prev.clone()
+    } else {
+        one(year_before, false)?
+    };
     // The page's extras (public reports, transfers, top identifiers); the
     // periodic report computes its own.
     let page = months > 0;
@@ -309,17 +379,17 @@ pub fn compute_with(
     if let Some(m) = trailing.last() {
         bounds.push(m.to);
     }
-    let rows = case_tally::sums(conn, source, &bounds)?;
-    let rec = case_recovery::sums(conn, me.unit_id, type_code, ids.as_deref(), &bounds)?;
+    let rows = case_tally::sums(conn, source, &bounds, case_tally::COUNTS)?;
     let months = trailing
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let b = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            let f = Figures::fold(&rows, b);
             Month {
                 period: *m,
-                f: Figures::fold(&rows, b),
-                money: money(&rec, b),
+                money: f.money.clone(),
+                f,
             }
         })
         .collect();
@@ -335,6 +405,7 @@ pub fn compute_with(
         (None, Vec::new(), Vec::new())
     };
     Ok(Stats {
+        computed_at: Utc::now(),
         scope,
         filter,
         tz,

@@ -35,6 +35,7 @@ pub struct TimeRow {
 
 pub struct View {
     pub heading: String,
+    pub computed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub period_label: String,
     pub summary: Vec<Row>,
     pub by_type: Vec<Row>,
@@ -507,6 +508,7 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
     };
     View {
         heading,
+        computed_at: Some(s.computed_at),
         period_label: period_label(lang, &period),
         summary,
         by_type,
@@ -544,6 +546,7 @@ fn links_with(links: &Links, base: &str, extra: &str) -> Option<String> {
 fn empty(lang: Lang) -> View {
     View {
         heading: t(lang, "stats-title"),
+        computed_at: None,
         period_label: String::new(),
         summary: Vec::new(),
         by_type: Vec::new(),
