@@ -10,6 +10,7 @@ DROP TRIGGER case_tallies_delete ON cases;
 DROP FUNCTION case_tallies_apply();
 DROP TABLE case_tallies;
 DROP FUNCTION case_tally_parts(cases);
+DROP FUNCTION case_tally_scopes(cases);
 DROP FUNCTION case_time_band(DOUBLE PRECISION);
 DELETE FROM case_events WHERE kind = 'recovery';
 ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check;

@@ -70,14 +70,28 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 ELSE least(1 + floor(ln(seconds / 60.0) / ln(1.1)), 32000) END::smallint
 $$;
 
+-- The scopes a case is counted in: the unit, and each filter the page offers alone.
+CREATE FUNCTION case_tally_scopes(c cases) RETURNS TABLE (scope TEXT)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT v.scope FROM (VALUES (''), ('cat:' || c.category_id), ('cat:' || c.subcategory_id),
+                                ('chan:' || c.channel), ('team:' || c.team)) v (scope)
+    WHERE v.scope IS NOT NULL
+$$;
+
 -- What one case adds to the tallies: the single definition of every figure on
 -- /stats. The trigger sums it into case_tallies; an officer's figures, and
 -- those with a filter the tallies do not hold, run it over the cases directly.
 -- A merged case adds nothing to the counts (its survivor is the report); money
 -- frozen or returned on it was still frozen or returned, so that stays.
 CREATE FUNCTION case_tally_parts(c cases)
-RETURNS TABLE (unit_id INT, day DATE, case_type TEXT, measure TEXT, dim TEXT, key TEXT, band SMALLINT, n BIGINT, amount BIGINT)
+RETURNS TABLE (unit_id INT, scope TEXT, day DATE, case_type TEXT, measure TEXT, dim TEXT, key TEXT, band SMALLINT, n BIGINT, amount BIGINT)
 LANGUAGE sql STABLE AS $$
+    -- Every part once for the whole unit (scope '') and once for each filter
+    -- the page offers alone: the case's category and subcategory ("cat:"), its
+    -- channel ("chan:") and its team ("team:"), so a filtered year reads the
+    -- tallies too. Two filters at once are computed over the cases.
+    SELECT p.unit_id, s.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, p.n, p.amount
+    FROM (
     SELECT c.unit_id, (x.at AT TIME ZONE u.time_zone)::date, c.case_type, x.measure, x.dim, x.key, x.band, x.n, x.amount
     FROM units u,
     LATERAL (SELECT CASE WHEN c.status IN ('resolved', 'closed', 'transferred', 'suspended') THEN c.decided_at END AS decided) d,
@@ -103,10 +117,13 @@ LANGUAGE sql STABLE AS $$
     -- Money frozen or returned, on the day recorded (already a local date).
     SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, 1::bigint, r.amount
     FROM case_recoveries r WHERE r.case_id = c.id
+    ) p (unit_id, day, case_type, measure, dim, key, band, n, amount)
+    CROSS JOIN LATERAL case_tally_scopes(c) s
 $$;
 
 CREATE TABLE case_tallies (
     unit_id   INT NOT NULL,
+    scope     TEXT NOT NULL,
     day       DATE NOT NULL,
     case_type TEXT NOT NULL,
     measure   TEXT NOT NULL,
@@ -117,13 +134,13 @@ CREATE TABLE case_tallies (
     amount    BIGINT NOT NULL,
     -- Measure before day: a period's counts skip the far more numerous
     -- duration bands, which only the period itself (not its comparisons) reads.
-    PRIMARY KEY (unit_id, measure, day, case_type, dim, key, band)
+    PRIMARY KEY (unit_id, scope, measure, day, case_type, dim, key, band)
 );
 
 INSERT INTO case_tallies
-SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n), sum(p.amount)
+SELECT p.unit_id, p.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n), sum(p.amount)
 FROM cases c, LATERAL case_tally_parts(c) p
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 -- Statement-level like case_counts: one upsert per changed tally, in key order
 -- so two writers lock the rows they share in the same order.
@@ -131,31 +148,31 @@ CREATE FUNCTION case_tallies_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO case_tallies AS t
-        SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n), sum(p.amount)
+        SELECT p.unit_id, p.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n), sum(p.amount)
         FROM new_rows c, LATERAL case_tally_parts(c) p
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
-        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 5, 3, 4, 6, 7, 8
+        ON CONFLICT (unit_id, scope, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO case_tallies AS t
-        SELECT unit_id, day, case_type, measure, dim, key, band, sum(n), sum(amount)
+        SELECT unit_id, scope, day, case_type, measure, dim, key, band, sum(n), sum(amount)
         FROM (
-            SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, -p.n AS n, -p.amount AS amount
+            SELECT p.unit_id, p.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, -p.n AS n, -p.amount AS amount
             FROM old_rows c, LATERAL case_tally_parts(c) p
             UNION ALL
             SELECT p.* FROM new_rows c, LATERAL case_tally_parts(c) p
         ) d
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         HAVING sum(n) <> 0 OR sum(amount) <> 0
-        ORDER BY 1, 4, 2, 3, 5, 6, 7
-        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        ORDER BY 1, 2, 5, 3, 4, 6, 7, 8
+        ON CONFLICT (unit_id, scope, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     ELSE
         INSERT INTO case_tallies AS t
-        SELECT p.unit_id, p.day, p.case_type, p.measure, p.dim, p.key, p.band, -sum(p.n), -sum(p.amount)
+        SELECT p.unit_id, p.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, -sum(p.n), -sum(p.amount)
         FROM old_rows c, LATERAL case_tally_parts(c) p
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
-        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 5, 3, 4, 6, 7, 8
+        ON CONFLICT (unit_id, scope, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     END IF;
     RETURN NULL;
@@ -176,17 +193,17 @@ BEGIN
     -- Transition tables exist only for their own event: one branch each.
     IF TG_OP = 'INSERT' THEN
         INSERT INTO case_tallies AS t
-        SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, count(*)::bigint, sum(r.amount)::bigint
-        FROM new_rows r JOIN cases c ON c.id = r.case_id
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
-        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        SELECT c.unit_id, s.scope, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, count(*)::bigint, sum(r.amount)::bigint
+        FROM new_rows r JOIN cases c ON c.id = r.case_id, LATERAL case_tally_scopes(c) s
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 5, 3, 4, 6, 7, 8
+        ON CONFLICT (unit_id, scope, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     ELSE
         INSERT INTO case_tallies AS t
-        SELECT c.unit_id, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, -count(*)::bigint, -sum(r.amount)::bigint
-        FROM old_rows r JOIN cases c ON c.id = r.case_id
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 4, 2, 3, 5, 6, 7
-        ON CONFLICT (unit_id, measure, day, case_type, dim, key, band)
+        SELECT c.unit_id, s.scope, r.on_date, c.case_type, 'money', r.kind, '', 0::smallint, -count(*)::bigint, -sum(r.amount)::bigint
+        FROM old_rows r JOIN cases c ON c.id = r.case_id, LATERAL case_tally_scopes(c) s
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 5, 3, 4, 6, 7, 8
+        ON CONFLICT (unit_id, scope, measure, day, case_type, dim, key, band)
         DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;
     END IF;
     RETURN NULL;
@@ -207,5 +224,5 @@ CREATE TRIGGER case_recoveries_no_update BEFORE UPDATE ON case_recoveries
     FOR EACH ROW EXECUTE FUNCTION case_recoveries_fixed();
 CREATE INDEX submissions_unit_received_idx ON submissions (unit_id, received_at);
 -- Open at the end of a period: received minus decided before it, from these rows only.
-CREATE INDEX case_tallies_open_idx ON case_tallies (unit_id, day) INCLUDE (case_type, measure, n)
+CREATE INDEX case_tallies_open_idx ON case_tallies (unit_id, scope, day) INCLUDE (case_type, measure, n)
     WHERE dim = 'all' AND measure IN ('received', 'decided');

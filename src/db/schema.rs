@@ -371,8 +371,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_tallies (unit_id, measure, day, case_type, dim, key, band) {
+    case_tallies (unit_id, scope, measure, day, case_type, dim, key, band) {
         unit_id -> Int4,
+        scope -> Text,
         day -> Date,
         case_type -> Text,
         measure -> Text,

@@ -32,10 +32,12 @@ pub struct TallyRow {
 /// Whose cases are summed.
 #[derive(Clone, Copy, Debug)]
 pub enum Source<'a> {
-    /// Every case of the unit (the trigger-kept table), optionally one type.
+    /// Every case of the unit (the trigger-kept table), optionally one type,
+    /// in `scope`: "" for all, or "cat:ID", "chan:CODE", "team:NAME".
     Unit {
         unit_id: i32,
         case_type: Option<&'a str>,
+        scope: &'a str,
     },
     /// These cases only (ids already checked against the user's visibility).
     Cases { unit_id: i32, ids: &'a [i64] },
@@ -46,8 +48,12 @@ const FROM_CASES: &str = "(SELECT p.* FROM unnest($3::bigint[]) v(id) JOIN cases
 
 fn source_sql(source: &Source) -> (&'static str, &'static str) {
     match source {
-        Source::Unit { .. } => (FROM_TALLIES, "($3::text IS NULL OR t.case_type = $3)"),
-        Source::Cases { .. } => (FROM_CASES, "TRUE"),
+        Source::Unit { .. } => (
+            FROM_TALLIES,
+            "($3::text IS NULL OR t.case_type = $3) AND t.scope = $4",
+        ),
+        // Computed afresh: the unit's own parts only, not their copies per filter.
+        Source::Cases { .. } => (FROM_CASES, "t.scope = $4"),
     }
 }
 
@@ -72,7 +78,7 @@ pub fn sums(
         "SELECT width_bucket(t.day, $2::date[])::int AS bucket, t.case_type, t.measure, t.dim, t.key, t.band, \
                 sum(t.n)::bigint AS n, sum(t.amount)::bigint AS amount \
          FROM {from} \
-         WHERE t.unit_id = $1 AND t.measure = ANY($4) \
+         WHERE t.unit_id = $1 AND t.measure = ANY($5) \
            AND t.day >= ($2::date[])[1] AND t.day < ($2::date[])[array_length($2::date[], 1)] AND {extra} \
          GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(t.n) <> 0 OR sum(t.amount) <> 0"
     );
@@ -136,14 +142,20 @@ fn bind_source<'a>(
 ) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
     let q = q.into_boxed::<diesel::pg::Pg>();
     match source {
-        Source::Unit { unit_id, case_type } => q
+        Source::Unit {
+            unit_id,
+            case_type,
+            scope,
+        } => q
             .bind::<Integer, _>(unit_id)
             .bind::<Array<Date>, _>(bounds)
-            .bind::<Nullable<Text>, _>(case_type),
+            .bind::<Nullable<Text>, _>(case_type)
+            .bind::<Text, _>(scope),
         Source::Cases { unit_id, ids } => q
             .bind::<Integer, _>(unit_id)
             .bind::<Array<Date>, _>(bounds)
-            .bind::<Array<BigInt>, _>(ids),
+            .bind::<Array<BigInt>, _>(ids)
+            .bind::<Text, _>(""),
     }
 }
 
@@ -156,9 +168,9 @@ pub fn drift(conn: &mut PgConnection, unit_id: i32) -> QueryResult<i64> {
         n: i64,
     }
     let c: Count = diesel::sql_query(
-        "WITH kept AS (SELECT day, case_type, measure, dim, key, band, n, amount FROM case_tallies WHERE unit_id = $1 AND (n <> 0 OR amount <> 0)), \
-              fresh AS (SELECT p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n)::bigint AS n, sum(p.amount)::bigint AS amount \
-                        FROM cases c, LATERAL case_tally_parts(c) p WHERE c.unit_id = $1 GROUP BY 1, 2, 3, 4, 5, 6) \
+        "WITH kept AS (SELECT scope, day, case_type, measure, dim, key, band, n, amount FROM case_tallies WHERE unit_id = $1 AND (n <> 0 OR amount <> 0)), \
+              fresh AS (SELECT p.scope, p.day, p.case_type, p.measure, p.dim, p.key, p.band, sum(p.n)::bigint AS n, sum(p.amount)::bigint AS amount \
+                        FROM cases c, LATERAL case_tally_parts(c) p WHERE c.unit_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7) \
          SELECT count(*)::bigint AS n FROM ((TABLE kept EXCEPT TABLE fresh) UNION ALL (TABLE fresh EXCEPT TABLE kept)) d",
     )
     .bind::<Integer, _>(unit_id)

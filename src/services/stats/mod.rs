@@ -55,9 +55,16 @@ pub struct StatsFilter {
 }
 
 impl StatsFilter {
-    /// Filters the tallies do not hold (they are kept per type only).
-    fn needs_cases(&self) -> bool {
-        self.category_id.is_some() || self.team.is_some() || self.channel.is_some()
+    /// The tallies' scope for this filter: they hold the unit, and each of
+    /// category, channel and team alone; `None` when two are combined.
+    fn scope(&self) -> Option<String> {
+        match (self.category_id, self.channel, &self.team) {
+            (None, None, None) => Some(String::new()),
+            (Some(c), None, None) => Some(format!("cat:{c}")),
+            (None, Some(c), None) => Some(format!("chan:{}", c.code())),
+            (None, None, Some(t)) => Some(format!("team:{t}")),
+            _ => None,
+        }
     }
 
     /// The same filter as `/cases` query parameters.
@@ -305,7 +312,8 @@ fn figures_of(
         .time_zone
         .parse()
         .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
-    let ids = if scope == Scope::Own || filter.needs_cases() {
+    let tally_scope = filter.scope();
+    let ids = if scope == Scope::Own || tally_scope.is_none() {
         Some(chosen_ids(conn, me, scope, &filter)?)
     } else {
         None
@@ -319,6 +327,7 @@ fn figures_of(
         None => Source::Unit {
             unit_id: me.unit_id,
             case_type: type_code,
+            scope: tally_scope.as_deref().unwrap_or(""),
         },
     };
     let previous = period.previous(cutoff).ok();
