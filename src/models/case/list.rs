@@ -404,10 +404,14 @@ pub fn export_chunk(
         .filter(conditions(vis, me, f, true, now))
         .into_boxed();
     if let Some((at, id)) = after {
+        // A row comparison, so the (unit, received, id) index seeks to the
+        // cursor instead of reading every row before it.
         q = q.filter(
-            cases::received_at
-                .lt(at)
-                .or(cases::received_at.eq(at).and(cases::id.lt(id))),
+            sql::<diesel::sql_types::Bool>("(cases.received_at, cases.id) < (")
+                .bind::<diesel::sql_types::Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .sql(")"),
         );
     }
     q.order((cases::received_at.desc(), cases::id.desc()))
