@@ -275,13 +275,17 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 )),
             )
         },
-        money_row(
-            t(lang, "stats-loss"),
-            "def-loss",
-            now.loss,
-            prev.loss,
-            last.loss,
-        ),
+        // The loss is the received cases' total: their list is its source.
+        Row {
+            href: links.received(""),
+            ..money_row(
+                t(lang, "stats-loss"),
+                "def-loss",
+                now.loss,
+                prev.loss,
+                last.loss,
+            )
+        },
         money_row(
             t(lang, "stats-frozen"),
             "def-frozen",
