@@ -164,10 +164,20 @@ impl Chart {
                 }
             }
         }
+        // Labels fit their slot (about 7 units a character); the bar's tooltip
+        // and the data table keep the full text.
+        let fit = ((slot / 7.0) as usize).max(3);
         let x_labels = categories
             .iter()
             .enumerate()
-            .map(|(i, c)| (LEFT + slot * (i as f64 + 0.5), c.clone()))
+            .map(|(i, c)| {
+                let label = if c.chars().count() > fit {
+                    format!("{}…", c.chars().take(fit - 1).collect::<String>())
+                } else {
+                    c.clone()
+                };
+                (LEFT + slot * (i as f64 + 0.5), label)
+            })
             .collect();
         let y_ticks = (0..=4)
             .map(|i| {
