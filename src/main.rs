@@ -226,6 +226,13 @@ fn prepare_database(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// One plain connection for a command-line run. Not a pool: its background
+/// threads may still be inside libpq when the process exits, and the exit-time
+/// TLS clean-up under them crashed `mail test` with SIGSEGV in CI.
+fn cli_connection(config: &Config) -> Result<diesel::PgConnection, String> {
+    db::connect(&config.database_url).map_err(|e| format!("cannot connect to PostgreSQL: {e}"))
+}
+
 /// `cyberdesk unit add|list|edit`.
 fn unit_command(config: &Config, command: UnitCommand) -> Result<(), String> {
     use services::units::{self, UnitInput};
@@ -469,11 +476,7 @@ fn add_user(
         lang: config.default_lang.code().into(),
         unit,
     };
-    let state = AppState::new(config.clone());
-    let mut conn = state
-        .pool
-        .get()
-        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = cli_connection(config)?;
     let meta = RequestMeta {
         ip: "cli".into(),
         user_agent: "cyberdesk user add".into(),
@@ -524,11 +527,7 @@ fn seed(
     } else {
         None
     };
-    let state = AppState::new(config.clone());
-    let mut conn = state
-        .pool
-        .get()
-        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = cli_connection(config)?;
     cyberdesk::seed::run(
         &mut conn,
         config,
@@ -559,11 +558,7 @@ fn mail_test(config: &Config, to: &str) -> Result<(), String> {
     }
     prepare_database(config)?;
     let transport = mail::Transport::new(&config.mail).map_err(|e| e.to_string())?;
-    let state = AppState::new(config.clone());
-    let mut conn = state
-        .pool
-        .get()
-        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = cli_connection(config)?;
     let new =
         services::notify::test_mail(config, to, config.default_lang).map_err(|e| e.to_string())?;
     let row = cyberdesk::models::outbox::insert_held(
