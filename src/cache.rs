@@ -118,6 +118,8 @@ pub struct Caches {
     categories: Cached<Vec<Category>>,
     directory: Cached<Directory>,
     banks: Cached<Vec<crate::domain::ident::extract::Bank>>,
+    /// (code, short name) of the active banks, for forms.
+    bank_choices: Cached<Vec<(String, String)>>,
     /// Report counts of identifiers seen in many reports (see `HEAVY`).
     /// Keyed by (unit, identifier): counts are of one unit's reports.
     heavy: RwLock<HashMap<(i32, i64), (Instant, HeavyCounts)>>,
@@ -217,6 +219,13 @@ impl Caches {
 
     pub fn banks_changed(&self) {
         self.banks.invalidate();
+        self.bank_choices.invalidate();
+    }
+
+    /// The active banks a form offers, as (code, short name).
+    pub fn bank_choices(&self, conn: &mut PgConnection) -> QueryResult<Arc<Vec<(String, String)>>> {
+        self.bank_choices
+            .get_or_load(|| crate::models::bank::active_choices(conn))
     }
 
     pub fn categories_changed(&self) {

@@ -208,6 +208,9 @@ pub fn send_due(
     transport: &Transport,
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let mut conn = pool.get()?;
+    // Dropped on any early return (an error here is rare and may mean the
+    // server went); cleared once the batch is done.
+    conn.broken = true;
     let workers = cfg.mail.threads.max(1);
     let per_worker = u32::try_from(PER_WORKER).unwrap_or(10);
     // Covers every send of a worker's share at the timeout, so no other sender
@@ -283,6 +286,7 @@ pub fn send_due(
         }
         Ok(())
     })?;
+    conn.broken = false;
     Ok(claimed)
 }
 

@@ -2,18 +2,18 @@
 
 pub mod schema;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::{
     pg::PgConnection,
-    r2d2::{ConnectionManager, Pool},
+    r2d2::{ConnectionManager, ManageConnection, Pool},
     Connection, RunQueryDsl,
 };
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
 
-pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbPool = Pool<Manager>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -28,10 +28,104 @@ pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> DbPool {
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
-        // A checkout runs a cheap `SELECT 1`, so connections broken by a database
-        // restart are replaced instead of failing one request each.
+        // `Manager::is_valid` decides when a checkout pings.
         .test_on_check_out(true)
-        .build_unchecked(ConnectionManager::new(url))
+        .build_unchecked(Manager {
+            inner: ConnectionManager::new(url),
+            last_death: std::sync::Mutex::new(None),
+        })
+}
+
+/// A connection that came back to the pool this recently, without an error
+/// that says it died, is handed out without a `SELECT 1` first: under load
+/// that ping was two of a case page's thirteen round trips.
+const FRESH: Duration = Duration::from_secs(1);
+
+/// A pooled connection: PostgreSQL's, with when it last came back healthy.
+pub struct PooledPg {
+    pg: PgConnection,
+    returned: Instant,
+    /// A query on it failed in a way that may mean the server went.
+    pub broken: bool,
+}
+
+impl std::ops::Deref for PooledPg {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.pg
+    }
+}
+
+impl std::ops::DerefMut for PooledPg {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.pg
+    }
+}
+
+/// diesel's r2d2 manager, pinging only connections idle longer than `FRESH`
+/// (a database restart takes longer than that) or returned before the last
+/// one found dead (its siblings most likely died with it), and dropping those
+/// a query found dead.
+pub struct Manager {
+    inner: ConnectionManager<PgConnection>,
+    /// When a connection was last found dead (`None`: never).
+    last_death: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Manager {
+    fn died_after(&self, at: Instant) -> bool {
+        self.last_death
+            .lock()
+            .map(|d| d.is_some_and(|d| d >= at))
+            .unwrap_or(true)
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = PooledPg;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PooledPg, Self::Error> {
+        Ok(PooledPg {
+            pg: self.inner.connect()?,
+            returned: Instant::now(),
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PooledPg) -> Result<(), Self::Error> {
+        if conn.returned.elapsed() < FRESH && !self.died_after(conn.returned) {
+            return Ok(());
+        }
+        self.inner.is_valid(&mut conn.pg)
+    }
+
+    fn has_broken(&self, conn: &mut PooledPg) -> bool {
+        if conn.broken || self.inner.has_broken(&mut conn.pg) {
+            if let Ok(mut d) = self.last_death.lock() {
+                *d = Some(Instant::now());
+            }
+            return true;
+        }
+        conn.returned = Instant::now();
+        false
+    }
+}
+
+/// Runs `f` on a pooled connection (blocking), replacing the connection when
+/// `f` failed as if the server had gone.
+pub fn with_conn<T>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut conn = pool.get()?;
+    let result = f(&mut conn);
+    // A backend killed mid-session first answers with an ordinary error
+    // (57P01, an `Internal`), and only the next query finds the socket closed.
+    if matches!(result, Err(AppError::Unavailable | AppError::Internal(_))) {
+        conn.broken = true;
+    }
+    result
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool, never on an
@@ -42,11 +136,7 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await?
+    actix_web::web::block(move || with_conn(&pool, f)).await?
 }
 
 /// One connection outside the pool (set-up steps before serving).

@@ -2,6 +2,7 @@
 //! The list's queries are in `list`.
 
 pub mod list;
+pub mod page;
 
 use chrono::{DateTime, Utc};
 use diesel::{

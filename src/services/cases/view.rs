@@ -20,7 +20,6 @@ use crate::models::{
     category::Category,
     deadline::{self},
 };
-use crate::services::access::load_visible_with_watchers;
 use crate::services::deadlines;
 use crate::services::identifiers;
 
@@ -70,49 +69,33 @@ pub struct CaseView {
 }
 
 /// Blanks the references in link and merge entries that point at cases `me` may
-/// not open.
+/// not open (`seen`: whether each case the page names may be opened).
 fn hide_unseen_refs(
-    conn: &mut PgConnection,
-    me: &CurrentUser,
+    seen: &HashMap<&str, bool>,
     mut events: Vec<(case_event::CaseEvent, Option<String>)>,
-) -> Result<Vec<(case_event::CaseEvent, Option<String>)>, AppError> {
-    let mut seen: HashMap<String, bool> = HashMap::new();
+) -> Vec<(case_event::CaseEvent, Option<String>)> {
     for (e, _) in events
         .iter_mut()
         .filter(|(e, _)| matches!(e.kind, EventKind::Link | EventKind::Merge))
     {
         for value in [&mut e.old_value, &mut e.new_value] {
-            let Some(reference) = value.clone() else {
+            let Some(reference) = value.as_deref() else {
                 continue;
             };
             if reference.parse::<Status>().is_ok() {
                 continue;
             }
-            let visible = match seen.get(&reference) {
-                Some(v) => *v,
-                None => {
-                    let v = match case::find_by_ref(conn, &reference) {
-                        Ok(other) => {
-                            let watching = case::is_watcher(conn, other.id, me.id)?;
-                            policy::can_view_case(me, &other, watching)
-                        }
-                        Err(diesel::result::Error::NotFound) => false,
-                        Err(e) => return Err(e.into()),
-                    };
-                    seen.insert(reference.clone(), v);
-                    v
-                }
-            };
-            if !visible {
+            if !seen.get(reference).copied().unwrap_or(false) {
                 *value = Some(String::new());
             }
         }
     }
-    Ok(events)
+    events
 }
 
-/// Loads the case page. Showing the reporter's contact details is an explicit
-/// request and writes an audit row.
+/// Loads the case page: one query for the case and its parts, and one for the
+/// correlation counts the cache does not hold. Showing the reporter's contact
+/// details is an explicit request and writes an audit row.
 pub fn view(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -122,8 +105,13 @@ pub fn view(
     show_reporter: bool,
     newest_first: bool,
 ) -> Result<CaseView, AppError> {
-    let (c, watcher_ids) = load_visible_with_watchers(conn, me, reference, false)?;
+    let page = case::page::load(conn, reference, (me.id, me.unit_id), newest_first)?;
+    let watcher_ids = page.watchers;
     let watching = watcher_ids.contains(&me.id);
+    let c = page.case;
+    if !policy::can_view_case(me, &c, watching) {
+        return Err(AppError::NotFound);
+    }
     let now = Utc::now();
     if show_reporter {
         log_reporter_view(conn, me, meta, &c)?;
@@ -141,20 +129,35 @@ pub fn view(
     let categories = caches.categories(conn)?;
     let find_cat =
         |id: Option<i32>| id.and_then(|id| categories.iter().find(|x| x.id == id).cloned());
-    let merged_into = match c.merged_into_id {
-        Some(id) => {
-            let target = case::find(conn, id)?;
-            let visible = policy::can_view_case(me, &target, case::is_watcher(conn, id, me.id)?);
-            // A case one may not open is not named, not even by its reference.
-            Some(if visible { target.ref_ } else { String::new() })
-        }
-        None => None,
-    };
-    let linked = case::linked(conn, c.id)?
-        .into_iter()
-        .filter(|other| policy::can_view_case(me, other, false) || other.assignee_id == Some(me.id))
+    // Whether each case the page names may be opened: one that may not is not
+    // named, not even by its reference.
+    let seen: HashMap<&str, bool> = page
+        .others
+        .iter()
+        .map(|o| {
+            (
+                o.case.ref_.as_str(),
+                policy::can_view_case(me, &o.case, o.watching),
+            )
+        })
         .collect();
-    let clocks = deadline::clocks(conn, c.id)?
+    let merged_into = c.merged_into_id.map(|id| {
+        page.others
+            .iter()
+            .find(|o| o.case.id == id)
+            .filter(|o| seen.get(o.case.ref_.as_str()).copied().unwrap_or(false))
+            .map(|o| o.case.ref_.clone())
+            .unwrap_or_default()
+    });
+    let linked = page
+        .linked
+        .iter()
+        .filter_map(|id| page.others.iter().find(|o| o.case.id == *id))
+        .filter(|o| policy::can_view_case(me, &o.case, false) || o.case.assignee_id == Some(me.id))
+        .map(|o| o.case.clone())
+        .collect();
+    let clocks = page
+        .clocks
         .into_iter()
         .map(|clock| {
             let state =
@@ -173,9 +176,8 @@ pub fn view(
     } else {
         Vec::new()
     };
-    let events = case_event::list(conn, c.id, newest_first)?;
-    let events = hide_unseen_refs(conn, me, events)?;
-    let identifiers = identifiers::for_case(conn, me, caches, c.id)?;
+    let events = hide_unseen_refs(&seen, page.events);
+    let identifiers = identifiers::with_links(conn, me, caches, c.id, page.links, page.elsewhere)?;
     let can_edit = policy::can_work_case(me, &c, watching) && c.status != Status::Merged;
     // Suggestions are offered to those who can confirm them.
     let suggestions = if can_edit {
@@ -191,7 +193,10 @@ pub fn view(
     } else {
         Vec::new()
     };
-    let evidence = crate::services::exhibits::of_case(conn, c.id, false)?;
+    let evidence = crate::services::exhibits::Evidence {
+        exhibits: page.exhibits,
+        custody: Vec::new(),
+    };
     // The units, from the cache: naming other units and offering transfers
     // cost the case page no query.
     let units = caches.units(conn)?;
@@ -201,17 +206,14 @@ pub fn view(
         .filter_map(|id| units.iter().find(|u| u.id == *id))
         .map(|u| (u.id, u.contact.clone()))
         .collect();
-    let pending_transfer = match crate::models::case_transfer::pending_of(conn, c.id)? {
-        Some(t) => {
-            let name = units
-                .iter()
-                .find(|u| u.id == t.to_unit)
-                .map(|u| u.contact.name.clone())
-                .unwrap_or_default();
-            Some((t.id, name))
-        }
-        None => None,
-    };
+    let pending_transfer = page.pending_transfer.map(|t| {
+        let name = units
+            .iter()
+            .find(|u| u.id == t.to_unit)
+            .map(|u| u.contact.name.clone())
+            .unwrap_or_default();
+        (t.id, name)
+    });
     // Only those who may work the case send it on.
     let transfer_units = if can_edit && pending_transfer.is_none() {
         units
@@ -229,10 +231,10 @@ pub fn view(
         identifiers,
         suggestions,
         evidence,
-        txs: case::transactions(conn, c.id)?,
-        recoveries: crate::models::case_recovery::of_case(conn, c.id)?,
+        txs: page.transactions,
+        recoveries: page.recoveries,
         bank_choices: if can_edit {
-            crate::models::bank::active_choices(conn)?
+            caches.bank_choices(conn)?.as_ref().clone()
         } else {
             Vec::new()
         },

@@ -66,6 +66,25 @@ pub fn for_case(
     case_id: i64,
 ) -> QueryResult<Vec<Correlated>> {
     let links = crate::models::identifier_link::of_case(conn, case_id)?;
+    let ids: Vec<i64> = links.iter().map(|l| l.1).collect();
+    let elsewhere = if ids.is_empty() {
+        Vec::new()
+    } else {
+        crate::models::identifier_link::other_units(conn, &ids, me.unit_id)?
+    };
+    with_links(conn, me, caches, case_id, links, elsewhere)
+}
+
+/// `for_case` with the links and the other units already read (the case page
+/// reads them in its one query).
+pub fn with_links(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    caches: &crate::cache::Caches,
+    case_id: i64,
+    links: Vec<crate::models::identifier_link::CaseLink>,
+    other_units: Vec<(i64, i32)>,
+) -> QueryResult<Vec<Correlated>> {
     let triage = policy::can_triage(me);
     let ids: Vec<i64> = links.iter().map(|l| l.1).collect();
     let cached = caches.heavy_counts(me.unit_id, &ids);
@@ -142,9 +161,8 @@ pub fn for_case(
         };
         (Some(visible), hidden)
     };
-    let ids: Vec<i64> = rows.iter().map(|r| r.identifier_id).collect();
     let mut elsewhere: HashMap<i64, Vec<i32>> = HashMap::new();
-    for (id, unit) in crate::models::identifier_link::other_units(conn, &ids, me.unit_id)? {
+    for (id, unit) in other_units {
         elsewhere.entry(id).or_default().push(unit);
     }
     Ok(rows

@@ -20,7 +20,7 @@ pub use crate::models::identifier::Found;
 pub use crate::models::identifier_link::{
     hits_for_submission, link, move_to_case, Hit, NewLink, Report, ROLES,
 };
-pub use correlate::{for_case, suggestions, Correlated};
+pub use correlate::{for_case, suggestions, with_links, Correlated};
 pub use export::{case_csv, csv_safe, hot_csv, stix_bundle, stix_pattern, stix_tlp};
 pub use hot_list::{hot, refresh_hot_lists, scope_of, HOT_MAX_AGE_MINUTES, HOT_WINDOWS};
 pub use links::{add, add_to_case, remove, sync_case, AddForm};

@@ -657,53 +657,55 @@ pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<
         return Ok(0);
     };
     let local = now.with_timezone(&cfg.time_zone);
-    let mut conn = pool.get()?;
-    conn.transaction(|conn| {
-        if !crate::models::mail_digest_run::claim(conn, day)? {
-            return Ok(0);
-        }
-        let staff = user::digest_recipients(conn)?;
-        let mut mails = Vec::new();
-        for (to, role) in staff.into_iter().filter(|(r, _)| r.wants(Event::Digest)) {
-            let lang = to.lang();
-            let labels = Labels::new(lang, cfg);
-            let mut sections = Vec::new();
-            let (lines, more) =
-                digest_section(conn, cfg, lang, to.unit_id, Some(to.id), true, now)?;
-            sections.push((labels.overdue.clone(), lines, more));
-            let (lines, more) =
-                digest_section(conn, cfg, lang, to.unit_id, Some(to.id), false, now)?;
-            sections.push((labels.due_soon.clone(), lines, more));
-            if role == Role::Supervisor {
-                let (lines, more) = digest_section(conn, cfg, lang, to.unit_id, None, true, now)?;
-                sections.push((labels.unit_overdue.clone(), lines, more));
+    crate::db::with_conn(pool, |conn| {
+        conn.transaction(|conn| {
+            if !crate::models::mail_digest_run::claim(conn, day)? {
+                return Ok(0);
             }
-            sections.retain(|(_, lines, _)| !lines.is_empty());
-            if sections.is_empty() {
-                continue;
+            let staff = user::digest_recipients(conn)?;
+            let mut mails = Vec::new();
+            for (to, role) in staff.into_iter().filter(|(r, _)| r.wants(Event::Digest)) {
+                let lang = to.lang();
+                let labels = Labels::new(lang, cfg);
+                let mut sections = Vec::new();
+                let (lines, more) =
+                    digest_section(conn, cfg, lang, to.unit_id, Some(to.id), true, now)?;
+                sections.push((labels.overdue.clone(), lines, more));
+                let (lines, more) =
+                    digest_section(conn, cfg, lang, to.unit_id, Some(to.id), false, now)?;
+                sections.push((labels.due_soon.clone(), lines, more));
+                if role == Role::Supervisor {
+                    let (lines, more) =
+                        digest_section(conn, cfg, lang, to.unit_id, None, true, now)?;
+                    sections.push((labels.unit_overdue.clone(), lines, more));
+                }
+                sections.retain(|(_, lines, _)| !lines.is_empty());
+                if sections.is_empty() {
+                    continue;
+                }
+                let date = local.format("%d/%m/%Y").to_string();
+                let lead = i18n::t_args(lang, "mail-lead-digest", &[("date", &date)]);
+                let text = DigestText {
+                    lead: &lead,
+                    sections: &sections,
+                    labels: &labels,
+                }
+                .render()?;
+                let html = DigestHtml {
+                    lang: lang.code(),
+                    lead: &lead,
+                    sections: &sections,
+                    labels: &labels,
+                }
+                .render()?;
+                let subject = i18n::t_args(lang, "mail-subject-digest", &[("date", &date)]);
+                mails.push(NewMail {
+                    dedupe_key: Some(format!("digest:{}:{day}", to.id)),
+                    ..staff_mail(Event::Digest, &to, subject, (text, html), None)
+                });
             }
-            let date = local.format("%d/%m/%Y").to_string();
-            let lead = i18n::t_args(lang, "mail-lead-digest", &[("date", &date)]);
-            let text = DigestText {
-                lead: &lead,
-                sections: &sections,
-                labels: &labels,
-            }
-            .render()?;
-            let html = DigestHtml {
-                lang: lang.code(),
-                lead: &lead,
-                sections: &sections,
-                labels: &labels,
-            }
-            .render()?;
-            let subject = i18n::t_args(lang, "mail-subject-digest", &[("date", &date)]);
-            mails.push(NewMail {
-                dedupe_key: Some(format!("digest:{}:{day}", to.id)),
-                ..staff_mail(Event::Digest, &to, subject, (text, html), None)
-            });
-        }
-        Ok(outbox::insert(conn, &mails)?)
+            Ok(outbox::insert(conn, &mails)?)
+        })
     })
 }
 

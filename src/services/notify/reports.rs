@@ -129,30 +129,31 @@ pub fn queue_summaries(
     cadence: ReportNotice,
     end: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let mut conn = pool.get()?;
-    conn.transaction(|conn| {
-        if !report_summary_run::claim(conn, cadence.code(), end)? {
-            return Ok(0);
-        }
-        let from = end - cadence.lookback();
-        let mut mails = Vec::new();
-        let mut staff = Vec::new();
-        for u in crate::models::unit::all(conn)? {
-            staff.extend(duty(conn, u.id)?);
-        }
-        for (to, _) in staff.into_iter().filter(|(_, n)| *n == cadence) {
-            let (rows, total) = report_notice::take_unnoticed(
-                conn,
-                (to.id, to.unit_id),
-                (from, end),
-                SUMMARY_LINES,
-            )?;
-            if total == 0 {
-                continue;
+    crate::db::with_conn(pool, |conn| {
+        conn.transaction(|conn| {
+            if !report_summary_run::claim(conn, cadence.code(), end)? {
+                return Ok(0);
             }
-            mails.push(summary_mail(cfg, cadence, end, &to, &rows, total)?);
-        }
-        Ok(outbox::insert(conn, &mails)?)
+            let from = end - cadence.lookback();
+            let mut mails = Vec::new();
+            let mut staff = Vec::new();
+            for u in crate::models::unit::all(conn)? {
+                staff.extend(duty(conn, u.id)?);
+            }
+            for (to, _) in staff.into_iter().filter(|(_, n)| *n == cadence) {
+                let (rows, total) = report_notice::take_unnoticed(
+                    conn,
+                    (to.id, to.unit_id),
+                    (from, end),
+                    SUMMARY_LINES,
+                )?;
+                if total == 0 {
+                    continue;
+                }
+                mails.push(summary_mail(cfg, cadence, end, &to, &rows, total)?);
+            }
+            Ok(outbox::insert(conn, &mails)?)
+        })
     })
 }
 

@@ -1,0 +1,96 @@
+//! How many queries a page costs, counted by diesel's instrumentation on the
+//! connections to each test's own database.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, Once};
+
+use actix_web::http::StatusCode;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+
+use crate::cases::{create, me, user_with_team};
+use crate::common::{signed_in, TestDb};
+
+static QUERIES: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+
+/// Counts the queries of one connection under the name of its database.
+struct Counter {
+    db: Option<String>,
+}
+
+impl Instrumentation for Counter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        match event {
+            InstrumentationEvent::StartEstablishConnection { url, .. } => {
+                self.db = url.rsplit('/').next().map(|s| s.to_owned());
+            }
+            InstrumentationEvent::StartQuery { .. } => {
+                if let (Some(db), Ok(mut map)) = (&self.db, QUERIES.lock()) {
+                    *map.get_or_insert_with(HashMap::new)
+                        .entry(db.clone())
+                        .or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn counting() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        diesel::connection::set_default_instrumentation(|| Some(Box::new(Counter { db: None })))
+            .expect("instrumentation");
+    });
+}
+
+fn queries(db: &TestDb) -> usize {
+    QUERIES
+        .lock()
+        .ok()
+        .and_then(|m| m.as_ref().and_then(|m| m.get(&db.name).copied()))
+        .unwrap_or(0)
+}
+
+#[actix_web::test]
+async fn a_case_page_costs_at_most_three_queries() {
+    counting();
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    let first = create(&db, &me(&db, a), &[]);
+    let other = create(&db, &me(&db, a), &[("title", "Vụ liên quan")]);
+    // 200 copies sharing its identifiers (201 other cases with the second): a heavy identifier, whose count is cached.
+    db.exec("DO $$ DECLARE cols text; BEGIN
+        SELECT string_agg(quote_ident(column_name), ',') INTO cols FROM information_schema.columns
+        WHERE table_name = 'cases' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'ref', 'ref_seq');
+        EXECUTE format('INSERT INTO cases (ref, ref_seq, %s) SELECT ref || ''-C'' || g, ref_seq + 1000 + g, %s FROM cases CROSS JOIN generate_series(1, 200) g WHERE id = (SELECT min(id) FROM cases)', cols, cols);
+    END $$");
+    db.exec("INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, unit_id)
+        SELECT l.identifier_id, c.id, 'suspect', 'officer', now(), c.unit_id
+        FROM identifier_links l, cases c WHERE l.case_id = (SELECT min(id) FROM cases) AND c.ref LIKE '%-C%'");
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let link = sup
+        .post(&format!("/cases/{first}/link"), &[("other", &other)])
+        .await;
+    assert!(link.status.is_redirection(), "{}", link.body);
+    let note = sup
+        .post(
+            &format!("/cases/{first}/notes"),
+            &[("body", "Đã liên hệ ngân hàng")],
+        )
+        .await;
+    assert!(note.status.is_redirection(), "{}", note.body);
+    let page = sup.get(&format!("/cases/{first}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let before = queries(&db);
+    let page = sup.get(&format!("/cases/{first}")).await;
+    let spent = queries(&db) - before;
+    assert_eq!(page.status, StatusCode::OK);
+    // Everything the page shows is there: the timeline, the linked case, the
+    // correlation count.
+    assert!(page.body.contains("Đã liên hệ ngân hàng"));
+    assert!(page.body.contains(&other) && page.body.contains("Vụ liên quan"));
+    assert!(page.body.contains("201 vụ việc khác"), "{}", page.body);
+    // The session, the case with all its parts, and (not cached) counts.
+    assert!(spent <= 3, "the case page ran {spent} queries");
+    assert!(spent >= 2, "the counter counts ({spent})");
+}
