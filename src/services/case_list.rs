@@ -19,6 +19,10 @@ use crate::models::case::{CaseType, Status, Visibility};
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// A filtered list counts each status up to this many cases: past it the tab
+/// says "500+" instead of reading every match (`docs/domain.md` §1).
+pub const COUNT_CAP: i64 = 500;
+
 /// The raw query string of `/cases` (every field optional, bookmarkable).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -209,8 +213,11 @@ impl ListQuery {
 pub struct ListResult {
     pub rows: Vec<CaseListItem>,
     pub total: i64,
-    /// Per status, with every other filter applied (the tabs).
+    /// Per status, with every other filter applied (the tabs); a filtered
+    /// list's counts stop at `COUNT_CAP`.
     pub counts: Vec<(Status, i64)>,
+    /// Whether `counts` (and so `total`) may stop at `COUNT_CAP`.
+    pub capped: bool,
     pub assignees: HashMap<i64, String>,
 }
 
@@ -225,31 +232,27 @@ pub fn list(
     let resolved = resolve_search(conn, &vis, f)?;
     let f = &resolved;
     let now = Utc::now();
-    let (total, counts) = match maintained_counts(conn, &vis, f)? {
-        Some(counts) => {
-            let total = counts
-                .iter()
-                .filter(|(s, _)| f.statuses.is_empty() || f.statuses.contains(s))
-                .map(|(_, n)| n)
-                .sum();
-            (total, counts)
-        }
-        None => {
-            // One pass: the tabs' counts, and the total as the sum over the statuses asked for.
-            let counts = list::status_counts(conn, &vis, me.id, f, now)?;
-            let total = counts
-                .iter()
-                .filter(|(s, _)| f.statuses.is_empty() || f.statuses.contains(s))
-                .map(|(_, n)| n)
-                .sum();
-            (total, counts)
-        }
+    // The unit's own counts are kept by a trigger; any other filter counts
+    // each status up to the cap, in one query.
+    let (counts, capped) = match maintained_counts(conn, &vis, f)? {
+        Some(counts) => (counts, false),
+        None => (
+            list::status_counts(conn, &vis, me.id, f, now, COUNT_CAP)?,
+            true,
+        ),
     };
+    // The total is the sum over the statuses asked for.
+    let total = counts
+        .iter()
+        .filter(|(s, _)| f.statuses.is_empty() || f.statuses.contains(s))
+        .map(|(_, n)| n)
+        .sum();
     let (rows, assignees) = rows(conn, me, f, PAGE_SIZE, caches)?;
     Ok(ListResult {
         rows,
         total,
         counts,
+        capped,
         assignees,
     })
 }

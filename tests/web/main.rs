@@ -15,7 +15,7 @@ mod infra;
 mod mail;
 mod portal;
 mod print;
-mod round_trips;
+mod queues;
 mod security;
 mod stats;
 mod units;

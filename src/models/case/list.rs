@@ -256,20 +256,68 @@ pub fn conditions(
     e
 }
 
-/// Cases per status matching every filter but the status (the tabs).
+/// Cases per status matching every filter but the status (the tabs), each
+/// counted up to `cap`: a count of `cap` means "`cap` or more". One query, one
+/// bounded index scan per status, however many cases match.
 pub fn status_counts(
     conn: &mut PgConnection,
     vis: &Visibility,
     me: i64,
     f: &ListFilter,
     now: DateTime<Utc>,
+    cap: i64,
 ) -> QueryResult<Vec<(Status, i64)>> {
-    cases::table
-        .filter(conditions(vis, me, f, false, now))
-        .group_by(cases::status)
-        .select((cases::status, diesel::dsl::count_star()))
-        .load(conn)
+    let rows: Vec<(String, i64)> = CappedCounts {
+        cond: conditions(vis, me, f, false, now),
+        statuses: Status::ALL.iter().map(|s| s.code().to_owned()).collect(),
+        cap,
+    }
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .filter_map(|(s, n)| Some((s.parse().ok()?, n)))
+        .collect())
 }
+
+/// `SELECT s, (SELECT count(*) FROM (SELECT 1 FROM cases WHERE status = s AND
+/// cond LIMIT cap) x) FROM unnest(statuses) s`: diesel has no subquery in
+/// FROM, so the query is written out here, its condition and values still
+/// bound as parameters.
+struct CappedCounts {
+    cond: super::CaseFilterExpr,
+    statuses: Vec<String>,
+    cap: i64,
+}
+
+impl diesel::query_builder::QueryId for CappedCounts {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for CappedCounts {
+    type SqlType = (Text, diesel::sql_types::BigInt);
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for CappedCounts {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "SELECT s.status, (SELECT count(*) FROM (SELECT 1 FROM cases WHERE cases.status = s.status AND (",
+        );
+        self.cond.walk_ast(out.reborrow())?;
+        out.push_sql(") LIMIT ");
+        out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.cap)?;
+        out.push_sql(") x) FROM unnest(");
+        out.push_bind_param::<diesel::sql_types::Array<Text>, _>(&self.statuses)?;
+        out.push_sql(") AS s(status)");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for CappedCounts {}
 
 /// Ids of the most recently received cases (at most `SEARCH_WINDOW`) that
 /// match `text` among those `vis` may open.

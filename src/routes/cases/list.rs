@@ -32,8 +32,11 @@ struct CasesIndexPage {
     bad_filter: bool,
     /// The statistics filter the list came from, if any.
     figure: Option<String>,
-    open_total: i64,
-    all_total: i64,
+    open_total: String,
+    all_total: String,
+    /// The number of cases found, with "+" when counting stopped.
+    total: String,
+    total_more: bool,
 }
 
 /// The filters a statistics figure links with, as one readable line (they have
@@ -90,6 +93,11 @@ impl CasesIndexPage {
             .unwrap_or(0)
     }
 
+    /// A tab's count as shown: "500+" where counting stopped at the cap.
+    fn shown(&self, n: i64) -> String {
+        counted(n, self.result.capped && n >= case_list::COUNT_CAP)
+    }
+
     fn statuses(&self) -> &'static [Status] {
         Status::ALL
     }
@@ -98,6 +106,16 @@ impl CasesIndexPage {
         id.and_then(|id| self.categories.iter().find(|c| c.id == id))
             .map(|c| c.name(&self.layout.lang).to_owned())
             .unwrap_or_default()
+    }
+}
+
+/// A count, with "+" when it may be more.
+fn counted(n: i64, more: bool) -> String {
+    let n = crate::domain::value::fmt_thousands(n);
+    if more {
+        format!("{n}+")
+    } else {
+        n
     }
 }
 
@@ -140,6 +158,7 @@ pub async fn index(
     let q = query.into_inner();
     let (filter, bad_filter) = q.parse(ctx.state.config.time_zone);
     let page = filter.page;
+    let filter_statuses = filter.statuses.clone();
     let caches = ctx.state.caches.clone();
     let (result, categories) = db::run(&ctx.state.pool, move |conn| {
         Ok((
@@ -149,13 +168,15 @@ pub async fn index(
     })
     .await?;
     let pages = ((result.total + case_list::PAGE_SIZE - 1) / case_list::PAGE_SIZE).max(1);
-    let open_total = result
-        .counts
-        .iter()
-        .filter(|(s, _)| !s.is_final())
-        .map(|(_, n)| n)
-        .sum();
-    let all_total = result.counts.iter().map(|(_, n)| n).sum();
+    // A sum may be more when any status in it reached the cap.
+    let sum = |pick: &dyn Fn(&Status) -> bool| {
+        let parts = result.counts.iter().filter(|(s, _)| pick(s));
+        let more = result.capped && parts.clone().any(|(_, n)| *n >= case_list::COUNT_CAP);
+        (counted(parts.map(|(_, n)| n).sum(), more), more)
+    };
+    let (open_total, _) = sum(&|s| !s.is_final());
+    let (all_total, _) = sum(&|_| true);
+    let (total, total_more) = sum(&|s| filter_statuses.is_empty() || filter_statuses.contains(s));
     let status = if bad_filter {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -182,6 +203,8 @@ pub async fn index(
             bad_filter,
             open_total,
             all_total,
+            total,
+            total_more,
         },
     )
 }

@@ -1,5 +1,6 @@
-//! How many queries a page costs, counted by diesel's instrumentation on the
-//! connections to each test's own database.
+//! What the busiest pages cost: queries per case page (counted by diesel's
+//! instrumentation on the connections to each test's own database), and
+//! list counts that stop at a cap.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
@@ -93,4 +94,51 @@ async fn a_case_page_costs_at_most_three_queries() {
     // The session, the case with all its parts, and (not cached) counts.
     assert!(spent <= 3, "the case page ran {spent} queries");
     assert!(spent >= 2, "the counter counts ({spent})");
+}
+
+#[actix_web::test]
+async fn a_filtered_list_counts_up_to_a_cap_and_pages_on_past_it() {
+    let db = TestDb::new();
+    let a = user_with_team(&db, "a@pa05.test.vn", "officer", "Đội 1");
+    create(&db, &me(&db, a), &[("severity", "low")]);
+    // 530 copies at high severity, all new.
+    db.exec("DO $$ DECLARE cols text; BEGIN
+        SELECT string_agg(quote_ident(column_name), ',') INTO cols FROM information_schema.columns
+        WHERE table_name = 'cases' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'ref', 'ref_seq', 'severity');
+        EXECUTE format('INSERT INTO cases (ref, ref_seq, severity, %s) SELECT ref || ''-C'' || g, ref_seq + 1000 + g, ''high'', %s FROM cases CROSS JOIN generate_series(1, 530) g', cols, cols);
+    END $$");
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let cap = cyberdesk::services::case_list::COUNT_CAP;
+    let page = sup.get("/cases?severity=high").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&format!("<span class=\"count\">{cap}+</span>")),
+        "the tab says the count stopped: {}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("{cap}+ vụ việc")));
+    assert!(page.body.contains("rel=\"next\""));
+    // Past the cap's pages the list goes on: 530 cases, the 11th page has 30.
+    let eleventh = sup.get("/cases?severity=high&page=11").await;
+    assert_eq!(eleventh.status, StatusCode::OK);
+    assert_eq!(
+        eleventh
+            .body
+            .matches("<td class=\"nowrap\"><a href=\"/cases/")
+            .count(),
+        30
+    );
+    assert!(!eleventh.body.contains("rel=\"next\""));
+    // Below the cap a count is exact.
+    let low = sup.get("/cases?severity=low").await;
+    assert!(
+        low.body.contains("<span class=\"count\">1</span>"),
+        "{}",
+        low.body
+    );
+    assert!(low.body.contains("1 vụ việc") && !low.body.contains("1+"));
+    // The unit's own list counts everything, from the kept counts.
+    let all = sup.get("/cases").await;
+    assert!(all.body.contains("531 vụ việc"), "{}", all.body);
 }
