@@ -263,16 +263,28 @@ pub fn find_reports(
         .load(conn)
 }
 
+/// How many of `unit_id`'s submissions have one of `statuses`, counting at
+/// most `cap` (a queue of 100,000 costs what one of `cap` does).
 pub fn count_by_status(
     conn: &mut PgConnection,
     unit_id: i32,
     statuses: &[SubmissionStatus],
+    cap: i64,
 ) -> QueryResult<i64> {
-    submissions::table
-        .filter(submissions::unit_id.eq(unit_id))
-        .filter(submissions::status.eq_any(statuses.to_vec()))
-        .count()
-        .get_result(conn)
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let codes: Vec<String> = statuses.iter().map(|s| s.code().to_owned()).collect();
+    let row: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM submissions WHERE unit_id = $1 AND status = ANY($2) LIMIT $3) x",
+    )
+    .bind::<diesel::sql_types::Integer, _>(unit_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(codes)
+    .bind::<diesel::sql_types::BigInt, _>(cap)
+    .get_result(conn)?;
+    Ok(row.n)
 }
 
 /// Submissions received since `since` (the burst check of the public form).

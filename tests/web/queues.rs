@@ -142,3 +142,34 @@ async fn a_filtered_list_counts_up_to_a_cap_and_pages_on_past_it() {
     let all = sup.get("/cases").await;
     assert!(all.body.contains("531 vụ việc"), "{}", all.body);
 }
+
+#[actix_web::test]
+async fn the_intake_count_stops_at_its_cap() {
+    let db = TestDb::new();
+    let mut visitor = crate::common::client(&db).await;
+    let res = crate::portal::send(&mut visitor, "crime", &crate::portal::crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let one = sup.get("/intake").await;
+    assert!(
+        one.body.contains("Đang chờ: 1<") || one.body.contains("Đang chờ: 1\n"),
+        "{}",
+        one.body
+    );
+    let cap = cyberdesk::services::intake::WAITING_CAP;
+    db.exec(&format!("DO $$ DECLARE cols text; BEGIN
+        SELECT string_agg(quote_ident(column_name), ',') INTO cols FROM information_schema.columns
+        WHERE table_name = 'submissions' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'tracking_code', 'send_key');
+        EXECUTE format('INSERT INTO submissions (tracking_code, %s) SELECT tracking_code || g, %s FROM submissions CROSS JOIN generate_series(1, {cap}) g', cols, cols);
+    END $$"));
+    let many = sup.get("/intake").await;
+    assert_eq!(many.status, StatusCode::OK);
+    assert!(
+        many.body.contains(&format!(
+            "Đang chờ: {}+",
+            cyberdesk::domain::value::fmt_thousands(cap)
+        )),
+        "{}",
+        many.body
+    );
+}

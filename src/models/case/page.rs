@@ -148,7 +148,7 @@ pub fn load(
     );
     let elsewhere = sql::<Array<Record<(BigInt, diesel::sql_types::Integer)>>>(
         "ARRAY(SELECT DISTINCT ROW(o.identifier_id, o.unit_id) FROM identifier_links o \
-         WHERE o.identifier_id IN (SELECT l.identifier_id FROM identifier_links l WHERE l.case_id = cases.id) \
+         WHERE o.identifier_id = ANY(ARRAY(SELECT l.identifier_id FROM identifier_links l WHERE l.case_id = cases.id)) \
          AND o.unit_id <> ",
     )
     .bind::<diesel::sql_types::Integer, _>(reader_unit)
@@ -159,16 +159,20 @@ pub fn load(
     );
     // Linked cases, the case merged into, and the cases link and merge entries
     // name: the reader sees their references only where the rule allows.
+    // `= ANY(ARRAY(…))`, not `IN`/`OR`: the ids are found first and then read
+    // by primary key (an `OR` of those conditions read all of `cases`).
     let others = sql::<Array<Record<(Record<SqlRow<Case>>, Bool)>>>(&format!(
         "ARRAY(SELECT ROW(ROW({}), EXISTS(SELECT 1 FROM case_watchers w WHERE w.case_id = o.id AND w.user_id = ",
         *OTHER
     ))
     .bind::<BigInt, _>(reader)
     .sql(
-        ")) FROM cases o WHERE o.id = cases.merged_into_id \
-         OR o.id IN (SELECT k.other_id FROM case_links k WHERE k.case_id = cases.id) \
-         OR o.ref IN (SELECT v FROM case_events e, LATERAL (VALUES (e.old_value), (e.new_value)) x(v) \
-                      WHERE e.case_id = cases.id AND e.kind IN ('link', 'merge') AND v IS NOT NULL))",
+        ")) FROM cases o WHERE o.id = ANY(ARRAY( \
+           SELECT cases.merged_into_id WHERE cases.merged_into_id IS NOT NULL \
+           UNION SELECT k.other_id FROM case_links k WHERE k.case_id = cases.id \
+           UNION SELECT r.id FROM case_events e, LATERAL (VALUES (e.old_value), (e.new_value)) x(v) \
+                 JOIN cases r ON r.ref = x.v \
+                 WHERE e.case_id = cases.id AND e.kind IN ('link', 'merge'))))",
     );
     let watchers = sql::<Array<BigInt>>(
         "ARRAY(SELECT w.user_id FROM case_watchers w WHERE w.case_id = cases.id)",

@@ -93,6 +93,10 @@ pub struct Queue {
 
 pub const QUEUE_PAGE: i64 = 50;
 
+/// The queue's count stops here ("1.000+"): the page costs the same however
+/// long the queue is.
+pub const WAITING_CAP: i64 = 1000;
+
 /// The queue: new and waiting-for-information submissions; `spam` lists what
 /// was marked as spam instead (supervisors only).
 pub fn queue(
@@ -118,7 +122,7 @@ pub fn queue(
         None
     };
     Ok(Queue {
-        waiting: submission::count_by_status(conn, me.unit_id, statuses)?,
+        waiting: submission::count_by_status(conn, me.unit_id, statuses, WAITING_CAP)?,
         rows,
         next,
         spam,
