@@ -48,6 +48,9 @@ pub struct ListQuery {
     pub q: String,
     pub sort: String,
     pub page: String,
+    /// Keyset cursors (`Cursor::encode`): the page after or before a row.
+    pub after: String,
+    pub before: String,
 }
 
 impl ListQuery {
@@ -170,6 +173,8 @@ impl ListQuery {
         let q = opt(&self.q).map(|q| q.chars().take(200).collect::<String>());
         let sort = match self.sort.trim() {
             "" if q.is_some() => Sort::Relevance,
+            // An overdue or due-soon list reads most urgent first.
+            "" if !self.deadline.trim().is_empty() => Sort::Deadline,
             "" => Sort::Received,
             s => Sort::parse(s).unwrap_or_else(|| {
                 bad = true;
@@ -205,9 +210,28 @@ impl ListQuery {
             matched: None,
             sort,
             page,
+            cursor: match (self.after.trim(), self.before.trim()) {
+                ("", "") => None,
+                (a, "") => decode_cursor(a, &mut bad).map(|(t, id)| list::Cursor::After(t, id)),
+                (_, b) => decode_cursor(b, &mut bad).map(|(t, id)| list::Cursor::Before(t, id)),
+            },
         };
         (filter, bad)
     }
+}
+
+/// A row's place in its order as a query-string value: microseconds and id.
+pub fn encode_cursor(row: &CaseListItem, sort: Sort) -> String {
+    format!("{}_{}", row.key(sort).timestamp_micros(), row.id)
+}
+
+fn decode_cursor(v: &str, bad: &mut bool) -> Option<(DateTime<Utc>, i64)> {
+    let parsed = v.split_once('_').and_then(|(t, id)| {
+        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
+        Some((t, id.parse().ok()?))
+    });
+    *bad |= parsed.is_none();
+    parsed
 }
 
 pub struct ListResult {

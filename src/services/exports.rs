@@ -73,6 +73,7 @@ pub fn prepare(
         return Err(AppError::Invalid(k("export-no-search")));
     }
     filter.page = 1;
+    filter.cursor = None;
     let vis = policy::case_visibility(me);
     let rows = list::count(conn, &vis, me.id, &filter, Utc::now())?;
     let max = i64::try_from(max_rows).unwrap_or(i64::MAX);

@@ -83,6 +83,53 @@ pub struct ListFilter {
     pub matched: Option<Vec<i64>>,
     pub sort: Sort,
     pub page: i64,
+    /// Keyset position: the rows after (or before) this one in the sort order.
+    pub cursor: Option<Cursor>,
+}
+
+/// Where a keyset page starts: the sort key and id of the row it follows
+/// (`After`) or precedes (`Before`). Only the received, updated and deadline
+/// orders have one; severity and relevance page by offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    After(DateTime<Utc>, i64),
+    Before(DateTime<Utc>, i64),
+}
+
+/// Where a case without a deadline sorts: after every real one. The deadline
+/// order, its cursor, the overdue and due-soon filters and their indexes all
+/// use `COALESCE(deadline_at, NO_DEADLINE)`, so a page seeks in an index
+/// instead of reading past `NULLS LAST`.
+pub const NO_DEADLINE_SQL: &str =
+    "COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz)";
+
+pub fn no_deadline() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn due() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
+    sql::<diesel::sql_types::Timestamptz>(NO_DEADLINE_SQL)
+}
+
+impl Sort {
+    /// Whether pages of this order are keyset pages.
+    pub fn has_cursor(self) -> bool {
+        matches!(self, Sort::Received | Sort::Updated | Sort::Deadline)
+    }
+}
+
+impl CaseListItem {
+    /// This row's sort key in `sort` (for a cursor).
+    pub fn key(&self, sort: Sort) -> DateTime<Utc> {
+        match sort {
+            Sort::Updated => self.updated_at,
+            Sort::Deadline => self.deadline_at.unwrap_or_else(no_deadline),
+            _ => self.received_at,
+        }
+    }
 }
 
 /// One row of the list.
@@ -177,14 +224,9 @@ pub fn conditions(
         and(Box::new(cases::received_at.lt(to)));
     }
     match f.deadline {
-        Some(DeadlineFilter::Overdue) => {
-            and(Box::new(cases::deadline_at.lt(now).assume_not_null()))
-        }
+        Some(DeadlineFilter::Overdue) => and(Box::new(due().lt(now))),
         Some(DeadlineFilter::DueSoon) => and(Box::new(
-            cases::deadline_at
-                .ge(now)
-                .and(cases::deadline_at.lt(now + Duration::days(3)))
-                .assume_not_null(),
+            due().ge(now).and(due().lt(now + Duration::days(3))),
         )),
         None => {}
     }
@@ -337,7 +379,8 @@ pub fn search_window(
         .load(conn)
 }
 
-/// One page of `limit` rows matching `f`, in its sort order.
+/// One page of `limit` rows matching `f`, in its sort order: after or before
+/// the cursor (keyset: page 2,000 costs what page 2 does), else by offset.
 pub fn page(
     conn: &mut PgConnection,
     vis: &Visibility,
@@ -346,13 +389,39 @@ pub fn page(
     limit: i64,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<CaseListItem>> {
+    use diesel::sql_types::{BigInt, Timestamptz};
     let mut q = cases::table
         .filter(conditions(vis, me, f, true, now))
         .into_boxed();
+    let cursor = f.cursor.filter(|_| f.sort.has_cursor());
+    // The key as SQL, and whether it runs newest first.
+    let (key, descending) = match f.sort {
+        Sort::Updated => ("cases.updated_at", true),
+        Sort::Deadline => (NO_DEADLINE_SQL, false),
+        _ => ("cases.received_at", true),
+    };
+    let backwards = matches!(cursor, Some(Cursor::Before(..)));
+    if let Some(Cursor::After(at, id) | Cursor::Before(at, id)) = cursor {
+        // Past the cursor in reading order: "<" when the order descends.
+        let op = if descending != backwards { "<" } else { ">" };
+        q = q.filter(
+            sql::<diesel::sql_types::Bool>(&format!("({key}, cases.id) {op} ("))
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    let newest_first = descending != backwards;
     q = match f.sort {
-        Sort::Received => q.order((cases::received_at.desc(), cases::id.desc())),
-        Sort::Updated => q.order((cases::updated_at.desc(), cases::id.desc())),
-        Sort::Deadline => q.order((cases::deadline_at.asc().nulls_last(), cases::id.asc())),
+        Sort::Received | Sort::Updated | Sort::Deadline => {
+            let key = sql::<Timestamptz>(key);
+            if newest_first {
+                q.order((key.desc(), cases::id.desc()))
+            } else {
+                q.order((key.asc(), cases::id.asc()))
+            }
+        }
         Sort::Severity => q.order((
             sql::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
             cases::received_at.desc(),
@@ -370,10 +439,17 @@ pub fn page(
             None => q.order((cases::received_at.desc(), cases::id.desc())),
         },
     };
-    q.offset((f.page.max(1) - 1) * limit)
+    if cursor.is_none() {
+        q = q.offset((f.page.max(1) - 1) * limit);
+    }
+    let mut rows = q
         .limit(limit)
         .select(CaseListItem::as_select())
-        .load(conn)
+        .load(conn)?;
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 /// Cases `vis` may open per (type, status).

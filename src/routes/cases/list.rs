@@ -37,6 +37,10 @@ struct CasesIndexPage {
     /// The number of cases found, with "+" when counting stopped.
     total: String,
     total_more: bool,
+    /// Keyset links (sorts that have a cursor): the pages before and after.
+    prev_cursor: Option<String>,
+    next_cursor: Option<String>,
+    keyset: bool,
 }
 
 /// The filters a statistics figure links with, as one readable line (they have
@@ -91,6 +95,11 @@ impl CasesIndexPage {
             .find(|(s, _)| s == status)
             .map(|(_, n)| *n)
             .unwrap_or(0)
+    }
+
+    /// The number of pages, when the count is exact.
+    fn known_pages(&self) -> Option<i64> {
+        (!self.total_more).then_some(self.pages)
     }
 
     /// A tab's count as shown: "500+" where counting stopped at the cap.
@@ -158,6 +167,7 @@ pub async fn index(
     let q = query.into_inner();
     let (filter, bad_filter) = q.parse(ctx.state.config.time_zone);
     let page = filter.page;
+    let sort = filter.sort;
     let filter_statuses = filter.statuses.clone();
     let caches = ctx.state.caches.clone();
     let (result, categories) = db::run(&ctx.state.pool, move |conn| {
@@ -182,6 +192,18 @@ pub async fn index(
     } else {
         StatusCode::OK
     };
+    let keyset = sort.has_cursor();
+    let full = result.rows.len() as i64 == case_list::PAGE_SIZE;
+    let next_cursor = result
+        .rows
+        .last()
+        .filter(|_| keyset && full)
+        .map(|r| case_list::encode_cursor(r, sort));
+    let prev_cursor = result
+        .rows
+        .first()
+        .filter(|_| keyset && page > 1)
+        .map(|r| case_list::encode_cursor(r, sort));
     let layout = ctx.layout();
     let figure = if bad_filter {
         None
@@ -205,6 +227,9 @@ pub async fn index(
             all_total,
             total,
             total_more,
+            prev_cursor,
+            next_cursor,
+            keyset,
         },
     )
 }
