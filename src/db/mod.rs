@@ -1,5 +1,6 @@
 //! The connection pool, embedded migrations and the one helper every query goes through.
 
+pub mod fixed;
 pub mod schema;
 
 use std::time::{Duration, Instant};

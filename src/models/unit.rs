@@ -277,6 +277,8 @@ pub struct UnitEntry {
     pub id: i32,
     pub contact: UnitContact,
     pub active: bool,
+    /// Where its people read times (None: a zone name the build does not know).
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 /// Every unit with its current name (for the cache).
@@ -290,6 +292,7 @@ pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<UnitEntry>> {
         .map(|u| UnitEntry {
             id: u.id,
             active: u.active,
+            time_zone: u.time_zone.parse().ok(),
             contact: UnitContact {
                 name: names.get(&u.id).cloned().unwrap_or_else(|| u.code.clone()),
                 code: u.code,

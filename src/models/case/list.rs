@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
 use super::{CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility};
+use crate::db::fixed::fixed;
 use crate::db::schema::{case_watchers, cases};
 
 /// Statuses that record a decision (`domain::workflow::decision`).
@@ -103,6 +104,11 @@ pub enum Cursor {
 pub const NO_DEADLINE_SQL: &str =
     "COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz)";
 
+const DEADLINE_BEFORE: &str =
+    "(COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz), cases.id) < (";
+const DEADLINE_AFTER: &str =
+    "(COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz), cases.id) > (";
+
 pub fn no_deadline() -> DateTime<Utc> {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -110,8 +116,8 @@ pub fn no_deadline() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-fn due() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
-    sql::<diesel::sql_types::Timestamptz>(NO_DEADLINE_SQL)
+fn due() -> crate::db::fixed::Fixed<diesel::sql_types::Timestamptz> {
+    fixed::<diesel::sql_types::Timestamptz>(NO_DEADLINE_SQL)
 }
 
 impl Sort {
@@ -403,19 +409,24 @@ pub fn page(
     let backwards = matches!(cursor, Some(Cursor::Before(..)));
     if let Some(Cursor::After(at, id) | Cursor::Before(at, id)) = cursor {
         // Past the cursor in reading order: "<" when the order descends.
-        let op = if descending != backwards { "<" } else { ">" };
+        let head = match (f.sort, descending != backwards) {
+            (Sort::Updated, true) => "(cases.updated_at, cases.id) < (",
+            (Sort::Updated, false) => "(cases.updated_at, cases.id) > (",
+            (Sort::Deadline, true) => DEADLINE_BEFORE,
+            (Sort::Deadline, false) => DEADLINE_AFTER,
+            (_, true) => "(cases.received_at, cases.id) < (",
+            (_, false) => "(cases.received_at, cases.id) > (",
+        };
         q = q.filter(
-            sql::<diesel::sql_types::Bool>(&format!("({key}, cases.id) {op} ("))
-                .bind::<Timestamptz, _>(at)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
+            fixed::<diesel::sql_types::Bool>(head)
+                .bind::<Timestamptz, _>(at, ", ")
+                .bind::<BigInt, _>(id, ")"),
         );
     }
     let newest_first = descending != backwards;
     q = match f.sort {
         Sort::Received | Sort::Updated | Sort::Deadline => {
-            let key = sql::<Timestamptz>(key);
+            let key = fixed::<Timestamptz>(key);
             if newest_first {
                 q.order((key.desc(), cases::id.desc()))
             } else {
@@ -423,7 +434,7 @@ pub fn page(
             }
         }
         Sort::Severity => q.order((
-            sql::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
+            fixed::<diesel::sql_types::Integer>("CASE cases.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
             cases::received_at.desc(),
             cases::id.desc(),
         )),
@@ -531,11 +542,9 @@ pub fn export_chunk(
         // A row comparison, so the (unit, received, id) index seeks to the
         // cursor instead of reading every row before it.
         q = q.filter(
-            sql::<diesel::sql_types::Bool>("(cases.received_at, cases.id) < (")
-                .bind::<diesel::sql_types::Timestamptz, _>(at)
-                .sql(", ")
-                .bind::<diesel::sql_types::BigInt, _>(id)
-                .sql(")"),
+            fixed::<diesel::sql_types::Bool>("(cases.received_at, cases.id) < (")
+                .bind::<diesel::sql_types::Timestamptz, _>(at, ", ")
+                .bind::<diesel::sql_types::BigInt, _>(id, ")"),
         );
     }
     q.order((cases::received_at.desc(), cases::id.desc()))

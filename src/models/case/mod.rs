@@ -247,7 +247,7 @@ pub fn with_watchers(
     reference: &str,
     lock: bool,
 ) -> QueryResult<(Case, Vec<i64>)> {
-    let watchers = diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::BigInt>>(
+    let watchers = crate::db::fixed::fixed::<diesel::sql_types::Array<diesel::sql_types::BigInt>>(
         "ARRAY(SELECT w.user_id FROM case_watchers w WHERE w.case_id = cases.id)",
     );
     let query = cases::table
@@ -469,7 +469,7 @@ pub type CaseFilterExpr = Box<dyn BoxableExpression<cases::table, Pg, SqlType = 
 pub fn visible(vis: &Visibility) -> CaseFilterExpr {
     match vis {
         Visibility::Unit { unit_id } => Box::new(cases::unit_id.eq(*unit_id)),
-        Visibility::Nothing => Box::new(sql::<Bool>("FALSE")),
+        Visibility::Nothing => Box::new(crate::db::fixed::fixed::<Bool>("FALSE")),
         Visibility::Officer {
             unit_id,
             user_id,

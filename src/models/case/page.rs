@@ -7,14 +7,14 @@ use std::sync::LazyLock;
 
 use diesel::{
     deserialize::Queryable,
-    dsl::sql,
     pg::Pg,
     prelude::*,
-    sql_types::{Array, BigInt, Bool, Nullable, Record, Text},
+    sql_types::{Array, BigInt, Bool, Integer, Nullable, Record, Text},
     Expression,
 };
 
 use super::{Case, Transaction};
+use crate::db::fixed::fixed;
 use crate::db::schema::{
     case_deadlines, case_events, case_recoveries, case_transactions, case_transfers, cases,
     exhibits,
@@ -64,6 +64,54 @@ static TRANSFER: LazyLock<String> = LazyLock::new(|| columns!(case_transfers::ta
 static OTHER: LazyLock<String> =
     LazyLock::new(|| columns!(cases::table, Case).replace("\"cases\".", "o."));
 
+fn events_sql(order: &str) -> String {
+    format!(
+        "ARRAY(SELECT ROW(ROW({}), u.full_name) FROM case_events LEFT JOIN users u ON u.id = case_events.actor_id \
+         WHERE case_events.case_id = cases.id ORDER BY case_events.id {order} LIMIT 2000)",
+        *EVENT
+    )
+}
+
+fn part(cols: &str, table: &str, order: &str) -> String {
+    format!(
+        "ARRAY(SELECT ROW({cols}) FROM {table} WHERE {table}.case_id = cases.id ORDER BY {order})"
+    )
+}
+
+// Each part's SQL, written once: a fixed text keeps the query prepared.
+static EVENTS_OLDEST: LazyLock<String> = LazyLock::new(|| events_sql("ASC"));
+static EVENTS_NEWEST: LazyLock<String> = LazyLock::new(|| events_sql("DESC"));
+static CLOCKS: LazyLock<String> =
+    LazyLock::new(|| part(&CLOCK, "case_deadlines", "case_deadlines.due_at"));
+static EXHIBITS: LazyLock<String> = LazyLock::new(|| part(&EXHIBIT, "exhibits", "exhibits.id"));
+static TRANSACTIONS: LazyLock<String> = LazyLock::new(|| {
+    part(
+        &TRANSACTION,
+        "case_transactions",
+        "case_transactions.position",
+    )
+});
+static RECOVERIES: LazyLock<String> = LazyLock::new(|| {
+    part(
+        &RECOVERY,
+        "case_recoveries",
+        "case_recoveries.on_date, case_recoveries.id",
+    )
+});
+static TRANSFERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "ARRAY(SELECT ROW({}) FROM case_transfers WHERE case_transfers.case_id = cases.id \
+         AND case_transfers.state = 'pending' LIMIT 1)",
+        *TRANSFER
+    )
+});
+static OTHERS_HEAD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "ARRAY(SELECT ROW(ROW({}), EXISTS(SELECT 1 FROM case_watchers w WHERE w.case_id = o.id AND w.user_id = ",
+        *OTHER
+    )
+});
+
 type LinkSql = (
     BigInt,
     BigInt,
@@ -110,50 +158,29 @@ pub fn load(
     (reader, reader_unit): (i64, i32),
     newest_first: bool,
 ) -> QueryResult<Page> {
-    let order = if newest_first { "DESC" } else { "ASC" };
-    let events = sql::<Array<Record<(Record<SqlRow<CaseEvent>>, Nullable<Text>)>>>(&format!(
-        "ARRAY(SELECT ROW(ROW({}), u.full_name) FROM case_events LEFT JOIN users u ON u.id = case_events.actor_id \
-         WHERE case_events.case_id = cases.id ORDER BY case_events.id {order} LIMIT 2000)",
-        *EVENT
-    ));
-    let part = |cols: &str, table: &str, order: &str| {
-        format!("ARRAY(SELECT ROW({cols}) FROM {table} WHERE {table}.case_id = cases.id ORDER BY {order})")
-    };
-    let clocks = sql::<Array<Record<SqlRow<Clock>>>>(&part(
-        &CLOCK,
-        "case_deadlines",
-        "case_deadlines.due_at",
-    ));
-    let exhibits =
-        sql::<Array<Record<SqlRow<Exhibit>>>>(&part(&EXHIBIT, "exhibits", "exhibits.id"));
-    let transactions = sql::<Array<Record<SqlRow<Transaction>>>>(&part(
-        &TRANSACTION,
-        "case_transactions",
-        "case_transactions.position",
-    ));
-    let recoveries = sql::<Array<Record<SqlRow<Recovery>>>>(&part(
-        &RECOVERY,
-        "case_recoveries",
-        "case_recoveries.on_date, case_recoveries.id",
-    ));
-    let transfer = sql::<Array<Record<SqlRow<Transfer>>>>(&format!(
-        "ARRAY(SELECT ROW({}) FROM case_transfers WHERE case_transfers.case_id = cases.id \
-         AND case_transfers.state = 'pending' LIMIT 1)",
-        *TRANSFER
-    ));
-    let links = sql::<Array<Record<LinkSql>>>(
+    let events =
+        fixed::<Array<Record<(Record<SqlRow<CaseEvent>>, Nullable<Text>)>>>(if newest_first {
+            &EVENTS_NEWEST
+        } else {
+            &EVENTS_OLDEST
+        });
+    let clocks = fixed::<Array<Record<SqlRow<Clock>>>>(&CLOCKS);
+    let exhibits = fixed::<Array<Record<SqlRow<Exhibit>>>>(&EXHIBITS);
+    let transactions = fixed::<Array<Record<SqlRow<Transaction>>>>(&TRANSACTIONS);
+    let recoveries = fixed::<Array<Record<SqlRow<Recovery>>>>(&RECOVERIES);
+    let transfer = fixed::<Array<Record<SqlRow<Transfer>>>>(&TRANSFERS);
+    let links = fixed::<Array<Record<LinkSql>>>(
         "ARRAY(SELECT ROW(l.id, i.id, i.kind, i.value, l.role, l.source, l.amount, l.from_form, l.submission_id) \
          FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id \
          WHERE l.case_id = cases.id ORDER BY i.kind, i.value, l.id)",
     );
-    let elsewhere = sql::<Array<Record<(BigInt, diesel::sql_types::Integer)>>>(
+    let elsewhere = fixed::<Array<Record<(BigInt, Integer)>>>(
         "ARRAY(SELECT DISTINCT ROW(o.identifier_id, o.unit_id) FROM identifier_links o \
          WHERE o.identifier_id = ANY(ARRAY(SELECT l.identifier_id FROM identifier_links l WHERE l.case_id = cases.id)) \
          AND o.unit_id <> ",
     )
-    .bind::<diesel::sql_types::Integer, _>(reader_unit)
-    .sql(")");
-    let linked = sql::<Array<BigInt>>(
+    .bind::<Integer, _>(reader_unit, ")");
+    let linked = fixed::<Array<BigInt>>(
         "ARRAY(SELECT o.id FROM case_links k JOIN cases o ON o.id = k.other_id \
          WHERE k.case_id = cases.id ORDER BY o.received_at DESC)",
     );
@@ -161,12 +188,8 @@ pub fn load(
     // name: the reader sees their references only where the rule allows.
     // `= ANY(ARRAY(…))`, not `IN`/`OR`: the ids are found first and then read
     // by primary key (an `OR` of those conditions read all of `cases`).
-    let others = sql::<Array<Record<(Record<SqlRow<Case>>, Bool)>>>(&format!(
-        "ARRAY(SELECT ROW(ROW({}), EXISTS(SELECT 1 FROM case_watchers w WHERE w.case_id = o.id AND w.user_id = ",
-        *OTHER
-    ))
-    .bind::<BigInt, _>(reader)
-    .sql(
+    let others = fixed::<Array<Record<(Record<SqlRow<Case>>, Bool)>>>(&OTHERS_HEAD).bind::<BigInt, _>(
+        reader,
         ")) FROM cases o WHERE o.id = ANY(ARRAY( \
            SELECT cases.merged_into_id WHERE cases.merged_into_id IS NOT NULL \
            UNION SELECT k.other_id FROM case_links k WHERE k.case_id = cases.id \
@@ -174,7 +197,7 @@ pub fn load(
                  JOIN cases r ON r.ref = x.v \
                  WHERE e.case_id = cases.id AND e.kind IN ('link', 'merge'))))",
     );
-    let watchers = sql::<Array<BigInt>>(
+    let watchers = fixed::<Array<BigInt>>(
         "ARRAY(SELECT w.user_id FROM case_watchers w WHERE w.case_id = cases.id)",
     );
     type Row<T> = Vec<RustRow<T>>;
