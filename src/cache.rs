@@ -31,6 +31,13 @@ impl<T> Default for Cached<T> {
     }
 }
 
+fn home_name(units: &[crate::models::unit::UnitEntry]) -> Option<String> {
+    units
+        .iter()
+        .min_by_key(|u| u.id)
+        .map(|u| u.contact.name.clone())
+}
+
 impl<T> Cached<T> {
     pub fn get_or_load<E>(&self, load: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
         if let Ok(slot) = self.slot.read() {
@@ -45,6 +52,13 @@ impl<T> Cached<T> {
             *slot = Some((Instant::now(), value.clone()));
         }
         Ok(value)
+    }
+
+    /// The value if it is loaded and fresh, without loading it.
+    pub fn peek(&self) -> Option<Arc<T>> {
+        let slot = self.slot.read().ok()?;
+        let (at, value) = slot.as_ref()?;
+        (at.elapsed() < TTL).then(|| value.clone())
     }
 
     pub fn invalidate(&self) {
@@ -181,6 +195,30 @@ impl Caches {
             .find(|u| u.id == id)
             .map(|u| u.contact.name.clone())
             .unwrap_or_default())
+    }
+
+    /// The current name of the first unit (the one the settings named), which
+    /// the public pages carry: `None` when the units are not cached right now.
+    pub fn home_unit_name_cached(&self) -> Option<String> {
+        home_name(&self.units.peek()?)
+    }
+
+    /// The same, loading the units when needed.
+    pub fn home_unit_name(&self, conn: &mut PgConnection) -> QueryResult<Option<String>> {
+        Ok(home_name(&self.units(conn)?))
+    }
+
+    /// The time zone unit `id` reads times in (None: unknown; the settings' zone applies).
+    pub fn unit_time_zone(
+        &self,
+        conn: &mut PgConnection,
+        id: i32,
+    ) -> QueryResult<Option<chrono_tz::Tz>> {
+        Ok(self
+            .units(conn)?
+            .iter()
+            .find(|u| u.id == id)
+            .and_then(|u| u.time_zone))
     }
 
     pub fn units_changed(&self) {

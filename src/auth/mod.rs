@@ -27,6 +27,9 @@ pub struct CurrentUser {
     pub unit_id: i32,
     /// Its current name, for the page header (filled from the cache).
     pub unit_name: String,
+    /// Its time zone, in which pages show times (filled from the cache; None:
+    /// `TIME_ZONE`).
+    pub unit_tz: Option<chrono_tz::Tz>,
 }
 
 /// SHA-256 of a session token: the only form of it the database ever sees.

@@ -45,6 +45,8 @@ pub struct ReqCtx {
     pub flash: Option<String>,
     pub meta: RequestMeta,
     pub path: String,
+    /// For visitors: the first unit's current name (None: not known now).
+    pub home_unit: Option<String>,
 }
 
 impl ReqCtx {
@@ -54,15 +56,21 @@ impl ReqCtx {
             user: self.user.clone(),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
-            // A signed-in user's unit; public pages name the settings' unit.
+            // A signed-in user's unit; public pages the first unit.
             unit_name: self
                 .user
                 .as_ref()
                 .map(|u| u.unit_name.clone())
                 .filter(|n| !n.is_empty())
+                .or_else(|| self.home_unit.clone())
                 .unwrap_or_else(|| cfg.unit_name.clone()),
             path: self.path.clone(),
-            tz: cfg.time_zone,
+            // Times are shown in the reader's unit's zone.
+            tz: self
+                .user
+                .as_ref()
+                .and_then(|u| u.unit_tz)
+                .unwrap_or(cfg.time_zone),
         }
     }
 }
@@ -112,6 +120,7 @@ pub async fn request_context(
             let found = auth_service::load_session(conn, &st.config, &token)?;
             if let SessionLookup::Valid(mut u) = found {
                 u.unit_name = st.caches.unit_name(conn, u.unit_id)?;
+                u.unit_tz = st.caches.unit_time_zone(conn, u.unit_id)?;
                 return Ok(SessionLookup::Valid(u));
             }
             Ok(found)
@@ -149,6 +158,23 @@ pub async fn request_context(
         .map(|c| c.value().to_owned())
         .filter(|k| i18n::has_key(k));
 
+    // Public pages name the first unit as it is now called (renamed at
+    // /admin/units, not the UNIT_NAME it started from); from the cache, and
+    // from one query when the cache is cold. No database: the setting.
+    let home_unit = if user.is_none() && !skip_session {
+        match state.caches.home_unit_name_cached() {
+            Some(name) => Some(name),
+            None => {
+                let caches = state.caches.clone();
+                db::run(&state.pool, move |conn| Ok(caches.home_unit_name(conn)?))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        }
+    } else {
+        None
+    };
     req.extensions_mut().insert(ReqCtx {
         user,
         lang,
@@ -156,6 +182,7 @@ pub async fn request_context(
         flash: flash.clone(),
         meta,
         path: path.clone(),
+        home_unit,
     });
 
     if early.is_none() && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -213,6 +240,7 @@ fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResp
             flash: None,
             meta: RequestMeta::default(),
             path: res.request().path().to_owned(),
+            home_unit: None,
         }
         .layout(cfg),
     };

@@ -217,6 +217,7 @@ pub fn load_session(
         csrf_token: s.csrf_token,
         unit_id: u.unit_id,
         unit_name: String::new(),
+        unit_tz: None,
     })))
 }
 

@@ -83,6 +83,7 @@ pub(crate) fn me(db: &TestDb, id: i64) -> CurrentUser {
         csrf_token: String::new(),
         unit_id,
         unit_name: String::new(),
+        unit_tz: None,
     }
 }
 

@@ -1192,3 +1192,56 @@ fn each_supervisors_digest_lists_their_units_overdue_cases_only() {
     assert_eq!(digest(sup_b, &a_case), 0, "not another unit's case");
     let _ = qna;
 }
+
+#[actix_web::test]
+async fn pages_show_times_in_the_readers_units_time_zone() {
+    let db = TestDb::new();
+    add_unit(&db, "TYO", "TYO", "Văn phòng đại diện").await;
+    db.exec("UPDATE units SET time_zone = 'Asia/Tokyo' WHERE code = 'TYO'");
+    let far = db.user_in("xa@pa05.test.vn", "supervisor", PASSWORD, "TYO");
+    let near = db.user_in("gan@pa05.test.vn", "supervisor", PASSWORD, "PA05");
+    // One case in each unit, received at 01:30 UTC.
+    create(&db, &me(&db, far), &[]);
+    create(&db, &me(&db, near), &[]);
+    db.exec("UPDATE cases SET received_at = '2026-11-20 01:30:00+00'");
+    let mut c = client(&db).await;
+    c.login("xa@pa05.test.vn", PASSWORD).await;
+    let list = c.get("/cases?status=all").await;
+    assert!(
+        list.body.contains("20/11/2026 10:30"),
+        "Tokyo is UTC+9: {}",
+        list.body
+    );
+    let mut c = client(&db).await;
+    c.login("gan@pa05.test.vn", PASSWORD).await;
+    let list = c.get("/cases?status=all").await;
+    assert!(list.body.contains("20/11/2026 08:30"), "Hà Nội is UTC+7");
+}
+
+#[actix_web::test]
+async fn public_pages_name_the_first_unit_as_it_is_now_called() {
+    let db = TestDb::new();
+    let mut visitor = client(&db).await;
+    let form = visitor.get("/report/crime").await;
+    // The first unit's name as stored (a test database never adopted UNIT_NAME).
+    assert!(
+        form.body.contains(
+            "<span class=\"unit-name\">Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao</span>"
+        ),
+        "{}",
+        form.body
+    );
+    // Renamed (a new name from a date, as an administrator keeps it).
+    db.exec("INSERT INTO unit_names (unit_id, valid_from, name_vi, name_en)
+        SELECT min(id), DATE '2026-01-01', 'Phòng An ninh mạng Công an thành phố Đà Nẵng', 'Cyber Security Division, Da Nang City Police' FROM units");
+    // A fresh instance (its cache empty) names it at once; one that cached
+    // the units does within their TTL.
+    let fresh = client(&db).await.get("/report/crime").await;
+    assert!(
+        fresh.body.contains(
+            "<span class=\"unit-name\">Phòng An ninh mạng Công an thành phố Đà Nẵng</span>"
+        ),
+        "{}",
+        fresh.body
+    );
+}

@@ -165,7 +165,8 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::WorkCases)?;
     let q = query.into_inner();
-    let (filter, bad_filter) = q.parse(ctx.state.config.time_zone);
+    // Dates typed in the filter are days where the reader works.
+    let (filter, bad_filter) = q.parse(me.unit_tz.unwrap_or(ctx.state.config.time_zone));
     let page = filter.page;
     let sort = filter.sort;
     let filter_statuses = filter.statuses.clone();
