@@ -6,8 +6,10 @@
 -- (`models::case::list::NO_DEADLINE_SQL`), so these indexes serve them.
 
 -- Unassigned, by type and severity: the tabs' bounded counts.
+-- (deadline_at itself INCLUDEd: an index-only scan needs every column the
+-- condition names, not just the expression.)
 CREATE INDEX cases_unassigned_idx ON cases (unit_id, status, case_type, severity,
-    (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz)))
+    (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz))) INCLUDE (deadline_at)
     WHERE assignee_id IS NULL;
 -- Unassigned by deadline: the pages.
 CREATE INDEX cases_unassigned_deadline_idx ON cases (unit_id,
@@ -16,7 +18,7 @@ CREATE INDEX cases_unassigned_deadline_idx ON cases (unit_id,
 -- Any queue by deadline (overdue, due soon): counts per status, and the pages,
 -- of the unit and of one case type.
 CREATE INDEX cases_unit_status_deadline_idx ON cases (unit_id, status,
-    (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz)));
+    (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz))) INCLUDE (deadline_at);
 CREATE INDEX cases_unit_deadline_order_idx ON cases (unit_id,
     (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz)), id);
 CREATE INDEX cases_unit_type_deadline_idx ON cases (unit_id, case_type,
