@@ -1,6 +1,7 @@
 DROP INDEX cases_assignee_deadline_idx;
 DROP INDEX cases_unit_type_deadline_idx;
 DROP INDEX cases_unit_deadline_order_idx;
+DROP INDEX cases_unit_type_status_deadline_idx;
 DROP INDEX cases_unit_status_deadline_idx;
 DROP INDEX cases_unassigned_deadline_idx;
 DROP INDEX cases_unassigned_idx;

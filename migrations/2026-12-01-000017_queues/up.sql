@@ -19,6 +19,8 @@ CREATE INDEX cases_unassigned_deadline_idx ON cases (unit_id,
 -- of the unit and of one case type.
 CREATE INDEX cases_unit_status_deadline_idx ON cases (unit_id, status,
     (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz))) INCLUDE (deadline_at);
+CREATE INDEX cases_unit_type_status_deadline_idx ON cases (unit_id, case_type, status,
+    (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz))) INCLUDE (deadline_at);
 CREATE INDEX cases_unit_deadline_order_idx ON cases (unit_id,
     (COALESCE(deadline_at, '9999-12-31 00:00:00+00'::timestamptz)), id);
 CREATE INDEX cases_unit_type_deadline_idx ON cases (unit_id, case_type,
