@@ -42,6 +42,16 @@ pub fn fmt_vnd(amount: i64) -> String {
 }
 
 /// `1.250.000`: thousands grouped with dots, as Vietnamese writes numbers.
+/// A count as shown, with "+" when counting stopped at a cap ("500+").
+pub fn fmt_at_least(n: i64, more: bool) -> String {
+    let n = fmt_thousands(n);
+    if more {
+        format!("{n}+")
+    } else {
+        n
+    }
+}
+
 pub fn fmt_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();

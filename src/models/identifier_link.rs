@@ -280,6 +280,25 @@ pub fn counts(conn: &mut PgConnection, ids: &[i64], unit_id: i32) -> QueryResult
     .load(conn)
 }
 
+/// SQL of (identifier id, unit id) for each identifier of `ids_sql` (an SQL
+/// array expression) and each unit holding it, ending in `unit_id <> ` for the
+/// reader's unit (bound by the caller). Units are found by skipping from one
+/// to the next in the (identifier, unit) index: as many probes as units, not
+/// a read of every link (an account in 5,000 cases read 5,000 rows).
+pub fn units_holding_sql(ids_sql: &str) -> String {
+    format!(
+        "SELECT i.id AS identifier_id, u.unit_id \
+         FROM unnest({ids_sql}) AS i(id) \
+         CROSS JOIN LATERAL (WITH RECURSIVE s(unit_id) AS ( \
+             SELECT min(o.unit_id) FROM identifier_links o WHERE o.identifier_id = i.id \
+             UNION ALL \
+             SELECT (SELECT min(o.unit_id) FROM identifier_links o WHERE o.identifier_id = i.id AND o.unit_id > s.unit_id) \
+             FROM s WHERE s.unit_id IS NOT NULL) \
+           SELECT unit_id FROM s WHERE unit_id IS NOT NULL) u \
+         WHERE u.unit_id <> "
+    )
+}
+
 /// Distinct (identifier id, unit id) of the units other than `unit_id` whose
 /// cases or reports hold one of `ids` (what another unit may know, never what
 /// it holds).
@@ -288,12 +307,24 @@ pub fn other_units(
     ids: &[i64],
     unit_id: i32,
 ) -> QueryResult<Vec<(i64, i32)>> {
-    identifier_links::table
-        .filter(identifier_links::identifier_id.eq_any(ids))
-        .filter(identifier_links::unit_id.ne(unit_id))
-        .select((identifier_links::identifier_id, identifier_links::unit_id))
-        .distinct()
-        .load(conn)
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        identifier_id: i64,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        unit_id: i32,
+    }
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        units_holding_sql("ARRAY(SELECT DISTINCT unnest($1::bigint[]))") + "$2"
+    });
+    let rows: Vec<Row> = diesel::sql_query(SQL.as_str())
+        .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+        .bind::<diesel::sql_types::Integer, _>(unit_id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.identifier_id, r.unit_id))
+        .collect())
 }
 
 /// Distinct (identifier id, case id) of the cases other than `except` that

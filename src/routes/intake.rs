@@ -55,12 +55,10 @@ struct QueuePage {
 impl QueuePage {
     /// The queue's length, "1.000+" where counting stopped.
     fn waiting(&self) -> String {
-        let n = crate::domain::value::fmt_thousands(self.q.waiting);
-        if self.q.waiting >= crate::services::intake::WAITING_CAP {
-            format!("{n}+")
-        } else {
-            n
-        }
+        crate::domain::value::fmt_at_least(
+            self.q.waiting,
+            self.q.waiting >= crate::services::intake::WAITING_CAP,
+        )
     }
 
     fn due(&self, s: &crate::models::submission::Submission) -> DateTime<Utc> {

@@ -101,13 +101,15 @@ pub enum Cursor {
 /// order, its cursor, the overdue and due-soon filters and their indexes all
 /// use `COALESCE(deadline_at, NO_DEADLINE)`, so a page seeks in an index
 /// instead of reading past `NULLS LAST`.
-pub const NO_DEADLINE_SQL: &str =
-    "COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz)";
+macro_rules! no_deadline_sql {
+    () => {
+        "COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz)"
+    };
+}
+pub const NO_DEADLINE_SQL: &str = no_deadline_sql!();
 
-const DEADLINE_BEFORE: &str =
-    "(COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz), cases.id) < (";
-const DEADLINE_AFTER: &str =
-    "(COALESCE(cases.deadline_at, '9999-12-31 00:00:00+00'::timestamptz), cases.id) > (";
+const DEADLINE_BEFORE: &str = concat!("(", no_deadline_sql!(), ", cases.id) < (");
+const DEADLINE_AFTER: &str = concat!("(", no_deadline_sql!(), ", cases.id) > (");
 
 pub fn no_deadline() -> DateTime<Utc> {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31)

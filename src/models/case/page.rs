@@ -20,8 +20,12 @@ use crate::db::schema::{
     exhibits,
 };
 use crate::models::{
-    case_event::CaseEvent, case_recovery::Recovery, case_transfer::Transfer, deadline::Clock,
-    exhibit::Exhibit, identifier_link::CaseLink,
+    case_event::CaseEvent,
+    case_recovery::Recovery,
+    case_transfer::Transfer,
+    deadline::Clock,
+    exhibit::Exhibit,
+    identifier_link::{units_holding_sql, CaseLink},
 };
 
 /// The SQL type of `T`'s select clause, and the Rust row diesel reads it into.
@@ -105,6 +109,15 @@ static TRANSFERS: LazyLock<String> = LazyLock::new(|| {
         *TRANSFER
     )
 });
+/// The other units holding the case's identifiers (`units_holding_sql`).
+static ELSEWHERE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "ARRAY(SELECT ROW(x.identifier_id, x.unit_id) FROM ({}",
+        units_holding_sql(
+            "ARRAY(SELECT DISTINCT l.identifier_id FROM identifier_links l WHERE l.case_id = cases.id)"
+        )
+    )
+});
 static OTHERS_HEAD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "ARRAY(SELECT ROW(ROW({}), EXISTS(SELECT 1 FROM case_watchers w WHERE w.case_id = o.id AND w.user_id = ",
@@ -174,21 +187,8 @@ pub fn load(
          FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id \
          WHERE l.case_id = cases.id ORDER BY i.kind, i.value, l.id)",
     );
-    // The units holding each identifier, found by skipping from one unit to
-    // the next in the (identifier, unit) index: as many probes as units, not
-    // a read of every link (an account in 5,000 cases read 5,000 rows).
-    let elsewhere = fixed::<Array<Record<(BigInt, Integer)>>>(
-        "ARRAY(SELECT ROW(i.id, u.unit_id) \
-         FROM unnest(ARRAY(SELECT DISTINCT l.identifier_id FROM identifier_links l WHERE l.case_id = cases.id)) AS i(id) \
-         CROSS JOIN LATERAL (WITH RECURSIVE s(unit_id) AS ( \
-             SELECT min(o.unit_id) FROM identifier_links o WHERE o.identifier_id = i.id \
-             UNION ALL \
-             SELECT (SELECT min(o.unit_id) FROM identifier_links o WHERE o.identifier_id = i.id AND o.unit_id > s.unit_id) \
-             FROM s WHERE s.unit_id IS NOT NULL) \
-           SELECT unit_id FROM s WHERE unit_id IS NOT NULL) u \
-         WHERE u.unit_id <> ",
-    )
-    .bind::<Integer, _>(reader_unit, ")");
+    let elsewhere = fixed::<Array<Record<(BigInt, Integer)>>>(&ELSEWHERE)
+        .bind::<Integer, _>(reader_unit, ") x)");
     let linked = fixed::<Array<BigInt>>(
         "ARRAY(SELECT o.id FROM case_links k JOIN cases o ON o.id = k.other_id \
          WHERE k.case_id = cases.id ORDER BY o.received_at DESC)",
@@ -211,7 +211,20 @@ pub fn load(
     );
     type Row<T> = Vec<RustRow<T>>;
     #[allow(clippy::type_complexity)]
-    let row: (
+    let (
+        case,
+        watchers,
+        events,
+        clocks,
+        exhibits,
+        transactions,
+        recoveries,
+        transfer,
+        links,
+        elsewhere,
+        linked,
+        others,
+    ): (
         Case,
         Vec<i64>,
         Vec<(RustRow<CaseEvent>, Option<String>)>,
@@ -241,20 +254,6 @@ pub fn load(
             others,
         ))
         .first(conn)?;
-    let (
-        case,
-        watchers,
-        events,
-        clocks,
-        exhibits,
-        transactions,
-        recoveries,
-        transfer,
-        links,
-        elsewhere,
-        linked,
-        others,
-    ) = row;
     Ok(Page {
         case,
         watchers,

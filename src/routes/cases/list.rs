@@ -11,6 +11,7 @@ use crate::auth::{
 };
 use crate::db;
 use crate::domain::value::encode_query_value;
+use crate::domain::value::fmt_at_least;
 use crate::error::AppError;
 use crate::models::{case::Status, category::Category};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
@@ -104,7 +105,7 @@ impl CasesIndexPage {
 
     /// A tab's count as shown: "500+" where counting stopped at the cap.
     fn shown(&self, n: i64) -> String {
-        counted(n, self.result.capped && n >= case_list::COUNT_CAP)
+        fmt_at_least(n, self.result.capped && n >= case_list::COUNT_CAP)
     }
 
     fn statuses(&self) -> &'static [Status] {
@@ -115,16 +116,6 @@ impl CasesIndexPage {
         id.and_then(|id| self.categories.iter().find(|c| c.id == id))
             .map(|c| c.name(&self.layout.lang).to_owned())
             .unwrap_or_default()
-    }
-}
-
-/// A count, with "+" when it may be more.
-fn counted(n: i64, more: bool) -> String {
-    let n = crate::domain::value::fmt_thousands(n);
-    if more {
-        format!("{n}+")
-    } else {
-        n
     }
 }
 
@@ -183,7 +174,7 @@ pub async fn index(
     let sum = |pick: &dyn Fn(&Status) -> bool| {
         let parts = result.counts.iter().filter(|(s, _)| pick(s));
         let more = result.capped && parts.clone().any(|(_, n)| *n >= case_list::COUNT_CAP);
-        (counted(parts.map(|(_, n)| n).sum(), more), more)
+        (fmt_at_least(parts.map(|(_, n)| n).sum(), more), more)
     };
     let (open_total, _) = sum(&|s| !s.is_final());
     let (all_total, _) = sum(&|_| true);
