@@ -54,6 +54,46 @@ enum Command {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// Import a register of the previous agency (.xlsx, .xls, .ods, .csv).
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The register to import.
+    #[arg(required_unless_present = "template")]
+    file: Option<std::path::PathBuf>,
+    /// A mapping file (TOML) naming the columns of a register whose headers
+    /// are not the canonical ones (see README).
+    #[arg(long)]
+    mapping: Option<std::path::PathBuf>,
+    /// Where the records come from (default: the mapping's `source`, else the file's name).
+    #[arg(long)]
+    source: Option<String>,
+    /// The unit receiving the cases (its code; default: the first unit).
+    #[arg(long, default_value = "")]
+    unit: String,
+    /// Read and check every row, write no case.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the rejected rows, with a reason column, to this CSV file.
+    #[arg(long)]
+    errors: Option<std::path::PathBuf>,
+    /// Also link the identifiers the extractor finds in descriptions.
+    #[arg(long)]
+    link_suggestions: bool,
+    /// The administrator account recorded as running it (default: the first).
+    #[arg(long)]
+    by: Option<String>,
+    /// Print the canonical header row and exit.
+    #[arg(long)]
+    template: bool,
+    /// Language of the template and the messages: vi or en.
+    #[arg(long, default_value = "vi")]
+    lang: String,
+    /// Print every row of an import (a dry run always does).
+    #[arg(long)]
+    verbose: bool,
 }
 
 /// The fields of a unit on the command line; on `edit`, those left out keep
@@ -187,6 +227,7 @@ fn main() -> ExitCode {
                 },
         } => add_user(&config, email, name, role, (team, unit), password_stdin),
         Command::Unit { command } => unit_command(&config, command),
+        Command::Import(args) => import(&config, args),
         Command::Mail {
             command: MailCommand::Test { to },
         } => mail_test(&config, &to),
@@ -504,6 +545,136 @@ fn add_user(
         }
         Err(e) => Err(format!("user not created: {e}")),
     }
+}
+
+/// `cyberdesk import`: the same run as `/admin/import`, with a progress bar.
+fn import(config: &Config, args: ImportArgs) -> Result<(), String> {
+    use cyberdesk::i18n::Lang;
+    use services::import;
+    let lang = if args.lang == "en" {
+        Lang::En
+    } else {
+        Lang::Vi
+    };
+    if args.template {
+        let out = import::template_csv(lang);
+        // Without the BOM on a terminal; a redirected file keeps it for Excel.
+        let text = String::from_utf8_lossy(&out[3..]).into_owned();
+        print!("{text}");
+        return Ok(());
+    }
+    let path = args.file.ok_or("give the file to import")?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mapping_text = match &args.mapping {
+        Some(m) => {
+            std::fs::read_to_string(m).map_err(|e| format!("cannot read {}: {e}", m.display()))?
+        }
+        None => String::new(),
+    };
+    prepare_database(config)?;
+    let mut conn = cli_connection(config)?;
+    let actor = import::Actor::cli(&mut conn, args.by.as_deref(), lang)
+        .map_err(|_| match &args.by {
+            Some(e) => format!("{e} is not an active administrator"),
+            None => "no active administrator to run the import as: add one with `cyberdesk user add --role admin`".into(),
+        })?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let source = args.source.clone().unwrap_or_default();
+    let source = if source.is_empty()
+        && import::mapping_of(&mapping_text)
+            .ok()
+            .and_then(|m| m.source)
+            .is_none()
+    {
+        path.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        source
+    };
+    let settings = import::settings(
+        &mut conn,
+        &args.unit,
+        &source,
+        &mapping_text,
+        args.link_suggestions,
+    )
+    .map_err(|e| e.to_string())?
+    .map_err(|r| {
+        let mut out: Vec<String> = r
+            .errors
+            .iter()
+            .filter(|(f, _)| *f != "mapping")
+            .map(|(f, key)| format!("{f}: {}", cyberdesk::i18n::t(lang, key)))
+            .collect();
+        if let Some(p) = r.mapping {
+            out.push(format!("mapping: {}", p.text(lang)));
+        }
+        out.join("; ")
+    })?;
+    let sha = {
+        use sha2::Digest;
+        cyberdesk::domain::token::hex(&sha2::Sha256::digest(&bytes))
+    };
+    let kind = if args.dry_run {
+        cyberdesk::models::import_run::RunKind::DryRun
+    } else {
+        cyberdesk::models::import_run::RunKind::Import
+    };
+    let file = import::NewFile {
+        file_name: &file_name,
+        file_key: "",
+        sha256: &sha,
+        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+    };
+    let run = import::start(&mut conn, &actor, kind, None, &file, &settings, "cli", "")
+        .map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} rows, {elapsed}, {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let every = args.dry_run || args.verbose;
+    let mut print = |line: &import::Line| {
+        if every || !matches!(line.outcome.as_str(), "created" | "already") {
+            let text = line.text(lang);
+            if bar.is_hidden() {
+                println!("{text}");
+            } else {
+                bar.println(text);
+            }
+        }
+    };
+    let counts = import::execute(
+        &mut conn,
+        &run,
+        &actor,
+        &bytes,
+        args.errors.as_deref(),
+        &mut print,
+        &mut |c| {
+            bar.set_length(c.total as u64);
+            bar.set_position(c.done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    let c = counts.map_err(|e| match e {
+        AppError::Invalid(key) => cyberdesk::i18n::t(lang, key.0),
+        other => other.to_string(),
+    })?;
+    let verb = if args.dry_run {
+        "would create"
+    } else {
+        "created"
+    };
+    println!(
+        "{} rows: {verb} {}, already imported {}, differing {}, rejected {} (run {})",
+        c.done, c.created, c.already, c.differing, c.rejected, run.id
+    );
+    Ok(())
 }
 
 fn seed(

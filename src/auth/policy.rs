@@ -29,10 +29,12 @@ pub enum Action {
     /// Read identifier correlation and hot lists across all units, without
     /// any case's contents (the ministry's cyber department).
     ReadNationalCorrelation,
+    /// Import the previous agency's registers into a unit (`docs/domain.md` §14).
+    ImportRecords,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::UseApp,
         Action::ManageUsers,
         Action::ViewAuditLog,
@@ -42,6 +44,7 @@ impl Action {
         Action::ManageMail,
         Action::ManageUnits,
         Action::ReadNationalCorrelation,
+        Action::ImportRecords,
     ];
 }
 
@@ -58,6 +61,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         ManageMail => role == Role::Admin,
         ManageUnits => role == Role::Admin,
         ReadNationalCorrelation => role == Role::NationalAnalyst,
+        ImportRecords => role == Role::Admin,
     }
 }
 

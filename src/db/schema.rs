@@ -564,6 +564,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_runs (id) {
+        id -> Int8,
+        kind -> Text,
+        upload_id -> Nullable<Int8>,
+        unit_id -> Int4,
+        source -> Text,
+        file_name -> Text,
+        file_key -> Text,
+        file_sha256 -> Text,
+        file_size -> Int8,
+        format -> Text,
+        mapping -> Text,
+        link_suggestions -> Bool,
+        state -> Text,
+        via -> Text,
+        started_by -> Nullable<Int8>,
+        rows_total -> Nullable<Int4>,
+        rows_done -> Int4,
+        created -> Int4,
+        already -> Int4,
+        differing -> Int4,
+        rejected -> Int4,
+        report -> Jsonb,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    case_imports (case_id) {
+        case_id -> Int8,
+        unit_id -> Int4,
+        source -> Text,
+        external_id -> Text,
+        run_id -> Int8,
+        row_no -> Int4,
+        data -> Jsonb,
+    }
+}
+
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(sessions -> users (user_id));
 
@@ -592,6 +634,8 @@ diesel::joinable!(hot_identifiers -> identifiers (identifier_id));
 diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    import_runs,
+    case_imports,
     case_recoveries,
     case_tallies,
     audit_log,

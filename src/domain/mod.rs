@@ -7,6 +7,7 @@ pub mod case;
 pub mod code;
 pub mod form;
 pub mod ident;
+pub mod import;
 pub mod law;
 pub mod period;
 pub mod role;

@@ -75,6 +75,10 @@ pub const ACTIONS: &[&str] = &[
     "case_share_revoke",
     "case_share_view",
     "submission_forward",
+    "import_upload",
+    "import_dry_run",
+    "import_run",
+    "case_import",
 ];
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -123,6 +127,42 @@ pub fn append(
             audit_log::user_agent.eq(Some(ua).filter(|s| !s.is_empty())),
             audit_log::detail.eq(row.detail),
         ))
+        .execute(conn)
+}
+
+/// Appends many rows from one request in one statement (the import's batches).
+pub fn append_many(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    rows: &[NewAudit<'_>],
+) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ua: String = meta.user_agent.chars().take(300).collect();
+    let ip = Some(meta.ip.as_str()).filter(|s| !s.is_empty());
+    let ua = Some(ua.as_str()).filter(|s| !s.is_empty());
+    let values: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            debug_assert!(
+                ACTIONS.contains(&row.action),
+                "unlisted audit action {}",
+                row.action
+            );
+            (
+                audit_log::actor_id.eq(row.actor_id),
+                audit_log::action.eq(row.action),
+                audit_log::target_type.eq(row.target_type),
+                audit_log::target_id.eq(row.target_id.as_deref()),
+                audit_log::ip.eq(ip),
+                audit_log::user_agent.eq(ua),
+                audit_log::detail.eq(&row.detail),
+            )
+        })
+        .collect();
+    diesel::insert_into(audit_log::table)
+        .values(values)
         .execute(conn)
 }
 

@@ -22,6 +22,7 @@ crate::text_enum!(
         Identifier => "identifier",
         Transfer => "transfer",
         Recovery => "recovery",
+        Imported => "imported",
     }
 );
 

@@ -142,3 +142,27 @@ pub fn extend(conn: &mut PgConnection, clock_id: i64, due_at: DateTime<Utc>) -> 
         ))
         .execute(conn)
 }
+
+/// A clock of an imported case, met or not already.
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = case_deadlines)]
+pub struct NewClock {
+    pub case_id: i64,
+    pub kind: ClockKind,
+    pub starts_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub first_due_at: Option<DateTime<Utc>>,
+    pub met_at: Option<DateTime<Utc>>,
+}
+
+/// Many clocks in one statement (the import's batches).
+pub fn insert_many(conn: &mut PgConnection, clocks: &[NewClock]) -> QueryResult<usize> {
+    if clocks.is_empty() {
+        return Ok(0);
+    }
+    diesel::insert_into(case_deadlines::table)
+        .values(clocks)
+        .on_conflict((case_deadlines::case_id, case_deadlines::kind))
+        .do_nothing()
+        .execute(conn)
+}

@@ -80,6 +80,61 @@ pub fn link(conn: &mut PgConnection, r: &Report, l: &NewLink) -> QueryResult<(i6
     Ok((id, true))
 }
 
+/// Links many identifiers to many cases in three statements (the import's
+/// batches): the identifiers found or created, then the links, each once per
+/// case (a second link of the same identifier to a case keeps the first).
+pub fn link_many(conn: &mut PgConnection, links: &[(Report, NewLink<'_>)]) -> QueryResult<usize> {
+    if links.is_empty() {
+        return Ok(0);
+    }
+    let mut pairs: Vec<(&str, &str)> = links
+        .iter()
+        .map(|(_, l)| (l.kind.code(), l.value))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let new: Vec<_> = pairs
+        .iter()
+        .map(|(k, v)| (identifiers::kind.eq(*k), identifiers::value.eq(*v)))
+        .collect();
+    diesel::insert_into(identifiers::table)
+        .values(new)
+        .on_conflict((identifiers::kind, identifiers::value))
+        .do_nothing()
+        .execute(conn)?;
+    let values: Vec<&str> = pairs.iter().map(|(_, v)| *v).collect();
+    let ids: std::collections::HashMap<(String, String), i64> = identifiers::table
+        .filter(identifiers::value.eq_any(values))
+        .select((identifiers::kind, identifiers::value, identifiers::id))
+        .load::<(String, String, i64)>(conn)?
+        .into_iter()
+        .map(|(k, v, id)| ((k, v), id))
+        .collect();
+    let rows: Vec<_> = links
+        .iter()
+        .filter_map(|(r, l)| {
+            let id = *ids.get(&(l.kind.code().to_owned(), l.value.to_owned()))?;
+            Some((
+                identifier_links::identifier_id.eq(id),
+                identifier_links::submission_id.eq(r.submission_id),
+                identifier_links::case_id.eq(r.case_id),
+                identifier_links::role.eq(l.role),
+                identifier_links::source.eq(l.source),
+                identifier_links::reported_at.eq(r.reported_at),
+                identifier_links::unit_id.eq(r.unit_id),
+                identifier_links::amount.eq(l.amount.max(0)),
+                identifier_links::reporter_key.eq(r.reporter_key.as_deref()),
+                identifier_links::from_form.eq(l.from_form),
+                identifier_links::added_by.eq(l.added_by),
+            ))
+        })
+        .collect();
+    diesel::insert_into(identifier_links::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
 /// A submission triaged into a case: its links become the case's.
 pub fn move_to_case(
     conn: &mut PgConnection,

@@ -17,6 +17,7 @@ pub mod exhibit;
 pub mod hot_identifier;
 pub mod identifier;
 pub mod identifier_link;
+pub mod import_run;
 pub mod login_attempt;
 pub mod mail_digest_run;
 pub mod outbox;

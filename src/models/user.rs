@@ -128,6 +128,20 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryR
         .get_result(conn)
 }
 
+/// Everyone by e-mail, with what decides whether a case may be theirs
+/// (e-mail, id, role, active, unit): the import names assignees by e-mail.
+pub fn workers(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, Role, bool, i32)>> {
+    users::table
+        .select((
+            users::email,
+            users::id,
+            users::role,
+            users::active,
+            users::unit_id,
+        ))
+        .load(conn)
+}
+
 pub fn count_all(conn: &mut PgConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

@@ -2,7 +2,8 @@
 //! call one service, and render or redirect.
 
 pub mod admin_audit;
-pub mod admin_mail;
+pub mod admin_import;
+mod admin_mail;
 pub mod admin_reference;
 pub mod admin_units;
 pub mod admin_users;
@@ -100,6 +101,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/admin/categories/{id}",
                 web::post().to(admin_reference::update_category),
+            )
+            .route("/admin/import", web::get().to(admin_import::index))
+            .route("/admin/import", web::post().to(admin_import::upload))
+            .route(
+                "/admin/import/template.csv",
+                web::get().to(admin_import::template),
+            )
+            .route("/admin/import/{id}", web::get().to(admin_import::show))
+            .route(
+                "/admin/import/{id}/errors.csv",
+                web::get().to(admin_import::errors),
+            )
+            .route(
+                "/admin/import/{id}/{what}",
+                web::post().to(admin_import::start),
             )
             .route("/admin/units", web::get().to(admin_units::index))
             .route("/admin/units", web::post().to(admin_units::create))

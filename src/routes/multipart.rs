@@ -28,7 +28,7 @@ pub fn checks_token(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     matches!(
         segments.as_slice(),
-        ["report", _] | ["track", "add"] | ["cases", _, "exhibits"]
+        ["report", _] | ["track", "add"] | ["cases", _, "exhibits"] | ["admin", "import"]
     )
 }
 

@@ -10,6 +10,7 @@ pub mod deadlines;
 pub mod exhibits;
 pub mod exports;
 pub mod identifiers;
+pub mod import;
 pub mod intake;
 pub mod journal;
 pub mod notify;

@@ -476,3 +476,8 @@ pub fn remove_route(
         Ok(())
     })
 }
+
+/// A unit's current (Vietnamese) name.
+pub fn name_now(conn: &mut PgConnection, id: i32) -> Result<String, AppError> {
+    Ok(crate::models::unit::name_now(conn, id)?)
+}

@@ -10,26 +10,34 @@ use cyberdesk::models::user::Role;
 fn the_role_matrix_is_exactly_as_designed() {
     // (role, [UseApp, ManageUsers, ViewAuditLog, WorkCases, SuperviseCases,
     //         ManageReferenceData, ManageMail, ManageUnits,
-    //         ReadNationalCorrelation])
+    //         ReadNationalCorrelation, ImportRecords])
     let expected = [
         (
             Role::Admin,
-            [true, true, true, false, false, true, true, true, false],
+            [
+                true, true, true, false, false, true, true, true, false, true,
+            ],
         ),
         (
             Role::Supervisor,
-            [true, false, false, true, true, false, false, false, false],
+            [
+                true, false, false, true, true, false, false, false, false, false,
+            ],
         ),
         (
             Role::Officer,
-            [true, false, false, true, false, false, false, false, false],
+            [
+                true, false, false, true, false, false, false, false, false, false,
+            ],
         ),
         (
             Role::NationalAnalyst,
-            [true, false, false, false, false, false, false, false, true],
+            [
+                true, false, false, false, false, false, false, false, true, false,
+            ],
         ),
     ];
-    assert_eq!(Action::ALL.len(), 9, "a new action needs a column here");
+    assert_eq!(Action::ALL.len(), 10, "a new action needs a column here");
     for (role, row) in expected {
         for (action, want) in Action::ALL.iter().zip(row) {
             assert_eq!(allows(role, *action), want, "{role:?} × {action:?}");

@@ -1,6 +1,7 @@
 //! `cases`, `case_sequences`, `case_transactions`, `case_watchers`, `case_links`.
 //! The list's queries are in `list`.
 
+pub mod bulk;
 pub mod list;
 pub mod page;
 

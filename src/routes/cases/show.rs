@@ -75,6 +75,23 @@ pub(super) trait CaseWords {
             .map(|c| c.name(&self.layout().lang).to_owned())
             .unwrap_or_default()
     }
+    /// "Imported from {source}, row {n} (old number {id})" of an import entry.
+    fn imported_from(&self, data: &serde_json::Value) -> String {
+        let get = |k: &str| match data.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        crate::i18n::t_args(
+            self.layout().lang,
+            "case-imported-from",
+            &[
+                ("source", &get("source")),
+                ("row", &get("row")),
+                ("id", &get("external_id")),
+            ],
+        )
+    }
     fn role_key(&self, role: &str) -> &'static str {
         match role {
             "victim" => "identifier-role-victim",

@@ -21,5 +21,5 @@ pub use print::{
     case_file, finding, has_outcome_notice, official_doc, CaseFile, CustodySummary, DocKind,
     Finding, OfficialDoc,
 };
-pub use validate::{tx_field, validate, ValidCase, MAX_AMOUNT};
+pub use validate::{search_extra, tx_field, validate, ValidCase, MAX_AMOUNT};
 pub use view::{view, CaseView, ClockView};

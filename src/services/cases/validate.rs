@@ -334,7 +334,7 @@ pub(super) fn total(txs: &[Transaction]) -> i64 {
 }
 
 /// Text search picks up account numbers, transaction references and phone digits.
-pub(super) fn search_extra(fields: &CaseFields, txs: &[Transaction]) -> String {
+pub fn search_extra(fields: &CaseFields, txs: &[Transaction]) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(p) = &fields.reporter_phone {
         parts.push(p.chars().filter(char::is_ascii_digit).collect());
