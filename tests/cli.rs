@@ -563,3 +563,108 @@ fn units_are_kept_from_the_command_line_and_users_join_one() {
     .expect("count");
     assert_eq!(n.n, 2);
 }
+
+#[test]
+fn import_prints_its_template_dry_runs_row_by_row_and_imports() {
+    let name = fresh_name();
+    let _guard = DropDb(name.clone());
+    let url = cyberdesk::db::with_database(&server_url(), &name);
+    let dir = std::env::temp_dir().join(format!("cd-import-cli-{name}"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = cyberdesk(&url);
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run");
+        if let Some(s) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(s.as_bytes())
+                .expect("write");
+        }
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = run(&["import", "--template", "--lang", "en"], None);
+    assert!(
+        ok && out.starts_with("External ID,Case type,Received,"),
+        "{out}"
+    );
+    let (ok, out, _) = run(&["import", "--template"], None);
+    assert!(
+        ok && out.starts_with("Số hồ sơ cũ,Loại vụ việc,Ngày tiếp nhận,"),
+        "{out}"
+    );
+
+    let file = dir.join("so-cu.csv");
+    std::fs::write(
+        &file,
+        "External ID;Case type;Received;Title\n1;crime_report;05/03/2024;Lừa đảo\n2;crime_report;hôm qua;Sai ngày\n",
+    )
+    .expect("write");
+    let path = file.to_string_lossy().into_owned();
+    // No administrator yet: the import says who is missing.
+    run(&["migrate"], None);
+    let (ok, _, err) = run(&["import", &path], None);
+    assert!(!ok && err.contains("no active administrator"), "{err}");
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "qt@pa05.vn",
+            "--name",
+            "Quản trị",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("mat khau quan tri 2026"),
+    );
+    assert!(ok, "{err}");
+    let errors = dir.join("errors.csv");
+    let errors_path = errors.to_string_lossy().into_owned();
+    let (ok, out, err) = run(
+        &[
+            "import",
+            &path,
+            "--dry-run",
+            "--lang",
+            "en",
+            "--errors",
+            &errors_path,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Row 2 (no. 1): would create a case"), "{out}");
+    assert!(
+        out.contains("Row 3 (no. 2): not imported: Received: “hôm qua” cannot be read as a date"),
+        "{out}"
+    );
+    assert!(
+        out.contains("would create 1, already imported 0, differing 0, rejected 1"),
+        "{out}"
+    );
+    assert!(std::fs::read_to_string(&errors)
+        .expect("errors")
+        .contains("hôm qua"));
+    let (ok, out, err) = run(&["import", &path, "--source", "Sổ cũ"], None);
+    assert!(ok && out.contains("created 1,"), "{out}{err}");
+    let (ok, out, _) = run(&["import", &path, "--source", "Sổ cũ"], None);
+    assert!(ok && out.contains("created 0, already imported 1"), "{out}");
+    // A file that is not a register: one clear line, failure.
+    let png = dir.join("x.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\0IHDR").expect("write");
+    let (ok, _, err) = run(&["import", &png.to_string_lossy(), "--lang", "en"], None);
+    assert!(!ok && err.contains("not a spreadsheet or CSV"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

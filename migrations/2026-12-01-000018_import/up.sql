@@ -28,6 +28,8 @@ CREATE TABLE import_runs (
     report        JSONB NOT NULL DEFAULT '[]',
     error         TEXT,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Written with each batch: a run silent for ten minutes was interrupted.
+    updated_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     finished_at   TIMESTAMPTZ
 );
 CREATE INDEX import_runs_recent_idx ON import_runs (created_at DESC);

@@ -590,6 +590,7 @@ diesel::table! {
         report -> Jsonb,
         error -> Nullable<Text>,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
     }
 }

@@ -39,6 +39,7 @@ pub struct Run {
     pub report: serde_json::Value,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -118,7 +119,7 @@ pub struct Progress {
 
 pub fn update(conn: &mut PgConnection, id: i64, p: &Progress) -> QueryResult<usize> {
     diesel::update(import_runs::table.find(id))
-        .set(p)
+        .set((p, import_runs::updated_at.eq(Utc::now())))
         .execute(conn)
 }
 
@@ -133,13 +134,13 @@ pub fn busy(conn: &mut PgConnection, upload_id: i64) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-/// Runs left `running` by a process that ended (a crash, a restart) are
-/// marked failed; run again, they resume.
+/// Runs left `running` by a process that ended (a crash, a restart): silent
+/// since `older_than`, they are marked failed; run again, they resume.
 pub fn fail_abandoned(conn: &mut PgConnection, older_than: DateTime<Utc>) -> QueryResult<usize> {
     diesel::update(
         import_runs::table
             .filter(import_runs::state.eq_any([RunState::Queued, RunState::Running]))
-            .filter(import_runs::created_at.lt(older_than)),
+            .filter(import_runs::updated_at.lt(older_than)),
     )
     .set((
         import_runs::state.eq(RunState::Failed),

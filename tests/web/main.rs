@@ -11,6 +11,7 @@ mod exports;
 mod html;
 mod i18n;
 mod identifiers;
+mod import;
 mod infra;
 mod mail;
 mod portal;

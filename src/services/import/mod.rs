@@ -43,6 +43,11 @@ pub const REPORT_MAX: usize = 1000;
 /// Rows shown in the preview.
 pub const PREVIEW_ROWS: usize = 20;
 
+/// A run whose progress has not moved for this long was interrupted (its
+/// process ended): it is marked failed when the next run starts, and running
+/// the file again resumes it.
+pub const ABANDONED_MINUTES: i64 = 10;
+
 /// The largest register accepted from the web form.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -303,6 +308,7 @@ pub struct NewFile<'a> {
 }
 
 /// The checked settings of a run.
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub unit_id: i32,
     pub source: String,
@@ -381,6 +387,10 @@ pub fn start(
 ) -> Result<Run, AppError> {
     use diesel::Connection;
     conn.transaction(|conn| {
+        import_run::fail_abandoned(
+            conn,
+            Utc::now() - chrono::Duration::minutes(ABANDONED_MINUTES),
+        )?;
         if let Some(u) = upload {
             if kind == RunKind::Import && import_run::busy(conn, u.id)? {
                 return Err(AppError::Invalid(k("import-busy")));
@@ -796,12 +806,6 @@ pub fn find(
         Vec::new()
     };
     Ok((run, runs))
-}
-
-/// Runs a process left behind (a crash, a restart) marked failed; run
-/// again, they resume.
-pub fn fail_abandoned(conn: &mut PgConnection) -> Result<usize, AppError> {
-    Ok(import_run::fail_abandoned(conn, Utc::now())?)
 }
 
 /// Writes `bytes` where the runs of an upload read it.

@@ -160,6 +160,28 @@ impl Lookups {
     }
 }
 
+impl Lookups {
+    /// A category by code or name (either language, no accents), or by the
+    /// start of one name if only one starts so ("Lừa đảo" for "Lừa đảo
+    /// chiếm đoạt tài sản qua mạng"): registers write them short.
+    fn category(&self, written: &str) -> Option<&(i32, Option<i32>)> {
+        let key = fold_key(written);
+        if let Some(c) = self.categories.get(&key) {
+            return Some(c);
+        }
+        if key.chars().count() < 4 {
+            return None;
+        }
+        let mut found = self
+            .categories
+            .iter()
+            .filter(|(name, _)| name.starts_with(&key))
+            .map(|(_, c)| c);
+        let first = found.next()?;
+        found.all(|c| c == first).then_some(first)
+    }
+}
+
 /// Limits on text, as on the case form.
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 20_000;
@@ -253,7 +275,7 @@ pub fn parse(
 
     let (mut category_id, mut subcategory_id) = (None, None);
     if let Some(v) = text(Field::Category) {
-        match l.categories.get(&fold_key(&v)) {
+        match l.category(&v) {
             Some((id, None)) => category_id = Some(*id),
             Some((id, Some(parent))) => {
                 category_id = Some(*parent);
