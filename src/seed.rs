@@ -94,6 +94,12 @@ WITH staff AS (
     FROM gen g
 ), ready AS (
     SELECT n.*, n.rn + coalesce(s.last_seq, 0) AS seq,
+        -- The shape of real fraud: three reports in ten go to one of 300 mule
+        -- accounts (a few take most of them), the rest to accounts seen once;
+        -- one in five names one of 200 suspect phones.
+        CASE WHEN n.pick % 10 < 3 THEN '88' || lpad(floor(power(n.r3, 2.5) * 300)::int::text, 8, '0')
+             ELSE lpad(((n.pick::bigint * 7919) % 100000000)::text, 10, '0') END AS acct,
+        CASE WHEN n.pick % 5 = 0 THEN '070' || lpad(floor(power(n.r2, 2.5) * 200)::int::text, 7, '0') END AS suspect_phone,
         CASE WHEN n.received_at > now() - interval '30 days' THEN (ARRAY['new','triaged','assigned','verifying','in_progress','awaiting_info'])[1 + n.pick % 6]
              WHEN n.received_at > now() - interval '120 days' THEN (ARRAY['assigned','verifying','in_progress','awaiting_info','suspended','resolved','transferred','closed'])[1 + n.pick % 8]
              ELSE (ARRAY['closed','closed','closed','resolved','transferred','closed','suspended'])[1 + n.pick % 7] END AS status
@@ -123,7 +129,8 @@ SELECT
         || ' - ' || (ARRAY['Đà Nẵng','Hội An','Tam Kỳ','Hà Nội','TP. Hồ Chí Minh','Huế','Quảng Ngãi','Hải Châu','Sơn Trà','Liên Chiểu'])[1 + (r.pick / 16) % 10],
     'Bị hại ' || (ARRAY['Nguyễn Văn','Trần Thị','Lê Văn','Phạm Thị','Hoàng Minh','Võ Thị'])[1 + r.pick % 6] || ' ' || (ARRAY['An','Bình','Cường','Dung','Giang','Hạnh','Khánh','Linh'])[1 + (r.pick / 6) % 8]
         || ' trình báo bị đối tượng liên hệ qua ' || (ARRAY['Zalo','Facebook','Telegram','điện thoại','tin nhắn SMS','TikTok'])[1 + (r.pick / 48) % 6]
-        || ', yêu cầu chuyển tiền vào tài khoản ' || lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' tại ' || (ARRAY['Vietcombank','Techcombank','MBBank','BIDV','VPBank','ACB','Sacombank'])[1 + r.pick % 7]
+        || coalesce(' (số ' || r.suspect_phone || ')', '')
+        || ', yêu cầu chuyển tiền vào tài khoản ' || r.acct || ' tại ' || (ARRAY['Vietcombank','Techcombank','MBBank','BIDV','VPBank','ACB','Sacombank'])[1 + (r.acct::bigint % 7)::int]
         || '. Đã chuyển nhiều lần trước khi phát hiện bị lừa đảo.',
     (ARRAY['phone','in_person','online_portal','email','post','vneid','transfer'])[1 + (r.pick / 7) % 7],
     (ARRAY['low','medium','medium','high','high','critical'])[1 + (r.pick / 3) % 6],
@@ -146,7 +153,7 @@ SELECT
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL
          ELSE date_trunc('day', r.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh' + interval '20 days 23 hours 59 minutes 59 seconds' END,
     CASE WHEN r.status IN ('resolved','closed','transferred','merged') OR r.case_type = 'feedback' THEN NULL ELSE 'decide' END,
-    lpad(((r.pick::bigint * 7919) % 100000000)::text, 10, '0') || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0'),
+    r.acct || ' 09' || lpad(((r.pick::bigint * 104729) % 100000000)::text, 8, '0') || coalesce(' ' || r.suspect_phone, ''),
     (SELECT id FROM sup), (SELECT id FROM sup),
     r.received_at, least(now(), r.received_at + (r.r3 * interval '20 days')), $5,
     -- Classified within about a day, assigned within four, decided within 26
@@ -177,8 +184,32 @@ const INSERT_DETAILS: &[&str] = &[
        FROM cases WHERE id > $1 AND id % 3 <> 0"#,
     r#"INSERT INTO case_transactions (case_id, position, occurred_at, amount, method, to_bank, to_account, to_holder)
        SELECT c.id, p, c.occurred_at + p * interval '1 hour', greatest(c.total_loss / 2, 1000), 'bank_transfer',
-              (ARRAY['VCB','TCB','MB','BIDV','VPB','ACB','STB'])[1 + (c.id % 7)::int], split_part(c.search_extra, ' ', 1), 'NGUYEN VAN X'
+              (ARRAY['VCB','TCB','MB','BIDV','VPB','ACB','STB'])[1 + (split_part(c.search_extra, ' ', 1)::bigint % 7)::int], split_part(c.search_extra, ' ', 1), 'NGUYEN VAN X'
        FROM cases c CROSS JOIN generate_series(0, 1) p WHERE c.id > $1 AND c.total_loss > 0"#,
+    // Identifiers as the case form links them: the receiving account
+    // (suspect, with the amount sent), the reporter's phone (victim), and the
+    // suspect phone an officer added.
+    r#"INSERT INTO identifiers (kind, value)
+       SELECT DISTINCT 'bank_account', t.to_bank || ':' || t.to_account FROM case_transactions t
+       WHERE t.case_id > $1 AND t.position = 0 ON CONFLICT DO NOTHING"#,
+    r#"INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, amount, reporter_key, from_form, unit_id)
+       SELECT i.id, c.id, 'suspect', 'officer', c.received_at, c.total_loss, '+84' || substr(c.reporter_phone, 2), true, c.unit_id
+       FROM cases c JOIN case_transactions t ON t.case_id = c.id AND t.position = 0
+       JOIN identifiers i ON i.kind = 'bank_account' AND i.value = t.to_bank || ':' || t.to_account
+       WHERE c.id > $1 ON CONFLICT DO NOTHING"#,
+    r#"INSERT INTO identifiers (kind, value)
+       SELECT DISTINCT 'phone', v FROM (
+         SELECT '+84' || substr(reporter_phone, 2) AS v FROM cases WHERE id > $1 AND reporter_phone IS NOT NULL
+         UNION SELECT '+84' || substr(split_part(search_extra, ' ', 3), 2) FROM cases WHERE id > $1 AND split_part(search_extra, ' ', 3) <> ''
+       ) p ON CONFLICT DO NOTHING"#,
+    r#"INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, amount, reporter_key, from_form, unit_id)
+       SELECT i.id, c.id, 'victim', 'officer', c.received_at, 0, i.value, true, c.unit_id
+       FROM cases c JOIN identifiers i ON i.kind = 'phone' AND i.value = '+84' || substr(c.reporter_phone, 2)
+       WHERE c.id > $1 ON CONFLICT DO NOTHING"#,
+    r#"INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, amount, reporter_key, from_form, unit_id)
+       SELECT i.id, c.id, 'suspect', 'officer', c.received_at, 0, '+84' || substr(c.reporter_phone, 2), false, c.unit_id
+       FROM cases c JOIN identifiers i ON i.kind = 'phone' AND i.value = '+84' || substr(split_part(c.search_extra, ' ', 3), 2)
+       WHERE c.id > $1 AND split_part(c.search_extra, ' ', 3) <> '' ON CONFLICT DO NOTHING"#,
     r#"INSERT INTO case_deadlines (case_id, kind, starts_at, due_at, first_due_at)
        SELECT id, 'decide', received_at, deadline_at, deadline_at FROM cases WHERE id > $1 AND deadline_at IS NOT NULL"#,
 ];
@@ -293,8 +324,12 @@ pub fn run(
         "case_events",
         "case_transactions",
         "case_deadlines",
+        "identifiers",
+        "identifier_links",
     ] {
         sql_query(format!("VACUUM (ANALYZE) {table}")).execute(conn)?;
     }
+    // The hot list shows the mule accounts on a fresh demo.
+    crate::services::identifiers::refresh_hot_lists(conn, chrono::Duration::zero())?;
     Ok(())
 }

@@ -1124,6 +1124,16 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     // Sequences continue after the seeded numbers, per unit.
     assert_eq!(db.count("SELECT count(*) AS n FROM (SELECT unit_id, case_type, ref_year, max(ref_seq) AS m FROM cases GROUP BY 1, 2, 3) x JOIN case_sequences s ON s.unit_id = x.unit_id AND s.case_type = x.case_type AND s.year = x.ref_year WHERE s.last_seq <> x.m"), 0);
     assert_counts_exact(&db);
+    // Identifiers with the shape of fraud: mule accounts and phones reported
+    // by many victims, a long tail reported once, all as the form links them.
+    let busiest = db.count("SELECT max(n) AS n FROM (SELECT identifier_id, count(DISTINCT case_id) AS n FROM identifier_links WHERE role = 'suspect' GROUP BY 1) x");
+    assert!(busiest >= 50, "a mule account in {busiest} cases");
+    let once = db.count("SELECT count(*) AS n FROM (SELECT identifier_id FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'bank_account' GROUP BY 1 HAVING count(*) = 1) x");
+    assert!(once > 5_000, "{once} accounts reported once");
+    assert!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'phone' AND l.role = 'suspect'") > 1000);
+    // Every linked account is the one on the case's money row.
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'bank_account' AND NOT EXISTS (SELECT 1 FROM case_transactions t WHERE t.case_id = l.case_id AND t.to_bank || ':' || t.to_account = i.value)"), 0);
+    assert!(db.count("SELECT count(*) AS n FROM hot_identifiers WHERE reports > 5") > 0, "the hot list has something to show");
     let mut c = crate::common::client(&db).await;
     assert_eq!(
         c.login("lanhdao0@seed.pa05.vn", PASSWORD).await.status,
