@@ -934,3 +934,94 @@ async fn the_case_file_renders_at_a4_width() {
     assert!(text.contains(&reference), "{text}");
     assert!(text.contains("2.500.000 ₫"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_uploads_a_register_dry_runs_and_imports_it() {
+    let db = TestDb::new();
+    db.user("quantri@pa05.test.vn", "admin", PASSWORD);
+    let dir = fresh_profile();
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("so-tiep-nhan-2024.csv");
+    std::fs::write(
+        &file,
+        "Số hồ sơ cũ;Loại vụ việc;Ngày tiếp nhận;Tiêu đề;Số tài khoản nhận tiền;Ngân hàng nhận tiền\n\
+         15/2024;Tố giác, tin báo về tội phạm;05/03/2024 09:00;Lừa đảo bán hàng qua Facebook;0123456789;Vietcombank\n\
+         16/2024;Tố giác, tin báo về tội phạm;31/02/2024;Sai ngày;;\n",
+    )
+    .expect("register");
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = fresh_profile();
+    let b = browser(driver_port, &profile).await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        sign_in(&b, &base, "quantri@pa05.test.vn").await?;
+        click_and_load(&b, Locator::Css("nav a[href='/admin/import']")).await?;
+        b.find(Locator::Css("input[type=file][name=file]"))
+            .await?
+            .send_keys(&file.to_string_lossy())
+            .await?;
+        b.find(Locator::Css("input[name=source]"))
+            .await?
+            .send_keys("Sổ tiếp nhận 2024")
+            .await?;
+        click_and_load(
+            &b,
+            Locator::Css("form[action='/admin/import'] button.primary"),
+        )
+        .await?;
+        // The preview: the rows as they will be read, the bad date named.
+        let preview = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            preview.contains("Lừa đảo bán hàng qua Facebook"),
+            "{preview}"
+        );
+        assert!(preview.contains("không đọc được “31/02/2024”"), "{preview}");
+        let upload_url = b.current_url().await?.to_string();
+        click_and_load(&b, Locator::Css("form[action$='/dry-run'] button")).await?;
+        let report = b.wait().for_element(Locator::Css("#report-title")).await?;
+        let _ = report;
+        let text = wait_text(&b, "1 tạo").await?;
+        assert!(
+            text.contains("Sẽ tạo") && text.contains("Không nhập"),
+            "{text}"
+        );
+        b.goto(&upload_url).await?;
+        click_and_load(&b, Locator::Css("form[action$='/run'] button.primary")).await?;
+        let text = wait_text(&b, "1 tạo, 0 đã có, 0 khác, 1 lỗi").await?;
+        assert!(text.contains("Tải các dòng lỗi"), "{text}");
+        // The imported case: its timeline says where it came from.
+        b.goto(&format!("{base}/cases?status=all")).await?;
+        let list = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(list.contains("Lừa đảo bán hàng qua Facebook"), "{list}");
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    let _ = std::fs::remove_dir_all(&dir);
+    result.expect("browser flow");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM cases c JOIN case_events e ON e.case_id = c.id WHERE e.kind = 'imported' AND c.received_at = '2024-03-05 09:00+07'"),
+        1
+    );
+}
+
+/// Waits (up to 20 s, the page refreshing itself) until `main` contains `needle`.
+async fn wait_text(
+    b: &fantoccini::Client,
+    needle: &str,
+) -> Result<String, fantoccini::error::CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(main) = b.find(Locator::Css("main")).await {
+            if let Ok(text) = main.text().await {
+                if text.contains(needle) {
+                    return Ok(text);
+                }
+                assert!(Instant::now() < deadline, "no “{needle}” in {text}");
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

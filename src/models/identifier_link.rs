@@ -102,8 +102,13 @@ pub fn link_many(conn: &mut PgConnection, links: &[(Report, NewLink<'_>)]) -> Qu
         .on_conflict((identifiers::kind, identifiers::value))
         .do_nothing()
         .execute(conn)?;
+    // By kind and value, so the (kind, value) index answers; the cross
+    // product of the two lists is a superset, matched exactly below.
+    let mut kinds: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+    kinds.dedup();
     let values: Vec<&str> = pairs.iter().map(|(_, v)| *v).collect();
     let ids: std::collections::HashMap<(String, String), i64> = identifiers::table
+        .filter(identifiers::kind.eq_any(kinds))
         .filter(identifiers::value.eq_any(values))
         .select((identifiers::kind, identifiers::value, identifiers::id))
         .load::<(String, String, i64)>(conn)?

@@ -195,6 +195,14 @@ pub fn existing(
         .collect())
 }
 
+/// Fresh statistics for the tables an import fills: they start a large
+/// import near empty, and plans made for empty tables scan them whole.
+pub fn analyze(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE case_imports, cases, identifiers, identifier_links")
+        .execute(conn)?;
+    Ok(())
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = case_imports)]
 pub struct NewImported<'a> {

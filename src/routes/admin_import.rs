@@ -59,6 +59,20 @@ struct RunPage {
     has_errors_file: bool,
 }
 
+/// "12 created, 3 already there, 0 differing, 1 rejected".
+fn counts_text(lang: Lang, r: &Run) -> String {
+    crate::i18n::t_args(
+        lang,
+        "import-counts",
+        &[
+            ("created", &r.created.to_string()),
+            ("already", &r.already.to_string()),
+            ("differing", &r.differing.to_string()),
+            ("rejected", &r.rejected.to_string()),
+        ],
+    )
+}
+
 impl RunPage {
     fn field_name(&self, f: &Field) -> &'static str {
         f.header(self.layout.lang == Lang::Vi)
@@ -70,16 +84,7 @@ impl RunPage {
         format!("import-outcome-{outcome}")
     }
     fn counts(&self, r: &Run) -> String {
-        crate::i18n::t_args(
-            self.layout.lang,
-            "import-counts",
-            &[
-                ("created", &r.created.to_string()),
-                ("already", &r.already.to_string()),
-                ("differing", &r.differing.to_string()),
-                ("rejected", &r.rejected.to_string()),
-            ],
-        )
+        counts_text(self.layout.lang, r)
     }
     fn progress(&self) -> String {
         crate::i18n::t_args(
@@ -115,16 +120,7 @@ impl RunPage {
 
 impl IndexPage {
     fn counts(&self, r: &Run) -> String {
-        crate::i18n::t_args(
-            self.layout.lang,
-            "import-counts",
-            &[
-                ("created", &r.created.to_string()),
-                ("already", &r.already.to_string()),
-                ("differing", &r.differing.to_string()),
-                ("rejected", &r.rejected.to_string()),
-            ],
-        )
+        counts_text(self.layout.lang, r)
     }
 }
 

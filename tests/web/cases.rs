@@ -1133,7 +1133,10 @@ async fn seeding_makes_varied_consistent_cases_the_app_can_show() {
     assert!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'phone' AND l.role = 'suspect'") > 1000);
     // Every linked account is the one on the case's money row.
     assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.kind = 'bank_account' AND NOT EXISTS (SELECT 1 FROM case_transactions t WHERE t.case_id = l.case_id AND t.to_bank || ':' || t.to_account = i.value)"), 0);
-    assert!(db.count("SELECT count(*) AS n FROM hot_identifiers WHERE reports > 5") > 0, "the hot list has something to show");
+    assert!(
+        db.count("SELECT count(*) AS n FROM hot_identifiers WHERE reports > 5") > 0,
+        "the hot list has something to show"
+    );
     let mut c = crate::common::client(&db).await;
     assert_eq!(
         c.login("lanhdao0@seed.pa05.vn", PASSWORD).await.status,

@@ -486,7 +486,9 @@ pub fn execute(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the writer hands back after each batch: its lines and the counts.
+type Written = Result<(Vec<Line>, Counts), AppError>;
+
 fn execute_inner(
     conn: &mut PgConnection,
     run: &Run,
@@ -504,7 +506,6 @@ fn execute_inner(
         Ok(n) => n,
         Err(p) => return Ok(Err(p)),
     };
-    let dry = run.kind != RunKind::Import;
     let lang = actor.lang;
     let lookups = lookups(conn, run.unit_id)?;
     let target = write::Target::load(
@@ -535,175 +536,133 @@ fn execute_inner(
         }
         None => None,
     };
-    let mut counts = Counts {
-        total,
-        ..Default::default()
-    };
-    let mut report: Vec<Line> = Vec::new();
     let mut layout: Option<Layout> = None;
     let mut headers: Vec<String> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut batch: Vec<(Row, Vec<Cell>)> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
     let mut failure: Option<AppError> = None;
     let mut problem: Option<Problem> = None;
-
-    let mut flush = |batch: &mut Vec<(Row, Vec<Cell>)>,
-                     counts: &mut Counts,
-                     report: &mut Vec<Line>,
-                     errors_csv: &mut Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
-                     headers: &[String],
-                     conn: &mut PgConnection|
-     -> Result<(), AppError> {
-        let ids: Vec<&str> = batch
-            .iter()
-            .filter(|(r, _)| !r.external_id.is_empty())
-            .map(|(r, _)| r.external_id.as_str())
-            .collect();
-        let existing = import_run::existing(conn, run.unit_id, &run.source, &ids)?;
-        let mut lines: Vec<Line> = Vec::with_capacity(batch.len());
-        let mut to_create: Vec<(&Row, &Parsed)> = Vec::new();
-        let mut create_at: Vec<usize> = Vec::new();
-        for (r, cells) in batch.iter() {
-            let warnings: Vec<String> = r.warnings.iter().map(|p| field_problem(p, lang)).collect();
-            let mut line = Line {
-                row: r.row_no,
-                external_id: r.external_id.clone(),
-                outcome: String::new(),
-                reference: None,
-                notes: Vec::new(),
-            };
-            match (&r.parsed, existing.get(&r.external_id)) {
-                (Err(problems), _) => {
-                    line.outcome = "rejected".into();
-                    line.notes = problems.iter().map(|p| field_problem(p, lang)).collect();
-                    if let Some(w) = errors_csv.as_mut() {
-                        let mut rec: Vec<String> = (0..headers.len())
-                            .map(|i| cells.get(i).map(Cell::text).unwrap_or_default())
-                            .collect();
-                        rec.push(line.notes.join(" "));
-                        w.write_record(&rec).map_err(AppError::internal)?;
-                    }
-                }
-                (Ok(_), Some(before)) => {
-                    let diff = row::differences(&before.data, &r.data);
-                    line.reference = Some(before.reference.clone());
-                    if diff.is_empty() {
-                        line.outcome = "already".into();
-                    } else {
-                        line.outcome = "differs".into();
-                        line.notes = diff
-                            .iter()
-                            .filter_map(|f| Field::from_code(f))
-                            .map(|f| f.header(lang == Lang::Vi).to_owned())
-                            .collect();
-                    }
-                }
-                (Ok(p), None) => {
-                    line.outcome = if dry { "create" } else { "created" }.into();
-                    line.notes = vec![summary(p, lang, target.tz)];
-                    line.notes.extend(warnings);
-                    create_at.push(lines.len());
-                    to_create.push((r, p));
-                }
-            }
-            lines.push(line);
-        }
-        if !dry {
-            let refs = write::create(conn, &target, &to_create)?;
-            for (i, reference) in create_at.iter().zip(refs) {
-                lines[*i].reference = Some(reference);
-            }
-        }
-        for line in &lines {
-            counts.done += 1;
-            match line.outcome.as_str() {
-                "create" | "created" => counts.created += 1,
-                "already" => counts.already += 1,
-                "differs" => counts.differing += 1,
-                _ => counts.rejected += 1,
-            }
-            on_line(line);
-            // Worth keeping: what is wrong or different; for a dry run also
-            // the first creations, to show what a row becomes.
-            let keep = !matches!(line.outcome.as_str(), "created" | "already")
-                && (line.outcome != "create" || report.len() < 200);
-            if keep && report.len() < REPORT_MAX {
-                report.push(line.clone());
-            }
-        }
-        batch.clear();
-        import_run::update(
-            conn,
-            run.id,
-            &Progress {
-                rows_done: Some(counts.done as i32),
-                created: Some(counts.created as i32),
-                already: Some(counts.already as i32),
-                differing: Some(counts.differing as i32),
-                rejected: Some(counts.rejected as i32),
-                report: Some(json!(report)),
-                ..Default::default()
-            },
-        )?;
-        on_progress(counts);
-        Ok(())
+    let mut last = Counts {
+        total,
+        ..Default::default()
     };
 
-    let format = read::read(bytes, mapping.header_row, &mut |e| match e {
-        Event::Header(h) => match mapping.layout(&h) {
-            Ok(l) => {
-                if let Some(w) = errors_csv.as_mut() {
-                    let mut rec = h.clone();
-                    rec.push(crate::i18n::t(lang, "import-reason-column"));
-                    if w.write_record(&rec).is_err() {
-                        failure = Some(AppError::internal("import: unexpected state"));
+    // The file is read and its rows checked here while a second thread
+    // writes the batch before: the two overlap, and the database never
+    // waits for the parsing.
+    let wconn: &mut PgConnection = &mut *conn;
+    let (format, written) = std::thread::scope(|scope| {
+        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Row>>(1);
+        let (to_reader, results) = std::sync::mpsc::channel::<Written>();
+        let target = &target;
+        let writer = scope.spawn(move || -> Result<(), AppError> {
+            let mut counts = Counts {
+                total,
+                ..Default::default()
+            };
+            let mut report: Vec<Line> = Vec::new();
+            for rows in batches {
+                let done = write_batch(wconn, run, target, lang, rows, &mut counts, &mut report);
+                let failed = done.is_err();
+                let _ = to_reader.send(done.map(|lines| (lines, counts.clone())));
+                if failed {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut deliver = |r: Written, last: &mut Counts| -> Result<(), AppError> {
+            let (lines, counts) = r?;
+            for l in &lines {
+                on_line(l);
+            }
+            on_progress(&counts);
+            *last = counts;
+            Ok(())
+        };
+        let format = read::read(bytes, mapping.header_row, &mut |e| match e {
+            Event::Header(h) => match mapping.layout(&h) {
+                Ok(l) => {
+                    if let Some(w) = errors_csv.as_mut() {
+                        let mut rec = h.clone();
+                        rec.push(crate::i18n::t(lang, "import-reason-column"));
+                        if let Err(e) = w.write_record(&rec) {
+                            failure = Some(AppError::internal(e));
+                            return false;
+                        }
+                    }
+                    headers = h;
+                    layout = Some(l);
+                    true
+                }
+                Err(p) => {
+                    problem = Some(p);
+                    false
+                }
+            },
+            Event::Row(n, cells) => {
+                let Some(l) = &layout else { return false };
+                let values = mapping.apply(l, &cells);
+                let mut r = row::parse(n, &values, &lookups, run.link_suggestions);
+                if !r.external_id.is_empty() {
+                    if let Some(first) = seen.get(&r.external_id) {
+                        let p = Problem::new("import-duplicate-id").arg("row", first.to_string());
+                        match &mut r.parsed {
+                            Err(ps) => ps.push(p),
+                            Ok(_) => r.parsed = Err(vec![p]),
+                        }
+                    } else {
+                        seen.insert(r.external_id.clone(), n);
+                    }
+                }
+                // A rejected row goes to the errors file as it was, with why.
+                if let (Err(problems), Some(w)) = (&r.parsed, errors_csv.as_mut()) {
+                    let mut rec: Vec<String> = (0..headers.len())
+                        .map(|i| cells.get(i).map(Cell::text).unwrap_or_default())
+                        .collect();
+                    let why: Vec<String> =
+                        problems.iter().map(|p| field_problem(p, lang)).collect();
+                    rec.push(why.join(" "));
+                    if let Err(e) = w.write_record(&rec) {
+                        failure = Some(AppError::internal(e));
                         return false;
                     }
                 }
-                headers = h;
-                layout = Some(l);
+                batch.push(r);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if to_writer.send(full).is_err() {
+                        return false;
+                    }
+                    for r in results.try_iter() {
+                        if let Err(e) = deliver(r, &mut last) {
+                            failure = Some(e);
+                            return false;
+                        }
+                    }
+                }
                 true
             }
-            Err(p) => {
-                problem = Some(p);
-                false
-            }
-        },
-        Event::Row(n, cells) => {
-            let Some(l) = &layout else { return false };
-            let values = mapping.apply(l, &cells);
-            let mut r = row::parse(n, &values, &lookups, run.link_suggestions);
-            if !r.external_id.is_empty() {
-                if let Some(first) = seen.get(&r.external_id) {
-                    let p = Problem::new("import-duplicate-id").arg("row", first.to_string());
-                    match &mut r.parsed {
-                        Err(ps) => ps.push(p),
-                        Ok(_) => r.parsed = Err(vec![p]),
-                    }
-                } else {
-                    seen.insert(r.external_id.clone(), n);
-                }
-            }
-            batch.push((r, cells));
-            if batch.len() >= BATCH {
-                if let Err(e) = flush(
-                    &mut batch,
-                    &mut counts,
-                    &mut report,
-                    &mut errors_csv,
-                    &headers,
-                    conn,
-                ) {
-                    failure = Some(e);
-                    return false;
-                }
-            }
-            true
+        });
+        if failure.is_none() && problem.is_none() && format.is_ok() && !batch.is_empty() {
+            let _ = to_writer.send(std::mem::take(&mut batch));
         }
+        drop(to_writer);
+        let joined = writer
+            .join()
+            .unwrap_or_else(|_| Err(AppError::internal("import: the writer stopped")));
+        let mut outcome = joined;
+        for r in results.try_iter() {
+            if let Err(e) = deliver(r, &mut last) {
+                outcome = Err(e);
+            }
+        }
+        (format, outcome)
     });
     if let Some(e) = failure {
         return Err(e);
     }
+    written?;
     if let Some(p) = problem {
         return Ok(Err(p));
     }
@@ -711,16 +670,6 @@ fn execute_inner(
         Ok(f) => f,
         Err(e) => return Ok(Err(read_problem(e))),
     };
-    if !batch.is_empty() {
-        flush(
-            &mut batch,
-            &mut counts,
-            &mut report,
-            &mut errors_csv,
-            &headers,
-            conn,
-        )?;
-    }
     if let Some(mut w) = errors_csv {
         w.flush().map_err(AppError::internal)?;
     }
@@ -732,7 +681,110 @@ fn execute_inner(
             ..Default::default()
         },
     )?;
-    Ok(Ok(counts))
+    Ok(Ok(last))
+}
+
+/// One batch: what is already there (and whether it changed), the new cases
+/// written (not in a dry run), the counts and the kept report updated.
+fn write_batch(
+    conn: &mut PgConnection,
+    run: &Run,
+    target: &write::Target,
+    lang: Lang,
+    batch: Vec<Row>,
+    counts: &mut Counts,
+    report: &mut Vec<Line>,
+) -> Result<Vec<Line>, AppError> {
+    let dry = run.kind != RunKind::Import;
+    let ids: Vec<&str> = batch
+        .iter()
+        .filter(|r| !r.external_id.is_empty())
+        .map(|r| r.external_id.as_str())
+        .collect();
+    let existing = import_run::existing(conn, run.unit_id, &run.source, &ids)?;
+    let mut lines: Vec<Line> = Vec::with_capacity(batch.len());
+    let mut to_create: Vec<(&Row, &Parsed)> = Vec::new();
+    let mut create_at: Vec<usize> = Vec::new();
+    for r in &batch {
+        let mut line = Line {
+            row: r.row_no,
+            external_id: r.external_id.clone(),
+            outcome: String::new(),
+            reference: None,
+            notes: Vec::new(),
+        };
+        match (&r.parsed, existing.get(&r.external_id)) {
+            (Err(problems), _) => {
+                line.outcome = "rejected".into();
+                line.notes = problems.iter().map(|p| field_problem(p, lang)).collect();
+            }
+            (Ok(_), Some(before)) => {
+                let diff = row::differences(&before.data, &r.data);
+                line.reference = Some(before.reference.clone());
+                if diff.is_empty() {
+                    line.outcome = "already".into();
+                } else {
+                    line.outcome = "differs".into();
+                    line.notes = diff
+                        .iter()
+                        .filter_map(|f| Field::from_code(f))
+                        .map(|f| f.header(lang == Lang::Vi).to_owned())
+                        .collect();
+                }
+            }
+            (Ok(p), None) => {
+                line.outcome = if dry { "create" } else { "created" }.into();
+                line.notes = vec![summary(p, lang, target.tz)];
+                line.notes
+                    .extend(r.warnings.iter().map(|p| field_problem(p, lang)));
+                create_at.push(lines.len());
+                to_create.push((r, p));
+            }
+        }
+        lines.push(line);
+    }
+    if !dry {
+        let refs = write::create(conn, target, &to_create)?;
+        for (i, reference) in create_at.iter().zip(refs) {
+            lines[*i].reference = Some(reference);
+        }
+    }
+    for line in &lines {
+        counts.done += 1;
+        match line.outcome.as_str() {
+            "create" | "created" => counts.created += 1,
+            "already" => counts.already += 1,
+            "differs" => counts.differing += 1,
+            _ => counts.rejected += 1,
+        }
+        // Worth keeping: what is wrong or different; for a dry run also the
+        // first creations, to show what a row becomes.
+        let keep = !matches!(line.outcome.as_str(), "created" | "already")
+            && (line.outcome != "create" || report.len() < 200);
+        if keep && report.len() < REPORT_MAX {
+            report.push(line.clone());
+        }
+    }
+    // The tables grow a lot in one run: fresh statistics after batches
+    // 1, 4, 16, 64… keep the look-ups on their indexes.
+    let n = counts.done.div_ceil(BATCH);
+    if n.is_power_of_two() && n.trailing_zeros() % 2 == 0 {
+        import_run::analyze(conn)?;
+    }
+    import_run::update(
+        conn,
+        run.id,
+        &Progress {
+            rows_done: Some(counts.done as i32),
+            created: Some(counts.created as i32),
+            already: Some(counts.already as i32),
+            differing: Some(counts.differing as i32),
+            rejected: Some(counts.rejected as i32),
+            report: Some(json!(report)),
+            ..Default::default()
+        },
+    )?;
+    Ok(lines)
 }
 
 /// What a row becomes, in a line: "Tố giác… · 06/03/2024 10:30 · Đã đóng · 5.000.000 ₫ · 2 dấu hiệu".
