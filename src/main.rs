@@ -629,8 +629,9 @@ fn import(config: &Config, args: ImportArgs) -> Result<(), String> {
         file_key: "",
         sha256: &sha,
         size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        format: "",
     };
-    let run = import::start(&mut conn, &actor, kind, None, &file, &settings, "cli", "")
+    let run = import::start(&mut conn, &actor, kind, None, &file, &settings, "cli")
         .map_err(|e| e.to_string())?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

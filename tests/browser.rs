@@ -939,6 +939,7 @@ async fn the_case_file_renders_at_a4_width() {
 async fn an_administrator_uploads_a_register_dry_runs_and_imports_it() {
     let db = TestDb::new();
     db.user("quantri@pa05.test.vn", "admin", PASSWORD);
+    db.user("lanhdao@pa05.test.vn", "supervisor", PASSWORD);
     let dir = fresh_profile();
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("so-tiep-nhan-2024.csv");
@@ -989,10 +990,17 @@ async fn an_administrator_uploads_a_register_dry_runs_and_imports_it() {
         click_and_load(&b, Locator::Css("form[action$='/run'] button.primary")).await?;
         let text = wait_text(&b, "1 tạo, 0 đã có, 0 khác, 1 lỗi").await?;
         assert!(text.contains("Tải các dòng lỗi"), "{text}");
-        // The imported case: its timeline says where it came from.
-        b.goto(&format!("{base}/cases?status=all")).await?;
-        let list = b.find(Locator::Css("main")).await?.text().await?;
-        assert!(list.contains("Lừa đảo bán hàng qua Facebook"), "{list}");
+        // A supervisor finds the imported case, overdue since 2024, and its
+        // timeline says where it came from.
+        sign_out(&b).await?;
+        sign_in(&b, &base, "lanhdao@pa05.test.vn").await?;
+        b.goto(&format!("{base}/cases?deadline=overdue")).await?;
+        click_and_load(&b, Locator::LinkText("Lừa đảo bán hàng qua Facebook")).await?;
+        let page = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            page.contains("Nhập từ Sổ tiếp nhận 2024, dòng 2 (số cũ 15/2024)"),
+            "{page}"
+        );
         Ok(())
     }
     .await;

@@ -1394,6 +1394,7 @@ import-duplicate-id = The old register's number repeats row { $row } of the file
 import-no-admin = There is no active administrator account to record as running the import.
 import-unknown-unit = There is no active unit with this code.
 import-no-source = Name the source (e.g. “Da Nang DIC 2024”): it keeps records from being imported twice.
+import-failed = The run stopped on a system error (written to the server log). The batches written are kept; run the file again to continue.
 import-busy = This file is being imported; wait for the current run to finish.
 import-line-create = Row { $row } (no. { $id }): would create a case
 import-line-created = Row { $row } (no. { $id }): created { $reference }

@@ -1394,6 +1394,7 @@ import-duplicate-id = Số hồ sơ cũ trùng với dòng { $row } của tệp.
 import-no-admin = Không có tài khoản quản trị đang hoạt động để ghi nhận người nhập.
 import-unknown-unit = Không có đơn vị đang hoạt động với mã này.
 import-no-source = Hãy ghi nguồn dữ liệu (ví dụ “Sở TT&TT Đà Nẵng 2024”): dùng để không nhập trùng.
+import-failed = Lần nhập dừng vì lỗi hệ thống (đã ghi vào nhật ký máy chủ). Các lô đã ghi được giữ nguyên; chạy lại tệp để nhập tiếp.
 import-busy = Tệp này đang được nhập; chờ lần nhập hiện tại xong.
 import-line-create = Dòng { $row } (số { $id }): sẽ tạo vụ việc
 import-line-created = Dòng { $row } (số { $id }): đã tạo { $reference }

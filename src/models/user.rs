@@ -128,9 +128,12 @@ pub fn update(conn: &mut PgConnection, id: i64, changes: &UserChanges) -> QueryR
         .get_result(conn)
 }
 
+/// (e-mail, id, role, active, unit id).
+pub type WorkerRow = (String, i64, Role, bool, i32);
+
 /// Everyone by e-mail, with what decides whether a case may be theirs
 /// (e-mail, id, role, active, unit): the import names assignees by e-mail.
-pub fn workers(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, Role, bool, i32)>> {
+pub fn workers(conn: &mut PgConnection) -> QueryResult<Vec<WorkerRow>> {
     users::table
         .select((
             users::email,

@@ -281,11 +281,15 @@ pub async fn upload(
     let (who, meta, f, lang) = (me.clone(), ctx.req.meta.clone(), form.clone(), ctx.req.lang);
     let outcome = db::run(&ctx.state.pool, move |conn| {
         let actor = Actor::of(&who, &meta)?;
+        let path = import::import_dir(&data_dir).join(&stored.storage_id);
         let s = match import::settings(conn, &f.unit, &f.source, &f.mapping, f.link_suggestions)? {
             Ok(s) => s,
-            Err(r) => return Ok(Err((r.errors, r.mapping.map(|p| p.text(lang))))),
+            Err(r) => {
+                // Refused: the file is not kept.
+                let _ = std::fs::remove_file(&path);
+                return Ok(Err((r.errors, r.mapping.map(|p| p.text(lang)))));
+            }
         };
-        let path = import::import_dir(&data_dir).join(&stored.storage_id);
         let bytes = std::fs::read(&path).map_err(AppError::internal)?;
         let mapping = import::mapping_of(&s.mapping_text).unwrap_or_default();
         let preview = match import::preview(conn, &bytes, &mapping, s.unit_id, lang)? {
@@ -307,10 +311,10 @@ pub async fn upload(
                 file_key: &stored.storage_id,
                 sha256: &stored.sha256,
                 size: stored.size,
+                format: &preview.format,
             },
             &s,
             "web",
-            &preview.format,
         )?;
         Ok(Ok(run.id))
     })
@@ -409,17 +413,9 @@ pub async fn start(
             file_key: &upload.file_key,
             sha256: &upload.file_sha256,
             size: upload.file_size,
+            format: &upload.format,
         };
-        let run = import::start(
-            conn,
-            &actor,
-            kind,
-            Some(&upload),
-            &file,
-            &s,
-            "web",
-            &upload.format,
-        )?;
+        let run = import::start(conn, &actor, kind, Some(&upload), &file, &s, "web")?;
         Ok((run, actor))
     })
     .await?;

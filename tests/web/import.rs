@@ -50,8 +50,9 @@ fn run_with(
         file_key: "",
         sha256: "",
         size: bytes.len() as i64,
+        format: "",
     };
-    let run = import::start(&mut conn, &actor, kind, None, &file, &s, "cli", "")?;
+    let run = import::start(&mut conn, &actor, kind, None, &file, &s, "cli")?;
     let mut lines = Vec::new();
     let counts = import::execute(
         &mut conn,
@@ -75,7 +76,7 @@ fn run(db: &TestDb, bytes: &[u8], mapping: &str, dry: bool) -> Ran {
 
 const HEAD: &str = "External ID,Case type,Received,Category,Title,Description,Reporter name,Reporter phone,Amount lost,Receiving bank,Receiving account,Suspect phone,Status,Outcome,Assignee (e-mail),Closed,Notes\n";
 
-fn line<'a>(r: &'a Ran, row: usize) -> &'a Line {
+fn line(r: &Ran, row: usize) -> &Line {
     r.lines
         .iter()
         .find(|l| l.row == row)
@@ -293,7 +294,7 @@ fn every_bad_row_gets_its_reason_and_the_errors_file_has_them_all() {
     let _ = std::fs::remove_file(&errors);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
-        reader.headers().expect("head").iter().last(),
+        reader.headers().expect("head").iter().next_back(),
         Some("Reason")
     );
     let recs: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
@@ -422,15 +423,17 @@ async fn imported_identifiers_correlate_with_cases_already_there() {
         ],
     );
     let today = chrono::Utc::now().format("%d/%m/%Y");
-    let csv = format!("{HEAD}I-1,crime_report,{today},fraud,Imported,,,,5000000,Vietcombank,0123456789,0987 654 321,,,,,\n");
-    assert_eq!(run(&db, csv.as_bytes(), "", false).counts.created, 1);
+    // The second row names the account without an amount: linked, no money row.
+    let csv = format!("{HEAD}I-1,crime_report,{today},fraud,Imported,,,,5000000,Vietcombank,0123456789,0987 654 321,,,,,\nI-2,crime_report,{today},fraud,No amount,,,,,VCB,0123456789,,,,,,\n");
+    assert_eq!(run(&db, csv.as_bytes(), "", false).counts.created, 2);
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_transactions t JOIN cases c ON c.id = t.case_id WHERE c.title = 'No amount'"), 0);
     assert_eq!(
         db.count("SELECT count(DISTINCT l.case_id) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.value = 'VCB:0123456789'"),
-        2,
+        3,
         "the bank resolved by its name links the same account"
     );
     // The hot list is refreshed with the import.
-    assert!(db.count("SELECT count(*) AS n FROM hot_identifiers h JOIN identifiers i ON i.id = h.identifier_id WHERE i.value = 'VCB:0123456789' AND h.reports = 2") >= 1);
+    assert!(db.count("SELECT count(*) AS n FROM hot_identifiers h JOIN identifiers i ON i.id = h.identifier_id WHERE i.value = 'VCB:0123456789' AND h.reports = 3") >= 1);
     // The officer's case page counts the imported case.
     let mut c = client(&db).await;
     c.login("canbo@pa05.test.vn", PASSWORD).await;
@@ -562,6 +565,25 @@ async fn the_admin_pages_upload_preview_dry_run_and_import() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("không phải bảng tính"), "{}", bad.body);
     assert!(bad.body.contains("value=\"Sổ cũ\""));
+    assert_eq!(db.count("SELECT count(*) AS n FROM import_runs"), 0);
+    // A mapping that names a field that does not exist: refused with where.
+    let bad = c
+        .post_parts(
+            "/admin/import",
+            &[
+                Part::field("csrf_token", &csrf),
+                Part::field("source", "Sổ cũ"),
+                Part::field("mapping", "[columns]\ntitel = \"Trích yếu\"\n"),
+                Part::file(
+                    "file",
+                    "so.csv",
+                    format!("{HEAD}X,crime_report,01/03/2024,,T,,,,,,,,,,,,\n").as_bytes(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("không có trường “titel”"), "{}", bad.body);
     assert_eq!(db.count("SELECT count(*) AS n FROM import_runs"), 0);
 
     let csv = format!("{HEAD}W-1,crime_report,01/03/2024,fraud,From the web,,,,,,,,,,,,\nW-2,crime_report,99/99/2024,,Broken,,,,,,,,,,,,\n");

@@ -30,8 +30,11 @@ pub struct Mapping {
     pub columns: Vec<(Field, String)>,
     pub constants: Vec<(Field, String)>,
     /// Field → (folded value as written → the fields it sets).
-    pub values: BTreeMap<Field, Vec<(String, Vec<(Field, String)>)>>,
+    pub values: BTreeMap<Field, ValueMap>,
 }
+
+/// (a value as written, folded → the fields it sets).
+pub type ValueMap = Vec<(String, Vec<(Field, String)>)>;
 
 fn field(name: &str) -> Result<Field, Problem> {
     Field::from_code(name)

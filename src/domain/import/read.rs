@@ -444,7 +444,9 @@ impl Headers {
 mod tests {
     use super::*;
 
-    fn all(bytes: &[u8]) -> (Format, Vec<String>, Vec<(usize, Vec<String>)>) {
+    type Rows = Vec<(usize, Vec<String>)>;
+
+    fn all(bytes: &[u8]) -> (Format, Vec<String>, Rows) {
         let mut header = Vec::new();
         let mut rows = Vec::new();
         let f = read(bytes, None, &mut |e| {

@@ -305,6 +305,8 @@ pub struct NewFile<'a> {
     pub file_key: &'a str,
     pub sha256: &'a str,
     pub size: i64,
+    /// How it was read ("CSV, UTF-8, “;”"), once known.
+    pub format: &'a str,
 }
 
 /// The checked settings of a run.
@@ -383,7 +385,6 @@ pub fn start(
     file: &NewFile<'_>,
     s: &Settings,
     via: &str,
-    format: &str,
 ) -> Result<Run, AppError> {
     use diesel::Connection;
     conn.transaction(|conn| {
@@ -407,7 +408,7 @@ pub fn start(
                 file_key: file.file_key,
                 file_sha256: file.sha256,
                 file_size: file.size,
-                format,
+                format: file.format,
                 mapping: &s.mapping_text,
                 link_suggestions: s.link_suggestions,
                 state: if kind == RunKind::Upload {
@@ -461,7 +462,14 @@ pub fn execute(
     let (state, error) = match &outcome {
         Ok(Ok(_)) => (RunState::Done, None),
         Ok(Err(p)) => (RunState::Failed, Some(p.text(actor.lang))),
-        Err(e) => (RunState::Failed, Some(format!("{e:?}"))),
+        Err(e) => {
+            // The cause goes to the log; the page says what to do.
+            log::error!("import run {} failed: {e:?}", run.id);
+            (
+                RunState::Failed,
+                Some(crate::i18n::t(actor.lang, "import-failed")),
+            )
+        }
     };
     import_run::update(
         conn,

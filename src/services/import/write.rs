@@ -79,19 +79,18 @@ impl Target {
     }
 }
 
-/// The clocks a case keeps: started at its original dates, met where its
-/// status says the step is done (at the closing date when the register has
-/// one, else at the import: the register does not say when).
-fn clocks(
-    t: &Target,
-    p: &Parsed,
-    now: DateTime<Utc>,
-) -> Vec<(
+/// A clock to start: kind, start, due, met.
+type PlannedClock = (
     ClockKind,
     DateTime<Utc>,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
-)> {
+);
+
+/// The clocks a case keeps: started at its original dates, met where its
+/// status says the step is done (at the closing date when the register has
+/// one, else at the import: the register does not say when).
+fn clocks(t: &Target, p: &Parsed, now: DateTime<Utc>) -> Vec<PlannedClock> {
     let decided_at = p.closed_at.unwrap_or(now);
     let met = |kind: ClockKind| -> Option<DateTime<Utc>> {
         match p.status {
@@ -274,7 +273,9 @@ pub fn create(
                         "suspect",
                         "imported",
                         p.amount,
-                        true,
+                        // "From the form" only with its money row, which a
+                        // later edit of the case re-links it from.
+                        p.amount > 0,
                     ),
                 ));
             }
@@ -372,7 +373,9 @@ fn new_link<'a>(
 /// The money row a register's columns describe: the amount lost, sent to
 /// the receiving account.
 fn transactions(p: &Parsed) -> Vec<Transaction> {
-    if p.amount == 0 && p.to_account.is_none() {
+    // A money row records money sent: an account given without an amount is
+    // linked as an identifier only.
+    if p.amount == 0 {
         return Vec::new();
     }
     vec![Transaction {
