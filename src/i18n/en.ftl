@@ -1433,6 +1433,7 @@ import-format-label = Format
 import-fields = Columns read
 import-unused = Columns not used
 import-col-row = Row
+import-col-details = Details
 import-col-problems = Problems
 import-no-problems = None
 import-dry-run = Dry run (writes nothing)

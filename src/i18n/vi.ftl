@@ -1433,6 +1433,7 @@ import-format-label = Định dạng
 import-fields = Cột được đọc
 import-unused = Cột không dùng
 import-col-row = Dòng
+import-col-details = Chi tiết
 import-col-problems = Vấn đề
 import-no-problems = Không có
 import-dry-run = Chạy thử (không ghi)

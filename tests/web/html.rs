@@ -190,6 +190,54 @@ async fn every_page_kind_is_valid_html() {
         ] {
             pages.get(&mut o, &format!("{lang}-{name}"), &path).await;
         }
+        // An uploaded register (its preview) and a dry run of it (its report).
+        let (upload, dry) = {
+            use cyberdesk::models::import_run::RunKind;
+            use cyberdesk::services::import;
+            let mut conn = db.conn();
+            let csv = "External ID,Case type,Received,Title\n1,crime_report,05/03/2024,Lừa đảo\n2,crime_report,31/02/2024,Sai ngày\n";
+            let key = format!("html{lang}");
+            import::keep_file(&db.config().data_dir, &key, csv.as_bytes()).expect("file");
+            let actor = import::Actor::cli(
+                &mut conn,
+                Some("qt@pa05.test.vn"),
+                cyberdesk::i18n::Lang::Vi,
+            )
+            .expect("admin");
+            let s = import::settings(&mut conn, "", "Sổ cũ", "", false)
+                .expect("db")
+                .expect("settings");
+            let file = import::NewFile {
+                file_name: "so-cu.csv",
+                file_key: &key,
+                sha256: "",
+                size: csv.len() as i64,
+                format: "CSV",
+            };
+            let upload = import::start(&mut conn, &actor, RunKind::Upload, None, &file, &s, "web")
+                .expect("upload");
+            let dry = import::start(
+                &mut conn,
+                &actor,
+                RunKind::DryRun,
+                Some(&upload),
+                &file,
+                &s,
+                "web",
+            )
+            .expect("dry run");
+            import::execute(
+                &mut conn,
+                &dry,
+                &actor,
+                csv.as_bytes(),
+                None,
+                &mut |_| {},
+                &mut |_| {},
+            )
+            .expect("run");
+            (upload.id, dry.id)
+        };
         let mut a = client(&db).await;
         if lang == "en" {
             english(&mut a).await;
@@ -206,6 +254,9 @@ async fn every_page_kind_is_valid_html() {
             ("admin-deadlines", "/admin/deadlines".to_owned()),
             ("admin-units", "/admin/units".to_owned()),
             ("admin-unit", "/admin/units/1".to_owned()),
+            ("admin-import", "/admin/import".to_owned()),
+            ("admin-import-upload", format!("/admin/import/{upload}")),
+            ("admin-import-dry-run", format!("/admin/import/{dry}")),
         ] {
             pages.get(&mut a, &format!("{lang}-{name}"), &path).await;
         }
