@@ -32,6 +32,14 @@ pub struct CurrentUser {
     pub unit_tz: Option<chrono_tz::Tz>,
 }
 
+impl CurrentUser {
+    /// The time zone of their unit, in which the case form's times are read
+    /// and the legal clocks end their days; `fallback` is `TIME_ZONE`.
+    pub fn tz(&self, fallback: chrono_tz::Tz) -> chrono_tz::Tz {
+        self.unit_tz.unwrap_or(fallback)
+    }
+}
+
 /// SHA-256 of a session token: the only form of it the database ever sees.
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

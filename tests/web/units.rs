@@ -1245,3 +1245,23 @@ async fn public_pages_name_the_first_unit_as_it_is_now_called() {
         fresh.body
     );
 }
+
+#[test]
+fn a_units_case_form_and_clocks_keep_its_own_time_zone() {
+    let db = TestDb::new();
+    db.exec("INSERT INTO units (code, kind, ref_prefix, time_zone, contact) VALUES ('TYO2', 'cyber_division', 'TYO2', 'Asia/Tokyo', '')");
+    let far = db.user_in("xa2@pa05.test.vn", "supervisor", PASSWORD, "TYO2");
+    let mut who = me(&db, far);
+    // As the request middleware fills it from the units cache.
+    who.unit_tz = Some(chrono_tz::Asia::Tokyo);
+    let reference = create(&db, &who, &[("received_at", "2026-11-20T09:15")]);
+    // 09:15 in Tokyo is 00:15 UTC; its days end at midnight Tokyo time (15:00 UTC).
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND received_at = '2026-11-20 00:15:00+00'")),
+        1
+    );
+    assert_eq!(
+        db.count(&format!("SELECT count(*) AS n FROM case_deadlines d JOIN cases c ON c.id = d.case_id WHERE c.ref = '{reference}' AND d.kind = 'decide' AND to_char(d.due_at AT TIME ZONE 'UTC', 'HH24:MI:SS') = '14:59:59'")),
+        1
+    );
+}

@@ -69,18 +69,18 @@ pub fn create(
     policy::require(me, Action::WorkCases)?;
     let categories = category::all(conn)?;
     let now = Utc::now();
-    let mut v = validate(form, &categories, cfg.time_zone, now).map_err(AppError::Form)?;
+    let mut v = validate(form, &categories, me.tz(cfg.time_zone), now).map_err(AppError::Form)?;
     if v.fields.team.is_none() {
         v.fields.team = me.team.clone();
     }
     conn.transaction(|conn| {
-        let local = now.with_timezone(&cfg.time_zone);
+        let local = now.with_timezone(&me.tz(cfg.time_zone));
         let year = local.year();
         // The unit's prefix, and its name on the day the report was received.
         let received_on = v
             .fields
             .received_at
-            .with_timezone(&cfg.time_zone)
+            .with_timezone(&me.tz(cfg.time_zone))
             .date_naive();
         let (prefix, unit_name) = crate::models::unit::on_record(conn, me.unit_id, received_on)?;
         let seq = case::next_seq(conn, me.unit_id, v.case_type, year)?;
@@ -111,7 +111,7 @@ pub fn create(
             conn,
             &c,
             &[StartsFrom::Received, StartsFrom::Occurred],
-            cfg.time_zone,
+            me.tz(cfg.time_zone),
             now,
         )?;
         crate::services::deadlines::refresh_deadline(conn, c.id)?;
@@ -259,14 +259,15 @@ pub fn update(
         with_fixed
             .fields
             .insert("channel".into(), c.channel.code().into());
-        let v = validate(&with_fixed, &categories, cfg.time_zone, now).map_err(AppError::Form)?;
+        let v = validate(&with_fixed, &categories, me.tz(cfg.time_zone), now)
+            .map_err(AppError::Form)?;
         if form.get("version").trim().parse::<i32>().ok() != Some(c.version) {
             let mut e = FormErrors::default();
             e.add("version", k("case-conflict"));
             return Err(AppError::Form(e));
         }
-        let before = field_values(&fields_of(&c), cfg.time_zone);
-        let after = field_values(&v.fields, cfg.time_zone);
+        let before = field_values(&fields_of(&c), me.tz(cfg.time_zone));
+        let after = field_values(&v.fields, me.tz(cfg.time_zone));
         let mut events: Vec<NewEvent> = before
             .iter()
             .zip(after.iter())

@@ -113,7 +113,13 @@ pub fn transition(
         match to {
             Status::Resolved => {
                 deadline::meet(conn, c.id, DECIDED_CLOCKS, now)?;
-                start_clocks(conn, &updated, &[StartsFrom::Resolved], cfg.time_zone, now)?;
+                start_clocks(
+                    conn,
+                    &updated,
+                    &[StartsFrom::Resolved],
+                    me.tz(cfg.time_zone),
+                    now,
+                )?;
             }
             Status::Transferred => {
                 deadline::meet(conn, c.id, DECIDED_CLOCKS, now)?;
@@ -290,7 +296,7 @@ pub fn extend(
         .map_err(|_| invalid(k("extend-unknown-clock")))?;
     let date = NaiveDate::parse_from_str(new_date.trim(), "%Y-%m-%d")
         .map_err(|_| invalid(k("date-invalid")))?;
-    let new_due = deadlines::end_of_day(date, cfg.time_zone);
+    let new_due = deadlines::end_of_day(date, me.tz(cfg.time_zone));
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(invalid(k("move-needs-reason")));
@@ -310,7 +316,7 @@ pub fn extend(
             &clock,
             new_due,
             doc_no.as_deref(),
-            cfg.time_zone,
+            me.tz(cfg.time_zone),
         )
         .map_err(invalid)?;
         deadline::extend(conn, clock.id, new_due)?;
@@ -320,8 +326,11 @@ pub fn extend(
             conn,
             &[NewEvent {
                 field: Some(kind.code().into()),
-                old_value: Some(crate::i18n::fmt_datetime(&clock.due_at, cfg.time_zone)),
-                new_value: Some(crate::i18n::fmt_datetime(&new_due, cfg.time_zone)),
+                old_value: Some(crate::i18n::fmt_datetime(
+                    &clock.due_at,
+                    me.tz(cfg.time_zone),
+                )),
+                new_value: Some(crate::i18n::fmt_datetime(&new_due, me.tz(cfg.time_zone))),
                 body: Some(reason.chars().take(2000).collect()),
                 data: Some(json!({ "doc_no": doc_no, "extension": clock.extensions + 1 })),
                 ..event(&c, me, EventKind::Deadline)
