@@ -651,3 +651,72 @@ async fn wait_done<S: AppService>(c: &mut Client<S>, url: &str) -> String {
     }
     panic!("the run did not finish");
 }
+
+#[test]
+fn xls_and_ods_registers_are_read_too() {
+    let db = TestDb::new();
+    // Fixtures written once with Python's xlwt and odfpy (no Rust writer of
+    // either format): a date typed as one, and a date as text.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (file, format) in [
+        ("register.xls", "Excel 97–2003 (.xls)"),
+        ("register.ods", "OpenDocument (.ods)"),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).expect("fixture");
+        let mut conn = db.conn();
+        let preview = import::preview(&mut conn, &bytes, &Default::default(), 1, Lang::En)
+            .expect("db")
+            .expect("readable");
+        assert_eq!(preview.format, format);
+        let r = run(&db, &bytes, "", false);
+        assert_eq!(
+            (r.counts.created, r.counts.rejected),
+            (2, 0),
+            "{file}: {:?}",
+            r.lines
+        );
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM cases WHERE received_at = '2024-03-05 00:00+07' AND reporter_name = 'Nguyễn Văn An'"),
+        2
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM cases WHERE case_type = 'data_breach' AND received_at = '2024-03-07 00:00+07'"), 1);
+}
+
+#[test]
+fn suggestions_from_descriptions_are_linked_only_when_asked() {
+    let db = TestDb::new();
+    let csv = format!("{HEAD}S-1,crime_report,01/03/2024,fraud,Asked,Đối tượng dùng số 0977 123 456 và trang lua-dao-shop.vn,,,,,,,,,,,\n");
+    admin(&db);
+    let mut conn = db.conn();
+    let actor = Actor::cli(&mut conn, None, Lang::En).expect("admin");
+    for (source, link) in [("without", false), ("with", true)] {
+        let s = import::settings(&mut conn, "", source, "", link)
+            .expect("db")
+            .expect("settings");
+        let file = import::NewFile {
+            file_name: "r",
+            file_key: "",
+            sha256: "",
+            size: 0,
+            format: "",
+        };
+        let run = import::start(&mut conn, &actor, RunKind::Import, None, &file, &s, "cli")
+            .expect("start");
+        import::execute(
+            &mut conn,
+            &run,
+            &actor,
+            csv.as_bytes(),
+            None,
+            &mut |_| {},
+            &mut |_| {},
+        )
+        .expect("run");
+    }
+    let linked = |source: &str| {
+        db.count(&format!("SELECT count(*) AS n FROM identifier_links l JOIN case_imports i ON i.case_id = l.case_id WHERE i.source = '{source}' AND l.source = 'extracted'"))
+    };
+    assert_eq!(linked("without"), 0);
+    assert_eq!(linked("with"), 2, "the phone and the site");
+}
