@@ -657,7 +657,7 @@ fn import(config: &Config, args: ImportArgs) -> Result<(), String> {
         args.errors.as_deref(),
         &mut print,
         &mut |c| {
-            bar.set_length(c.total as u64);
+            bar.set_length(c.total.max(c.done) as u64);
             bar.set_position(c.done as u64);
         },
     );

@@ -55,9 +55,11 @@ pub enum ReadError {
     Broken(String),
 }
 
-/// What the reader hands on, in order: the header once, then each data row
+/// What the reader hands on, in order: about how many rows the file has
+/// (header included; for progress only), the header once, then each data row
 /// with its row number as the file shows it (1-based).
 pub enum Event {
+    Rows(usize),
     Header(Vec<String>),
     Row(usize, Vec<Cell>),
 }
@@ -102,6 +104,7 @@ pub fn read(
             let mut reader = x
                 .worksheet_cells_reader(&name)
                 .map_err(|e| ReadError::Broken(e.to_string()))?;
+            sink(Event::Rows(reader.dimensions().end.0 as usize + 1));
             let mut row: Vec<Cell> = Vec::new();
             let mut row_at = 0usize;
             let mut going = true;
@@ -174,6 +177,7 @@ fn whole_sheet(
     mut headers: Headers,
     sink: &mut dyn FnMut(Event) -> bool,
 ) -> Result<(), ReadError> {
+    sink(Event::Rows(range.height()));
     let (row0, col0) = range.start().unwrap_or((0, 0));
     for (i, r) in range.rows().enumerate() {
         let mut cells = vec![Cell::Empty; col0 as usize];
@@ -292,6 +296,9 @@ fn read_csv(
         return Err(ReadError::NotARegister);
     }
     let (text, encoding) = decode(bytes);
+    sink(Event::Rows(
+        text.bytes().filter(|&b| b == b'\n').count() + 1,
+    ));
     let delim = delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -451,6 +458,7 @@ mod tests {
         let mut rows = Vec::new();
         let f = read(bytes, None, &mut |e| {
             match e {
+                Event::Rows(_) => {}
                 Event::Header(h) => header = h,
                 Event::Row(n, cells) => rows.push((n, cells.iter().map(Cell::text).collect())),
             }

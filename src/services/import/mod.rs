@@ -199,6 +199,7 @@ pub fn preview(
     let mut layout: Option<Layout> = None;
     let mut problem = None;
     let format = read::read(bytes, mapping.header_row, &mut |e| match e {
+        Event::Rows(_) => true,
         Event::Header(h) => match mapping.layout(&h) {
             Ok(l) => {
                 out.fields = Field::all()
@@ -275,19 +276,6 @@ fn field_problem(p: &Problem, lang: Lang) -> String {
         }
     }
     p.text(lang)
-}
-
-/// Counts the data rows (for the progress bar), reading the file once fast.
-pub fn count_rows(bytes: &[u8], header_row: Option<usize>) -> Result<usize, Problem> {
-    let mut n = 0;
-    read::read(bytes, header_row, &mut |e| {
-        if let Event::Row(..) = e {
-            n += 1;
-        }
-        true
-    })
-    .map_err(read_problem)?;
-    Ok(n)
 }
 
 /// Where the run's file and its rejected rows live (outside the web root).
@@ -510,10 +498,8 @@ fn execute_inner(
         Ok(m) => m,
         Err(p) => return Ok(Err(p)),
     };
-    let total = match count_rows(bytes, mapping.header_row) {
-        Ok(n) => n,
-        Err(p) => return Ok(Err(p)),
-    };
+    // About how many rows, as the file says before it is read (for progress).
+    let total = std::sync::atomic::AtomicUsize::new(0);
     let lang = actor.lang;
     let lookups = lookups(conn, run.unit_id)?;
     let target = write::Target::load(
@@ -529,7 +515,6 @@ fn execute_inner(
         run.id,
         &Progress {
             state: Some(RunState::Running),
-            rows_total: Some(i32::try_from(total).ok()),
             ..Default::default()
         },
     )?;
@@ -550,10 +535,7 @@ fn execute_inner(
     let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
     let mut failure: Option<AppError> = None;
     let mut problem: Option<Problem> = None;
-    let mut last = Counts {
-        total,
-        ..Default::default()
-    };
+    let mut last = Counts::default();
 
     // The file is read and its rows checked here while a second thread
     // writes the batch before: the two overlap, and the database never
@@ -562,14 +544,12 @@ fn execute_inner(
     let (format, written) = std::thread::scope(|scope| {
         let (to_writer, batches) = std::sync::mpsc::sync_channel::<Vec<Row>>(1);
         let (to_reader, results) = std::sync::mpsc::channel::<Written>();
-        let target = &target;
+        let (target, total) = (&target, &total);
         let writer = scope.spawn(move || -> Result<(), AppError> {
-            let mut counts = Counts {
-                total,
-                ..Default::default()
-            };
+            let mut counts = Counts::default();
             let mut report: Vec<Line> = Vec::new();
             for rows in batches {
+                counts.total = total.load(std::sync::atomic::Ordering::Relaxed);
                 let done = write_batch(wconn, run, target, lang, rows, &mut counts, &mut report);
                 let failed = done.is_err();
                 let _ = to_reader.send(done.map(|lines| (lines, counts.clone())));
@@ -589,6 +569,10 @@ fn execute_inner(
             Ok(())
         };
         let format = read::read(bytes, mapping.header_row, &mut |e| match e {
+            Event::Rows(n) => {
+                total.store(n.saturating_sub(1), std::sync::atomic::Ordering::Relaxed);
+                true
+            }
             Event::Header(h) => match mapping.layout(&h) {
                 Ok(l) => {
                     if let Some(w) = errors_csv.as_mut() {
@@ -681,11 +665,14 @@ fn execute_inner(
     if let Some(mut w) = errors_csv {
         w.flush().map_err(AppError::internal)?;
     }
+    // Every row read: the total is now exact.
+    last.total = last.done;
     import_run::update(
         conn,
         run.id,
         &Progress {
             format: Some(describe(&format)),
+            rows_total: Some(i32::try_from(last.done).ok()),
             ..Default::default()
         },
     )?;
@@ -784,6 +771,7 @@ fn write_batch(
         run.id,
         &Progress {
             rows_done: Some(counts.done as i32),
+            rows_total: Some(i32::try_from(counts.total.max(counts.done)).ok()),
             created: Some(counts.created as i32),
             already: Some(counts.already as i32),
             differing: Some(counts.differing as i32),
