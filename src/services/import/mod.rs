@@ -23,7 +23,7 @@ use crate::auth::policy::{self, Action};
 use crate::auth::CurrentUser;
 use crate::domain::import::cells::Cell;
 use crate::domain::import::mapping::{Layout, Mapping};
-use crate::domain::import::read::{self, Event, Format, ReadError};
+use crate::domain::import::read::{self, Event, ReadError};
 use crate::domain::import::{Field, Problem};
 use crate::domain::RequestMeta;
 use crate::error::AppError;
@@ -671,7 +671,7 @@ fn execute_inner(
         conn,
         run.id,
         &Progress {
-            format: Some(describe(&format)),
+            format: Some(format.describe()),
             rows_total: Some(i32::try_from(last.done).ok()),
             ..Default::default()
         },
@@ -805,10 +805,6 @@ fn summary(p: &Parsed, lang: Lang, tz: chrono_tz::Tz) -> String {
         ));
     }
     parts.join(" · ")
-}
-
-fn describe(f: &Format) -> String {
-    f.describe()
 }
 
 /// The canonical header row as CSV (UTF-8 with BOM, so Excel opens it right).
