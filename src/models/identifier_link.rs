@@ -36,6 +36,41 @@ pub struct NewLink<'a> {
 
 pub const ROLES: &[&str] = &["suspect", "victim", "infrastructure"];
 
+/// One link row as written, by `link` and `link_many` alike.
+#[derive(Insertable)]
+#[diesel(table_name = identifier_links)]
+struct NewLinkRow<'a> {
+    identifier_id: i64,
+    submission_id: Option<i64>,
+    case_id: Option<i64>,
+    role: &'a str,
+    source: &'a str,
+    reported_at: DateTime<Utc>,
+    unit_id: i32,
+    amount: i64,
+    reporter_key: Option<&'a str>,
+    from_form: bool,
+    added_by: Option<i64>,
+}
+
+impl<'a> NewLinkRow<'a> {
+    fn new(identifier_id: i64, r: &'a Report, l: &NewLink<'a>) -> NewLinkRow<'a> {
+        NewLinkRow {
+            identifier_id,
+            submission_id: r.submission_id,
+            case_id: r.case_id,
+            role: l.role,
+            source: l.source,
+            reported_at: r.reported_at,
+            unit_id: r.unit_id,
+            amount: l.amount.max(0),
+            reporter_key: r.reporter_key.as_deref(),
+            from_form: l.from_form,
+            added_by: l.added_by,
+        }
+    }
+}
+
 /// Finds or creates the identifier and links it to the report, once per report
 /// (whoever entered it first keeps the link; a larger amount is kept).
 /// Returns the identifier's id and whether a new link was written.
@@ -63,19 +98,7 @@ pub fn link(conn: &mut PgConnection, r: &Report, l: &NewLink) -> QueryResult<(i6
         return Ok((id, false));
     }
     diesel::insert_into(identifier_links::table)
-        .values((
-            identifier_links::identifier_id.eq(id),
-            identifier_links::submission_id.eq(r.submission_id),
-            identifier_links::case_id.eq(r.case_id),
-            identifier_links::role.eq(l.role),
-            identifier_links::source.eq(l.source),
-            identifier_links::reported_at.eq(r.reported_at),
-            identifier_links::unit_id.eq(r.unit_id),
-            identifier_links::amount.eq(l.amount.max(0)),
-            identifier_links::reporter_key.eq(&r.reporter_key),
-            identifier_links::from_form.eq(l.from_form),
-            identifier_links::added_by.eq(l.added_by),
-        ))
+        .values(NewLinkRow::new(id, r, l))
         .execute(conn)?;
     Ok((id, true))
 }
@@ -119,19 +142,7 @@ pub fn link_many(conn: &mut PgConnection, links: &[(Report, NewLink<'_>)]) -> Qu
         .iter()
         .filter_map(|(r, l)| {
             let id = *ids.get(&(l.kind.code().to_owned(), l.value.to_owned()))?;
-            Some((
-                identifier_links::identifier_id.eq(id),
-                identifier_links::submission_id.eq(r.submission_id),
-                identifier_links::case_id.eq(r.case_id),
-                identifier_links::role.eq(l.role),
-                identifier_links::source.eq(l.source),
-                identifier_links::reported_at.eq(r.reported_at),
-                identifier_links::unit_id.eq(r.unit_id),
-                identifier_links::amount.eq(l.amount.max(0)),
-                identifier_links::reporter_key.eq(r.reporter_key.as_deref()),
-                identifier_links::from_form.eq(l.from_form),
-                identifier_links::added_by.eq(l.added_by),
-            ))
+            Some(NewLinkRow::new(id, r, l))
         })
         .collect();
     diesel::insert_into(identifier_links::table)

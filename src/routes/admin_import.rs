@@ -230,30 +230,15 @@ pub async fn upload(
     };
     let data_dir = cfg.data_dir.clone();
     let stored = match parts.files.into_iter().next() {
-        Some(Ok(s)) => s,
-        Some(Err((_, refused))) => {
+        Some(Ok(s)) => Ok(s),
+        Some(Err((_, crate::storage::Refused::TooLarge))) => Err(k("import-file-too-large")),
+        Some(Err(_)) | None => Err(k("import-file-missing")),
+    };
+    let stored = match stored {
+        Ok(s) => s,
+        Err(key) => {
             let mut e = FormErrors::default();
-            e.add(
-                "file",
-                if matches!(refused, crate::storage::Refused::TooLarge) {
-                    k("import-file-too-large")
-                } else {
-                    k("import-file-missing")
-                },
-            );
-            return index_page(
-                &ctx,
-                me,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                (e, None),
-                1,
-            )
-            .await;
-        }
-        None => {
-            let mut e = FormErrors::default();
-            e.add("file", k("import-file-missing"));
+            e.add("file", key);
             return index_page(
                 &ctx,
                 me,
