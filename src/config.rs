@@ -39,6 +39,9 @@ pub struct Config {
     /// Evidence in an S3-compatible object store instead of `DATA_DIR/evidence`
     /// (so several instances share it); `None` keeps files on local disk.
     pub s3: Option<S3Config>,
+    /// Requests one API token may make per minute (the whole minute's
+    /// allowance at once, then evenly); past it, 429 with `Retry-After`.
+    pub api_requests_per_minute: u32,
 }
 
 /// An S3-compatible bucket for evidence files (`S3_BUCKET` set).
@@ -435,11 +438,14 @@ impl Config {
             });
         }
         let export_max_rows = positive("EXPORT_MAX_ROWS", 1_000_000, "rows")?;
+        let api_requests_per_minute =
+            u32::try_from(positive("API_REQUESTS_PER_MINUTE", 600, "requests")?).unwrap_or(600);
         Ok(Config {
             s3,
             evidence_max_bytes,
             report_cutoff_day,
             export_max_rows,
+            api_requests_per_minute,
             portal,
             mail,
             database_url,

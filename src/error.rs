@@ -12,6 +12,8 @@ use crate::i18n::{k, MsgKey};
 pub enum AppError {
     NotFound,
     Forbidden,
+    /// An API token without the scope the request needs (403).
+    MissingScope(crate::domain::scope::Scope),
     /// Not signed in: 303 to `/login?next=…` (the value is an already-checked local path).
     Unauthenticated {
         next: String,
@@ -82,7 +84,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::MissingScope(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Unauthenticated { .. } | AppError::PasswordChangeRequired => {
                 StatusCode::SEE_OTHER
             }

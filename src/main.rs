@@ -56,6 +56,36 @@ enum Command {
     },
     /// Import a register of the previous agency (.xlsx, .xls, .ods, .csv).
     Import(ImportArgs),
+    /// API tokens: create one (printed once), list a user's.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user or service account; it is printed once.
+    Create {
+        /// The account's e-mail.
+        #[arg(long)]
+        user: String,
+        /// Comma-separated: cases:read, cases:write, submissions:read,
+        /// identifiers:lookup, hotlist:read.
+        #[arg(long)]
+        scope: String,
+        /// Days until it expires (1-730; default 90).
+        #[arg(long, default_value = "")]
+        expires: String,
+        /// What uses it (shown in the token list).
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List an account's tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -182,6 +212,9 @@ enum UserCommand {
         /// Read the password from standard input (no forced change).
         #[arg(long)]
         password_stdin: bool,
+        /// A service account: no password, API tokens only.
+        #[arg(long, conflicts_with = "password_stdin")]
+        service: bool,
     },
 }
 
@@ -224,8 +257,17 @@ fn main() -> ExitCode {
                     team,
                     unit,
                     password_stdin,
+                    service,
                 },
-        } => add_user(&config, email, name, role, (team, unit), password_stdin),
+        } => add_user(
+            &config,
+            email,
+            name,
+            role,
+            (team, unit),
+            (password_stdin, service),
+        ),
+        Command::Token { command } => token_command(&config, command),
         Command::Unit { command } => unit_command(&config, command),
         Command::Import(args) => import(&config, args),
         Command::Mail {
@@ -283,6 +325,7 @@ fn unit_command(config: &Config, command: UnitCommand) -> Result<(), String> {
     let meta = RequestMeta {
         ip: "cli".into(),
         user_agent: "cyberdesk unit".into(),
+        api_token_id: None,
     };
     let fill = |input: &mut UnitInput, f: UnitArgs| {
         let set = |slot: &mut String, v: Option<String>| {
@@ -447,6 +490,19 @@ fn first_run(state: &AppState) -> Result<(), String> {
 /// Expired sessions and old sign-in attempts are removed every 15 minutes;
 /// the hot lists are recomputed every 5 (by whichever instance gets there).
 fn spawn_housekeeping(state: web::Data<AppState>) {
+    // API token use counts reach the database every 5 seconds.
+    let api = state.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        let flushed = api
+            .pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut c| api.api.flush(&mut c).map_err(AppError::from));
+        if let Err(e) = flushed {
+            log::warn!("recording API token uses failed: {e}");
+        }
+    });
     let hot = state.clone();
     std::thread::spawn(move || loop {
         let refreshed = hot.pool.get().map_err(AppError::from).and_then(|mut c| {
@@ -490,7 +546,7 @@ fn add_user(
     name: String,
     role: RoleArg,
     (team, unit): (String, String),
-    password_stdin: bool,
+    (password_stdin, service): (bool, bool),
 ) -> Result<(), String> {
     prepare_database(config)?;
     let password = if password_stdin {
@@ -516,11 +572,13 @@ fn add_user(
         on_duty: false,
         lang: config.default_lang.code().into(),
         unit,
+        service,
     };
     let mut conn = cli_connection(config)?;
     let meta = RequestMeta {
         ip: "cli".into(),
         user_agent: "cyberdesk user add".into(),
+        api_token_id: None,
     };
     match services::users::create(&mut conn, None, &meta, &input, password.as_deref()) {
         Ok((user, generated)) => {
@@ -544,6 +602,94 @@ fn add_user(
             Err(format!("user not created: {}", problems.join("; ")))
         }
         Err(e) => Err(format!("user not created: {e}")),
+    }
+}
+
+/// `cyberdesk token`: tokens made from the command line are audited as the
+/// web's are, with no actor.
+fn token_command(config: &Config, command: TokenCommand) -> Result<(), String> {
+    prepare_database(config)?;
+    let mut conn = cli_connection(config)?;
+    let find = |conn: &mut diesel::PgConnection, email: &str| {
+        cyberdesk::models::user::find_by_email(conn, &services::users::normalise_email(email))
+            .map_err(|e| format!("cannot read the accounts: {e}"))?
+            .ok_or_else(|| format!("no account has the e-mail {email}"))
+    };
+    match command {
+        TokenCommand::Create {
+            user,
+            scope,
+            expires,
+            name,
+        } => {
+            let owner = find(&mut conn, &user)?;
+            let meta = RequestMeta {
+                ip: "cli".into(),
+                user_agent: "cyberdesk token create".into(),
+                api_token_id: None,
+            };
+            let form = services::api::TokenForm {
+                name,
+                scopes: vec![scope],
+                days: expires,
+            };
+            match services::api::create(&mut conn, None, &meta, owner.id, &form) {
+                Ok(c) => {
+                    println!("{}", c.secret);
+                    eprintln!(
+                        "token {} for {} ({}), expires {}; it is shown only this once",
+                        c.token.id,
+                        owner.email,
+                        c.token.scopes.join(","),
+                        c.token
+                            .expires_at
+                            .map_or_else(|| "never".to_owned(), |at| at.to_rfc3339())
+                    );
+                    Ok(())
+                }
+                Err(AppError::Form(errors)) => Err(format!(
+                    "token not created: {}",
+                    errors
+                        .iter()
+                        .map(|(field, key)| format!(
+                            "{field}: {}",
+                            cyberdesk::i18n::t(cyberdesk::i18n::Lang::En, key)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                Err(AppError::Invalid(key)) => Err(format!(
+                    "token not created: {}",
+                    cyberdesk::i18n::t(cyberdesk::i18n::Lang::En, key.0)
+                )),
+                Err(e) => Err(format!("token not created: {e}")),
+            }
+        }
+        TokenCommand::List { user } => {
+            let owner = find(&mut conn, &user)?;
+            let tokens = cyberdesk::models::api_token::of_user(&mut conn, owner.id)
+                .map_err(|e| format!("cannot read the tokens: {e}"))?;
+            let now = chrono::Utc::now();
+            for t in tokens {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.is_live(now) {
+                    "live"
+                } else {
+                    "expired"
+                };
+                println!(
+                    "{}\tcdk_{}…\t{}\t{}\t{} uses\t{}",
+                    t.id,
+                    t.prefix,
+                    t.name,
+                    t.scopes.join(","),
+                    t.uses,
+                    state
+                );
+            }
+            Ok(())
+        }
     }
 }
 

@@ -56,6 +56,7 @@ fn staff(conn: &mut PgConnection, staff_password: &str) -> Result<usize, AppErro
             on_duty: i % 5 == 0,
             unit: String::new(),
             lang: if i % 9 == 0 { "en".into() } else { "vi".into() },
+            service: false,
         };
         users::create(
             conn,
@@ -63,6 +64,7 @@ fn staff(conn: &mut PgConnection, staff_password: &str) -> Result<usize, AppErro
             &RequestMeta {
                 ip: "seed".into(),
                 user_agent: "cyberdesk seed".into(),
+                api_token_id: None,
             },
             &input,
             Some(staff_password),

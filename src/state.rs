@@ -17,6 +17,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// Statistics computed in the last minute.
     pub stats: Arc<crate::services::stats::Recent>,
+    /// API tokens' rate limits and use counts.
+    pub api: Arc<crate::services::api::Gate>,
 }
 
 impl AppState {
@@ -25,6 +27,9 @@ impl AppState {
         let pool = db::build_pool(&config.database_url, config.pool_size, config.db_timeout);
         AppState {
             throttle: Arc::new(Throttle::new(&config.portal)),
+            api: Arc::new(crate::services::api::Gate::new(
+                config.api_requests_per_minute,
+            )),
             config,
             pool,
             caches: Default::default(),

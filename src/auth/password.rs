@@ -27,6 +27,10 @@ pub fn verify(password: &str, phc: &str) -> bool {
     hasher().verify_password(password.as_bytes(), phc).is_ok()
 }
 
+/// What a service account stores instead of a hash: not a PHC string, so no
+/// password ever matches it.
+pub const NO_PASSWORD: &str = "!service";
+
 /// A hash of a random password, verified against when the e-mail is unknown so that
 /// unknown accounts take as long as wrong passwords.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash(&generate()).unwrap_or_default());

@@ -13,6 +13,7 @@ diesel::table! {
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         detail -> Jsonb,
+        api_token_id -> Nullable<Int8>,
     }
 }
 
@@ -155,6 +156,25 @@ diesel::table! {
         mail_off -> Array<Text>,
         report_notice -> Nullable<Text>,
         unit_id -> Int4,
+        service -> Bool,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Bytea,
+        scopes -> Array<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
+        uses -> Int8,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Int8>,
     }
 }
 
@@ -609,6 +629,7 @@ diesel::table! {
 
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_transactions -> cases (case_id));
@@ -635,6 +656,7 @@ diesel::joinable!(hot_identifiers -> identifiers (identifier_id));
 diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
     import_runs,
     case_imports,
     case_recoveries,

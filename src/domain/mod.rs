@@ -11,6 +11,7 @@ pub mod import;
 pub mod law;
 pub mod period;
 pub mod role;
+pub mod scope;
 pub mod sign;
 pub mod submission;
 pub mod text;
@@ -24,6 +25,8 @@ pub mod workflow;
 pub struct RequestMeta {
     pub ip: String,
     pub user_agent: String,
+    /// The API token the request came with (its audit rows name it).
+    pub api_token_id: Option<i64>,
 }
 
 /// A closed set of codes: the Rust enum, its code, its catalogue label key

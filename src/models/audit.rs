@@ -9,6 +9,8 @@ use crate::domain::RequestMeta;
 /// Every action the application records; each has a label `audit-<action>` in
 /// both catalogues.
 pub const ACTIONS: &[&str] = &[
+    "token_create",
+    "token_revoke",
     "login",
     "login_failed",
     "login_ip_limited",
@@ -126,6 +128,7 @@ pub fn append(
             audit_log::ip.eq(Some(meta.ip.as_str()).filter(|s| !s.is_empty())),
             audit_log::user_agent.eq(Some(ua).filter(|s| !s.is_empty())),
             audit_log::detail.eq(row.detail),
+            audit_log::api_token_id.eq(meta.api_token_id),
         ))
         .execute(conn)
 }
@@ -158,6 +161,7 @@ pub fn append_many(
                 audit_log::ip.eq(ip),
                 audit_log::user_agent.eq(ua),
                 audit_log::detail.eq(&row.detail),
+                audit_log::api_token_id.eq(meta.api_token_id),
             )
         })
         .collect();

@@ -1,5 +1,6 @@
 //! One module per table: row structs and the queries on that table, nothing else.
 
+pub mod api_token;
 pub mod app_secret;
 pub mod audit;
 pub mod bank;

@@ -32,6 +32,9 @@ pub struct User {
     pub report_notice: Option<ReportNotice>,
     /// The unit whose cases and reports they work; roles apply within it.
     pub unit_id: i32,
+    /// A service account: no password, signs in only with API tokens, never
+    /// staff (not assigned, not mailed).
+    pub service: bool,
 }
 
 #[derive(Insertable)]
@@ -46,6 +49,7 @@ pub struct NewUser<'a> {
     pub must_change_password: bool,
     pub password_hash: &'a str,
     pub unit_id: i32,
+    pub service: bool,
 }
 
 #[derive(AsChangeset, Default)]
@@ -87,7 +91,8 @@ pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<DirectoryRow>> {
             users::id,
             users::full_name,
             users::role,
-            users::active,
+            // A service account is never offered as staff.
+            users::active.and(users::service.eq(false)),
             users::unit_id,
         ))
         .load(conn)
@@ -139,7 +144,7 @@ pub fn workers(conn: &mut PgConnection) -> QueryResult<Vec<WorkerRow>> {
             users::email,
             users::id,
             users::role,
-            users::active,
+            users::active.and(users::service.eq(false)),
             users::unit_id,
         ))
         .load(conn)
@@ -247,6 +252,7 @@ pub fn mail_recipients(
         .filter(users::id.eq_any(ids))
         .filter(users::id.ne(except))
         .filter(users::active.eq(true))
+        .filter(users::service.eq(false))
         .select((RECIPIENT, users::role))
         .load(conn)
 }
@@ -259,6 +265,7 @@ pub fn duty_recipients(
 ) -> QueryResult<Vec<(MailRecipient, Role, Option<ReportNotice>)>> {
     users::table
         .filter(users::active.eq(true))
+        .filter(users::service.eq(false))
         .filter(users::unit_id.eq(unit_id))
         .filter(
             users::role
@@ -274,6 +281,7 @@ pub fn duty_recipients(
 pub fn digest_recipients(conn: &mut PgConnection) -> QueryResult<Vec<(MailRecipient, Role)>> {
     users::table
         .filter(users::active.eq(true))
+        .filter(users::service.eq(false))
         .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))
         .order(users::id.asc())
         .select((RECIPIENT, users::role))

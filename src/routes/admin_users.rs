@@ -1,5 +1,6 @@
 //! `/admin/users`: account administration (administrators only).
 
+use crate::routes::tokens::TokenWords;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -110,6 +111,9 @@ pub struct UserForm {
     lang: String,
     #[serde(default)]
     unit: String,
+    /// A service account (new accounts only).
+    #[serde(default)]
+    service: Option<String>,
 }
 
 /// (id, code, current name) of each active unit, for the unit select.
@@ -143,6 +147,7 @@ impl UserForm {
             on_duty: self.on_duty.is_some(),
             lang: self.lang.clone(),
             unit: self.unit.clone(),
+            service: self.service.is_some(),
         }
     }
 
@@ -159,6 +164,7 @@ impl UserForm {
                 .find(|(id, _, _)| *id == u.unit_id)
                 .map(|(_, code, _)| code.clone())
                 .unwrap_or_default(),
+            service: u.service.then(|| "on".to_owned()),
         }
     }
 }
@@ -173,6 +179,21 @@ struct UserFormPage {
     errors: FormErrors,
     roles: &'static [Role],
     units: UnitChoices,
+    /// The account's API tokens (none when creating).
+    tokens: Vec<crate::models::api_token::ApiToken>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl crate::routes::tokens::TokenWords for UserFormPage {
+    fn layout(&self) -> &LayoutCtx {
+        &self.layout
+    }
+}
+
+impl UserFormPage {
+    fn live(&self, t: &crate::models::api_token::ApiToken) -> bool {
+        t.is_live(self.now)
+    }
 }
 
 #[derive(Template)]
@@ -201,6 +222,8 @@ pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
             errors: FormErrors::default(),
             roles: Role::ALL,
             units,
+            tokens: Vec::new(),
+            now: chrono::Utc::now(),
         },
     )
 }
@@ -244,6 +267,8 @@ pub async fn create(
                 errors,
                 roles: Role::ALL,
                 units,
+                tokens: Vec::new(),
+                now: chrono::Utc::now(),
             },
         ),
         Err(e) => Err(e),
@@ -257,7 +282,14 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
-    let user = db::run(&ctx.state.pool, move |conn| Ok(user::find(conn, id)?)).await?;
+    let actor = me.clone();
+    let (user, tokens) = db::run(&ctx.state.pool, move |conn| {
+        Ok((
+            user::find(conn, id)?,
+            crate::services::api::of_user(conn, &actor, id)?,
+        ))
+    })
+    .await?;
     let units = unit_choices(&ctx).await?;
     let form = UserForm::from_user(&user, &units);
     render(
@@ -269,6 +301,8 @@ pub async fn edit_form(
             errors: FormErrors::default(),
             roles: Role::ALL,
             units,
+            tokens,
+            now: chrono::Utc::now(),
         },
     )
 }
@@ -309,6 +343,8 @@ pub async fn update(
                 errors,
                 roles: Role::ALL,
                 units,
+                tokens: Vec::new(),
+                now: chrono::Utc::now(),
             },
         ),
     }

@@ -148,18 +148,7 @@ pub async fn hot_csv(
     let tz = ctx.state.config.time_zone;
     let meta = ctx.req.meta.clone();
     let body = db::run(&ctx.state.pool, move |conn| {
-        let (rows, _) = identifiers::hot(conn, &me, days, identifiers::HOT_KEEP)?;
-        crate::models::audit::append(
-            conn,
-            &meta,
-            crate::models::audit::NewAudit {
-                actor_id: Some(me.id),
-                action: "hot_list_export",
-                target_type: None,
-                target_id: None,
-                detail: serde_json::json!({ "days": days, "rows": rows.len() }),
-            },
-        )?;
+        let (rows, _) = identifiers::hot_export(conn, &me, &meta, days)?;
         identifiers::hot_csv(&rows, tz)
     })
     .await?;

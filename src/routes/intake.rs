@@ -74,7 +74,7 @@ impl QueuePage {
     }
 }
 
-fn parse_after(s: &str) -> Option<(DateTime<Utc>, i64)> {
+pub(crate) fn parse_after(s: &str) -> Option<(DateTime<Utc>, i64)> {
     let (micros, id) = s.split_once('_')?;
     let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
     Some((at, id.parse().ok()?))

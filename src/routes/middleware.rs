@@ -104,6 +104,7 @@ pub async fn request_context(
             .chars()
             .take(300)
             .collect(),
+        api_token_id: None,
     };
 
     let mut cookies: Vec<Cookie<'static>> = Vec::new();
@@ -344,7 +345,7 @@ fn bytes_to_payload(buf: web::Bytes) -> Payload {
     Payload::from(pl)
 }
 
-fn header_str(req: &ServiceRequest, name: HeaderName) -> &str {
+pub(crate) fn header_str(req: &ServiceRequest, name: HeaderName) -> &str {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -352,7 +353,7 @@ fn header_str(req: &ServiceRequest, name: HeaderName) -> &str {
 }
 
 /// The peer address, or the last `X-Forwarded-For` hop when the peer is a trusted proxy.
-fn client_ip(req: &ServiceRequest, cfg: &Config) -> String {
+pub(crate) fn client_ip(req: &ServiceRequest, cfg: &Config) -> String {
     let peer = req.peer_addr().map(|a| a.ip());
     match peer {
         Some(ip) if cfg.trusted_proxies.contains(&ip) => {

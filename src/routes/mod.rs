@@ -7,6 +7,7 @@ mod admin_mail;
 pub mod admin_reference;
 pub mod admin_units;
 pub mod admin_users;
+pub mod api;
 pub mod assets;
 pub mod cases;
 pub mod evidence;
@@ -22,6 +23,7 @@ pub mod public;
 pub mod requests;
 pub mod session;
 pub mod stats;
+pub mod tokens;
 pub mod transfers;
 
 use actix_web::{http::StatusCode, middleware::from_fn, web, HttpResponse};
@@ -33,12 +35,26 @@ use crate::i18n::MsgKey;
 
 /// Every route of the application. `main` and the tests both call this.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // The API first: the pages' scope below answers every other path.
+    api::configure(cfg);
     cfg.service(
         web::scope("")
             .wrap(from_fn(middleware::request_context))
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .app_data(web::PayloadConfig::default().limit(64 * 1024))
             .route("/healthz", web::get().to(health::healthz))
+            .route("/api/openapi.json", web::get().to(api::docs::openapi))
+            .route("/api/docs", web::get().to(api::docs::page))
+            .route("/profile/tokens", web::get().to(tokens::index))
+            .route("/profile/tokens", web::post().to(tokens::create))
+            .route(
+                "/profile/tokens/{id}/revoke",
+                web::post().to(tokens::revoke),
+            )
+            .route(
+                "/admin/users/{id}/tokens",
+                web::post().to(tokens::create_for),
+            )
             .route("/static/{file}", web::get().to(assets::file))
             .route("/", web::get().to(home::dashboard))
             .route("/login", web::get().to(session::login_form))

@@ -91,8 +91,9 @@ pub fn login(
 
         let user = user::find_by_email(conn, &email)?;
         let verified = match (&user, pass.len() <= MAX_INPUT) {
-            (Some(u), true) => password::verify(pass, &u.password_hash),
-            (None, true) => {
+            (Some(u), true) if !u.service => password::verify(pass, &u.password_hash),
+            // A service account has no password: as slow as an unknown one.
+            (_, true) => {
                 password::verify_dummy(pass);
                 false
             }
@@ -204,9 +205,19 @@ pub fn load_session(
     if now - s.last_seen_at > Duration::seconds(TOUCH_EVERY_SECONDS) {
         session::touch(conn, s.id, now)?;
     }
-    Ok(SessionLookup::Valid(Box::new(CurrentUser {
+    Ok(SessionLookup::Valid(Box::new(signed_in(
+        u,
+        s.id,
+        s.csrf_token,
+    ))))
+}
+
+/// The signed-in user `u` of session `session_id` (0 for an API token, which
+/// has no session and no CSRF token); unit name and zone come from the cache.
+pub fn signed_in(u: user::User, session_id: i64, csrf_token: String) -> CurrentUser {
+    CurrentUser {
         id: u.id,
-        session_id: s.id,
+        session_id,
         email: u.email,
         full_name: u.full_name,
         role: u.role,
@@ -214,11 +225,11 @@ pub fn load_session(
         on_duty: u.on_duty,
         lang: u.lang.parse().unwrap_or_default(),
         must_change_password: u.must_change_password,
-        csrf_token: s.csrf_token,
+        csrf_token,
         unit_id: u.unit_id,
         unit_name: String::new(),
         unit_tz: None,
-    })))
+    }
 }
 
 /// Ends the current session.
@@ -322,6 +333,7 @@ pub fn bootstrap_admin(conn: &mut PgConnection, cfg: &Config) -> Result<Option<S
                 must_change_password: true,
                 password_hash: &hash,
                 unit_id,
+                service: false,
             },
         )?;
         audit::append(

@@ -51,6 +51,16 @@ impl DeadlineState {
         }
     }
 
+    /// As the API writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            DeadlineState::OnTime => "on_time",
+            DeadlineState::DueSoon => "due_soon",
+            DeadlineState::Overdue => "overdue",
+            DeadlineState::Met => "met",
+        }
+    }
+
     pub fn css(self) -> &'static str {
         match self {
             DeadlineState::OnTime => "on-time",

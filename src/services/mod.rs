@@ -2,6 +2,7 @@
 //! no actix, so they are easy to test with a bare connection.
 
 pub mod access;
+pub mod api;
 pub mod auth;
 pub mod case_list;
 pub mod cases;

@@ -39,6 +39,9 @@ pub struct UserInput {
     /// The unit's code; empty: the administrator's own unit (on the command
     /// line, the first unit).
     pub unit: String,
+    /// A service account (a bank's or the ministry's system): no password,
+    /// API tokens only (`docs/domain.md` §15).
+    pub service: bool,
 }
 
 struct ValidUser {
@@ -122,6 +125,9 @@ pub fn create(
         policy::require(a, Action::ManageUsers)?;
     }
     let v = validate(input)?;
+    if input.service {
+        return create_service(conn, actor, meta, input, v);
+    }
     let (pass, generated) = match chosen_password {
         Some(p) => {
             if let Err(key) = password::check_new(p, &v.email) {
@@ -154,6 +160,7 @@ pub fn create(
                 must_change_password: generated.is_some(),
                 password_hash: &hash,
                 unit_id,
+                service: false,
             },
         )
         .map_err(unique_to_taken)?;
@@ -169,6 +176,57 @@ pub fn create(
             },
         )?;
         Ok((created, generated))
+    })
+}
+
+/// A service account has no password at all (the stored hash is not a hash,
+/// so no password ever matches) and is never an administrator: its tokens
+/// act as it, and an administrator's work is not done through the API.
+fn create_service(
+    conn: &mut PgConnection,
+    actor: Option<&CurrentUser>,
+    meta: &RequestMeta,
+    input: &UserInput,
+    v: ValidUser,
+) -> Result<(User, Option<String>), AppError> {
+    if v.role == Role::Admin {
+        let mut errors = FormErrors::default();
+        errors.add("role", k("service-account-admin"));
+        return Err(AppError::Form(errors));
+    }
+    conn.transaction(|conn| {
+        if user::find_by_email(conn, &v.email)?.is_some() {
+            return Err(email_taken());
+        }
+        let unit_id = unit_of(conn, actor, input)?;
+        let created = user::insert(
+            conn,
+            &NewUser {
+                email: &v.email,
+                full_name: &v.full_name,
+                role: v.role,
+                team: v.team.as_deref(),
+                on_duty: false,
+                lang: v.lang.code(),
+                must_change_password: false,
+                password_hash: password::NO_PASSWORD,
+                unit_id,
+                service: true,
+            },
+        )
+        .map_err(unique_to_taken)?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: actor.map(|a| a.id),
+                action: "user_create",
+                target_type: Some("user"),
+                target_id: Some(created.id.to_string()),
+                detail: json!({ "role": v.role.code(), "service": true, "via": if actor.is_some() { "web" } else { "cli" } }),
+            },
+        )?;
+        Ok((created, None))
     })
 }
 
@@ -297,6 +355,7 @@ pub fn set_active(
         // Empty keeps the unit.
         unit: String::new(),
         lang: u.lang,
+        service: u.service,
     };
     update(conn, actor, meta, id, &input, active)
 }
@@ -313,7 +372,9 @@ pub fn reset_password(
     let pass = password::generate();
     let hash = password::hash(&pass).map_err(AppError::internal)?;
     conn.transaction(|conn| {
-        user::find_for_update(conn, id)?;
+        if user::find_for_update(conn, id)?.service {
+            return Err(AppError::Invalid(k("service-account-no-password")));
+        }
         let now = Utc::now();
         let u = user::update(
             conn,

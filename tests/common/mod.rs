@@ -246,6 +246,7 @@ impl TestDb {
             on_duty: false,
             lang: "vi".into(),
             unit: unit.into(),
+            service: false,
         };
         let (u, _) = users::create(
             &mut self.conn(),
@@ -289,6 +290,7 @@ pub fn test_config(url: &str) -> Config {
         evidence_max_bytes: 2 * 1024 * 1024,
         report_cutoff_day: 15,
         export_max_rows: 1_000_000,
+        api_requests_per_minute: 600,
         s3: None,
         portal: cyberdesk::config::PortalConfig {
             max_files: 3,

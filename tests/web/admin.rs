@@ -336,6 +336,7 @@ async fn the_user_list_filters_and_paginates() {
                 on_duty: false,
                 lang: "vi".into(),
                 unit: String::new(),
+                service: false,
             };
             cyberdesk::services::users::create(
                 &mut conn,

@@ -12,7 +12,7 @@ use cyberdesk::{
 };
 
 /// A complete, valid phone report; `over` replaces or adds fields.
-fn report(over: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn report(over: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = [
         ("case_type", "crime_report"),
         ("channel", "phone"),

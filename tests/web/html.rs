@@ -99,6 +99,8 @@ async fn every_page_kind_is_valid_html() {
             ("stats-empty", "/stats"),
             ("stats-report", "/stats/report?period=y2026"),
             ("profile", "/profile"),
+            ("tokens-empty", "/profile/tokens"),
+            ("api-docs", "/api/docs"),
             ("password", "/password/change"),
         ] {
             pages.get(&mut s, &format!("{lang}-{name}"), path).await;
@@ -238,6 +240,43 @@ async fn every_page_kind_is_valid_html() {
             .expect("run");
             (upload.id, dry.id)
         };
+        // A service account with a token and a revoked one: its page lists both.
+        let service = {
+            let input = cyberdesk::services::users::UserInput {
+                email: "doi-soat@vcb.test.vn".into(),
+                full_name: "Hệ thống đối soát VCB".into(),
+                role: "officer".into(),
+                lang: "vi".into(),
+                service: true,
+                ..Default::default()
+            };
+            let mut conn = db.conn();
+            let (u, _) = cyberdesk::services::users::create(
+                &mut conn,
+                None,
+                &Default::default(),
+                &input,
+                None,
+            )
+            .or_else(|_| {
+                cyberdesk::models::user::find_by_email(&mut conn, "doi-soat@vcb.test.vn")
+                    .map(|u| (u.expect("service account"), None))
+                    .map_err(cyberdesk::error::AppError::from)
+            })
+            .expect("service account");
+            if cyberdesk::models::api_token::of_user(&mut conn, u.id)
+                .expect("tokens")
+                .is_empty()
+            {
+                crate::api::token(&db, u.id, &["identifiers:lookup"]);
+                crate::api::token(&db, u.id, &["hotlist:read"]);
+                db.exec(&format!(
+                    "UPDATE api_tokens SET revoked_at = now() WHERE id = (SELECT max(id) FROM api_tokens WHERE user_id = {})",
+                    u.id
+                ));
+            }
+            u.id
+        };
         let mut a = client(&db).await;
         if lang == "en" {
             english(&mut a).await;
@@ -247,6 +286,7 @@ async fn every_page_kind_is_valid_html() {
             ("admin-users", "/admin/users".to_owned()),
             ("admin-user-new", "/admin/users/new".to_owned()),
             ("admin-user", format!("/admin/users/{sup}")),
+            ("admin-service-account", format!("/admin/users/{service}")),
             ("admin-audit", "/admin/audit".to_owned()),
             ("admin-mail", "/admin/mail".to_owned()),
             ("admin-categories", "/admin/categories".to_owned()),

@@ -9,7 +9,7 @@ use crate::common::{client, signed_in, TestDb, PASSWORD};
 use crate::portal::{crime, send};
 
 /// A second unit, DNG, added by an administrator through the page.
-async fn add_unit(db: &TestDb, code: &str, prefix: &str, name: &str) -> i64 {
+pub(crate) async fn add_unit(db: &TestDb, code: &str, prefix: &str, name: &str) -> i64 {
     let (mut admin, _) = signed_in(db, "admin").await;
     admin.get("/admin/units").await;
     let res = admin

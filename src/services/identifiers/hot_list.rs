@@ -51,6 +51,29 @@ pub fn scope_of(me: &CurrentUser) -> Result<i32, AppError> {
     }
 }
 
+/// The whole list of a window as it leaves the system (the CSV, the API),
+/// which is audited.
+pub fn hot_export(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &crate::auth::RequestMeta,
+    days: i64,
+) -> Result<(Vec<Hot>, Option<DateTime<Utc>>), AppError> {
+    let (rows, at) = hot(conn, me, days, hot_identifier::HOT_KEEP)?;
+    crate::models::audit::append(
+        conn,
+        meta,
+        crate::models::audit::NewAudit {
+            actor_id: Some(me.id),
+            action: "hot_list_export",
+            target_type: None,
+            target_id: None,
+            detail: serde_json::json!({ "days": days, "rows": rows.len() }),
+        },
+    )?;
+    Ok((rows, at))
+}
+
 /// The identifiers reported most in the last `days`, for warnings to banks and
 /// operators, and when the list was computed.
 pub fn hot(

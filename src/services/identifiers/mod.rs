@@ -22,7 +22,9 @@ pub use crate::models::identifier_link::{
 };
 pub use correlate::{for_case, suggestions, with_links, Correlated};
 pub use export::{case_csv, csv_safe, hot_csv, stix_bundle, stix_pattern, stix_tlp};
-pub use hot_list::{hot, refresh_hot_lists, scope_of, HOT_MAX_AGE_MINUTES, HOT_WINDOWS};
+pub use hot_list::{
+    hot, hot_export, refresh_hot_lists, scope_of, HOT_MAX_AGE_MINUTES, HOT_WINDOWS,
+};
 pub use links::{add, add_to_case, remove, sync_case, AddForm};
 pub use page::{page, IdentifierPage, ReportRow, PAGE_SIZE};
 pub use search::search;

@@ -97,6 +97,7 @@ impl Actor {
                     "cyberdesk import (cli, {})",
                     std::env::var("USER").unwrap_or_else(|_| "?".into())
                 ),
+                api_token_id: None,
             },
             lang,
         })
