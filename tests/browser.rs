@@ -1033,3 +1033,74 @@ async fn wait_text(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The status line of a GET with a bearer token, over a plain socket.
+fn api_status(base: &str, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines().next().unwrap_or("").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_makes_an_api_token_uses_it_and_revokes_it() {
+    let db = TestDb::new();
+    db.user("dieutra@pa05.test.vn", "officer", PASSWORD);
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = fresh_profile();
+    let b = browser(driver_port, &profile).await;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        sign_in(&b, &base, "dieutra@pa05.test.vn").await?;
+        b.goto(&format!("{base}/profile")).await?;
+        click_and_load(&b, Locator::Css("a[href='/profile/tokens']")).await?;
+        let empty = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(empty.contains("Chưa có mã nào"), "{empty}");
+        // Forgetting the scope: the form says so and keeps the name.
+        b.find(Locator::Css("input[name=name]"))
+            .await?
+            .send_keys("Công cụ đối soát")
+            .await?;
+        click_and_load(
+            &b,
+            Locator::Css("form[action='/profile/tokens'] button.primary"),
+        )
+        .await?;
+        let refused = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            refused.contains("Hãy chọn ít nhất một phạm vi"),
+            "{refused}"
+        );
+        b.find(Locator::Css("input[name=scopes][value='cases:read']"))
+            .await?
+            .click()
+            .await?;
+        click_and_load(
+            &b,
+            Locator::Css("form[action='/profile/tokens'] button.primary"),
+        )
+        .await?;
+        let secret = b.find(Locator::Css("#new-token")).await?.text().await?;
+        assert!(secret.starts_with("cdk_"), "{secret}");
+        assert!(api_status(&base, "/api/v1/cases", &secret).contains(" 200 "));
+        // Revoked from the list: refused from then on.
+        click_and_load(&b, Locator::Css("form[action$='/revoke'] button")).await?;
+        let after = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(after.contains("Đã thu hồi"), "{after}");
+        assert!(!after.contains(&secret), "shown once");
+        assert!(api_status(&base, "/api/v1/cases", &secret).contains(" 401 "));
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    result.expect("browser flow");
+}

@@ -668,3 +668,114 @@ fn import_prints_its_template_dry_runs_row_by_row_and_imports() {
     assert!(!ok && err.contains("not a spreadsheet or CSV"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_service_account_and_its_token_are_made_from_the_command_line() {
+    let db = TestDb::new();
+    let out = cyberdesk(&db.url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "api@vcb.test.vn",
+            "--name",
+            "VCB",
+            "--role",
+            "officer",
+            "--service",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.contains("password"),
+        "no password for a service account: {stdout}"
+    );
+
+    let out = cyberdesk(&db.url)
+        .args([
+            "token",
+            "create",
+            "--user",
+            "API@vcb.test.vn",
+            "--scope",
+            "identifiers:lookup,hotlist:read",
+            "--expires",
+            "30",
+            "--name",
+            "đối soát",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        secret.starts_with("cdk_") && secret.len() == 44,
+        "only the token on stdout: {secret}"
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM api_tokens WHERE token_hash = sha256('{secret}'::bytea)
+               AND scopes = ARRAY['identifiers:lookup', 'hotlist:read']
+               AND expires_at BETWEEN now() + interval '29 days' AND now() + interval '31 days'"
+        )),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'token_create' AND detail->>'via' = 'cli'"),
+        1
+    );
+    let out = cyberdesk(&db.url)
+        .args(["token", "list", "--user", "api@vcb.test.vn"])
+        .output()
+        .expect("run");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("đối soát") && listed.contains("live") && !listed.contains(&secret[4..]),
+        "{listed}"
+    );
+
+    // Bad input: a clear line, non-zero, nothing written.
+    for (args, says) in [
+        (
+            vec!["--user", "api@vcb.test.vn", "--scope", "cases:delete"],
+            "scope",
+        ),
+        (
+            vec![
+                "--user",
+                "api@vcb.test.vn",
+                "--scope",
+                "cases:read",
+                "--expires",
+                "0",
+            ],
+            "730",
+        ),
+        (
+            vec!["--user", "nobody@vcb.test.vn", "--scope", "cases:read"],
+            "no account",
+        ),
+    ] {
+        let out = cyberdesk(&db.url)
+            .args(["token", "create"])
+            .args(&args)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(says),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM api_tokens"), 1);
+}
