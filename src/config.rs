@@ -42,6 +42,9 @@ pub struct Config {
     /// Requests one API token may make per minute (the whole minute's
     /// allowance at once, then evenly); past it, 429 with `Retry-After`.
     pub api_requests_per_minute: u32,
+    /// Roles that must set up a second factor before reaching any page
+    /// (`REQUIRE_2FA_FOR`, default `admin,supervisor`; `none` for nobody).
+    pub require_2fa_for: Vec<crate::domain::role::Role>,
 }
 
 /// An S3-compatible bucket for evidence files (`S3_BUCKET` set).
@@ -438,6 +441,25 @@ impl Config {
             });
         }
         let export_max_rows = positive("EXPORT_MAX_ROWS", 1_000_000, "rows")?;
+        let require_2fa_for = match var("REQUIRE_2FA_FOR") {
+            None => vec![
+                crate::domain::role::Role::Admin,
+                crate::domain::role::Role::Supervisor,
+            ],
+            Some(v) if v == "none" => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| r.replace('-', "_").parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError {
+                    key: "REQUIRE_2FA_FOR",
+                    expected: format!(
+                        "must be a comma-separated list of roles (admin, supervisor, officer, national_analyst), or none (got {v:?})"
+                    ),
+                })?,
+        };
         let api_requests_per_minute =
             u32::try_from(positive("API_REQUESTS_PER_MINUTE", 600, "requests")?).unwrap_or(600);
         Ok(Config {
@@ -446,6 +468,7 @@ impl Config {
             report_cutoff_day,
             export_max_rows,
             api_requests_per_minute,
+            require_2fa_for,
             portal,
             mail,
             database_url,

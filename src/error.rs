@@ -20,6 +20,10 @@ pub enum AppError {
     },
     /// Signed in with a temporary password: everything redirects to the change page.
     PasswordChangeRequired,
+    /// The password was right, the second factor is still due: `/login/2fa`.
+    SecondFactorDue,
+    /// Their role must have a second factor and they have none yet: `/profile/2fa`.
+    EnrolRequired,
     Csrf,
     RateLimited,
     BadRequest,
@@ -87,9 +91,10 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf | AppError::MissingScope(_) => {
                 StatusCode::FORBIDDEN
             }
-            AppError::Unauthenticated { .. } | AppError::PasswordChangeRequired => {
-                StatusCode::SEE_OTHER
-            }
+            AppError::Unauthenticated { .. }
+            | AppError::PasswordChangeRequired
+            | AppError::SecondFactorDue
+            | AppError::EnrolRequired => StatusCode::SEE_OTHER,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -117,6 +122,12 @@ impl ResponseError for AppError {
             }
             AppError::PasswordChangeRequired => HttpResponse::SeeOther()
                 .insert_header(("Location", "/password/change"))
+                .finish(),
+            AppError::SecondFactorDue => HttpResponse::SeeOther()
+                .insert_header(("Location", "/login/2fa"))
+                .finish(),
+            AppError::EnrolRequired => HttpResponse::SeeOther()
+                .insert_header(("Location", "/profile/2fa"))
                 .finish(),
             AppError::Internal(e) => {
                 let reference = crate::domain::token::random_token(6);

@@ -1104,3 +1104,74 @@ async fn an_officer_makes_an_api_token_uses_it_and_revokes_it() {
     let _ = std::fs::remove_dir_all(&profile);
     result.expect("browser flow");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_turns_on_the_second_factor_and_signs_in_with_a_code() {
+    use cyberdesk::domain::second_factor::code_at;
+    let db = TestDb::new();
+    let id = db.user("hai@pa05.test.vn", "officer", PASSWORD);
+    let (base, server) = start_server(&db);
+    let (_driver, driver_port) = start_chromedriver();
+    let profile = fresh_profile();
+    let b = browser(driver_port, &profile).await;
+    let secret = || -> Vec<u8> {
+        use cyberdesk::db::schema::users;
+        use diesel::prelude::*;
+        users::table
+            .find(id)
+            .select(users::totp_secret)
+            .first::<Option<Vec<u8>>>(&mut db.conn())
+            .expect("user")
+            .expect("secret")
+    };
+    let now = || chrono::Utc::now().timestamp() as u64;
+    let result: Result<(), fantoccini::error::CmdError> = async {
+        sign_in(&b, &base, "hai@pa05.test.vn").await?;
+        b.goto(&format!("{base}/profile")).await?;
+        click_and_load(&b, Locator::Css("a[href='/profile/2fa']")).await?;
+        let width = b
+            .execute(
+                "return document.querySelector('img.qr').naturalWidth",
+                vec![],
+            )
+            .await?;
+        assert!(width.as_u64().unwrap_or(0) > 0, "the QR code is drawn");
+        let t = now();
+        b.find(Locator::Css("form[action='/profile/2fa'] input[name=code]"))
+            .await?
+            .send_keys(&code_at(&secret(), t))
+            .await?;
+        click_and_load(
+            &b,
+            Locator::Css("form[action='/profile/2fa'] button.primary"),
+        )
+        .await?;
+        let codes = b.find_all(Locator::Css("#recovery-codes li")).await?;
+        assert_eq!(codes.len(), 10);
+        click_and_load(&b, Locator::Css("a.button.primary[href='/']")).await?;
+        sign_out(&b).await?;
+        // The password, then the code.
+        sign_in(&b, &base, "hai@pa05.test.vn").await?;
+        wait_url(&b, |u| u.contains("/login/2fa")).await?;
+        b.find(Locator::Css("input[name=code]"))
+            .await?
+            .send_keys("000000")
+            .await?;
+        click_and_load(&b, Locator::Css("form[action='/login/2fa'] button")).await?;
+        let refused = b.find(Locator::Css("main")).await?.text().await?;
+        assert!(refused.contains("Mã không đúng"), "{refused}");
+        b.find(Locator::Css("input[name=code]"))
+            .await?
+            .send_keys(&code_at(&secret(), t + 30))
+            .await?;
+        click_and_load(&b, Locator::Css("form[action='/login/2fa'] button")).await?;
+        wait_url(&b, |u| u.trim_end_matches('/') == base).await?;
+        b.find(Locator::Css("nav a[href='/cases']")).await?;
+        Ok(())
+    }
+    .await;
+    let _ = b.close().await;
+    server.stop(true).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    result.expect("browser flow");
+}

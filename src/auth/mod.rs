@@ -30,6 +30,8 @@ pub struct CurrentUser {
     /// Its time zone, in which pages show times (filled from the cache; None:
     /// `TIME_ZONE`).
     pub unit_tz: Option<chrono_tz::Tz>,
+    /// How far their sign-in got: only `Full` reaches the application.
+    pub stage: crate::models::session::Stage,
 }
 
 impl CurrentUser {
@@ -37,6 +39,11 @@ impl CurrentUser {
     /// and the legal clocks end their days; `fallback` is `TIME_ZONE`.
     pub fn tz(&self, fallback: chrono_tz::Tz) -> chrono_tz::Tz {
         self.unit_tz.unwrap_or(fallback)
+    }
+
+    /// Signed in all the way: password changed, second factor given or set up.
+    pub fn fully_signed_in(&self) -> bool {
+        !self.must_change_password && self.stage == crate::models::session::Stage::Full
     }
 }
 

@@ -45,6 +45,17 @@ diesel::table! {
         expires_at -> Timestamptz,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Int8,
+        user_id -> Int8,
+        code_hash -> Bytea,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -157,6 +168,9 @@ diesel::table! {
         report_notice -> Nullable<Text>,
         unit_id -> Int4,
         service -> Bool,
+        totp_secret -> Nullable<Bytea>,
+        totp_enabled_at -> Nullable<Timestamptz>,
+        totp_last_step -> Int8,
     }
 }
 
@@ -657,6 +671,7 @@ diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    recovery_codes,
     import_runs,
     case_imports,
     case_recoveries,

@@ -12,6 +12,7 @@ pub mod law;
 pub mod period;
 pub mod role;
 pub mod scope;
+pub mod second_factor;
 pub mod sign;
 pub mod submission;
 pub mod text;

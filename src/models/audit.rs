@@ -11,6 +11,11 @@ use crate::domain::RequestMeta;
 pub const ACTIONS: &[&str] = &[
     "token_create",
     "token_revoke",
+    "second_factor_on",
+    "second_factor_off",
+    "second_factor_codes",
+    "second_factor_reset",
+    "session_end",
     "login",
     "login_failed",
     "login_ip_limited",

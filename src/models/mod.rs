@@ -22,6 +22,7 @@ pub mod import_run;
 pub mod login_attempt;
 pub mod mail_digest_run;
 pub mod outbox;
+pub mod recovery_code;
 pub mod report_notice;
 pub mod report_route;
 pub mod report_summary_run;

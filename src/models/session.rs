@@ -15,7 +15,19 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub stage: Stage,
 }
+
+crate::text_enum!(
+    /// How far a sign-in got (`docs/domain.md` §16).
+    Stage, "session-stage" {
+        Full => "full",
+        SecondFactor => "second_factor",
+        Enrol => "enrol",
+    }
+);
 
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
@@ -26,6 +38,7 @@ pub struct NewSession<'a> {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub stage: Stage,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<Session> {
@@ -70,6 +83,34 @@ pub fn delete_for_user(
         Some(id) => diesel::delete(query.filter(sessions::id.ne(id))).execute(conn),
         None => diesel::delete(query).execute(conn),
     }
+}
+
+/// A user's sessions that are signed in (or enrolling), newest first.
+pub fn of_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::stage.ne(Stage::SecondFactor))
+        .order(sessions::last_seen_at.desc())
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// Completes a sign-in that had to set up its second factor: a new token
+/// (the session is rotated) and the full stage.
+pub fn promote(conn: &mut PgConnection, id: i64, token_hash: &[u8]) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::token_hash.eq(token_hash),
+            sessions::stage.eq(Stage::Full),
+        ))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Session> {
+    sessions::table
+        .find(id)
+        .select(Session::as_select())
+        .first(conn)
 }
 
 /// Removes sessions past their absolute lifetime or idle since `idle_before`.

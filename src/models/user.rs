@@ -35,6 +35,11 @@ pub struct User {
     /// A service account: no password, signs in only with API tokens, never
     /// staff (not assigned, not mailed).
     pub service: bool,
+    /// The TOTP secret: being set up while `totp_enabled_at` is None.
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    /// The last time step a code was accepted for (each code counts once).
+    pub totp_last_step: i64,
 }
 
 #[derive(Insertable)]
@@ -202,6 +207,51 @@ pub fn list(
         .select(User::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Keeps a secret being set up (not yet on).
+pub fn set_pending_totp(conn: &mut PgConnection, id: i64, secret: &[u8]) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::totp_enabled_at.is_null()),
+    )
+    .set(users::totp_secret.eq(secret))
+    .execute(conn)
+}
+
+/// Turns the second factor on at `step` (the confirming code's).
+pub fn enable_totp(
+    conn: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    step: i64,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_enabled_at.eq(at),
+            users::totp_last_step.eq(step),
+        ))
+        .execute(conn)
+}
+
+/// Records the step of a code just accepted, only if later than the last:
+/// 0 rows when another request used it first.
+pub fn use_totp_step(conn: &mut PgConnection, id: i64, step: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::totp_last_step.lt(step)))
+        .set(users::totp_last_step.eq(step))
+        .execute(conn)
+}
+
+/// Removes the second factor (turned off, or reset by an administrator).
+pub fn clear_totp(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(None::<Vec<u8>>),
+            users::totp_enabled_at.eq(None::<DateTime<Utc>>),
+            users::totp_last_step.eq(0),
+        ))
+        .execute(conn)
 }
 
 /// Escapes `%`, `_` and `\` so user text in ILIKE matches literally.

@@ -182,6 +182,9 @@ struct UserFormPage {
     /// The account's API tokens (none when creating).
     tokens: Vec<crate::models::api_token::ApiToken>,
     now: chrono::DateTime<chrono::Utc>,
+    /// The account's signed-in sessions, and the reader's own (not ended here).
+    sessions: Vec<crate::models::session::Session>,
+    current: i64,
 }
 
 impl crate::routes::tokens::TokenWords for UserFormPage {
@@ -224,6 +227,8 @@ pub async fn new_form(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppErro
             units,
             tokens: Vec::new(),
             now: chrono::Utc::now(),
+            sessions: Vec::new(),
+            current: 0,
         },
     )
 }
@@ -269,6 +274,8 @@ pub async fn create(
                 units,
                 tokens: Vec::new(),
                 now: chrono::Utc::now(),
+                sessions: Vec::new(),
+                current: 0,
             },
         ),
         Err(e) => Err(e),
@@ -283,10 +290,12 @@ pub async fn edit_form(
     policy::require(&me, Action::ManageUsers)?;
     let id = id.into_inner();
     let actor = me.clone();
-    let (user, tokens) = db::run(&ctx.state.pool, move |conn| {
+    let current = me.session_id;
+    let (user, tokens, sessions) = db::run(&ctx.state.pool, move |conn| {
         Ok((
             user::find(conn, id)?,
             crate::services::api::of_user(conn, &actor, id)?,
+            crate::services::second_factor::sessions(conn, &actor, id)?,
         ))
     })
     .await?;
@@ -303,6 +312,8 @@ pub async fn edit_form(
             units,
             tokens,
             now: chrono::Utc::now(),
+            sessions,
+            current,
         },
     )
 }
@@ -345,6 +356,8 @@ pub async fn update(
                 units,
                 tokens: Vec::new(),
                 now: chrono::Utc::now(),
+                sessions: Vec::new(),
+                current: 0,
             },
         ),
     }

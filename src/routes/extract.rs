@@ -6,6 +6,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::models::session::Stage;
 use crate::routes::{middleware::ReqCtx, pages::LayoutCtx};
 use crate::state::AppState;
 
@@ -57,8 +58,10 @@ fn unauthenticated(req: &HttpRequest) -> AppError {
     }
 }
 
-/// A signed-in user who has set their own password. Everyone else is sent to
-/// sign in, or to the forced password change.
+/// A user signed in all the way: password right and their own, second factor
+/// given, or set up where their role requires one. Everyone else is sent to
+/// sign in, to the second step, to the forced password change or to set up
+/// the second factor, in that order.
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
@@ -66,14 +69,16 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(req_ctx(req).and_then(|ctx| match ctx.user {
             None => Err(unauthenticated(req)),
+            Some(u) if u.stage == Stage::SecondFactor => Err(AppError::SecondFactorDue),
             Some(u) if u.must_change_password => Err(AppError::PasswordChangeRequired),
+            Some(u) if u.stage == Stage::Enrol => Err(AppError::EnrolRequired),
             Some(u) => Ok(u),
         }))
     }
 }
 
-/// Any signed-in user, including one who still has to change a temporary password
-/// (for the change page itself and sign-out).
+/// A user past the password, including one who still has to change a
+/// temporary password or set up a second factor (the change page).
 pub struct AnyUser(pub CurrentUser);
 
 impl FromRequest for AnyUser {
@@ -81,8 +86,43 @@ impl FromRequest for AnyUser {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req_ctx(req).and_then(|ctx| match ctx.user {
+            None => Err(unauthenticated(req)),
+            Some(u) if u.stage == Stage::SecondFactor => Err(AppError::SecondFactorDue),
+            Some(u) => Ok(AnyUser(u)),
+        }))
+    }
+}
+
+/// A user who has changed their password and may be setting up a second
+/// factor (its page).
+pub struct Enrolling(pub CurrentUser);
+
+impl FromRequest for Enrolling {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req_ctx(req).and_then(|ctx| match ctx.user {
+            None => Err(unauthenticated(req)),
+            Some(u) if u.stage == Stage::SecondFactor => Err(AppError::SecondFactorDue),
+            Some(u) if u.must_change_password => Err(AppError::PasswordChangeRequired),
+            Some(u) => Ok(Enrolling(u)),
+        }))
+    }
+}
+
+/// Any session at all, a half-open one included (the second step itself,
+/// and signing out).
+pub struct Pending(pub CurrentUser);
+
+impl FromRequest for Pending {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
-            req_ctx(req).and_then(|ctx| ctx.user.map(AnyUser).ok_or_else(|| unauthenticated(req))),
+            req_ctx(req).and_then(|ctx| ctx.user.map(Pending).ok_or_else(|| unauthenticated(req))),
         )
     }
 }

@@ -21,6 +21,7 @@ pub mod multipart;
 pub mod pages;
 pub mod public;
 pub mod requests;
+pub mod second_factor;
 pub mod session;
 pub mod stats;
 pub mod tokens;
@@ -60,6 +61,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(session::login_form))
             .route("/login", web::post().to(session::login))
             .route("/logout", web::post().to(session::logout))
+            .route("/login/2fa", web::get().to(second_factor::login_form))
+            .route("/login/2fa", web::post().to(second_factor::login))
+            .route("/profile/2fa", web::get().to(second_factor::profile))
+            .route("/profile/2fa", web::post().to(second_factor::confirm))
+            .route(
+                "/profile/2fa/codes",
+                web::post().to(second_factor::regenerate),
+            )
+            .route("/profile/2fa/off", web::post().to(second_factor::turn_off))
+            .route("/profile/sessions", web::get().to(second_factor::sessions))
+            .route(
+                "/profile/sessions/others/end",
+                web::post().to(second_factor::end_others),
+            )
+            .route(
+                "/profile/sessions/{id}/end",
+                web::post().to(second_factor::end),
+            )
+            .route(
+                "/admin/users/{id}/reset-2fa",
+                web::post().to(second_factor::reset),
+            )
             .route("/password/change", web::get().to(session::password_form))
             .route("/password/change", web::post().to(session::password_change))
             .route("/stats", web::get().to(stats::index))

@@ -9,9 +9,10 @@ use crate::db;
 use crate::domain::form::FormErrors;
 use crate::error::AppError;
 use crate::i18n::{k, Lang};
+use crate::models::session::Stage;
 use crate::models::user::ReportNotice;
 use crate::routes::{
-    extract::{AnyUser, Ctx},
+    extract::{AnyUser, Ctx, Pending},
     middleware::{cookie, removal, LANG_COOKIE, SESSION_COOKIE},
     pages::LayoutCtx,
     render, safe_next, see_other, see_other_with_flash,
@@ -82,11 +83,18 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
             token,
             must_change_password,
             user_lang,
+            stage,
         } => {
-            let target = if must_change_password {
-                "/password/change".to_owned()
-            } else {
-                safe_next(&next)
+            let next = safe_next(&next);
+            let target = match stage {
+                Stage::SecondFactor if next != "/" => format!(
+                    "/login/2fa?next={}",
+                    crate::domain::value::encode_query_value(&next)
+                ),
+                Stage::SecondFactor => "/login/2fa".to_owned(),
+                _ if must_change_password => "/password/change".to_owned(),
+                Stage::Enrol => "/profile/2fa".to_owned(),
+                Stage::Full => next,
             };
             let mut res = see_other(&target);
             let _ = res.add_cookie(&cookie(
@@ -125,7 +133,7 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> Result<HttpResponse,
 
 const ONE_YEAR: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
 
-pub async fn logout(ctx: Ctx, AnyUser(me): AnyUser) -> Result<HttpResponse, AppError> {
+pub async fn logout(ctx: Ctx, Pending(me): Pending) -> Result<HttpResponse, AppError> {
     let meta = ctx.req.meta.clone();
     db::run(&ctx.state.pool, move |conn| {
         auth_service::logout(conn, &me, &meta)

@@ -33,6 +33,9 @@ pub enum LoginOutcome {
         token: String,
         user_lang: Lang,
         must_change_password: bool,
+        /// `SecondFactor`: the code is still due (`/login/2fa`); `Enrol`: a
+        /// second factor must be set up first (`/profile/2fa`).
+        stage: session::Stage,
     },
     /// Wrong e-mail, wrong password or deactivated account: one answer for all.
     Failed,
@@ -55,9 +58,7 @@ pub fn login(
 ) -> Result<LoginOutcome, AppError> {
     let email: String = normalise_email(email).chars().take(254).collect();
     conn.transaction(|conn| {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(&email)
-            .execute(conn)?;
+        lock_email(conn, &email)?;
         let now = Utc::now();
         let window_start = now - Duration::minutes(WINDOW_MINUTES);
 
@@ -101,22 +102,30 @@ pub fn login(
         };
 
         match user {
+            Some(u) if verified && u.active && u.totp_enabled_at.is_some() => {
+                // The password was right; the session is only half-open
+                // until the code is given (`second_factor::sign_in`).
+                if let Some(old) = previous_session {
+                    session::delete(conn, old)?;
+                }
+                let token = open_session(conn, cfg, meta, u.id, session::Stage::SecondFactor)?;
+                Ok(LoginOutcome::SignedIn {
+                    token,
+                    user_lang: u.lang.parse().unwrap_or_default(),
+                    must_change_password: u.must_change_password,
+                    stage: session::Stage::SecondFactor,
+                })
+            }
             Some(u) if verified && u.active => {
                 if let Some(old) = previous_session {
                     session::delete(conn, old)?;
                 }
-                let token = random_token(32);
-                session::insert(
-                    conn,
-                    &NewSession {
-                        user_id: u.id,
-                        token_hash: &hash_token(&token),
-                        csrf_token: &random_token(32),
-                        expires_at: now + to_chrono(cfg.session_lifetime),
-                        ip: Some(&meta.ip),
-                        user_agent: Some(&meta.user_agent.chars().take(300).collect::<String>()),
-                    },
-                )?;
+                let stage = if cfg.require_2fa_for.contains(&u.role) {
+                    session::Stage::Enrol
+                } else {
+                    session::Stage::Full
+                };
+                let token = open_session(conn, cfg, meta, u.id, stage)?;
                 login_attempt::record(conn, &email, &meta.ip, Outcome::Success)?;
                 audit::append(
                     conn,
@@ -133,50 +142,110 @@ pub fn login(
                     token,
                     user_lang: u.lang.parse().unwrap_or_default(),
                     must_change_password: u.must_change_password,
+                    stage,
                 })
             }
             user => {
-                login_attempt::record(conn, &email, &meta.ip, Outcome::Failure)?;
                 let reason = match &user {
                     None => "unknown_account",
                     Some(u) if !u.active && verified => "deactivated",
                     Some(_) => "wrong_password",
                 };
-                // SECURITY: the typed e-mail is not recorded: people sometimes type a
-                // password into the e-mail field. Known accounts are named by id.
-                let target_id = user.as_ref().map(|u| u.id.to_string());
-                let target_type = user.as_ref().map(|_| "user");
-                audit::append(
-                    conn,
-                    meta,
-                    NewAudit {
-                        actor_id: None,
-                        action: "login_failed",
-                        target_type,
-                        target_id: target_id.clone(),
-                        detail: json!({ "reason": reason }),
-                    },
-                )?;
-                if login_attempt::recent_failures_for_email(conn, &email, window_start)?
-                    >= LOCK_THRESHOLD
-                {
-                    login_attempt::lock(conn, &email, now + Duration::minutes(LOCK_MINUTES))?;
-                    audit::append(
-                        conn,
-                        meta,
-                        NewAudit {
-                            actor_id: None,
-                            action: "lockout",
-                            target_type,
-                            target_id,
-                            detail: json!({ "minutes": LOCK_MINUTES }),
-                        },
-                    )?;
-                }
+                record_failure(conn, meta, &email, user.as_ref().map(|u| u.id), reason)?;
                 Ok(LoginOutcome::Failed)
             }
         }
     })
+}
+
+/// A failed sign-in step (a password, or a second factor: both count toward
+/// the same lock-out): its attempt row, its audit row, and the lock once
+/// `LOCK_THRESHOLD` failures fall within the window. Callers hold the
+/// e-mail's advisory lock (`lock_email`).
+pub fn record_failure(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    email: &str,
+    user_id: Option<i64>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    login_attempt::record(conn, email, &meta.ip, Outcome::Failure)?;
+    // SECURITY: the typed e-mail is not recorded: people sometimes type a
+    // password into the e-mail field. Known accounts are named by id.
+    let target_id = user_id.map(|id| id.to_string());
+    let target_type = user_id.map(|_| "user");
+    audit::append(
+        conn,
+        meta,
+        NewAudit {
+            actor_id: None,
+            action: "login_failed",
+            target_type,
+            target_id: target_id.clone(),
+            detail: json!({ "reason": reason }),
+        },
+    )?;
+    if login_attempt::recent_failures_for_email(
+        conn,
+        email,
+        now - Duration::minutes(WINDOW_MINUTES),
+    )? >= LOCK_THRESHOLD
+    {
+        login_attempt::lock(conn, email, now + Duration::minutes(LOCK_MINUTES))?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: None,
+                action: "lockout",
+                target_type,
+                target_id,
+                detail: json!({ "minutes": LOCK_MINUTES }),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Serialises sign-in attempts for one e-mail until the transaction ends.
+pub fn lock_email(conn: &mut PgConnection, email: &str) -> Result<(), AppError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How long a sign-in may wait for its second factor.
+pub const SECOND_FACTOR_MINUTES: i64 = 10;
+
+/// A new session for `user_id` at `stage`, with a fresh token and CSRF
+/// token; returns the token for the cookie.
+pub fn open_session(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    meta: &RequestMeta,
+    user_id: i64,
+    stage: session::Stage,
+) -> Result<String, AppError> {
+    let token = random_token(32);
+    let lifetime = match stage {
+        session::Stage::SecondFactor => Duration::minutes(SECOND_FACTOR_MINUTES),
+        _ => to_chrono(cfg.session_lifetime),
+    };
+    session::insert(
+        conn,
+        &NewSession {
+            user_id,
+            token_hash: &hash_token(&token),
+            csrf_token: &random_token(32),
+            expires_at: Utc::now() + lifetime,
+            ip: Some(&meta.ip),
+            user_agent: Some(&meta.user_agent.chars().take(300).collect::<String>()),
+            stage,
+        },
+    )?;
+    Ok(token)
 }
 
 /// The result of looking up a session cookie.
@@ -209,13 +278,20 @@ pub fn load_session(
         u,
         s.id,
         s.csrf_token,
+        s.stage,
     ))))
 }
 
 /// The signed-in user `u` of session `session_id` (0 for an API token, which
 /// has no session and no CSRF token); unit name and zone come from the cache.
-pub fn signed_in(u: user::User, session_id: i64, csrf_token: String) -> CurrentUser {
+pub fn signed_in(
+    u: user::User,
+    session_id: i64,
+    csrf_token: String,
+    stage: session::Stage,
+) -> CurrentUser {
     CurrentUser {
+        stage,
         id: u.id,
         session_id,
         email: u.email,

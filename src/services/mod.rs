@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod portal;
 pub mod reference;
 pub mod requests;
+pub mod second_factor;
 pub mod stats;
 pub mod transfers;
 pub mod units;

@@ -329,6 +329,34 @@ async fn each_endpoint_needs_its_scope_and_its_users_permission() {
     assert_problem(&res, StatusCode::FORBIDDEN, "forbidden");
     let res = call(&mut api, "GET", "/api/v1/hotlist", Some(&t), None, &[]).await;
     assert_problem(&res, StatusCode::FORBIDDEN, "forbidden");
+    // CORS is off: a browser's preflight from another site gets no allowance.
+    let res = call(
+        &mut api,
+        "OPTIONS",
+        "/api/v1/cases",
+        None,
+        None,
+        &[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "GET"),
+        ],
+    )
+    .await;
+    assert!(
+        res.header("access-control-allow-origin").is_empty(),
+        "{:?}",
+        res.headers
+    );
+    let res = call(
+        &mut api,
+        "GET",
+        "/api/v1/cases",
+        Some(&t),
+        None,
+        &[("origin", "https://evil.example")],
+    )
+    .await;
+    assert!(res.header("access-control-allow-origin").is_empty());
     // Unknown addresses and methods are problems too.
     let res = call(&mut api, "GET", "/api/v1/nothing", Some(&t), None, &[]).await;
     assert_problem(&res, StatusCode::NOT_FOUND, "not-found");

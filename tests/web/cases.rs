@@ -84,6 +84,7 @@ pub(crate) fn me(db: &TestDb, id: i64) -> CurrentUser {
         unit_id,
         unit_name: String::new(),
         unit_tz: None,
+        stage: cyberdesk::models::session::Stage::Full,
     }
 }
 

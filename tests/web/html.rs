@@ -100,6 +100,8 @@ async fn every_page_kind_is_valid_html() {
             ("stats-report", "/stats/report?period=y2026"),
             ("profile", "/profile"),
             ("tokens-empty", "/profile/tokens"),
+            ("second-factor-set-up", "/profile/2fa"),
+            ("sessions", "/profile/sessions"),
             ("api-docs", "/api/docs"),
             ("password", "/password/change"),
         ] {

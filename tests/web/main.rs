@@ -18,6 +18,7 @@ mod mail;
 mod portal;
 mod print;
 mod queues;
+mod second_factor;
 mod security;
 mod stats;
 mod units;

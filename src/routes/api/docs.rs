@@ -128,6 +128,16 @@ impl DocsPage {
     fn problem_key(&self, slug: &str) -> String {
         format!("api-problem-{slug}")
     }
+
+    /// A description as text and `code` runs (its backticks), so the page
+    /// shows code as code without rendering any markup from the document.
+    fn runs(&self, text: &str) -> Vec<(bool, String)> {
+        text.split('`')
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(i, s)| (i % 2 == 1, s.to_owned()))
+            .collect()
+    }
 }
 
 fn text(v: &Value, key: &str) -> String {

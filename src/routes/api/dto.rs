@@ -395,13 +395,17 @@ pub struct CaseQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub case_type: Option<String>,
-    /// A category code.
+    /// A category's numeric id (as the case list links it).
     pub category: Option<String>,
+    /// low, medium, high or critical.
     pub severity: Option<String>,
     /// me, none, or a user id.
     pub assignee: Option<String>,
+    /// A team's name, as on the case.
     pub team: Option<String>,
+    /// How it came in (a channel code).
     pub channel: Option<String>,
+    /// CLEAR, GREEN, AMBER, AMBER+STRICT or RED.
     pub tlp: Option<String>,
     /// Received from this day (YYYY-MM-DD, the unit's time zone).
     pub from: Option<String>,
@@ -409,6 +413,16 @@ pub struct CaseQuery {
     pub to: Option<String>,
     /// overdue, due_soon, ...
     pub deadline: Option<String>,
+    /// Decided from this day (the statistics' links).
+    pub decided_from: Option<String>,
+    /// Decided up to and including this day.
+    pub decided_to: Option<String>,
+    /// prosecuted, not_prosecuted, administrative_fine, remediated, ... (the statistics' links).
+    pub result: Option<String>,
+    /// Deadline compliance of decided cases: in_time, extended or late.
+    pub compliance: Option<String>,
+    /// Open at the end of this day.
+    pub open_on: Option<String>,
     /// Text search (accent-insensitive), as the list's search box.
     pub q: Option<String>,
     /// received (default), updated, deadline, ...

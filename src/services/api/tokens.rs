@@ -178,7 +178,12 @@ pub fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Option<Call
     }
     let scopes = t.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
     Ok(Some(Caller {
-        user: crate::services::auth::signed_in(u, 0, String::new()),
+        user: crate::services::auth::signed_in(
+            u,
+            0,
+            String::new(),
+            crate::models::session::Stage::Full,
+        ),
         token_id: t.id,
         scopes,
     }))

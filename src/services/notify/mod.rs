@@ -86,6 +86,7 @@ pub const KINDS: &[&str] = &[
     "public_status",
     "public_message",
     "info_request",
+    "second_factor_reset",
     "test",
 ];
 
@@ -717,6 +718,42 @@ pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<
 struct TestHtml<'a> {
     lang: &'a str,
     text: &'a str,
+}
+
+/// Tells `to` that an administrator removed their second factor: if they did
+/// not ask for it, someone may be trying to take over the account.
+pub fn second_factor_reset(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    to: &user::User,
+) -> Result<(), AppError> {
+    let lang: Lang = to.lang.parse().unwrap_or(Lang::Vi);
+    let text = i18n::t_args(
+        lang,
+        "mail-second-factor-reset-body",
+        &[("unit", &cfg.unit_name)],
+    );
+    let html = TestHtml {
+        lang: lang.code(),
+        text: &text,
+    }
+    .render()?;
+    outbox::insert(
+        conn,
+        &[NewMail {
+            kind: "second_factor_reset".into(),
+            recipient: to.email.clone(),
+            recipient_user_id: Some(to.id),
+            lang: lang.code().into(),
+            subject: i18n::t(lang, "mail-subject-second-factor-reset"),
+            body_text: text,
+            body_html: html,
+            case_id: None,
+            token: new_token(),
+            dedupe_key: None,
+        }],
+    )?;
+    Ok(())
 }
 
 /// The message of `cyberdesk mail test`.
