@@ -530,32 +530,28 @@ pub struct LookupAsk<'a> {
 
 /// The counts of one asked value (`ord`): reports, distinct cases, first and
 /// last report, reported loss (each report's largest amount once).
-#[derive(QueryableByName, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct LookupRow {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub ord: i32,
-    #[diesel(sql_type = BigInt)]
     pub reports: i64,
-    #[diesel(sql_type = BigInt)]
     pub cases: i64,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    pub first_seen: chrono::DateTime<chrono::Utc>,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    pub last_seen: chrono::DateTime<chrono::Utc>,
-    #[diesel(sql_type = BigInt)]
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
     pub loss: i64,
 }
 
 /// Counts for the bank check (`docs/domain.md` §15), counted as the hot list
 /// counts (a merged duplicate with its survivor, victims' own numbers and
 /// spam left out) over `scope` (a unit, or 0 for every unit); values never
-/// reported have no row. One query for the whole batch.
+/// reported have no row. One query for the whole batch, its text fixed so it
+/// stays prepared (planning it took longer than running it).
 pub fn lookup(
     conn: &mut PgConnection,
     asks: &[LookupAsk<'_>],
     scope: i32,
 ) -> QueryResult<Vec<LookupRow>> {
-    use diesel::sql_types::{Array, Integer, Text};
+    use crate::db::fixed::fixed;
+    use diesel::sql_types::{Array, Integer, Record, Text, Timestamptz};
     if asks.is_empty() {
         return Ok(Vec::new());
     }
@@ -563,28 +559,50 @@ pub fn lookup(
     let kinds: Vec<&str> = asks.iter().map(|a| a.kind).collect();
     let values: Vec<&str> = asks.iter().map(|a| a.value).collect();
     let bares: Vec<&str> = asks.iter().map(|a| a.bare).collect();
-    diesel::sql_query(
-        "WITH q AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS q(ord, kind, value, bare)),
-         m AS (SELECT q.ord, i.id FROM q JOIN identifiers i ON i.kind = q.kind AND i.value = q.value
-               UNION
-               SELECT q.ord, i.id FROM q JOIN identifiers i
-                 ON q.bare <> '' AND split_part(i.value, ':', 2) = q.bare AND i.kind = q.kind),
-         r AS (SELECT m.ord, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount,
-                      min(l.reported_at) AS first_seen, max(l.reported_at) AS last_seen
-               FROM m JOIN identifier_links l ON l.identifier_id = m.id
-               WHERE ($5 = 0 OR l.unit_id = $5) AND l.role <> 'victim'
-                 AND NOT EXISTS (SELECT 1 FROM submissions s
-                                 WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
-               GROUP BY m.ord, COALESCE(l.merged_into, l.report_key))
-         SELECT ord, count(*)::bigint AS reports, (count(*) FILTER (WHERE report > 0))::bigint AS cases,
-                min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-                COALESCE(sum(amount), 0)::bigint AS loss
-         FROM r GROUP BY ord",
+    let rows = fixed::<Array<Record<(Integer, BigInt, BigInt, Timestamptz, Timestamptz, BigInt)>>>(
+        "ARRAY(SELECT ROW(ord, reports, cases, first_seen, last_seen, loss) FROM (
+           WITH q AS (SELECT * FROM unnest(",
     )
-    .bind::<Array<Integer>, _>(ords)
-    .bind::<Array<Text>, _>(kinds)
-    .bind::<Array<Text>, _>(values)
-    .bind::<Array<Text>, _>(bares)
-    .bind::<Integer, _>(scope)
-    .load(conn)
+    .bind::<Array<Integer>, _>(ords, "::int[], ")
+    .bind::<Array<Text>, _>(kinds, "::text[], ")
+    .bind::<Array<Text>, _>(values, "::text[], ")
+    .bind::<Array<Text>, _>(
+        bares,
+        "::text[]) AS q(ord, kind, value, bare)),
+           m AS (SELECT q.ord, i.id FROM q JOIN identifiers i ON i.kind = q.kind AND i.value = q.value
+                 UNION
+                 SELECT q.ord, i.id FROM q JOIN identifiers i
+                   ON q.bare <> '' AND split_part(i.value, ':', 2) = q.bare AND i.kind = q.kind),
+           r AS (SELECT m.ord, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount,
+                        min(l.reported_at) AS first_seen, max(l.reported_at) AS last_seen
+                 FROM m JOIN identifier_links l ON l.identifier_id = m.id
+                 WHERE (",
+    )
+    .bind::<Integer, _>(scope, "::int = 0 OR l.unit_id = ")
+    .bind::<Integer, _>(
+        scope,
+        ") AND l.role <> 'victim'
+                   AND NOT EXISTS (SELECT 1 FROM submissions s
+                                   WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
+                 GROUP BY m.ord, COALESCE(l.merged_into, l.report_key))
+           SELECT ord, count(*)::bigint AS reports, (count(*) FILTER (WHERE report > 0))::bigint AS cases,
+                  min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+                  COALESCE(sum(amount), 0)::bigint AS loss
+           FROM r GROUP BY ord) x)",
+    );
+    let found: Vec<(i32, i64, i64, DateTime<Utc>, DateTime<Utc>, i64)> =
+        diesel::select(rows).get_result(conn)?;
+    Ok(found
+        .into_iter()
+        .map(
+            |(ord, reports, cases, first_seen, last_seen, loss)| LookupRow {
+                ord,
+                reports,
+                cases,
+                first_seen,
+                last_seen,
+                loss,
+            },
+        )
+        .collect())
 }

@@ -107,6 +107,29 @@ async fn every_page_kind_is_valid_html() {
         ] {
             pages.get(&mut s, &format!("{lang}-{name}"), path).await;
         }
+        // With a second factor on: its sign-in step, then its page.
+        let tfa = format!("tfa-{lang}@pa05.test.vn");
+        let tfa_id = db.user(&tfa, "officer", PASSWORD);
+        db.exec(&format!(
+            "UPDATE users SET totp_secret = '\\x3132333435363738393031323334353637383930', totp_enabled_at = now() WHERE id = {tfa_id}"
+        ));
+        let mut t = client(&db).await;
+        if lang == "en" {
+            english(&mut t).await;
+        }
+        signed_in_as(&mut t, &tfa).await;
+        pages
+            .get(&mut t, &format!("{lang}-login-second-step"), "/login/2fa")
+            .await;
+        let code = cyberdesk::domain::second_factor::code_at(
+            b"12345678901234567890",
+            chrono::Utc::now().timestamp() as u64,
+        );
+        let res = t.post("/login/2fa", &[("code", &code)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        pages
+            .get(&mut t, &format!("{lang}-second-factor-on"), "/profile/2fa")
+            .await;
     }
 
     // Data: a citizen's report with files, a case from it, a case of the
