@@ -540,6 +540,9 @@ pub struct LookupRow {
     pub loss: i64,
 }
 
+/// (ord, reports, cases, first seen, last seen, loss) as the query returns it.
+type LookupTuple = (i32, i64, i64, DateTime<Utc>, DateTime<Utc>, i64);
+
 /// Counts for the bank check (`docs/domain.md` §15), counted as the hot list
 /// counts (a merged duplicate with its survivor, victims' own numbers and
 /// spam left out) over `scope` (a unit, or 0 for every unit); values never
@@ -590,8 +593,7 @@ pub fn lookup(
                   COALESCE(sum(amount), 0)::bigint AS loss
            FROM r GROUP BY ord) x)",
     );
-    let found: Vec<(i32, i64, i64, DateTime<Utc>, DateTime<Utc>, i64)> =
-        diesel::select(rows).get_result(conn)?;
+    let found: Vec<LookupTuple> = diesel::select(rows).get_result(conn)?;
     Ok(found
         .into_iter()
         .map(
