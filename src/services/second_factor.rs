@@ -96,7 +96,8 @@ pub fn status(conn: &mut PgConnection, cfg: &Config, me: &CurrentUser) -> Result
             s
         }
     };
-    let url = sf::otpauth_url(&secret, &cfg.unit_name, &u.email);
+    // A short issuer keeps the QR code coarse enough to scan from a screen.
+    let url = sf::otpauth_url(&secret, &format!("cyberdesk {}", cfg.ref_prefix), &u.email);
     Ok(Status {
         enabled_at: None,
         codes_left: 0,
