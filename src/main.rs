@@ -56,11 +56,23 @@ enum Command {
     },
     /// Import a register of the previous agency (.xlsx, .xls, .ods, .csv).
     Import(ImportArgs),
+    /// The audit log: check its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// API tokens: create one (printed once), list a user's.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 naming the first row that
+    /// does not hold.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -268,6 +280,9 @@ fn main() -> ExitCode {
             (password_stdin, service),
         ),
         Command::Token { command } => token_command(&config, command),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&config),
         Command::Unit { command } => unit_command(&config, command),
         Command::Import(args) => import(&config, args),
         Command::Mail {
@@ -514,7 +529,21 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         }
         std::thread::sleep(std::time::Duration::from_secs(60));
     });
+    let mut chain_checked: Option<chrono::NaiveDate> = None;
     std::thread::spawn(move || loop {
+        // The audit log's chain is walked once a day (by each instance).
+        let today = chrono::Utc::now().date_naive();
+        if chain_checked != Some(today) {
+            let checked = state
+                .pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut c| services::audit_log::daily_check(&mut c, &state.config));
+            match checked {
+                Ok(_) => chain_checked = Some(today),
+                Err(e) => log::warn!("checking the audit log's chain failed: {e}"),
+            }
+        }
         match state
             .pool
             .get()
@@ -602,6 +631,32 @@ fn add_user(
             Err(format!("user not created: {}", problems.join("; ")))
         }
         Err(e) => Err(format!("user not created: {e}")),
+    }
+}
+
+/// `cyberdesk audit verify`.
+fn audit_verify(config: &Config) -> Result<(), String> {
+    prepare_database(config)?;
+    let mut conn = cli_connection(config)?;
+    let v = services::audit_log::verify(&mut conn)
+        .map_err(|e| format!("cannot read the audit log: {e}"))?;
+    let hex = cyberdesk::domain::token::hex(&v.last_hash);
+    match v.broken {
+        None => {
+            println!("audit log intact: {} rows, last hash {hex}", v.rows);
+            Ok(())
+        }
+        Some(b) if b.id == 0 => Err(format!(
+            "audit log broken after row {} (position {}): the chain's head does not name the last row",
+            v.rows,
+            b.seq.unwrap_or_default()
+        )),
+        Some(b) => Err(format!(
+            "audit log broken at row id {} (position {}): {}",
+            b.id,
+            b.seq.map_or_else(|| "none".to_owned(), |s| s.to_string()),
+            b.fault.describe()
+        )),
     }
 }
 

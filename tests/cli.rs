@@ -779,3 +779,37 @@ fn a_service_account_and_its_token_are_made_from_the_command_line() {
     }
     assert_eq!(db.count("SELECT count(*) AS n FROM api_tokens"), 1);
 }
+
+#[test]
+fn audit_verify_exits_zero_when_intact_and_names_the_row_when_not() {
+    let db = TestDb::new();
+    db.user("ld@pa05.test.vn", "supervisor", "mat khau rat dai 2026");
+    db.user("cb@pa05.test.vn", "officer", "mat khau rat dai 2026");
+    let out = cyberdesk(&db.url)
+        .args(["audit", "verify"])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("audit log intact"), "{stdout}");
+    let id = db.count("SELECT min(id) AS n FROM audit_log");
+    db.exec("ALTER TABLE audit_log DISABLE TRIGGER USER");
+    db.exec(&format!(
+        "UPDATE audit_log SET ip = '10.0.0.1' WHERE id = {id}"
+    ));
+    db.exec("ALTER TABLE audit_log ENABLE TRIGGER USER");
+    let out = cyberdesk(&db.url)
+        .args(["audit", "verify"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("row id {id}")) && stderr.contains("changed"),
+        "{stderr}"
+    );
+}

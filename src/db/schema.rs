@@ -14,6 +14,17 @@ diesel::table! {
         user_agent -> Nullable<Text>,
         detail -> Jsonb,
         api_token_id -> Nullable<Int8>,
+        seq -> Nullable<Int8>,
+        prev_hash -> Nullable<Bytea>,
+        hash -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> Int4,
+        seq -> Int8,
+        hash -> Bytea,
     }
 }
 
@@ -671,6 +682,7 @@ diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    audit_chain,
     recovery_codes,
     import_runs,
     case_imports,

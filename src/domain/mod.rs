@@ -3,6 +3,7 @@
 //! so every module above may use it and it imports nothing of the app but the
 //! message catalogues (`i18n`). See `docs/architecture.md`.
 
+pub mod audit_chain;
 pub mod case;
 pub mod code;
 pub mod form;

@@ -9,6 +9,8 @@ use crate::domain::RequestMeta;
 /// Every action the application records; each has a label `audit-<action>` in
 /// both catalogues.
 pub const ACTIONS: &[&str] = &[
+    "audit_export",
+    "audit_anchor_sent",
     "token_create",
     "token_revoke",
     "second_factor_on",
@@ -243,4 +245,123 @@ impl AuditEntry {
             v => v.to_string(),
         }
     }
+}
+
+/// Up to `limit` rows of the hash chain after position `after`, in chain
+/// order, with `detail` as PostgreSQL prints it.
+pub fn chain_after(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<crate::domain::audit_chain::Link>> {
+    use diesel::sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Timestamptz)]
+        at: DateTime<Utc>,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        actor_id: Option<i64>,
+        #[diesel(sql_type = Text)]
+        action: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        target_type: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        target_id: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        ip: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        user_agent: Option<String>,
+        #[diesel(sql_type = Text)]
+        detail: String,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        api_token_id: Option<i64>,
+        #[diesel(sql_type = Nullable<Bytea>)]
+        prev_hash: Option<Vec<u8>>,
+        #[diesel(sql_type = Nullable<Bytea>)]
+        hash: Option<Vec<u8>>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT seq, id, at, actor_id, action, target_type, target_id, ip, user_agent,
+                detail::text AS detail, api_token_id, prev_hash, hash
+         FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind::<BigInt, _>(after)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::domain::audit_chain::Link {
+            seq: r.seq,
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            detail: r.detail,
+            api_token_id: r.api_token_id,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        })
+        .collect())
+}
+
+/// The chain's head: its length and last hash.
+pub fn chain_head(conn: &mut PgConnection) -> QueryResult<(i64, Vec<u8>)> {
+    use crate::db::schema::audit_chain;
+    audit_chain::table
+        .find(1)
+        .select((audit_chain::seq, audit_chain::hash))
+        .first(conn)
+}
+
+/// Rows outside the chain (no position): there should be none.
+pub fn unchained(conn: &mut PgConnection) -> QueryResult<Option<i64>> {
+    audit_log::table
+        .filter(audit_log::seq.is_null())
+        .select(audit_log::id)
+        .order(audit_log::id)
+        .first(conn)
+        .optional()
+}
+
+/// One day's anchor: the chain's last row of that day (local `tz`).
+#[derive(QueryableByName, Clone, Debug)]
+pub struct Anchor {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub day: chrono::NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    pub hash: Vec<u8>,
+}
+
+/// The anchors of the last `days` days that have rows, newest first: what
+/// is printed or mailed outside, so a rewrite of the whole chain still shows.
+pub fn anchors(conn: &mut PgConnection, tz: &str, days: i32) -> QueryResult<Vec<Anchor>> {
+    diesel::sql_query(
+        "SELECT DISTINCT ON (day) day, seq, hash
+         FROM (SELECT (at AT TIME ZONE $1)::date AS day, seq, hash FROM audit_log
+               WHERE at > now() - make_interval(days => $2 + 1) AND seq IS NOT NULL) a
+         WHERE day > (now() AT TIME ZONE $1)::date - $2
+         ORDER BY day DESC, seq DESC",
+    )
+    .bind::<diesel::sql_types::Text, _>(tz)
+    .bind::<diesel::sql_types::Integer, _>(days)
+    .load(conn)
+}
+
+/// Active administrators, who hear of a broken chain.
+pub fn admin_addresses(conn: &mut PgConnection) -> QueryResult<Vec<(i64, String, String)>> {
+    users::table
+        .filter(users::role.eq(crate::models::user::Role::Admin))
+        .filter(users::active.eq(true))
+        .select((users::id, users::email, users::lang))
+        .load(conn)
 }

@@ -15,6 +15,7 @@ use crate::domain::value::encode_query_value;
 use crate::error::AppError;
 use crate::models::audit::{self, AuditEntry, AuditFilter, ACTIONS};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, PAGE_SIZE};
+use crate::services::audit_log;
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
@@ -43,6 +44,14 @@ struct AuditPage {
     older: Option<i64>,
     filter_qs: String,
     bad_filter: bool,
+    /// The last hash of each of the last days, to print or mail outside.
+    anchors: Vec<audit::Anchor>,
+}
+
+impl AuditPage {
+    fn hex(&self, bytes: &[u8]) -> String {
+        crate::domain::token::hex(bytes)
+    }
 }
 
 /// Midnight of a `yyyy-mm-dd` date in the unit's time zone, as UTC.
@@ -65,14 +74,8 @@ fn day_start(s: &str, tz: Tz, plus_days: i64) -> Result<Option<DateTime<Utc>>, (
     Ok(Some(local.with_timezone(&Utc)))
 }
 
-pub async fn index(
-    ctx: Ctx,
-    me: CurrentUser,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    policy::require(&me, Action::ViewAuditLog)?;
-    let q = query.into_inner();
-    let tz = ctx.state.config.time_zone;
+/// The filter the query asks for, and whether a part of it could not be read.
+fn filter_of(q: &AuditQuery, tz: Tz) -> (AuditFilter, bool) {
     let from = day_start(&q.from, tz, 0);
     let to = day_start(&q.to, tz, 1);
     let actor = q.actor.trim();
@@ -97,9 +100,25 @@ pub async fn index(
         from: from.unwrap_or(None),
         to: to.unwrap_or(None),
     };
+    (filter, bad_filter)
+}
+
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ViewAuditLog)?;
+    let q = query.into_inner();
+    let tz = me.tz(ctx.state.config.time_zone);
+    let (filter, bad_filter) = filter_of(&q, tz);
     let before = q.before;
-    let mut rows = db::run(&ctx.state.pool, move |conn| {
-        Ok(audit::list(conn, &filter, before, PAGE_SIZE + 1)?)
+    let actor = me.clone();
+    let (mut rows, anchors) = db::run(&ctx.state.pool, move |conn| {
+        Ok((
+            audit::list(conn, &filter, before, PAGE_SIZE + 1)?,
+            audit_log::anchors(conn, &actor, tz)?,
+        ))
     })
     .await?;
     let older = if rows.len() as i64 > PAGE_SIZE {
@@ -131,6 +150,60 @@ pub async fn index(
             older,
             filter_qs,
             bad_filter,
+            anchors,
         },
     )
+}
+
+/// The filtered log as CSV.
+pub async fn export(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ViewAuditLog)?;
+    let tz = me.tz(ctx.state.config.time_zone);
+    let (filter, bad) = filter_of(&query, tz);
+    if bad {
+        return Err(AppError::Invalid(crate::i18n::k("audit-bad-filter")));
+    }
+    let meta = ctx.req.meta.clone();
+    let body = db::run(&ctx.state.pool, move |conn| {
+        audit_log::export_csv(conn, &me, &meta, &filter, tz)
+    })
+    .await?;
+    Ok(crate::routes::csv_response("audit-log.csv", body))
+}
+
+#[derive(Deserialize, Default)]
+pub struct AnchorForm {
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// Mails a day's anchor to an address outside the system.
+pub async fn mail_anchor(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<AnchorForm>,
+) -> Result<HttpResponse, AppError> {
+    let (st, meta) = (ctx.state.clone(), ctx.req.meta.clone());
+    let form = form.into_inner();
+    db::run(&ctx.state.pool, move |conn| {
+        match audit_log::mail_anchor(conn, &st.config, &me, &meta, (&form.day, &form.to)) {
+            // The only field: its message is the page's.
+            Err(AppError::Form(e)) => Err(AppError::Invalid(crate::i18n::MsgKey(
+                e.get("to").unwrap_or("email-invalid"),
+            ))),
+            other => other,
+        }
+    })
+    .await?;
+    Ok(crate::routes::see_other_with_flash(
+        "/admin/audit",
+        crate::i18n::k("flash-anchor-sent"),
+        &ctx.state.config,
+    ))
 }

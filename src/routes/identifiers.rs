@@ -127,17 +127,7 @@ pub async fn hot_refresh(
     ))
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
+use crate::routes::csv_response;
 
 pub async fn hot_csv(
     ctx: Ctx,

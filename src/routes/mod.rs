@@ -127,6 +127,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(admin_users::reset_password),
             )
             .route("/admin/audit", web::get().to(admin_audit::index))
+            .route("/admin/audit.csv", web::get().to(admin_audit::export))
+            .route(
+                "/admin/audit/anchor",
+                web::post().to(admin_audit::mail_anchor),
+            )
             .route("/admin/mail", web::get().to(admin_mail::index))
             .route("/admin/mail/{id}/retry", web::post().to(admin_mail::retry))
             .route(
@@ -277,6 +282,19 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse,
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))
+}
+
+/// A CSV file to download (never shown inline, never cached).
+pub fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
 }
 
 /// 303 See Other: the answer to a successful POST.

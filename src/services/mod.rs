@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod api;
+pub mod audit_log;
 pub mod auth;
 pub mod case_list;
 pub mod cases;

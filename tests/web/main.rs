@@ -5,6 +5,7 @@ mod common;
 
 mod admin;
 mod api;
+mod audit_chain;
 mod auth;
 mod cases;
 mod evidence;

@@ -87,6 +87,8 @@ pub const KINDS: &[&str] = &[
     "public_message",
     "info_request",
     "second_factor_reset",
+    "audit_anchor",
+    "audit_chain_broken",
     "test",
 ];
 
@@ -720,6 +722,33 @@ struct TestHtml<'a> {
     text: &'a str,
 }
 
+/// A short mail of one paragraph (account notices, tests, anchors).
+pub fn plain_mail(
+    kind: &str,
+    (recipient, recipient_user_id): (&str, Option<i64>),
+    lang: Lang,
+    subject: String,
+    text: String,
+) -> Result<NewMail, AppError> {
+    let html = TestHtml {
+        lang: lang.code(),
+        text: &text,
+    }
+    .render()?;
+    Ok(NewMail {
+        kind: kind.into(),
+        recipient: recipient.into(),
+        recipient_user_id,
+        lang: lang.code().into(),
+        subject,
+        body_text: text,
+        body_html: html,
+        case_id: None,
+        token: new_token(),
+        dedupe_key: None,
+    })
+}
+
 /// Tells `to` that an administrator removed their second factor: if they did
 /// not ask for it, someone may be trying to take over the account.
 pub fn second_factor_reset(
@@ -728,52 +757,28 @@ pub fn second_factor_reset(
     to: &user::User,
 ) -> Result<(), AppError> {
     let lang: Lang = to.lang.parse().unwrap_or(Lang::Vi);
-    let text = i18n::t_args(
+    let mail = plain_mail(
+        "second_factor_reset",
+        (&to.email, Some(to.id)),
         lang,
-        "mail-second-factor-reset-body",
-        &[("unit", &cfg.unit_name)],
-    );
-    let html = TestHtml {
-        lang: lang.code(),
-        text: &text,
-    }
-    .render()?;
-    outbox::insert(
-        conn,
-        &[NewMail {
-            kind: "second_factor_reset".into(),
-            recipient: to.email.clone(),
-            recipient_user_id: Some(to.id),
-            lang: lang.code().into(),
-            subject: i18n::t(lang, "mail-subject-second-factor-reset"),
-            body_text: text,
-            body_html: html,
-            case_id: None,
-            token: new_token(),
-            dedupe_key: None,
-        }],
+        i18n::t(lang, "mail-subject-second-factor-reset"),
+        i18n::t_args(
+            lang,
+            "mail-second-factor-reset-body",
+            &[("unit", &cfg.unit_name)],
+        ),
     )?;
+    outbox::insert(conn, &[mail])?;
     Ok(())
 }
 
 /// The message of `cyberdesk mail test`.
 pub fn test_mail(cfg: &Config, to: &str, lang: Lang) -> Result<NewMail, AppError> {
-    let text = i18n::t_args(lang, "mail-test-body", &[("unit", &cfg.unit_name)]);
-    let html = TestHtml {
-        lang: lang.code(),
-        text: &text,
-    }
-    .render()?;
-    Ok(NewMail {
-        kind: "test".into(),
-        recipient: to.into(),
-        recipient_user_id: None,
-        lang: lang.code().into(),
-        subject: i18n::t(lang, "mail-subject-test"),
-        body_text: text,
-        body_html: html,
-        case_id: None,
-        token: new_token(),
-        dedupe_key: None,
-    })
+    plain_mail(
+        "test",
+        (to, None),
+        lang,
+        i18n::t(lang, "mail-subject-test"),
+        i18n::t_args(lang, "mail-test-body", &[("unit", &cfg.unit_name)]),
+    )
 }
