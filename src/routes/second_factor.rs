@@ -156,12 +156,20 @@ pub async fn profile(ctx: Ctx, Enrolling(me): Enrolling) -> Result<HttpResponse,
     set_up_page(&ctx, me, StatusCode::OK, Vec::new(), None).await
 }
 
-/// The key of a refused code, or the error as it is.
-fn refused(e: AppError) -> Result<&'static str, AppError> {
-    match e {
-        AppError::Form(errors) => Ok(errors.get("code").unwrap_or("second-factor-code-wrong")),
-        other => Err(other),
-    }
+/// The page again with why a code was refused (422); any other error as it is.
+async fn refused_page(ctx: &Ctx, me: CurrentUser, e: AppError) -> Result<HttpResponse, AppError> {
+    let key = match e {
+        AppError::Form(errors) => errors.get("code").unwrap_or("second-factor-code-wrong"),
+        other => return Err(other),
+    };
+    set_up_page(
+        ctx,
+        me,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Vec::new(),
+        Some(key),
+    )
+    .await
 }
 
 pub async fn confirm(
@@ -191,17 +199,7 @@ pub async fn confirm(
             }
             Ok(res)
         }
-        Err(e) => {
-            let key = refused(e)?;
-            set_up_page(
-                &ctx,
-                me,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Vec::new(),
-                Some(key),
-            )
-            .await
-        }
+        Err(e) => refused_page(&ctx, me, e).await,
     }
 }
 
@@ -217,17 +215,7 @@ pub async fn regenerate(
     .await?;
     match done {
         Ok(codes) => set_up_page(&ctx, me, StatusCode::OK, codes, None).await,
-        Err(e) => {
-            let key = refused(e)?;
-            set_up_page(
-                &ctx,
-                me,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Vec::new(),
-                Some(key),
-            )
-            .await
-        }
+        Err(e) => refused_page(&ctx, me, e).await,
     }
 }
 
@@ -252,17 +240,7 @@ pub async fn turn_off(
             k("flash-second-factor-off"),
             &ctx.state.config,
         )),
-        Err(e) => {
-            let key = refused(e)?;
-            set_up_page(
-                &ctx,
-                me,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Vec::new(),
-                Some(key),
-            )
-            .await
-        }
+        Err(e) => refused_page(&ctx, me, e).await,
     }
 }
 

@@ -143,40 +143,9 @@ pub fn create(
         }
     };
     let hash = password::hash(&pass).map_err(AppError::internal)?;
-    conn.transaction(|conn| {
-        if user::find_by_email(conn, &v.email)?.is_some() {
-            return Err(email_taken());
-        }
-        let unit_id = unit_of(conn, actor, input)?;
-        let created = user::insert(
-            conn,
-            &NewUser {
-                email: &v.email,
-                full_name: &v.full_name,
-                role: v.role,
-                team: v.team.as_deref(),
-                on_duty: input.on_duty,
-                lang: v.lang.code(),
-                must_change_password: generated.is_some(),
-                password_hash: &hash,
-                unit_id,
-                service: false,
-            },
-        )
-        .map_err(unique_to_taken)?;
-        audit::append(
-            conn,
-            meta,
-            NewAudit {
-                actor_id: actor.map(|a| a.id),
-                action: "user_create",
-                target_type: Some("user"),
-                target_id: Some(created.id.to_string()),
-                detail: json!({ "role": v.role.code(), "via": if actor.is_some() { "web" } else { "cli" } }),
-            },
-        )?;
-        Ok((created, generated))
-    })
+    let must_change = generated.is_some();
+    let created = insert_account(conn, actor, meta, input, &v, (&hash, must_change, false))?;
+    Ok((created, generated))
 }
 
 /// A service account has no password at all (the stored hash is not a hash,
@@ -194,6 +163,27 @@ fn create_service(
         errors.add("role", k("service-account-admin"));
         return Err(AppError::Form(errors));
     }
+    let created = insert_account(
+        conn,
+        actor,
+        meta,
+        input,
+        &v,
+        (password::NO_PASSWORD, false, true),
+    )?;
+    Ok((created, None))
+}
+
+/// The account row and its audit row, in one transaction; an e-mail in use
+/// is a form error. `(hash, must_change_password, service)`.
+fn insert_account(
+    conn: &mut PgConnection,
+    actor: Option<&CurrentUser>,
+    meta: &RequestMeta,
+    input: &UserInput,
+    v: &ValidUser,
+    (hash, must_change, service): (&str, bool, bool),
+) -> Result<User, AppError> {
     conn.transaction(|conn| {
         if user::find_by_email(conn, &v.email)?.is_some() {
             return Err(email_taken());
@@ -206,15 +196,21 @@ fn create_service(
                 full_name: &v.full_name,
                 role: v.role,
                 team: v.team.as_deref(),
-                on_duty: false,
+                // A service account is never on duty.
+                on_duty: input.on_duty && !service,
                 lang: v.lang.code(),
-                must_change_password: false,
-                password_hash: password::NO_PASSWORD,
+                must_change_password: must_change,
+                password_hash: hash,
                 unit_id,
-                service: true,
+                service,
             },
         )
         .map_err(unique_to_taken)?;
+        let mut detail =
+            json!({ "role": v.role.code(), "via": if actor.is_some() { "web" } else { "cli" } });
+        if service {
+            detail["service"] = json!(true);
+        }
         audit::append(
             conn,
             meta,
@@ -223,10 +219,10 @@ fn create_service(
                 action: "user_create",
                 target_type: Some("user"),
                 target_id: Some(created.id.to_string()),
-                detail: json!({ "role": v.role.code(), "service": true, "via": if actor.is_some() { "web" } else { "cli" } }),
+                detail,
             },
         )?;
-        Ok((created, None))
+        Ok(created)
     })
 }
 
