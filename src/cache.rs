@@ -140,6 +140,7 @@ pub struct Caches {
     signer: std::sync::OnceLock<Arc<crate::domain::sign::Signer>>,
     /// Every unit with its current (Vietnamese) name and contact.
     units: Cached<Vec<crate::models::unit::UnitEntry>>,
+    legal_bases: Cached<Vec<crate::models::legal_basis::LegalBasis>>,
 }
 
 impl Caches {
@@ -268,6 +269,49 @@ impl Caches {
 
     pub fn categories_changed(&self) {
         self.categories.invalidate();
+    }
+
+    /// Every legal basis (a few dozen rows), read by every page that cites one.
+    pub fn legal_bases(
+        &self,
+        conn: &mut PgConnection,
+    ) -> QueryResult<Arc<Vec<crate::models::legal_basis::LegalBasis>>> {
+        self.legal_bases
+            .get_or_load(|| crate::models::legal_basis::all(conn))
+    }
+
+    /// The basis of `topic` in force on `day`.
+    pub fn legal_basis_on(
+        &self,
+        conn: &mut PgConnection,
+        topic: crate::models::legal_basis::Topic,
+        day: chrono::NaiveDate,
+    ) -> QueryResult<Option<crate::models::legal_basis::LegalBasis>> {
+        let all = self.legal_bases(conn)?;
+        Ok(crate::models::legal_basis::on(&all, topic, day).cloned())
+    }
+
+    /// A basis by id (a case's stored basis), reloaded first if this
+    /// instance has not seen it yet (added on another instance).
+    pub fn legal_basis(
+        &self,
+        conn: &mut PgConnection,
+        id: i32,
+    ) -> QueryResult<Option<crate::models::legal_basis::LegalBasis>> {
+        if let Some(b) = self.legal_bases(conn)?.iter().find(|b| b.id == id) {
+            return Ok(Some(b.clone()));
+        }
+        self.legal_bases.invalidate();
+        Ok(self.legal_bases(conn)?.iter().find(|b| b.id == id).cloned())
+    }
+
+    /// The bases if loaded, without the database.
+    pub fn legal_bases_cached(&self) -> Option<Arc<Vec<crate::models::legal_basis::LegalBasis>>> {
+        self.legal_bases.peek()
+    }
+
+    pub fn legal_bases_changed(&self) {
+        self.legal_bases.invalidate();
     }
 
     pub fn users_changed(&self) {

@@ -254,6 +254,32 @@ diesel::table! {
         starts_from -> Text,
         active -> Bool,
         updated_at -> Timestamptz,
+        basis_topic -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    retention_rules (id) {
+        id -> Int4,
+        case_type -> Text,
+        outcome -> Nullable<Text>,
+        months -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    legal_bases (id) {
+        id -> Int4,
+        topic -> Text,
+        instrument -> Text,
+        article -> Text,
+        title_vi -> Text,
+        title_en -> Text,
+        in_force_from -> Date,
+        in_force_to -> Nullable<Date>,
+        note -> Text,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -325,6 +351,11 @@ diesel::table! {
         assigned_at -> Nullable<Timestamptz>,
         decided_at -> Nullable<Timestamptz>,
         decide_compliance -> Nullable<Text>,
+        legal_basis_id -> Nullable<Int4>,
+        hold_reason -> Nullable<Text>,
+        hold_by -> Nullable<Int8>,
+        hold_at -> Nullable<Timestamptz>,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -682,6 +713,8 @@ diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    retention_rules,
+    legal_bases,
     audit_chain,
     recovery_codes,
     import_runs,

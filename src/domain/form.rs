@@ -59,6 +59,15 @@ impl FormErrors {
 }
 
 /// Trims and bounds a required free-text field.
+/// A day as a date field sends it (`yyyy-mm-dd`) or as people type it
+/// (`dd/mm/yyyy`).
+pub fn parse_day(v: &str) -> Option<chrono::NaiveDate> {
+    let v = v.trim();
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(v, "%d/%m/%Y"))
+        .ok()
+}
+
 pub fn required_text(
     errors: &mut FormErrors,
     field: &'static str,

@@ -1,31 +1,60 @@
-//! Legal citations printed on official documents (`docs/domain.md` §11). A
-//! document cites the law that applied on the day the report was received, so
-//! a case received before an amendment keeps its old basis when it is
-//! printed again later.
+//! Legal bases (`docs/domain.md` §18): what the product cites, with the days
+//! each instrument applied. Every reference shown or printed is read from the
+//! `legal_bases` table through these rules; a case keeps the basis in force on
+//! the day it was received, so an old case is printed with its old basis.
 
 use chrono::NaiveDate;
 
-/// The day Law 99/2025/QH15, amending the Criminal Procedure Code 2015, took
-/// effect.
-const LAW_99_2025_IN_FORCE: (i32, u32, u32) = (2025, 7, 1);
+use crate::domain::case::CaseType;
+use crate::i18n::Lang;
 
-/// The legal basis for receiving and handling a crime report received on
-/// `received` (a local date), as (Vietnamese, English). The articles are the
-/// same before and after the amendment; the code they belong to is cited as
-/// amended from the day the amendment took effect.
-pub fn crime_report_basis(received: NaiveDate) -> (&'static str, &'static str) {
-    let (y, m, d) = LAW_99_2025_IN_FORCE;
-    let amended = NaiveDate::from_ymd_opt(y, m, d).is_some_and(|from| received >= from);
-    if amended {
-        (
-            "Bộ luật Tố tụng hình sự 2015 (sửa đổi, bổ sung bởi Luật số 99/2025/QH15), các điều 144–147",
-            "Criminal Procedure Code 2015 as amended by Law 99/2025/QH15, arts. 144–147",
-        )
-    } else {
-        (
-            "Bộ luật Tố tụng hình sự 2015, các điều 144–147",
-            "Criminal Procedure Code 2015, arts. 144–147",
-        )
+crate::code_enum!(
+    /// What a basis is cited for.
+    Topic, "legal-topic" {
+        CrimeReport => "crime_report",
+        FalseReport => "false_report",
+        SecurityIncident => "security_incident",
+        DataBreach => "data_breach",
+        PersonalData => "personal_data",
+        ReportingPeriod => "reporting_period",
+    }
+);
+
+/// The topic whose basis a case of this type cites (feedback cites none).
+pub fn topic_of(case_type: CaseType) -> Option<Topic> {
+    match case_type {
+        CaseType::CrimeReport => Some(Topic::CrimeReport),
+        CaseType::SecurityIncident => Some(Topic::SecurityIncident),
+        CaseType::DataBreach => Some(Topic::DataBreach),
+        CaseType::Feedback => None,
+    }
+}
+
+/// `[from, to)`: in force from `from` up to the day before `to` (open while
+/// `to` is unknown).
+pub fn in_force(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
+    from <= day && to.is_none_or(|to| day < to)
+}
+
+/// Whether two `[from, to)` spans share a day (as the table's exclusion
+/// constraint decides, so a form can say which basis is in the way).
+pub fn overlaps(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDate>)) -> bool {
+    a.1.is_none_or(|a_to| b.0 < a_to) && b.1.is_none_or(|b_to| a.0 < b_to)
+}
+
+/// A citation as printed: the title and, when articles are cited, "điều 144"
+/// or "arts. 144–147".
+pub fn citation(lang: Lang, title: &str, article: &str) -> String {
+    let article = article.trim();
+    if article.is_empty() {
+        return title.to_owned();
+    }
+    let several = article.contains(['–', '-', ',']);
+    match (lang, several) {
+        (Lang::Vi, false) => format!("{title}, điều {article}"),
+        (Lang::Vi, true) => format!("{title}, các điều {article}"),
+        (Lang::En, false) => format!("{title}, art. {article}"),
+        (Lang::En, true) => format!("{title}, arts. {article}"),
     }
 }
 
@@ -38,20 +67,38 @@ mod tests {
     }
 
     #[test]
-    fn the_amendment_applies_from_1_july_2025() {
-        let before = crime_report_basis(day(2025, 6, 30));
-        assert_eq!(before.0, "Bộ luật Tố tụng hình sự 2015, các điều 144–147");
-        assert_eq!(before.1, "Criminal Procedure Code 2015, arts. 144–147");
-        let on = crime_report_basis(day(2025, 7, 1));
+    fn a_basis_applies_from_its_first_day_to_the_day_before_its_end() {
+        let (from, to) = (day(2018, 1, 1), Some(day(2025, 7, 1)));
+        assert!(!in_force(from, to, day(2017, 12, 31)));
+        assert!(in_force(from, to, day(2018, 1, 1)));
+        assert!(in_force(from, to, day(2025, 6, 30)));
+        assert!(!in_force(from, to, day(2025, 7, 1)));
+        assert!(in_force(day(2025, 7, 1), None, day(2099, 1, 1)));
+    }
+
+    #[test]
+    fn spans_that_touch_do_not_overlap() {
+        let old = (day(2018, 1, 1), Some(day(2025, 7, 1)));
+        assert!(!overlaps(old, (day(2025, 7, 1), None)));
+        assert!(overlaps(old, (day(2025, 6, 30), None)));
+        assert!(overlaps((day(2020, 1, 1), None), (day(2030, 1, 1), None)));
+        assert!(overlaps(old, (day(2019, 1, 1), Some(day(2019, 2, 1)))));
+        assert!(!overlaps(old, (day(2010, 1, 1), Some(day(2018, 1, 1)))));
+    }
+
+    #[test]
+    fn citations_name_one_article_or_several() {
+        let t = "Bộ luật Tố tụng hình sự 2015";
         assert_eq!(
-            on.0,
-            "Bộ luật Tố tụng hình sự 2015 (sửa đổi, bổ sung bởi Luật số 99/2025/QH15), các điều 144–147"
+            citation(Lang::Vi, t, "144–147"),
+            format!("{t}, các điều 144–147")
         );
+        assert_eq!(citation(Lang::Vi, t, "144"), format!("{t}, điều 144"));
+        assert_eq!(citation(Lang::En, "CPC", "144"), "CPC, art. 144");
+        assert_eq!(citation(Lang::En, "CPC", "144–147"), "CPC, arts. 144–147");
         assert_eq!(
-            on.1,
-            "Criminal Procedure Code 2015 as amended by Law 99/2025/QH15, arts. 144–147"
+            citation(Lang::En, "Law 116/2025/QH15", " "),
+            "Law 116/2025/QH15"
         );
-        assert_eq!(crime_report_basis(day(2026, 11, 20)), on);
-        assert_eq!(crime_report_basis(day(2018, 1, 1)), before);
     }
 }

@@ -70,6 +70,8 @@ pub const ACTIONS: &[&str] = &[
     "submission_identifier",
     "bank_create",
     "bank_update",
+    "legal_basis_create",
+    "legal_basis_update",
     "unit_create",
     "unit_update",
     "unit_from_settings",

@@ -32,6 +32,8 @@ pub struct Rule {
     pub starts_from: StartsFrom,
     pub active: bool,
     pub updated_at: DateTime<Utc>,
+    /// Whose legal basis the rule applies (`docs/domain.md` §18).
+    pub basis_topic: Option<crate::models::legal_basis::Topic>,
 }
 
 pub fn rules(conn: &mut PgConnection) -> QueryResult<Vec<Rule>> {

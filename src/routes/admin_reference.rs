@@ -2,6 +2,7 @@
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
+use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{
@@ -294,4 +295,134 @@ pub async fn update_bank(
     form: web::Form<reference::BankInput>,
 ) -> Result<HttpResponse, AppError> {
     save_bank(ctx, me, Some(path.into_inner()), form.into_inner()).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/legal.html")]
+struct LegalPage {
+    layout: LayoutCtx,
+    bases: Vec<crate::models::legal_basis::LegalBasis>,
+    topics: &'static [crate::models::legal_basis::Topic],
+    errors: FormErrors,
+    /// The form that failed (`None` id = the new one) and what it sent.
+    failed: Option<(Option<i32>, reference::BasisInput)>,
+}
+
+impl LegalPage {
+    fn new_input(&self) -> reference::BasisInput {
+        match &self.failed {
+            Some((None, input)) => input.clone(),
+            _ => reference::BasisInput::default(),
+        }
+    }
+    /// An error of the new form's field `name`.
+    fn new_err(&self, name: &str) -> Option<&'static str> {
+        match &self.failed {
+            Some((None, _)) => self.errors.get(name),
+            _ => None,
+        }
+    }
+    fn value<'a>(&self, n: &'a reference::BasisInput, name: &str) -> &'a str {
+        match name {
+            "instrument" => &n.instrument,
+            "article" => &n.article,
+            "title_vi" => &n.title_vi,
+            "title_en" => &n.title_en,
+            "in_force_from" => &n.in_force_from,
+            "in_force_to" => &n.in_force_to,
+            _ => &n.note,
+        }
+    }
+    fn failed_here(&self, id: &i32) -> bool {
+        matches!(&self.failed, Some((Some(f), _)) if f == id)
+    }
+    /// The basis whose days the failed form's days would overlap.
+    fn in_the_way(&self, id: &i32) -> bool {
+        self.errors.get(&format!("overlap-{id}")).is_some()
+    }
+    fn in_force_now(&self, b: &crate::models::legal_basis::LegalBasis) -> bool {
+        b.in_force_on(Utc::now().with_timezone(&self.layout.tz).date_naive())
+    }
+    fn day(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+}
+
+async fn legal_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: FormErrors,
+    failed: Option<(Option<i32>, reference::BasisInput)>,
+) -> Result<HttpResponse, AppError> {
+    let bases = db::run(&ctx.state.pool, |conn| {
+        Ok(crate::models::legal_basis::all(conn)?)
+    })
+    .await?;
+    render(
+        status,
+        &LegalPage {
+            layout: ctx.layout(),
+            bases,
+            topics: crate::models::legal_basis::Topic::ALL,
+            errors,
+            failed,
+        },
+    )
+}
+
+/// `/admin/legal`: the legal bases every citation comes from.
+pub async fn legal(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    legal_page(&ctx, StatusCode::OK, FormErrors::default(), None).await
+}
+
+async fn save_basis(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: Option<i32>,
+    input: reference::BasisInput,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let meta = ctx.req.meta.clone();
+    let i = input.clone();
+    let saved = db::run(&ctx.state.pool, move |conn| {
+        reference::save_basis(conn, &me, &meta, id, &i)
+    })
+    .await;
+    ctx.state.caches.legal_bases_changed();
+    match saved {
+        Ok(_) => Ok(see_other_with_flash(
+            "/admin/legal",
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            legal_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                Some((id, input)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create_basis(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<reference::BasisInput>,
+) -> Result<HttpResponse, AppError> {
+    save_basis(ctx, me, None, form.into_inner()).await
+}
+
+pub async fn update_basis(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<i32>,
+    form: web::Form<reference::BasisInput>,
+) -> Result<HttpResponse, AppError> {
+    save_basis(ctx, me, Some(path.into_inner()), form.into_inner()).await
 }

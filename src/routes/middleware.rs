@@ -2,6 +2,7 @@
 //! language, enforces CSRF on every state-changing request, adds security headers,
 //! renders error pages in the user's language and writes the access log.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::{
@@ -23,6 +24,7 @@ use crate::db;
 use crate::domain::token::{random_alnum, tokens_match};
 use crate::error::{keys_for_status, AppError, ErrorRef};
 use crate::i18n::{self, Lang};
+use crate::models::legal_basis::LegalBasis;
 use crate::routes::pages::LayoutCtx;
 use crate::services::auth::{self as auth_service, SessionLookup};
 use crate::state::AppState;
@@ -47,6 +49,8 @@ pub struct ReqCtx {
     pub path: String,
     /// For visitors: the first unit's current name (None: not known now).
     pub home_unit: Option<String>,
+    /// The legal bases pages cite (empty: not known now).
+    pub legal: Arc<Vec<LegalBasis>>,
 }
 
 impl ReqCtx {
@@ -65,6 +69,7 @@ impl ReqCtx {
                 .or_else(|| self.home_unit.clone())
                 .unwrap_or_else(|| cfg.unit_name.clone()),
             path: self.path.clone(),
+            legal: self.legal.clone(),
             // Times are shown in the reader's unit's zone.
             tz: self
                 .user
@@ -176,6 +181,19 @@ pub async fn request_context(
     } else {
         None
     };
+    let legal = if skip_session {
+        Arc::default()
+    } else {
+        match state.caches.legal_bases_cached() {
+            Some(all) => all,
+            None => {
+                let caches = state.caches.clone();
+                db::run(&state.pool, move |conn| Ok(caches.legal_bases(conn)?))
+                    .await
+                    .unwrap_or_default()
+            }
+        }
+    };
     req.extensions_mut().insert(ReqCtx {
         user,
         lang,
@@ -184,6 +202,7 @@ pub async fn request_context(
         meta,
         path: path.clone(),
         home_unit,
+        legal,
     });
 
     if early.is_none() && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -242,6 +261,7 @@ fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResp
             meta: RequestMeta::default(),
             path: res.request().path().to_owned(),
             home_unit: None,
+            legal: Arc::default(),
         }
         .layout(cfg),
     };

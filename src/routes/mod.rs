@@ -179,6 +179,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/banks/{code}",
                 web::post().to(admin_reference::update_bank),
             )
+            .route("/admin/legal", web::get().to(admin_reference::legal))
+            .route(
+                "/admin/legal",
+                web::post().to(admin_reference::create_basis),
+            )
+            .route(
+                "/admin/legal/{id}",
+                web::post().to(admin_reference::update_basis),
+            )
             .route("/admin/deadlines", web::get().to(admin_reference::rules))
             .route(
                 "/admin/deadlines/{id}",

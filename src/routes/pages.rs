@@ -8,6 +8,8 @@ use crate::auth::{
     CurrentUser,
 };
 use crate::i18n::{self, Lang};
+use crate::models::legal_basis::{self, LegalBasis};
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct LayoutCtx {
@@ -19,6 +21,8 @@ pub struct LayoutCtx {
     /// Path of the current page (no query), for the language switch's return.
     pub path: String,
     pub tz: Tz,
+    /// Every legal basis, for citations (`docs/domain.md` §18).
+    pub legal: Arc<Vec<LegalBasis>>,
 }
 
 impl LayoutCtx {
@@ -30,6 +34,29 @@ impl LayoutCtx {
     /// Text with one `{ $name }` argument.
     pub fn t1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
         i18n::t_args(self.lang, key, &[(name, &value.to_string())])
+    }
+
+    /// The citation of the basis of `topic` (a `Topic` code) in force today.
+    pub fn basis(&self, topic: &str) -> String {
+        let today = Utc::now().with_timezone(&self.tz).date_naive();
+        topic
+            .parse()
+            .ok()
+            .and_then(|topic| legal_basis::on(&self.legal, topic, today))
+            .map(|b| b.citation(self.lang))
+            .unwrap_or_default()
+    }
+
+    /// The citation of a stored basis (a case's), empty when there is none.
+    pub fn basis_by_id(&self, id: &Option<i32>) -> String {
+        id.and_then(|id| self.legal.iter().find(|b| b.id == id))
+            .map(|b| b.citation(self.lang))
+            .unwrap_or_default()
+    }
+
+    /// Text of `key` citing the basis of `topic` in force today (`{ $basis }`).
+    pub fn cite(&self, key: &str, topic: &str) -> String {
+        i18n::t_args(self.lang, key, &[("basis", &self.basis(topic))])
     }
 
     /// `dd/mm/yyyy HH:MM` in the unit's time zone.

@@ -275,6 +275,8 @@ struct ReceiptPage {
     secret: Option<String>,
     /// The unit whose intake received it.
     unit: String,
+    /// The time limit and its legal basis.
+    limits: String,
 }
 
 pub async fn submit(
@@ -354,12 +356,15 @@ pub async fn receipt(
     let view = http.cookie(SECRET_COOKIE).map(|c| c.value().to_owned());
     let caches = ctx.state.caches.clone();
     let v = view.clone();
-    let (receipt, unit) = db::run(&ctx.state.pool, move |conn| {
+    let (lang, tz) = (ctx.req.lang, ctx.state.config.time_zone);
+    let (receipt, unit, limits) = db::run(&ctx.state.pool, move |conn| {
         let signer = caches.signer(conn)?;
         let r = portal::receipt(conn, &signer, &token, v.as_deref(), Utc::now())?;
         // The unit it was routed to, by name.
         let unit = caches.unit_name(conn, r.unit_id)?;
-        Ok((r, unit))
+        let day = r.received_at.with_timezone(&tz).date_naive();
+        let limits = crate::services::deadlines::receipt_limits(conn, lang, r.kind, day)?;
+        Ok((r, unit, limits))
     })
     .await?;
     let code = crate::domain::code::format_code(&receipt.tracking_code);
@@ -372,6 +377,7 @@ pub async fn receipt(
             code,
             secret,
             unit,
+            limits,
         },
     )?;
     if view.is_some() {

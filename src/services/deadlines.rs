@@ -148,6 +148,44 @@ pub fn refresh_deadline(
     Ok(())
 }
 
+/// The receipt's sentence on time limits for a report of `kind` received on
+/// `day` (local): the figure of the deadline rule in force now and the legal
+/// basis in force on that day (`docs/domain.md` §18), in `lang`.
+pub fn receipt_limits(
+    conn: &mut diesel::PgConnection,
+    lang: crate::i18n::Lang,
+    kind: crate::models::submission::SubmissionKind,
+    day: NaiveDate,
+) -> diesel::QueryResult<String> {
+    use crate::models::{case::CaseType, legal_basis, submission::SubmissionKind};
+    let (case_type, clock) = match kind {
+        SubmissionKind::Crime => (CaseType::CrimeReport, ClockKind::Decide),
+        SubmissionKind::Incident => (CaseType::SecurityIncident, ClockKind::FinalReport),
+        SubmissionKind::Breach => (CaseType::DataBreach, ClockKind::Notify),
+    };
+    let rule = crate::models::deadline::active_rules_for(conn, case_type)?
+        .into_iter()
+        .find(|r| r.kind == clock);
+    let bases = legal_basis::all(conn)?;
+    let basis = crate::domain::law::topic_of(case_type)
+        .and_then(|topic| legal_basis::on(&bases, topic, day))
+        .map(|b| b.citation(lang))
+        .unwrap_or_default();
+    let Some(rule) = rule else {
+        return Ok(crate::i18n::t(lang, "receipt-limits-none"));
+    };
+    let unit_key = match rule.unit {
+        Unit::Hours => "stats-hours",
+        Unit::Days => "stats-days",
+    };
+    let limit = crate::i18n::t_args(lang, unit_key, &[("n", &rule.amount.to_string())]);
+    Ok(crate::i18n::t_args(
+        lang,
+        &format!("receipt-limits-{}", kind.code()),
+        &[("limit", &limit), ("basis", &basis)],
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,13 +7,14 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser, RequestMeta,
 };
-use crate::domain::form::{required_text, FormErrors};
+use crate::domain::form::{parse_day, required_text, FormErrors};
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::models::{
     audit::{self, NewAudit},
     category::{self, Category, CategoryFields},
     deadline::{self, Unit},
+    legal_basis::{self, BasisFields, LegalBasis, Topic},
 };
 
 /// What the category form sends.
@@ -279,6 +280,128 @@ pub fn save_bank(
                 target_type: Some("bank"),
                 target_id: Some(saved.code.clone()),
                 detail: json!({ "bin": saved.bin, "active": saved.active }),
+            },
+        )?;
+        Ok(saved)
+    })
+}
+
+/// What the legal-basis form sends (dates as `yyyy-mm-dd`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BasisInput {
+    pub topic: String,
+    pub instrument: String,
+    pub article: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub in_force_from: String,
+    pub in_force_to: String,
+    pub note: String,
+}
+
+/// Checks a basis against the others: fields present, dates in order, and no
+/// day on which two bases of the same topic would both be in force (the
+/// message names the one in the way).
+fn validate_basis(
+    input: &BasisInput,
+    others: &[LegalBasis],
+    editing: Option<i32>,
+) -> Result<BasisFields, AppError> {
+    let mut e = FormErrors::default();
+    let topic = input.topic.parse::<Topic>().ok();
+    if topic.is_none() {
+        e.add("topic", k("field-invalid-choice"));
+    }
+    let instrument = required_text(&mut e, "instrument", &input.instrument, 120);
+    let article = input.article.trim().to_owned();
+    if article.chars().count() > 60 {
+        e.add("article", k("field-too-long"));
+    }
+    let title_vi = required_text(&mut e, "title_vi", &input.title_vi, 300);
+    let title_en = required_text(&mut e, "title_en", &input.title_en, 300);
+    let note = input.note.trim().to_owned();
+    if note.chars().count() > 500 {
+        e.add("note", k("field-too-long"));
+    }
+    let from = parse_day(&input.in_force_from);
+    if from.is_none() {
+        e.add("in_force_from", k("legal-date-invalid"));
+    }
+    let to = match input.in_force_to.trim() {
+        "" => Ok(None),
+        v => parse_day(v).map(Some).ok_or(()),
+    };
+    match (from, &to) {
+        (_, Err(())) => e.add("in_force_to", k("legal-date-invalid")),
+        (Some(f), Ok(Some(t))) if *t <= f => e.add("in_force_to", k("legal-dates-order")),
+        _ => {}
+    }
+    e.into_result().map_err(AppError::Form)?;
+    let (Some(topic), Some(from), Ok(to)) = (topic, from, to) else {
+        return Err(AppError::BadRequest);
+    };
+    if let Some(other) = others.iter().find(|b| {
+        Some(b.id) != editing
+            && b.topic == topic
+            && crate::domain::law::overlaps(b.span(), (from, to))
+    }) {
+        // The field says what is wrong; the other basis's row is marked.
+        let mut e = FormErrors::default();
+        e.add("in_force_from", k("legal-dates-overlap"));
+        e.add(format!("overlap-{}", other.id), k("legal-overlaps-this"));
+        return Err(AppError::Form(e));
+    }
+    Ok(BasisFields {
+        topic,
+        instrument,
+        article,
+        title_vi,
+        title_en,
+        in_force_from: from,
+        in_force_to: to,
+        note,
+    })
+}
+
+/// Adds a legal basis (`id` None) or changes one, audited with the text
+/// before and after; the cache of bases is the caller's to refresh.
+pub fn save_basis(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    id: Option<i32>,
+    input: &BasisInput,
+) -> Result<LegalBasis, AppError> {
+    policy::require(me, Action::ManageReferenceData)?;
+    conn.transaction(|conn| {
+        let all = legal_basis::all(conn)?;
+        let before = match id {
+            Some(id) => Some(all.iter().find(|b| b.id == id).cloned().ok_or(AppError::NotFound)?),
+            None => None,
+        };
+        let fields = validate_basis(input, &all, id)?;
+        let saved = match id {
+            Some(id) => legal_basis::update(conn, id, &fields)?,
+            None => legal_basis::insert(conn, &fields)?,
+        };
+        let describe = |b: &LegalBasis| {
+            json!({
+                "topic": b.topic.code(), "instrument": b.instrument, "article": b.article,
+                "title_vi": b.title_vi, "title_en": b.title_en,
+                "from": b.in_force_from.to_string(),
+                "to": b.in_force_to.map(|d| d.to_string()),
+            })
+        };
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: if before.is_some() { "legal_basis_update" } else { "legal_basis_create" },
+                target_type: Some("legal_basis"),
+                target_id: Some(saved.id.to_string()),
+                detail: json!({ "before": before.as_ref().map(describe), "after": describe(&saved) }),
             },
         )?;
         Ok(saved)

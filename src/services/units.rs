@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::auth::{policy, CurrentUser, RequestMeta};
 use crate::config::Config;
-use crate::domain::form::{optional_text, required_text, FormErrors};
+use crate::domain::form::{optional_text, parse_day, required_text, FormErrors};
 use crate::domain::unit::{name_on, valid_code, valid_prefix, NameFrom, UnitKind};
 use crate::error::AppError;
 use crate::i18n::k;
@@ -107,13 +107,6 @@ struct Valid {
     time_zone: String,
     contact: String,
     name: Option<NameFrom>,
-}
-
-fn parse_day(v: &str) -> Option<NaiveDate> {
-    let v = v.trim();
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
-        .ok()
 }
 
 fn validate(

@@ -15,6 +15,7 @@ mod i18n;
 mod identifiers;
 mod import;
 mod infra;
+mod legal;
 mod mail;
 mod portal;
 mod print;

@@ -128,6 +128,14 @@ pub struct Case {
     pub assigned_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decide_compliance: Option<String>,
+    /// The basis in force on the day it was received (`docs/domain.md` §18).
+    pub legal_basis_id: Option<i32>,
+    /// A legal hold: personal data kept whatever the retention rules say.
+    pub hold_reason: Option<String>,
+    pub hold_by: Option<i64>,
+    pub hold_at: Option<DateTime<Utc>>,
+    /// When reporters' and victims' personal data were replaced (`docs/domain.md` §19).
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// The fields an officer types: the same struct inserts a new case and overwrites
@@ -179,6 +187,7 @@ pub struct NewCaseMeta<'a> {
     pub updated_by: i64,
     pub total_loss: i64,
     pub search_extra: &'a str,
+    pub legal_basis_id: Option<i32>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq)]

@@ -15,7 +15,6 @@ use crate::auth::{
 };
 use crate::db;
 use crate::error::AppError;
-use crate::i18n::Lang;
 use crate::models::{case::Case, case_event::CaseEvent};
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render};
 use crate::services::cases::{self, CaseFile, CustodySummary, DocKind, OfficialDoc};
@@ -140,11 +139,12 @@ macro_rules! doc_page_helpers {
             fn c(&self) -> &Case {
                 &self.doc.case
             }
-            fn basis(&self) -> &'static str {
-                match self.layout.lang {
-                    Lang::Vi => self.doc.basis.0,
-                    Lang::En => self.doc.basis.1,
-                }
+            fn basis(&self) -> String {
+                self.doc
+                    .basis
+                    .as_ref()
+                    .map(|b| b.citation(self.layout.lang))
+                    .unwrap_or_default()
             }
             fn date(&self, d: &NaiveDate) -> String {
                 doc_date(&self.layout, d)

@@ -83,6 +83,10 @@ pub fn create(
             .with_timezone(&me.tz(cfg.time_zone))
             .date_naive();
         let (prefix, unit_name) = crate::models::unit::on_record(conn, me.unit_id, received_on)?;
+        let legal_basis_id = match crate::domain::law::topic_of(v.case_type) {
+            Some(topic) => crate::models::legal_basis::id_on(conn, topic, received_on)?,
+            None => None,
+        };
         let seq = case::next_seq(conn, me.unit_id, v.case_type, year)?;
         let reference = format!("{prefix}-{}-{year}-{seq:05}", v.case_type.ref_code());
         let meta_row = NewCaseMeta {
@@ -97,6 +101,7 @@ pub fn create(
             updated_by: me.id,
             total_loss: total(&v.txs),
             search_extra: &search_extra(&v.fields, &v.txs),
+            legal_basis_id,
         };
         let c = case::insert(conn, &meta_row, &v.fields)?;
         case::replace_transactions(conn, c.id, &v.txs)?;

@@ -11,7 +11,6 @@ use super::activity::log_reporter_view;
 use super::view::{view, CaseView};
 use crate::auth::{CurrentUser, RequestMeta};
 use crate::cache::Caches;
-use crate::domain::law;
 use crate::error::AppError;
 use crate::i18n::{k, MsgKey};
 use crate::models::{
@@ -174,8 +173,9 @@ pub struct OfficialDoc {
     pub received_by: String,
     /// The day of receipt in the unit's time zone.
     pub received_on: NaiveDate,
-    /// The legal basis in force on that day, (Vietnamese, English).
-    pub basis: (&'static str, &'static str),
+    /// The legal basis the case stored when it was received (none for a
+    /// report older than the oldest basis on record).
+    pub basis: Option<crate::models::legal_basis::LegalBasis>,
     /// Set for the notice of the outcome.
     pub finding: Option<Finding>,
 }
@@ -205,7 +205,10 @@ fn fill(
         txs: case::transactions(conn, c.id)?,
         received_by: dir.name(c.created_by),
         received_on,
-        basis: law::crime_report_basis(received_on),
+        basis: match c.legal_basis_id {
+            Some(id) => caches.legal_basis(conn, id)?,
+            None => None,
+        },
         finding,
         case: c,
     })

@@ -172,6 +172,18 @@ pub fn create(
             *seq += 1;
         }
         let names: Vec<String> = rows.iter().map(|(_, p)| t.name_on(p.received_at)).collect();
+        // Each case cites the basis in force on the day the register says it
+        // was received (`docs/domain.md` §18).
+        let bases = crate::models::legal_basis::all(conn)?;
+        let basis_ids: Vec<Option<i32>> = rows
+            .iter()
+            .map(|(_, p)| {
+                let day = p.received_at.with_timezone(&t.tz).date_naive();
+                crate::domain::law::topic_of(p.case_type)
+                    .and_then(|topic| crate::models::legal_basis::on(&bases, topic, day))
+                    .map(|b| b.id)
+            })
+            .collect();
         let txs: Vec<Vec<Transaction>> = rows.iter().map(|(_, p)| transactions(p)).collect();
         let fields: Vec<CaseFields> = rows.iter().map(|(_, p)| case_fields(p)).collect();
         let extras: Vec<String> = fields
@@ -209,6 +221,7 @@ pub fn create(
                     updated_by: t.by,
                     total_loss: p.amount,
                     search_extra: &extras[i],
+                    legal_basis_id: basis_ids[i],
                 },
                 fields[i].clone(),
                 ImportedState {

@@ -426,7 +426,12 @@ pub fn to_reporter(
                 vec![
                     t("receipt-next-1"),
                     t("receipt-next-2"),
-                    t(&format!("receipt-limits-{}", s.kind.code())),
+                    crate::services::deadlines::receipt_limits(
+                        conn,
+                        lang,
+                        s.kind,
+                        s.received_at.with_timezone(&cfg.time_zone).date_naive(),
+                    )?,
                     t("receipt-keep-code"),
                 ],
             ),

@@ -1,0 +1,139 @@
+//! Replacing a person's details in free text (`docs/domain.md` §19): their
+//! name, e-mail, ID numbers and accounts wherever they are written, and their
+//! phone number however it is written ("0912 345 678", "+84912345678",
+//! "0912.345.678").
+
+/// What replaces a detail.
+pub const MASK: &str = "[ẩn danh]";
+
+/// The details to find in text.
+#[derive(Default, Debug)]
+pub struct Needles {
+    /// Names, e-mail addresses, ID and account numbers, compared without case.
+    words: Vec<Vec<char>>,
+    /// Phone numbers as national digits ("0912345678").
+    phones: Vec<String>,
+}
+
+/// The national digits of a phone number (`+84…`/`84…` → `0…`), if it has
+/// enough digits to be one.
+fn national(digits: &str) -> Option<String> {
+    let d = match digits.strip_prefix("84") {
+        Some(rest) if digits.len() >= 11 => format!("0{rest}"),
+        _ => digits.to_owned(),
+    };
+    (d.len() >= 8).then_some(d)
+}
+
+impl Needles {
+    /// A word shorter than three characters is not looked for (it would mask
+    /// parts of other words).
+    pub fn add_word(&mut self, w: &str) {
+        let w: Vec<char> = w.trim().chars().flat_map(char::to_lowercase).collect();
+        if w.len() >= 3 && !self.words.contains(&w) {
+            self.words.push(w);
+        }
+    }
+
+    pub fn add_phone(&mut self, p: &str) {
+        let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+        if let Some(n) = national(&digits) {
+            if !self.phones.contains(&n) {
+                self.phones.push(n);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phones.is_empty()
+    }
+
+    /// `text` with every detail replaced by [`MASK`].
+    pub fn redact(&self, text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let lower: Vec<char> = chars
+            .iter()
+            .map(|c| c.to_lowercase().next().unwrap_or(*c))
+            .collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        'scan: while i < chars.len() {
+            for w in &self.words {
+                if lower[i..].starts_with(w) {
+                    out.push_str(MASK);
+                    i += w.len();
+                    continue 'scan;
+                }
+            }
+            if chars[i].is_ascii_digit()
+                || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            {
+                // A run of digits with single spaces, dots or dashes between.
+                let mut end = i + 1;
+                let mut digits: String = chars[i].to_string().replace('+', "");
+                while end < chars.len() {
+                    if chars[end].is_ascii_digit() {
+                        digits.push(chars[end]);
+                        end += 1;
+                    } else if matches!(chars[end], ' ' | '.' | '-')
+                        && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+                    {
+                        end += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if national(&digits).is_some_and(|n| self.phones.contains(&n)) {
+                    out.push_str(MASK);
+                } else {
+                    out.extend(&chars[i..end]);
+                }
+                i = end;
+                continue;
+            }
+            out.push(chars[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needles() -> Needles {
+        let mut n = Needles::default();
+        n.add_word("Nguyễn Văn An");
+        n.add_word("an@example.vn");
+        n.add_word("001085012345");
+        n.add_word("x");
+        n.add_phone("+84912345678");
+        n
+    }
+
+    #[test]
+    fn names_addresses_and_numbers_are_masked_wherever_written() {
+        let n = needles();
+        assert_eq!(
+            n.redact("Ông NGUYỄN VĂN AN (an@example.vn, CCCD 001085012345) gọi từ 0912 345 678."),
+            "Ông [ẩn danh] ([ẩn danh], CCCD [ẩn danh]) gọi từ [ẩn danh]."
+        );
+        assert_eq!(
+            n.redact("Số +84912345678 và 0912.345.678"),
+            "Số [ẩn danh] và [ẩn danh]"
+        );
+    }
+
+    #[test]
+    fn other_numbers_and_short_words_stay() {
+        let n = needles();
+        // The suspect's phone, an amount, a date: not the reporter's.
+        assert_eq!(
+            n.redact("Chuyển 3.500.000 đ ngày 18/11/2026 cho 0987 654 321, tài khoản 1903 3444 5556 66 — x"),
+            "Chuyển 3.500.000 đ ngày 18/11/2026 cho 0987 654 321, tài khoản 1903 3444 5556 66 — x"
+        );
+        assert!(Needles::default().is_empty());
+        assert_eq!(Needles::default().redact("Nguyễn Văn An"), "Nguyễn Văn An");
+    }
+}
