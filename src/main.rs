@@ -530,6 +530,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         std::thread::sleep(std::time::Duration::from_secs(60));
     });
     let mut chain_checked: Option<chrono::NaiveDate> = None;
+    let mut retention_ran: Option<chrono::NaiveDate> = None;
     std::thread::spawn(move || loop {
         // The audit log's chain is walked once a day (by each instance).
         let today = chrono::Utc::now().date_naive();
@@ -542,6 +543,26 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             match checked {
                 Ok(_) => chain_checked = Some(today),
                 Err(e) => log::warn!("checking the audit log's chain failed: {e}"),
+            }
+        }
+        // Personal data past their retention rule are anonymised once a day.
+        if retention_ran != Some(today) {
+            let ran = state.pool.get().map_err(AppError::from).and_then(|mut c| {
+                services::retention::run(
+                    &mut c,
+                    None,
+                    &cyberdesk::auth::RequestMeta::default(),
+                    chrono::Utc::now(),
+                )
+            });
+            match ran {
+                Ok(n) => {
+                    retention_ran = Some(today);
+                    if n > 0 {
+                        log::info!("retention: anonymised {n} cases");
+                    }
+                }
+                Err(e) => log::warn!("the retention run failed: {e}"),
             }
         }
         match state

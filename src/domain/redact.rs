@@ -68,27 +68,39 @@ impl Needles {
             if chars[i].is_ascii_digit()
                 || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
             {
-                // A run of digits with single spaces, dots or dashes between.
+                // A run of digits with single spaces, dots or dashes between;
+                // the phone may be its first groups ("0912 345 678 0011…").
                 let mut end = i + 1;
                 let mut digits: String = chars[i].to_string().replace('+', "");
-                while end < chars.len() {
-                    if chars[end].is_ascii_digit() {
+                let mut hit = None;
+                loop {
+                    while end < chars.len() && chars[end].is_ascii_digit() {
                         digits.push(chars[end]);
                         end += 1;
-                    } else if matches!(chars[end], ' ' | '.' | '-')
-                        && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+                    }
+                    if national(&digits).is_some_and(|n| self.phones.contains(&n)) {
+                        hit = Some(end);
+                        break;
+                    }
+                    if end + 1 < chars.len()
+                        && matches!(chars[end], ' ' | '.' | '-')
+                        && chars[end + 1].is_ascii_digit()
                     {
                         end += 1;
                     } else {
                         break;
                     }
                 }
-                if national(&digits).is_some_and(|n| self.phones.contains(&n)) {
-                    out.push_str(MASK);
-                } else {
-                    out.extend(&chars[i..end]);
+                match hit {
+                    Some(to) => {
+                        out.push_str(MASK);
+                        i = to;
+                    }
+                    None => {
+                        out.extend(&chars[i..end]);
+                        i = end;
+                    }
                 }
-                i = end;
                 continue;
             }
             out.push(chars[i]);

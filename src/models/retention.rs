@@ -296,7 +296,7 @@ fn redact_json(v: &serde_json::Value, redact: &dyn Fn(&str) -> String) -> serde_
     }
 }
 
-/// Links of victims' identifiers go (suspects' stay, without who reported them).
+/// Links of victims' identifiers go; suspects' stay, without who reported them.
 pub fn drop_victim_links(conn: &mut PgConnection, case_id: i64) -> QueryResult<usize> {
     let gone = diesel::delete(
         identifier_links::table
@@ -304,9 +304,18 @@ pub fn drop_victim_links(conn: &mut PgConnection, case_id: i64) -> QueryResult<u
             .filter(identifier_links::role.eq("victim")),
     )
     .execute(conn)?;
-    diesel::update(identifier_links::table.filter(identifier_links::case_id.eq(case_id)))
-        .set(identifier_links::reporter_key.eq(None::<String>))
-        .execute(conn)?;
+    // Who reported a suspect's identifier becomes a random name, the same
+    // for the same person within the case, so counts of distinct reporters
+    // within it stay.
+    diesel::sql_query(
+        "WITH m AS (SELECT k, 'anon-' || gen_random_uuid() AS v FROM \
+             (SELECT DISTINCT reporter_key AS k FROM identifier_links \
+               WHERE case_id = $1 AND reporter_key NOT LIKE 'anon-%') d) \
+         UPDATE identifier_links l SET reporter_key = m.v FROM m \
+          WHERE l.case_id = $1 AND l.reporter_key = m.k",
+    )
+    .bind::<sql_types::BigInt, _>(case_id)
+    .execute(conn)?;
     Ok(gone)
 }
 

@@ -426,3 +426,152 @@ pub async fn update_basis(
 ) -> Result<HttpResponse, AppError> {
     save_basis(ctx, me, Some(path.into_inner()), form.into_inner()).await
 }
+
+#[derive(Template)]
+#[template(path = "admin/retention.html")]
+struct RetentionPage {
+    layout: LayoutCtx,
+    rules: Vec<crate::models::retention::Rule>,
+    types: &'static [crate::models::case::CaseType],
+    outcomes: &'static [crate::models::case::Outcome],
+    errors: FormErrors,
+    /// The dry run's list, when asked for.
+    due: Option<Vec<crate::models::retention::Due>>,
+    run_max: i64,
+}
+
+impl RetentionPage {
+    fn err(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field)
+    }
+    fn row_err(&self, id: &i32) -> Option<&'static str> {
+        self.errors.get(&format!("months-{id}"))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RetentionQuery {
+    dry_run: Option<String>,
+}
+
+async fn retention_page(
+    ctx: &Ctx,
+    me: CurrentUser,
+    status: StatusCode,
+    errors: FormErrors,
+    dry: bool,
+) -> Result<HttpResponse, AppError> {
+    let (rules, due) = db::run(&ctx.state.pool, move |conn| {
+        let due = if dry {
+            Some(crate::services::retention::dry_run(conn, &me, Utc::now())?)
+        } else {
+            None
+        };
+        Ok((crate::models::retention::rules(conn)?, due))
+    })
+    .await?;
+    render(
+        status,
+        &RetentionPage {
+            layout: ctx.layout(),
+            rules,
+            types: crate::models::case::CaseType::ALL,
+            outcomes: crate::models::case::Outcome::ALL,
+            errors,
+            due,
+            run_max: crate::services::retention::RUN_MAX,
+        },
+    )
+}
+
+/// `/admin/retention`: how long personal data are kept; `?dry_run=1` lists
+/// what a run would anonymise now.
+pub async fn retention(
+    ctx: Ctx,
+    me: CurrentUser,
+    q: web::Query<RetentionQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let dry = q.dry_run.is_some();
+    retention_page(&ctx, me, StatusCode::OK, FormErrors::default(), dry).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RetentionRuleForm {
+    case_type: String,
+    outcome: String,
+    months: String,
+}
+
+async fn after_retention_save(
+    ctx: Ctx,
+    me: CurrentUser,
+    saved: Result<(), AppError>,
+) -> Result<HttpResponse, AppError> {
+    match saved {
+        Ok(()) => Ok(see_other_with_flash(
+            "/admin/retention",
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => {
+            retention_page(&ctx, me, StatusCode::UNPROCESSABLE_ENTITY, errors, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn add_retention_rule(
+    ctx: Ctx,
+    me: CurrentUser,
+    form: web::Form<RetentionRuleForm>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let (f, meta, who) = (form.into_inner(), ctx.req.meta.clone(), me.clone());
+    let saved = db::run(&ctx.state.pool, move |conn| {
+        crate::services::retention::add_rule(conn, &who, &meta, &f.case_type, &f.outcome, &f.months)
+    })
+    .await;
+    after_retention_save(ctx, me, saved).await
+}
+
+pub async fn update_retention_rule(
+    ctx: Ctx,
+    me: CurrentUser,
+    id: web::Path<i32>,
+    form: web::Form<RetentionRuleForm>,
+) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let (id, f, meta, who) = (
+        id.into_inner(),
+        form.into_inner(),
+        ctx.req.meta.clone(),
+        me.clone(),
+    );
+    let saved = db::run(&ctx.state.pool, move |conn| {
+        crate::services::retention::save_rule(conn, &who, &meta, id, &f.months)
+    })
+    .await;
+    after_retention_save(ctx, me, saved).await
+}
+
+/// Runs the anonymisation now (housekeeping also runs it daily).
+pub async fn run_retention(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    policy::require(&me, Action::ManageReferenceData)?;
+    let meta = ctx.req.meta.clone();
+    let done = db::run(&ctx.state.pool, move |conn| {
+        crate::services::retention::run(conn, Some(&me), &meta, Utc::now())
+    })
+    .await?;
+    Ok(see_other_with_flash(
+        "/admin/retention",
+        if done == 0 {
+            k("flash-retention-none")
+        } else {
+            k("flash-retention-done")
+        },
+        &ctx.state.config,
+    ))
+}

@@ -188,6 +188,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/admin/legal/{id}",
                 web::post().to(admin_reference::update_basis),
             )
+            .route(
+                "/admin/retention",
+                web::get().to(admin_reference::retention),
+            )
+            .route(
+                "/admin/retention",
+                web::post().to(admin_reference::add_retention_rule),
+            )
+            .route(
+                "/admin/retention/run",
+                web::post().to(admin_reference::run_retention),
+            )
+            .route(
+                "/admin/retention/{id}",
+                web::post().to(admin_reference::update_retention_rule),
+            )
             .route("/admin/deadlines", web::get().to(admin_reference::rules))
             .route(
                 "/admin/deadlines/{id}",
@@ -205,6 +221,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/take", web::post().to(cases::take))
             .route("/cases/{ref}/notes", web::post().to(cases::add_note))
             .route("/cases/{ref}/extend", web::post().to(cases::extend))
+            .route("/cases/{ref}/hold", web::post().to(cases::hold))
+            .route(
+                "/cases/{ref}/hold/release",
+                web::post().to(cases::release_hold),
+            )
             .route("/cases/{ref}/link", web::post().to(cases::link))
             .route("/cases/{ref}/transfer", web::post().to(transfers::send))
             .route("/transfers/{id}", web::get().to(transfers::show))

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod portal;
 pub mod reference;
 pub mod requests;
+pub mod retention;
 pub mod second_factor;
 pub mod stats;
 pub mod transfers;

@@ -318,6 +318,7 @@ async fn every_page_kind_is_valid_html() {
             ("admin-banks", "/admin/banks".to_owned()),
             ("admin-deadlines", "/admin/deadlines".to_owned()),
             ("admin-legal", "/admin/legal".to_owned()),
+            ("admin-retention", "/admin/retention?dry_run=1".to_owned()),
             ("admin-units", "/admin/units".to_owned()),
             ("admin-unit", "/admin/units/1".to_owned()),
             ("admin-import", "/admin/import".to_owned()),

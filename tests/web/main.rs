@@ -20,6 +20,7 @@ mod mail;
 mod portal;
 mod print;
 mod queues;
+mod retention;
 mod second_factor;
 mod security;
 mod stats;

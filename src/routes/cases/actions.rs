@@ -336,3 +336,45 @@ pub async fn remove_recovery(
         &ctx.state.config,
     ))
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HoldForm {
+    reason: String,
+}
+
+/// Puts the case under a legal hold (`docs/domain.md` §19).
+pub async fn hold(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+    form: web::Form<HoldForm>,
+) -> Result<HttpResponse, AppError> {
+    let reason = form.into_inner().reason;
+    action(
+        &ctx,
+        &path.into_inner(),
+        k("flash-hold-set"),
+        move |conn, me, meta, _, r| {
+            crate::services::retention::set_hold(conn, me, meta, r, Some(&reason))
+        },
+        me,
+    )
+    .await
+}
+
+/// Lifts the legal hold.
+pub async fn release_hold(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    action(
+        &ctx,
+        &path.into_inner(),
+        k("flash-hold-released"),
+        move |conn, me, meta, _, r| crate::services::retention::set_hold(conn, me, meta, r, None),
+        me,
+    )
+    .await
+}

@@ -7,8 +7,8 @@ mod print;
 mod show;
 
 pub use actions::{
-    add_note, add_recovery, assign, extend, link, merge, remove_recovery, take, transition,
-    watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
+    add_note, add_recovery, assign, extend, hold, link, merge, release_hold, remove_recovery, take,
+    transition, watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
 };
 pub use form::{create, edit_form, new_form, update};
 pub use list::{export, index};
