@@ -259,6 +259,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_requests (id) {
+        id -> Int8,
+        submission_id -> Int8,
+        kind -> Text,
+        body -> Text,
+        state -> Text,
+        answer -> Nullable<Text>,
+        done_by -> Nullable<Int8>,
+        done_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     retention_rules (id) {
         id -> Int4,
         case_type -> Text,
@@ -703,6 +717,7 @@ diesel::joinable!(report_routes -> provinces (province));
 diesel::joinable!(case_transfers -> cases (case_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(cases -> units (unit_id));
+diesel::joinable!(data_requests -> submissions (submission_id));
 diesel::joinable!(submissions -> units (unit_id));
 diesel::joinable!(identifier_links -> units (unit_id));
 diesel::joinable!(submission_messages -> submissions (submission_id));
@@ -713,6 +728,7 @@ diesel::joinable!(custody_events -> exhibits (exhibit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    data_requests,
     retention_rules,
     legal_bases,
     audit_chain,

@@ -11,6 +11,7 @@ pub mod ident;
 pub mod import;
 pub mod law;
 pub mod period;
+pub mod purpose;
 pub mod redact;
 pub mod role;
 pub mod scope;

@@ -110,6 +110,22 @@ impl Needles {
     }
 }
 
+/// A value shown without being revealed: its first four and last two
+/// characters ("+849•••••78").
+pub fn mask_value(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    if chars.len() <= 6 {
+        return "•".repeat(chars.len());
+    }
+    let hidden = chars.len() - 6;
+    format!(
+        "{}{}{}",
+        chars[..4].iter().collect::<String>(),
+        "•".repeat(hidden),
+        chars[chars.len() - 2..].iter().collect::<String>()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +151,12 @@ mod tests {
             n.redact("Số +84912345678 và 0912.345.678"),
             "Số [ẩn danh] và [ẩn danh]"
         );
+    }
+
+    #[test]
+    fn a_masked_value_keeps_its_ends() {
+        assert_eq!(mask_value("+84912345678"), "+849••••••78");
+        assert_eq!(mask_value("12345"), "•••••");
     }
 
     #[test]

@@ -1695,3 +1695,43 @@ audit-retention_run = Expired data anonymised
 audit-case_anonymise = Case's personal data anonymised
 audit-case_hold_set = Legal hold placed
 audit-case_hold_release = Legal hold lifted
+
+# Purposes of searches of personal data (docs/domain.md §19)
+purpose-label = Purpose of the search
+purpose-hint = A search by a reporter's name or phone is logged with its purpose.
+purpose-handling = Taking or handling the report
+purpose-verification = Verification, investigation
+purpose-data_request = The data subject's request
+purpose-agency_request = A competent body's request
+audit-case_search_reporter = Cases searched by reporter
+identifier-reveal = Show (logged)
+purpose-invalid = Not a known purpose; choose one from the list.
+audit-identifier_search_victim = Victim identifier searched
+
+# Reporters' requests about their data (docs/domain.md §19)
+data-request-title = Requests about personal data
+data-request-intro = You may see, or ask to correct, the personal data you gave ({ $basis }). The request goes to the officer handling your report; nothing changes by itself.
+data-request-kind = You would like to
+data-request-kind-access = See the personal data you gave
+data-request-kind-correction = Correct your personal data
+data-request-body = Your request (which details, corrected to what)
+data-request-send = Send the request
+data-request-received = Your request was received. The officer handling your report will review it and answer on this page.
+data-request-kind-required = Choose whether to see or to correct your data.
+data-request-too-many = You already have requests waiting; please wait for the answer.
+data-request-answer = Answer, what was done
+data-request-answer-hint = The answer is sent to the reporter (tracking page and e-mail). Any correction is made with the case's Edit button, like every other change.
+data-request-mark-done = Mark as handled
+data-request-answer-required = Write what was answered or done.
+data-request-answer-long = The answer may be at most 2000 characters.
+data-request-state-open = Waiting
+data-request-state-done = Handled
+flash-data-request-done = The request was marked as handled.
+mail-event-data_request = A reporter asks to see or correct their personal data
+mail-lead-data_request = The reporter of case { $ref } asks to see or correct their personal data. See the request on the case page.
+mail-subject-data_request = Request about personal data
+mail-kind-data_request = Request about personal data
+audit-data_request_receive = Request about personal data received
+audit-data_request_answer = Request about personal data handled
+data-request-already-done = This request was already handled.
+data-request-intake-hint = The request is answered on the case page once the report becomes a case; you can answer the reporter now with a message.

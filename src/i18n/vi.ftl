@@ -1695,3 +1695,43 @@ audit-retention_run = Chạy ẩn danh dữ liệu hết hạn
 audit-case_anonymise = Ẩn danh dữ liệu cá nhân của vụ việc
 audit-case_hold_set = Phong tỏa pháp lý vụ việc
 audit-case_hold_release = Gỡ phong tỏa pháp lý
+
+# Purposes of searches of personal data (docs/domain.md §19)
+purpose-label = Mục đích tra cứu
+purpose-hint = Tra cứu theo họ tên, số điện thoại của người trình báo được ghi nhật ký kèm mục đích.
+purpose-handling = Tiếp nhận, xử lý trình báo
+purpose-verification = Xác minh, điều tra
+purpose-data_request = Yêu cầu của chủ thể dữ liệu
+purpose-agency_request = Yêu cầu của cơ quan có thẩm quyền
+audit-case_search_reporter = Tra cứu vụ việc theo người trình báo
+identifier-reveal = Hiện (ghi nhật ký)
+purpose-invalid = Mục đích tra cứu không hợp lệ; hãy chọn trong danh sách.
+audit-identifier_search_victim = Tra cứu định danh của bị hại
+
+# Reporters' requests about their data (docs/domain.md §19)
+data-request-title = Yêu cầu về dữ liệu cá nhân
+data-request-intro = Đồng chí có quyền xem hoặc yêu cầu sửa thông tin cá nhân đã cung cấp ({ $basis }). Yêu cầu được chuyển tới cán bộ thụ lý; thông tin không tự động thay đổi.
+data-request-kind = Đồng chí muốn
+data-request-kind-access = Xem thông tin cá nhân đã cung cấp
+data-request-kind-correction = Sửa thông tin cá nhân
+data-request-body = Nội dung yêu cầu (thông tin nào, sửa thành gì)
+data-request-send = Gửi yêu cầu
+data-request-received = Đã nhận yêu cầu. Cán bộ thụ lý sẽ xem xét và trả lời qua trang tra cứu này.
+data-request-kind-required = Hãy chọn xem hay sửa thông tin.
+data-request-too-many = Đồng chí đã có yêu cầu đang chờ xử lý; vui lòng chờ trả lời.
+data-request-answer = Trả lời, việc đã làm
+data-request-answer-hint = Câu trả lời được gửi tới người trình báo (trang tra cứu và thư điện tử). Việc sửa thông tin (nếu có) làm bằng nút Sửa của vụ việc, như mọi chỉnh sửa khác.
+data-request-mark-done = Đánh dấu đã xử lý
+data-request-answer-required = Hãy ghi đã trả lời hoặc đã làm gì.
+data-request-answer-long = Nội dung trả lời không được dài quá 2000 ký tự.
+data-request-state-open = Chờ xử lý
+data-request-state-done = Đã xử lý
+flash-data-request-done = Đã ghi nhận việc xử lý yêu cầu.
+mail-event-data_request = Người trình báo yêu cầu xem hoặc sửa dữ liệu cá nhân
+mail-lead-data_request = Người trình báo của vụ việc { $ref } yêu cầu xem hoặc sửa dữ liệu cá nhân. Hãy xem yêu cầu trên trang vụ việc.
+mail-subject-data_request = Yêu cầu về dữ liệu cá nhân
+mail-kind-data_request = Yêu cầu về dữ liệu cá nhân
+audit-data_request_receive = Nhận yêu cầu về dữ liệu cá nhân
+audit-data_request_answer = Xử lý yêu cầu về dữ liệu cá nhân
+data-request-already-done = Yêu cầu này đã được xử lý.
+data-request-intake-hint = Yêu cầu được trả lời trên trang vụ việc sau khi trình báo được chuyển thành vụ việc; có thể trả lời người trình báo ngay bằng tin nhắn.

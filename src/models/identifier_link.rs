@@ -608,3 +608,14 @@ pub fn lookup(
         )
         .collect())
 }
+
+/// Which of these identifiers are some report's victim's own (a reporter's
+/// phone or account).
+pub fn with_victim_links(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    identifier_links::table
+        .filter(identifier_links::identifier_id.eq_any(ids))
+        .filter(identifier_links::role.eq("victim"))
+        .select(identifier_links::identifier_id)
+        .distinct()
+        .load(conn)
+}

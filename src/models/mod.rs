@@ -12,6 +12,7 @@ pub mod case_share;
 pub mod case_tally;
 pub mod case_transfer;
 pub mod category;
+pub mod data_request;
 pub mod deadline;
 pub mod detail_request;
 pub mod exhibit;

@@ -307,6 +307,17 @@ pub fn mail_recipients(
         .load(conn)
 }
 
+/// The ids of a unit's active supervisors (people, not service accounts).
+pub fn supervisor_ids(conn: &mut PgConnection, unit_id: i32) -> QueryResult<Vec<i64>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::service.eq(false))
+        .filter(users::unit_id.eq(unit_id))
+        .filter(users::role.eq(Role::Supervisor))
+        .select(users::id)
+        .load(conn)
+}
+
 /// Active supervisors and officers on duty (who hear of new public reports),
 /// with their roles and how they chose to hear.
 pub fn duty_recipients(

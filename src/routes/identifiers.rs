@@ -26,6 +26,8 @@ use crate::services::identifiers::{
 pub struct IndexQuery {
     q: String,
     days: String,
+    /// Why, when the search finds a victim's own identifier.
+    purpose: String,
 }
 
 fn days_of(raw: &str) -> i64 {
@@ -47,6 +49,7 @@ struct IndexPage {
     hot_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The national list (national analysts): units counted, no case opened.
     national: bool,
+    purpose: String,
 }
 
 impl IndexPage {
@@ -76,13 +79,16 @@ pub async fn index(
     if !national {
         policy::require(&me, Action::WorkCases)?;
     }
-    let IndexQuery { q, days } = q.into_inner();
+    let IndexQuery { q, days, purpose } = q.into_inner();
+    let purpose_shown = purpose.clone();
+    let meta = ctx.req.meta.clone();
     let days = days_of(&days);
     let caches = ctx.state.caches.clone();
     let query = q.clone();
     let (found, hot, hot_at) = db::run(&ctx.state.pool, move |conn| {
         let banks = caches.banks(conn)?;
         let found = identifiers::search(conn, &banks, &query)?;
+        identifiers::audit_victim_search(conn, &me, &meta, &found, &query, &purpose)?;
         let (hot, at) = if identifiers::scope_of(&me).is_ok() {
             let (rows, at) = identifiers::hot(conn, &me, days, 50)?;
             (Some(rows), at)
@@ -98,6 +104,7 @@ pub async fn index(
             layout: ctx.layout(),
             searched: !q.trim().is_empty(),
             q,
+            purpose: purpose_shown,
             found,
             days,
             hot,
@@ -266,7 +273,11 @@ fn for_export(
         meta,
         what,
         &c,
-        serde_json::json!({ "identifiers": rows.len() }),
+        // The victims' own identifiers (the reporter's phone) are victim data.
+        serde_json::json!({
+            "identifiers": rows.len(),
+            "victim_identifiers": rows.iter().filter(|r| r.role == "victim").count(),
+        }),
     )?;
     Ok((c, rows))
 }

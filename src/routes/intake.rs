@@ -30,6 +30,9 @@ pub struct QueueQuery {
     q: String,
     #[serde(default)]
     kind: String,
+    /// Why a search by who reported is made.
+    #[serde(default)]
+    purpose: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -94,6 +97,7 @@ pub async fn index(
         from: query.from.clone(),
         to: query.to.clone(),
         show: query.show.clone(),
+        purpose: query.purpose.clone(),
     };
     let (meta, tz, s) = (
         ctx.req.meta.clone(),

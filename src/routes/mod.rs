@@ -106,6 +106,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/track", web::get().to(public::track_form))
             .route("/track", web::post().to(public::track))
             .route("/track/add", web::post().to(public::track_add))
+            .route(
+                "/track/data-request",
+                web::post().to(public::track_data_request),
+            )
             .route("/profile", web::get().to(session::profile))
             .route("/profile/mail", web::post().to(session::save_mail_prefs))
             .route("/lang", web::post().to(session::switch_language))
@@ -222,6 +226,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{ref}/notes", web::post().to(cases::add_note))
             .route("/cases/{ref}/extend", web::post().to(cases::extend))
             .route("/cases/{ref}/hold", web::post().to(cases::hold))
+            .route(
+                "/cases/{ref}/data-requests/{id}/done",
+                web::post().to(cases::answer_data_request),
+            )
             .route(
                 "/cases/{ref}/hold/release",
                 web::post().to(cases::release_hold),

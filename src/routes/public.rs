@@ -400,6 +400,10 @@ struct TrackPage {
     /// What the reporter typed, shown again when it could not be accepted.
     body: String,
     max_mb: u64,
+    /// A request about their data was received; what they typed if refused.
+    requested: bool,
+    request_kind: String,
+    request_body: String,
 }
 
 impl TrackPage {
@@ -437,6 +441,9 @@ fn track_page(ctx: &Ctx, code: String) -> TrackPage {
         added: false,
         body: String::new(),
         max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
+        requested: false,
+        request_kind: String::new(),
+        request_body: String::new(),
     }
 }
 
@@ -474,6 +481,66 @@ pub async fn track(ctx: Ctx, form: web::Form<TrackForm>) -> Result<HttpResponse,
             // One answer for every mismatch: no way to learn which codes exist.
             page.not_found = true;
             render(StatusCode::OK, &page)
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DataRequestForm {
+    grant: String,
+    request_kind: String,
+    request_body: String,
+}
+
+/// The reporter asks to see or correct their personal data (with the grant
+/// from a successful look-up): a task for the officer, not a change.
+pub async fn track_data_request(
+    ctx: Ctx,
+    form: web::Form<DataRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
+        return Err(AppError::RateLimited);
+    }
+    let f = form.into_inner();
+    let (cfg, meta, caches) = (
+        ctx.state.config.clone(),
+        ctx.req.meta.clone(),
+        ctx.state.caches.clone(),
+    );
+    let (grant, kind, body) = (
+        f.grant.clone(),
+        f.request_kind.clone(),
+        f.request_body.clone(),
+    );
+    let (outcome, signer) = db::run(&ctx.state.pool, move |conn| {
+        let signer = caches.signer(conn)?;
+        let Some(id) = portal::granted(&signer, &grant, Utc::now()) else {
+            return Ok((None, signer));
+        };
+        let result = portal::data_request(conn, &cfg, id, &kind, &body, &meta)?;
+        let s = crate::models::submission::find(conn, id)?;
+        Ok((Some((result, portal::tracked(conn, s)?)), signer))
+    })
+    .await?;
+    let mut page = track_page(&ctx, String::new());
+    let Some((result, t)) = outcome else {
+        page.not_found = true;
+        return render(StatusCode::OK, &page);
+    };
+    page.grant = portal::grant(&signer, t.submission.id, Utc::now());
+    page.code = crate::domain::code::format_code(&t.submission.tracking_code);
+    page.tracked = Some(t);
+    match result {
+        Ok(()) => {
+            page.requested = true;
+            render(StatusCode::OK, &page)
+        }
+        Err(errors) => {
+            page.errors = errors;
+            page.request_kind = f.request_kind.chars().take(20).collect();
+            page.request_body = f.request_body.chars().take(2000).collect();
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
 }

@@ -7,8 +7,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::auth::{policy, CurrentUser};
+use crate::auth::{policy, CurrentUser, RequestMeta};
 use crate::cache::Caches;
+use crate::domain::purpose::Purpose;
 use crate::domain::text::fold;
 use crate::error::AppError;
 use crate::models::case::list;
@@ -46,6 +47,8 @@ pub struct ListQuery {
     /// Open at the end of this day.
     pub open_on: String,
     pub q: String,
+    /// Why a search that finds cases by their reporter is made (`Purpose`).
+    pub purpose: String,
     pub sort: String,
     pub page: String,
     /// Keyset cursors (`Cursor::encode`): the page after or before a row.
@@ -74,6 +77,7 @@ impl ListQuery {
             ("result", &self.result),
             ("compliance", &self.compliance),
             ("open_on", &self.open_on),
+            ("purpose", &self.purpose),
         ] {
             let v = v.trim();
             if !v.is_empty() {
@@ -206,6 +210,11 @@ impl ListQuery {
             open_at: day(&self.open_on, 1, &mut bad),
             reports_only: self.status.trim() == "reports",
             q,
+            purpose: {
+                let p = Purpose::from_form(&self.purpose, Purpose::Verification);
+                bad |= p.is_none();
+                p
+            },
             watching: false,
             matched: None,
             sort,
@@ -249,11 +258,13 @@ pub struct ListResult {
 pub fn list(
     conn: &mut PgConnection,
     me: &CurrentUser,
+    meta: &RequestMeta,
     f: &ListFilter,
     caches: &Caches,
 ) -> Result<ListResult, AppError> {
     let vis = policy::case_visibility(me);
-    let resolved = resolve_search(conn, &vis, f)?;
+    let mut resolved = resolve_search(conn, &vis, f)?;
+    audit_reporter_matches(conn, me, meta, &mut resolved)?;
     let f = &resolved;
     let now = Utc::now();
     // The unit's own counts are kept by a trigger; any other filter counts
@@ -296,6 +307,47 @@ fn resolve_search(
         out.matched = Some(ids);
     }
     Ok(out)
+}
+
+/// A text search that finds cases by their reporter's name or phone is a
+/// search of personal data (`docs/domain.md` §19): it is audited with its
+/// purpose; with a purpose that cannot be read, those cases are left out.
+fn audit_reporter_matches(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    f: &mut ListFilter,
+) -> Result<(), AppError> {
+    let (Some(text), Some(ids)) = (&f.q, &f.matched) else {
+        return Ok(());
+    };
+    let by_reporter = list::reporter_matches(conn, ids, text)?;
+    if by_reporter.is_empty() {
+        return Ok(());
+    }
+    let Some(purpose) = f.purpose else {
+        let keep: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !by_reporter.contains(id))
+            .collect();
+        f.matched = Some(keep);
+        return Ok(());
+    };
+    crate::models::audit::append(
+        conn,
+        meta,
+        crate::models::audit::NewAudit {
+            actor_id: Some(me.id),
+            action: "case_search_reporter",
+            target_type: None,
+            target_id: None,
+            detail: serde_json::json!({
+                "query": text, "purpose": purpose.code(), "cases": by_reporter.len(),
+            }),
+        },
+    )?;
+    Ok(())
 }
 
 /// Counts per status from the trigger-kept `case_counts` table, when the list has

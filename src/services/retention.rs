@@ -209,6 +209,7 @@ fn anonymise(
     let events = retention::redact_events(conn, d.id, &redact, MASK)?;
     let reports = retention::clear_submissions(conn, d.id, &redact)?;
     let links = retention::drop_victim_links(conn, d.id)?;
+    crate::models::data_request::redact_of_case(conn, d.id, &redact)?;
     audit::append(
         conn,
         meta,
@@ -277,6 +278,83 @@ pub fn set_hold(
                 target_type: Some("case"),
                 target_id: Some(c.ref_.clone()),
                 detail: json!({ "reason": reason }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The assignee (or a supervisor) records how a reporter's request about
+/// their data was answered; any change to the data itself is made by editing
+/// the case, as for any other correction.
+pub fn close_data_request(
+    conn: &mut PgConnection,
+    cfg: &crate::config::Config,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    reference: &str,
+    id: i64,
+    answer: &str,
+) -> Result<(), AppError> {
+    let answer = answer.trim();
+    if answer.is_empty() {
+        return Err(AppError::Invalid(k("data-request-answer-required")));
+    }
+    if answer.chars().count() > 2000 {
+        return Err(AppError::Invalid(k("data-request-answer-long")));
+    }
+    conn.transaction(|conn| {
+        let (c, watching) = crate::services::access::load_visible(conn, me, reference, true)?;
+        if !policy::can_work_case(me, &c, watching) {
+            return Err(AppError::Forbidden);
+        }
+        let Some(request) = crate::models::data_request::of_case(conn, c.id)?
+            .into_iter()
+            .find(|r| r.id == id)
+        else {
+            return Err(AppError::NotFound);
+        };
+        if crate::models::data_request::close(conn, c.id, id, me.id, answer, Utc::now())? == 0 {
+            return Err(AppError::Invalid(k("data-request-already-done")));
+        }
+        // The answer reaches the reporter like any message: on the tracking
+        // page, and by mail if they gave an address.
+        let s = crate::models::submission::find(conn, request.submission_id)?;
+        crate::models::submission::add_message(
+            conn,
+            s.id,
+            crate::models::submission::MessageKind::Message,
+            Some(me.id),
+            answer,
+        )?;
+        crate::services::notify::to_reporter(
+            conn,
+            cfg,
+            &s,
+            crate::services::notify::ReporterMail::Message(answer),
+        )?;
+        case_event::insert(
+            conn,
+            &[NewEvent {
+                case_id: c.id,
+                actor_id: Some(me.id),
+                kind: Some(EventKind::Reporter),
+                field: Some("data_request".into()),
+                old_value: None,
+                new_value: None,
+                body: Some(answer.to_owned()),
+                data: Some(json!({ "request": id })),
+            }],
+        )?;
+        audit::append(
+            conn,
+            meta,
+            NewAudit {
+                actor_id: Some(me.id),
+                action: "data_request_answer",
+                target_type: Some("case"),
+                target_id: Some(c.ref_.clone()),
+                detail: json!({ "request": id }),
             },
         )?;
         Ok(())

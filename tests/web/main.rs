@@ -19,6 +19,7 @@ mod legal;
 mod mail;
 mod portal;
 mod print;
+mod privacy;
 mod queues;
 mod retention;
 mod second_factor;

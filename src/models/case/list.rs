@@ -78,6 +78,9 @@ pub struct ListFilter {
     /// Leave merged duplicates out (a figure counts each report once).
     pub reports_only: bool,
     pub q: Option<String>,
+    /// Why the search is made, if it finds cases by their reporter (None: a
+    /// purpose that could not be read).
+    pub purpose: Option<crate::domain::purpose::Purpose>,
     /// Only cases the user watches (dashboard).
     pub watching: bool,
     /// Ids the text search matched, resolved once per request (see `resolve_search`).
@@ -383,6 +386,27 @@ pub fn search_window(
         .filter(super::matches_text(&normalise_query(text)))
         .order((cases::received_at.desc(), cases::id.desc()))
         .limit(super::SEARCH_WINDOW)
+        .select(cases::id)
+        .load(conn)
+}
+
+/// Which of `ids` match `text` by their reporter's name or phone (what the
+/// text search reads of the reporter).
+pub fn reporter_matches(conn: &mut PgConnection, ids: &[i64], text: &str) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    cases::table
+        .filter(cases::id.eq_any(ids))
+        .filter(
+            sql::<diesel::sql_types::Bool>(
+                "to_tsvector('simple', f_unaccent(coalesce(cases.reporter_name, '') || ' ' || \
+                 regexp_replace(coalesce(cases.reporter_phone, ''), '[^0-9]', '', 'g'))) \
+                 @@ websearch_to_tsquery('simple', f_unaccent(",
+            )
+            .bind::<diesel::sql_types::Text, _>(normalise_query(text))
+            .sql("))"),
+        )
         .select(cases::id)
         .load(conn)
 }

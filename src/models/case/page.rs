@@ -17,12 +17,13 @@ use super::{Case, Transaction};
 use crate::db::fixed::fixed;
 use crate::db::schema::{
     case_deadlines, case_events, case_recoveries, case_transactions, case_transfers, cases,
-    exhibits,
+    data_requests, exhibits,
 };
 use crate::models::{
     case_event::CaseEvent,
     case_recovery::Recovery,
     case_transfer::Transfer,
+    data_request::DataRequest,
     deadline::Clock,
     exhibit::Exhibit,
     identifier_link::{units_holding_sql, CaseLink},
@@ -64,6 +65,8 @@ static TRANSACTION: LazyLock<String> =
     LazyLock::new(|| columns!(case_transactions::table, Transaction));
 static RECOVERY: LazyLock<String> = LazyLock::new(|| columns!(case_recoveries::table, Recovery));
 static TRANSFER: LazyLock<String> = LazyLock::new(|| columns!(case_transfers::table, Transfer));
+static DATA_REQUEST: LazyLock<String> =
+    LazyLock::new(|| columns!(data_requests::table, DataRequest));
 /// Other cases are read under the alias `o` (the outer query is on `cases`).
 static OTHER: LazyLock<String> =
     LazyLock::new(|| columns!(cases::table, Case).replace("\"cases\".", "o."));
@@ -100,6 +103,14 @@ static RECOVERIES: LazyLock<String> = LazyLock::new(|| {
         &RECOVERY,
         "case_recoveries",
         "case_recoveries.on_date, case_recoveries.id",
+    )
+});
+/// Reporters' requests about their data, through the reports that became the case.
+static DATA_REQUESTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "ARRAY(SELECT ROW({}) FROM data_requests JOIN submissions s ON s.id = data_requests.submission_id \
+         WHERE s.case_id = cases.id ORDER BY data_requests.created_at)",
+        *DATA_REQUEST
     )
 });
 static TRANSFERS: LazyLock<String> = LazyLock::new(|| {
@@ -154,6 +165,7 @@ pub struct Page {
     pub exhibits: Vec<Exhibit>,
     pub transactions: Vec<Transaction>,
     pub recoveries: Vec<Recovery>,
+    pub data_requests: Vec<DataRequest>,
     pub pending_transfer: Option<Transfer>,
     pub links: Vec<CaseLink>,
     /// (identifier id, unit id) of the other units holding one of the links'
@@ -181,6 +193,7 @@ pub fn load(
     let exhibits = fixed::<Array<Record<SqlRow<Exhibit>>>>(&EXHIBITS);
     let transactions = fixed::<Array<Record<SqlRow<Transaction>>>>(&TRANSACTIONS);
     let recoveries = fixed::<Array<Record<SqlRow<Recovery>>>>(&RECOVERIES);
+    let data_requests = fixed::<Array<Record<SqlRow<DataRequest>>>>(&DATA_REQUESTS);
     let transfer = fixed::<Array<Record<SqlRow<Transfer>>>>(&TRANSFERS);
     let links = fixed::<Array<Record<LinkSql>>>(
         "ARRAY(SELECT ROW(l.id, i.id, i.kind, i.value, l.role, l.source, l.amount, l.from_form, l.submission_id) \
@@ -219,6 +232,7 @@ pub fn load(
         exhibits,
         transactions,
         recoveries,
+        data_requests,
         transfer,
         links,
         elsewhere,
@@ -232,6 +246,7 @@ pub fn load(
         Row<Exhibit>,
         Row<Transaction>,
         Row<Recovery>,
+        Row<DataRequest>,
         Row<Transfer>,
         Vec<CaseLink>,
         Vec<(i64, i32)>,
@@ -247,6 +262,7 @@ pub fn load(
             exhibits,
             transactions,
             recoveries,
+            data_requests,
             transfer,
             links,
             elsewhere,
@@ -265,6 +281,7 @@ pub fn load(
         exhibits: build_all(exhibits)?,
         transactions: build_all(transactions)?,
         recoveries: build_all(recoveries)?,
+        data_requests: build_all(data_requests)?,
         pending_transfer: build_all(transfer)?.into_iter().next(),
         links,
         elsewhere,

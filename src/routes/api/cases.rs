@@ -79,9 +79,10 @@ pub async fn list(api: Api, req: HttpRequest) -> Result<HttpResponse, AppError> 
     let sort = filter.sort;
     let statuses = filter.statuses.clone();
     let caches = api.state.caches.clone();
+    let meta = api.meta.clone();
     let (result, categories) = db::run(&api.state.pool, move |conn| {
         Ok((
-            case_list::list(conn, &me, &filter, &caches)?,
+            case_list::list(conn, &me, &meta, &filter, &caches)?,
             caches.categories(conn)?,
         ))
     })

@@ -378,3 +378,30 @@ pub async fn release_hold(
     )
     .await
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DataAnswerForm {
+    answer: String,
+}
+
+/// Records how a reporter's request about their data was answered.
+pub async fn answer_data_request(
+    ctx: Ctx,
+    me: CurrentUser,
+    path: web::Path<(String, i64)>,
+    form: web::Form<DataAnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let answer = form.into_inner().answer;
+    action(
+        &ctx,
+        &reference,
+        k("flash-data-request-done"),
+        move |conn, me, meta, cfg, r| {
+            crate::services::retention::close_data_request(conn, cfg, me, meta, r, id, &answer)
+        },
+        me,
+    )
+    .await
+}

@@ -162,9 +162,10 @@ pub async fn index(
     let sort = filter.sort;
     let filter_statuses = filter.statuses.clone();
     let caches = ctx.state.caches.clone();
+    let meta = ctx.req.meta.clone();
     let (result, categories) = db::run(&ctx.state.pool, move |conn| {
         Ok((
-            case_list::list(conn, &me, &filter, &caches)?,
+            case_list::list(conn, &me, &meta, &filter, &caches)?,
             caches.categories(conn)?,
         ))
     })

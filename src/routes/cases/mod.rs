@@ -7,8 +7,9 @@ mod print;
 mod show;
 
 pub use actions::{
-    add_note, add_recovery, assign, extend, hold, link, merge, release_hold, remove_recovery, take,
-    transition, watchers, AssignForm, ExtendForm, MoveForm, NoteForm, OtherCaseForm, WatcherForm,
+    add_note, add_recovery, answer_data_request, assign, extend, hold, link, merge, release_hold,
+    remove_recovery, take, transition, watchers, AssignForm, ExtendForm, MoveForm, NoteForm,
+    OtherCaseForm, WatcherForm,
 };
 pub use form::{create, edit_form, new_form, update};
 pub use list::{export, index};

@@ -44,6 +44,8 @@ pub struct CaseView {
     pub txs: Vec<Transaction>,
     /// Money frozen or returned, and the banks the form offers.
     pub recoveries: Vec<crate::models::case_recovery::Recovery>,
+    /// Reporters' requests to see or correct their data (`docs/domain.md` §19).
+    pub data_requests: Vec<crate::models::data_request::DataRequest>,
     pub bank_choices: Vec<(String, String)>,
     pub events: Vec<(case_event::CaseEvent, Option<String>)>,
     pub clocks: Vec<ClockView>,
@@ -233,6 +235,7 @@ pub fn view(
         evidence,
         txs: page.transactions,
         recoveries: page.recoveries,
+        data_requests: page.data_requests,
         bank_choices: if can_edit {
             caches.bank_choices(conn)?.as_ref().clone()
         } else {

@@ -27,7 +27,7 @@ pub use hot_list::{
 };
 pub use links::{add, add_to_case, remove, sync_case, AddForm};
 pub use page::{page, IdentifierPage, ReportRow, PAGE_SIZE};
-pub use search::search;
+pub use search::{audit_victim_search, search};
 
 /// The bank code of what an officer or reporter wrote: a code, a short name or
 /// an old name ("Vietcombank", "vcb", "LienVietPostBank").

@@ -36,3 +36,42 @@ pub fn search(conn: &mut PgConnection, banks: &[Bank], q: &str) -> QueryResult<V
     }
     crate::models::identifier::search(conn, exact, bare)
 }
+
+/// A search that finds a victim's own identifier (a reporter's phone) is a
+/// search of victim data (`docs/domain.md` §19): audited with its purpose
+/// (`verification` unless chosen; an unknown one is refused).
+pub fn audit_victim_search(
+    conn: &mut PgConnection,
+    me: &crate::auth::CurrentUser,
+    meta: &crate::auth::RequestMeta,
+    found: &[Found],
+    q: &str,
+    purpose: &str,
+) -> Result<(), crate::error::AppError> {
+    use crate::domain::purpose::Purpose;
+    let ids: Vec<i64> = found.iter().map(|f| f.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let victims = crate::models::identifier_link::with_victim_links(conn, &ids)?;
+    if victims.is_empty() {
+        return Ok(());
+    }
+    let purpose = Purpose::from_form(purpose, Purpose::Verification).ok_or(
+        crate::error::AppError::Invalid(crate::i18n::k("purpose-invalid")),
+    )?;
+    crate::models::audit::append(
+        conn,
+        meta,
+        crate::models::audit::NewAudit {
+            actor_id: Some(me.id),
+            action: "identifier_search_victim",
+            target_type: None,
+            target_id: None,
+            detail: serde_json::json!({
+                "query": q.trim(), "purpose": purpose.code(), "identifiers": victims,
+            }),
+        },
+    )?;
+    Ok(())
+}

@@ -152,6 +152,8 @@ pub struct SubmissionView {
     pub suggestions: Vec<crate::domain::ident::extract::Suggestion>,
     pub files: Vec<SubmissionFile>,
     pub messages: Vec<Message>,
+    /// The reporter's requests about their data (answered once it is a case).
+    pub data_requests: Vec<crate::models::data_request::DataRequest>,
     pub hits: Vec<HitView>,
     pub case_ref: Option<String>,
     pub public_status: crate::domain::submission::PublicStatus,
@@ -230,6 +232,7 @@ pub fn view(
         suggestions,
         files: submission::files(conn, id)?,
         messages: submission::messages(conn, id)?,
+        data_requests: crate::models::data_request::of_submission(conn, id)?,
         hits,
         case_ref,
         public_status: crate::domain::submission::public_status(s.status, case_status),

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::auth::{policy, CurrentUser, RequestMeta};
 use crate::domain::code::{normalise_code, ALPHABET, CODE_LEN};
 use crate::domain::ident::normalise::phone;
+use crate::domain::purpose::Purpose;
 use crate::error::AppError;
 use crate::models::audit::{self, NewAudit};
 use crate::models::submission::{
@@ -31,6 +32,8 @@ pub struct FindQuery {
     pub to: String,
     /// `triaged`, `spam` (supervisors) or empty for every report.
     pub show: String,
+    /// Why a search by who reported is made (`Purpose`; empty: handling).
+    pub purpose: String,
 }
 
 impl FindQuery {
@@ -129,6 +132,15 @@ pub fn find(
         FindBy::All | FindBy::Code(_) => None,
     };
     if let Some(who) = who {
+        // A search by who reported says why (`docs/domain.md` §19); without
+        // a purpose it is a filter that cannot be read, and nothing is searched.
+        let Some(purpose) = Purpose::from_form(&query.purpose, Purpose::Handling) else {
+            return Ok(Found {
+                rows: Vec::new(),
+                more: false,
+                bad: true,
+            });
+        };
         audit::append(
             conn,
             meta,
@@ -137,7 +149,7 @@ pub fn find(
                 action: "submission_search",
                 target_type: None,
                 target_id: None,
-                detail: json!({ "by": who, "query": query.q.trim() }),
+                detail: json!({ "by": who, "query": query.q.trim(), "purpose": purpose.code() }),
             },
         )?;
     }

@@ -36,6 +36,7 @@ crate::text_enum!(
         ReporterInfo => "reporter_info",
         Transfer => "transfer",
         DetailRequest => "detail_request",
+        DataRequest => "data_request",
     }
 );
 
@@ -66,6 +67,7 @@ impl Event {
             Event::ReporterInfo => "reporter_info",
             Event::Transfer => "case_transfer",
             Event::DetailRequest => "detail_request",
+            Event::DataRequest => "data_request",
         }
     }
 }
@@ -82,6 +84,7 @@ pub const KINDS: &[&str] = &[
     "reporter_info",
     "case_transfer",
     "detail_request",
+    "data_request",
     "receipt",
     "public_status",
     "public_message",
@@ -362,6 +365,23 @@ pub fn reporter_added(conn: &mut PgConnection, cfg: &Config, case_id: i64) -> Re
     let mut mails = Vec::new();
     for to in recipients(conn, &c, &[assignee], 0, Event::ReporterInfo)? {
         mails.push(case_mail(conn, cfg, &c, &to, Event::ReporterInfo, "")?);
+    }
+    outbox::insert(conn, &mails)?;
+    Ok(())
+}
+
+/// A reporter asked to see or correct their data: the case's assignee hears
+/// of it (a task, not optional), or its unit's supervisors while nobody is
+/// assigned.
+pub fn data_request(conn: &mut PgConnection, cfg: &Config, case_id: i64) -> Result<(), AppError> {
+    let c = crate::models::case::find(conn, case_id)?;
+    let ids = match c.assignee_id {
+        Some(a) => vec![a],
+        None => user::supervisor_ids(conn, c.unit_id)?,
+    };
+    let mut mails = Vec::new();
+    for to in recipients(conn, &c, &ids, 0, Event::DataRequest)? {
+        mails.push(case_mail(conn, cfg, &c, &to, Event::DataRequest, "")?);
     }
     outbox::insert(conn, &mails)?;
     Ok(())

@@ -12,5 +12,5 @@ pub use guards::{
 pub use receive::{
     expire_staged, receipt, receipt_token, receive, remove_files, secret_view, Receipt,
 };
-pub use track::{add_information, grant, granted, track, tracked, Tracked};
+pub use track::{add_information, data_request, grant, granted, track, tracked, Tracked};
 pub use validate::{FIRST_CONTACT, ID_ROWS, TX_ROWS};

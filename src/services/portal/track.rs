@@ -177,3 +177,55 @@ pub fn add_information(
     let s = submission::find(conn, submission_id)?;
     tracked(conn, s).map(Ok)
 }
+
+/// A reporter asks to see or correct their personal data (`docs/domain.md`
+/// §19): a task for the case's assignee (by mail and on the case page), or
+/// for intake while the report is not yet a case; nothing is changed by it.
+pub fn data_request(
+    conn: &mut PgConnection,
+    cfg: &Config,
+    submission_id: i64,
+    kind: &str,
+    body: &str,
+    meta: &RequestMeta,
+) -> Result<Result<(), FormErrors>, AppError> {
+    use crate::models::data_request::{self, RequestKind};
+    let mut errors = FormErrors::default();
+    let kind = kind.parse::<RequestKind>().ok();
+    if kind.is_none() {
+        errors.add("request_kind", k("data-request-kind-required"));
+    }
+    let body = body.trim();
+    if body.is_empty() {
+        errors.add("request_body", k("field-required"));
+    } else if body.chars().count() > 2000 {
+        errors.add("request_body", k("field-too-long"));
+    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    conn.transaction(|conn| {
+        let s = submission::lock(conn, submission_id)?;
+        if data_request::open_count(conn, s.id)? >= data_request::OPEN_MAX {
+            let mut e = FormErrors::default();
+            e.add("request_body", k("data-request-too-many"));
+            return Ok(Err(e));
+        }
+        let r = data_request::insert(conn, s.id, kind, body)?;
+        crate::models::audit::append(
+            conn,
+            meta,
+            crate::models::audit::NewAudit {
+                actor_id: None,
+                action: "data_request_receive",
+                target_type: Some("submission"),
+                target_id: Some(s.id.to_string()),
+                detail: serde_json::json!({ "request": r.id, "kind": kind.code() }),
+            },
+        )?;
+        if let Some(case_id) = s.case_id {
+            notify::data_request(conn, cfg, case_id)?;
+        }
+        Ok(Ok(()))
+    })
+}
