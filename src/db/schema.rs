@@ -519,6 +519,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         send_key -> Nullable<Text>,
         unit_id -> Int4,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -68,39 +68,52 @@ impl Needles {
             if chars[i].is_ascii_digit()
                 || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
             {
-                // A run of digits with single spaces, dots or dashes between;
-                // the phone may be its first groups ("0912 345 678 0011…").
-                let mut end = i + 1;
-                let mut digits: String = chars[i].to_string().replace('+', "");
-                let mut hit = None;
+                // A run of digits with single spaces, dots or dashes between,
+                // in groups; the phone is some consecutive groups of it
+                // ("500.000 0912 345 678", "0912345678 0011…").
+                let mut groups: Vec<(usize, usize)> = Vec::new();
+                let mut end = i;
+                if chars[end] == '+' {
+                    end += 1;
+                }
+                let mut start = i;
                 loop {
                     while end < chars.len() && chars[end].is_ascii_digit() {
-                        digits.push(chars[end]);
                         end += 1;
                     }
-                    if national(&digits).is_some_and(|n| self.phones.contains(&n)) {
-                        hit = Some(end);
-                        break;
-                    }
+                    groups.push((start, end));
                     if end + 1 < chars.len()
                         && matches!(chars[end], ' ' | '.' | '-')
                         && chars[end + 1].is_ascii_digit()
                     {
+                        start = end + 1;
                         end += 1;
                     } else {
                         break;
                     }
                 }
-                match hit {
-                    Some(to) => {
-                        out.push_str(MASK);
-                        i = to;
-                    }
-                    None => {
-                        out.extend(&chars[i..end]);
-                        i = end;
+                let digits_of = |a: usize, b: usize| -> String {
+                    chars[a..b].iter().filter(|c| c.is_ascii_digit()).collect()
+                };
+                let mut at = 0;
+                let mut written = i;
+                while at < groups.len() {
+                    let hit = (at..groups.len()).find(|&last| {
+                        national(&digits_of(groups[at].0, groups[last].1))
+                            .is_some_and(|n| self.phones.contains(&n))
+                    });
+                    match hit {
+                        Some(last) => {
+                            out.extend(&chars[written..groups[at].0]);
+                            out.push_str(MASK);
+                            written = groups[last].1;
+                            at = last + 1;
+                        }
+                        None => at += 1,
                     }
                 }
+                out.extend(&chars[written..end]);
+                i = end;
                 continue;
             }
             out.push(chars[i]);

@@ -1735,3 +1735,7 @@ audit-data_request_receive = Request about personal data received
 audit-data_request_answer = Request about personal data handled
 data-request-already-done = This request was already handled.
 data-request-intake-hint = The request is answered on the case page once the report becomes a case; you can answer the reporter now with a message.
+data-request-show = Show the request (logged like showing the reporter's details)
+legal-topic-fixed = A basis keeps its topic; add a new basis instead.
+case-anonymised-edit = The case has been anonymised; the reporter's details cannot be entered again.
+audit-identifier_view_victim = Victim identifier viewed

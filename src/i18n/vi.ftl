@@ -1735,3 +1735,7 @@ audit-data_request_receive = Nhận yêu cầu về dữ liệu cá nhân
 audit-data_request_answer = Xử lý yêu cầu về dữ liệu cá nhân
 data-request-already-done = Yêu cầu này đã được xử lý.
 data-request-intake-hint = Yêu cầu được trả lời trên trang vụ việc sau khi trình báo được chuyển thành vụ việc; có thể trả lời người trình báo ngay bằng tin nhắn.
+data-request-show = Xem nội dung yêu cầu (ghi nhật ký như xem thông tin người trình báo)
+legal-topic-fixed = Không đổi được nội dung áp dụng của một căn cứ; hãy thêm căn cứ mới.
+case-anonymised-edit = Vụ việc đã được ẩn danh; không nhập lại thông tin người trình báo.
+audit-identifier_view_victim = Xem định danh của bị hại

@@ -80,6 +80,7 @@ pub const ACTIONS: &[&str] = &[
     "case_hold_release",
     "case_search_reporter",
     "identifier_search_victim",
+    "identifier_view_victim",
     "data_request_receive",
     "data_request_answer",
     "unit_create",

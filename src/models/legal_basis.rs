@@ -97,3 +97,35 @@ pub fn id_on(conn: &mut PgConnection, topic: Topic, day: NaiveDate) -> QueryResu
         .find(|b| b.topic == topic && b.in_force_on(day))
         .map(|b| b.id))
 }
+
+/// One writer at a time (two saves could otherwise both pass the form's
+/// overlap check and one meet the constraint).
+pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("LOCK TABLE legal_bases IN SHARE ROW EXCLUSIVE MODE")
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// After a change to `topic`'s bases: each case of that type cites the
+/// basis in force on the day it was received (in its unit's time zone),
+/// none where no basis was. Only the cases whose basis changes are written.
+pub fn repoint_cases(conn: &mut PgConnection, topic: Topic) -> QueryResult<usize> {
+    let Some(case_type) = crate::models::case::CaseType::ALL
+        .iter()
+        .find(|t| law::topic_of(**t) == Some(topic))
+    else {
+        return Ok(0);
+    };
+    diesel::sql_query(
+        "WITH want AS ( \
+           SELECT c.id, (SELECT b.id FROM legal_bases b \
+                          WHERE b.topic = $1 AND daterange(b.in_force_from, b.in_force_to, '[)') \
+                                @> (c.received_at AT TIME ZONE u.time_zone)::date) AS basis \
+             FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.case_type = $2) \
+         UPDATE cases c SET legal_basis_id = want.basis FROM want \
+          WHERE c.id = want.id AND c.legal_basis_id IS DISTINCT FROM want.basis",
+    )
+    .bind::<diesel::sql_types::Text, _>(topic.code())
+    .bind::<diesel::sql_types::Text, _>(case_type.code())
+    .execute(conn)
+}

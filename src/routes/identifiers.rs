@@ -156,6 +156,8 @@ pub async fn hot_csv(
 #[serde(default)]
 pub struct PageQuery {
     page: String,
+    /// Why, when the identifier is some victim's own.
+    purpose: String,
 }
 
 #[derive(Template)]
@@ -193,8 +195,9 @@ pub async fn show(
     let page = q.page.parse::<i64>().unwrap_or(1);
     let tz = ctx.state.config.time_zone;
     let can_supervise = policy::allows(me.role, Action::SuperviseCases);
+    let (meta, purpose) = (ctx.req.meta.clone(), q.purpose.clone());
     let p = db::run(&ctx.state.pool, move |conn| {
-        identifiers::page(conn, &me, tz, id, page)
+        identifiers::page(conn, &me, &meta, tz, id, page, &purpose)
     })
     .await?;
     render(

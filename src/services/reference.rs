@@ -375,16 +375,34 @@ pub fn save_basis(
 ) -> Result<LegalBasis, AppError> {
     policy::require(me, Action::ManageReferenceData)?;
     conn.transaction(|conn| {
+        legal_basis::lock(conn)?;
         let all = legal_basis::all(conn)?;
         let before = match id {
-            Some(id) => Some(all.iter().find(|b| b.id == id).cloned().ok_or(AppError::NotFound)?),
+            Some(id) => Some(
+                all.iter()
+                    .find(|b| b.id == id)
+                    .cloned()
+                    .ok_or(AppError::NotFound)?,
+            ),
             None => None,
         };
+        // A basis stays with its topic: cases cite it for that topic.
+        if before
+            .as_ref()
+            .is_some_and(|b| b.topic.code() != input.topic.trim())
+        {
+            let mut e = FormErrors::default();
+            e.add("topic", k("legal-topic-fixed"));
+            return Err(AppError::Form(e));
+        }
         let fields = validate_basis(input, &all, id)?;
         let saved = match id {
             Some(id) => legal_basis::update(conn, id, &fields)?,
             None => legal_basis::insert(conn, &fields)?,
         };
+        // Cases received on the days this change covers now cite what was
+        // in force then.
+        let repointed = legal_basis::repoint_cases(conn, saved.topic)?;
         let describe = |b: &LegalBasis| {
             json!({
                 "topic": b.topic.code(), "instrument": b.instrument, "article": b.article,
@@ -398,10 +416,17 @@ pub fn save_basis(
             meta,
             NewAudit {
                 actor_id: Some(me.id),
-                action: if before.is_some() { "legal_basis_update" } else { "legal_basis_create" },
+                action: if before.is_some() {
+                    "legal_basis_update"
+                } else {
+                    "legal_basis_create"
+                },
                 target_type: Some("legal_basis"),
                 target_id: Some(saved.id.to_string()),
-                detail: json!({ "before": before.as_ref().map(describe), "after": describe(&saved) }),
+                detail: json!({
+                    "before": before.as_ref().map(describe), "after": describe(&saved),
+                    "cases_repointed": repointed,
+                }),
             },
         )?;
         Ok(saved)

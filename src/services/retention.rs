@@ -158,8 +158,9 @@ pub fn run(
     let due = retention::due(conn, now, RUN_MAX)?;
     let mut done = 0;
     for d in &due {
-        conn.transaction(|conn| anonymise(conn, actor.map(|a| a.id), meta, d, now))?;
-        done += 1;
+        if conn.transaction(|conn| anonymise(conn, actor.map(|a| a.id), meta, d, now))? {
+            done += 1;
+        }
     }
     audit::append(
         conn,
@@ -177,23 +178,50 @@ pub fn run(
 
 /// One case: the reporter's and victims' details cleared, and replaced
 /// wherever they were written (timeline, public reports and their messages,
-/// the case's texts); suspects' identifiers, money and figures stay.
+/// files' names, transfers, mail, the case's texts); suspects' identifiers,
+/// money and figures stay. Skipped (false) when the case was put under a hold
+/// or anonymised since it was found due.
 fn anonymise(
     conn: &mut PgConnection,
     actor: Option<i64>,
     meta: &RequestMeta,
     d: &Due,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let details = retention::details(conn, d.id)?;
+) -> Result<bool, AppError> {
+    let Some(details) = retention::details(conn, d.id)? else {
+        return Ok(false);
+    };
     let mut needles = Needles::default();
-    for w in details.reporter.iter().chain(&details.accounts).flatten() {
+    for w in details
+        .reporter
+        .iter()
+        .chain(&details.accounts)
+        .flatten()
+        .chain(&details.victim_identifiers)
+    {
         needles.add_word(w);
     }
-    for p in details.phones.iter().flatten() {
+    // The victims field lists people: each name is looked for on its own.
+    for name in details
+        .victims
+        .iter()
+        .flat_map(|v| v.split([',', ';', '\n']))
+    {
+        needles.add_word(name);
+    }
+    for p in details
+        .phones
+        .iter()
+        .flatten()
+        .chain(&details.victim_identifiers)
+    {
         needles.add_phone(p);
     }
     let redact = |t: &str| needles.redact(t);
+    retention::mark(conn, d.id, now)?;
+    retention::declare_anonymising(conn, true)?;
+    // Mail to the reporter is found by their address, before it is cleared.
+    let others = retention::redact_other_texts(conn, d.id, &redact)?;
     let (title, description, summary, extra) = details.texts;
     retention::clear_case(
         conn,
@@ -210,6 +238,7 @@ fn anonymise(
     let reports = retention::clear_submissions(conn, d.id, &redact)?;
     let links = retention::drop_victim_links(conn, d.id)?;
     crate::models::data_request::redact_of_case(conn, d.id, &redact)?;
+    retention::declare_anonymising(conn, false)?;
     audit::append(
         conn,
         meta,
@@ -220,11 +249,12 @@ fn anonymise(
             target_id: Some(d.ref_.clone()),
             detail: json!({
                 "decided_at": d.decided_at.to_rfc3339(), "months": d.months,
-                "events_redacted": events, "reports_cleared": reports, "victim_links_removed": links,
+                "events_redacted": events, "reports_cleared": reports,
+                "victim_links_removed": links, "other_texts_redacted": others,
             }),
         },
     )?;
-    Ok(())
+    Ok(true)
 }
 
 /// Puts a case under a legal hold (`reason` Some) or lifts it: its personal

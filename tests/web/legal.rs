@@ -24,6 +24,14 @@ async fn an_admin_replaces_a_basis_and_only_cases_received_afterwards_cite_the_n
     let db = TestDb::new();
     let (mut sup_c, sup) = signed_in(&db, "supervisor").await;
     let before = create(&db, &me(&db, sup), &[]);
+    let after = create(
+        &db,
+        &me(&db, sup),
+        &[
+            ("received_at", "2026-12-01T08:00"),
+            ("occurred_at", "2026-11-30T08:00"),
+        ],
+    );
     let (mut admin, _) = signed_in(&db, "admin").await;
 
     let page = admin.get("/admin/legal").await;
@@ -99,15 +107,8 @@ async fn an_admin_replaces_a_basis_and_only_cases_received_afterwards_cite_the_n
         1
     );
 
-    // The case received before keeps its basis; one received today cites the new one.
-    let after = create(
-        &db,
-        &me(&db, sup),
-        &[
-            ("received_at", "2026-12-01T08:00"),
-            ("occurred_at", "2026-11-30T08:00"),
-        ],
-    );
+    // The case received before keeps its basis; one received on the day the
+    // successor starts, logged before it was entered, now cites the new one.
     let old_doc = sup_c
         .get(&format!("/cases/{before}/print/intake-record"))
         .await;
@@ -198,6 +199,18 @@ async fn bad_dates_and_topics_are_refused_with_a_message_and_nothing_is_written(
         &mut conn,
     );
     assert!(overlap.is_err(), "the exclusion constraint holds");
+
+    // A basis keeps its topic.
+    let current = db.count("SELECT id::bigint AS n FROM legal_bases WHERE topic = 'personal_data' AND in_force_to IS NULL");
+    let res = admin
+        .post(
+            &format!("/admin/legal/{current}"),
+            &form("2026-01-01", "", "data_breach"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Không đổi được nội dung áp dụng"));
+    assert_eq!(audits(&db), 0);
 
     // Only administrators edit the table.
     let (mut sup, _) = signed_in(&db, "supervisor").await;

@@ -44,13 +44,17 @@ async fn searches_by_a_reporter_are_audited_with_their_purpose() {
     let res = c.get("/cases?q=0011004455667").await;
     assert!(res.body.contains(&reference));
     assert_eq!(audits(&db, "case_search_reporter"), 2);
+    // The reporter's name mixed with words of the case: still a search of them.
+    let res = c.get("/cases?q=Nguyen%20Telegram").await;
+    assert!(res.body.contains(&reference));
+    assert_eq!(audits(&db, "case_search_reporter"), 3);
     // A purpose nobody knows: the filter is refused and the reporter's cases
     // are left out.
     let res = c.get("/cases?q=0912345678&purpose=curiosity").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("Một số bộ lọc không hợp lệ"));
     assert!(!res.body.contains(&format!("href=\"/cases/{reference}\"")));
-    assert_eq!(audits(&db, "case_search_reporter"), 2);
+    assert_eq!(audits(&db, "case_search_reporter"), 3);
 
     // Identifiers: the reporter's own phone is victim data; the suspect's is not.
     let res = c
@@ -63,6 +67,16 @@ async fn searches_by_a_reporter_are_audited_with_their_purpose() {
     );
     c.get("/identifiers?q=0011004455667").await;
     assert_eq!(audits(&db, "identifier_search_victim"), 1);
+    // The reporter's phone's own page lists the cases it is a victim's in.
+    let victim = db.count("SELECT i.id AS n FROM identifiers i JOIN identifier_links l ON l.identifier_id = i.id WHERE l.role = 'victim' LIMIT 1");
+    assert_eq!(
+        c.get(&format!("/identifiers/{victim}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(audits(&db, "identifier_view_victim"), 1);
+    let res = c.get(&format!("/identifiers/{victim}?purpose=bogus")).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(audits(&db, "identifier_view_victim"), 1);
     let res = c.get("/identifiers?q=0912345678&purpose=bogus").await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(audits(&db, "identifier_search_victim"), 1);
@@ -106,7 +120,10 @@ async fn searches_by_a_reporter_are_audited_with_their_purpose() {
     );
     let res = o.get("/intake?q=0987654321&purpose=bogus").await;
     assert!(res.body.contains("Một số bộ lọc không hợp lệ"));
-    assert!(res.body.contains("Không có trình báo nào khớp"), "nothing searched");
+    assert!(
+        res.body.contains("Không có trình báo nào khớp"),
+        "nothing searched"
+    );
     assert_eq!(audits(&db, "submission_search"), 1);
 }
 
@@ -246,6 +263,12 @@ async fn a_reporters_request_about_their_data_is_a_task_answered_on_the_tracking
 
     // The officer sees the task on the case page and answers it.
     let page = sup.get(&format!("/cases/{reference}")).await;
+    assert!(page.body.contains("Yêu cầu về dữ liệu cá nhân"));
+    assert!(
+        !page.body.contains("Số điện thoại đúng của tôi là"),
+        "behind the logged reveal"
+    );
+    let page = sup.get(&format!("/cases/{reference}?reporter=1")).await;
     assert!(page.body.contains("Số điện thoại đúng của tôi là"));
     let id = db.count("SELECT min(id) AS n FROM data_requests");
     let path = format!("/cases/{reference}/data-requests/{id}/done");

@@ -275,3 +275,126 @@ async fn bad_periods_holds_and_roles_are_refused_and_nothing_is_written() {
         0
     );
 }
+
+#[actix_web::test]
+async fn a_public_report_is_anonymised_everywhere_it_was_written() {
+    let db = TestDb::new();
+    let mut public = crate::common::client(&db).await;
+    let narrative =
+        "Tôi là Trần Thị Bích, số 0987 654 321. Đối tượng gọi từ 0912 000 111 yêu cầu chuyển tiền.";
+    let res = crate::portal::send(
+        &mut public,
+        "crime",
+        &crate::portal::crime(&[("narrative", narrative)]),
+        &[("Trần Thị Bích - sao kê.png", crate::portal::PNG)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let sid = db.count("SELECT max(id) AS n FROM submissions");
+    let (mut sup_c, sup) = signed_in(&db, "supervisor").await;
+    let res = sup_c
+        .post(
+            &format!("/intake/{sid}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    resolve(&db, sup, &reference, sup);
+    decided_years_ago(&db, &reference, 31);
+    assert!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE recipient = 'bich.tran@example.vn'")
+            > 0
+    );
+    let before = figures(&db);
+
+    let done = cyberdesk::services::retention::run(
+        &mut db.conn(),
+        None,
+        &Default::default(),
+        chrono::Utc::now(),
+    )
+    .expect("the run goes through the guards of what is kept as sent");
+    assert_eq!(done, 1);
+    for (what, sql) in [
+        ("the report as sent", format!("SELECT count(*) AS n FROM submissions WHERE id = {sid} AND reporter_name IS NULL AND contact_phone IS NULL AND contact_email IS NULL AND ip IS NULL AND narrative NOT LIKE '%Bích%' AND narrative NOT LIKE '%0987%' AND narrative LIKE '%0912 000 111%' AND payload->>'reporter_name' = '[ẩn danh]' AND payload::text NOT LIKE '%0987%'")),
+        ("its file's name", format!("SELECT count(*) AS n FROM submission_files WHERE submission_id = {sid} AND original_name = '[ẩn danh] - sao kê.png'")),
+        ("the exhibit's name", format!("SELECT count(*) AS n FROM exhibits e JOIN cases c ON c.id = e.case_id WHERE c.ref = '{reference}' AND e.original_name = '[ẩn danh] - sao kê.png'")),
+    ] {
+        assert_eq!(db.count(&sql), 1, "{what}");
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM email_outbox WHERE recipient LIKE '%bich.tran%' OR body_text LIKE '%Bích%' OR body_html LIKE '%Bích%'"), 0, "the mail sent");
+    assert_eq!(db.count("SELECT count(*) AS n FROM case_events WHERE coalesce(body, '') || coalesce(old_value, '') || coalesce(new_value, '') LIKE '%Bích%'"), 0);
+    assert_eq!(db.count("SELECT count(*) AS n FROM identifier_links l JOIN identifiers i ON i.id = l.identifier_id WHERE i.value = '+84912345678' AND l.role = 'suspect'"), 1, "the suspect's phone stays");
+    assert_eq!(figures(&db), before);
+    let verdict = cyberdesk::services::audit_log::verify(&mut db.conn()).expect("verify");
+    assert!(verdict.broken.is_none());
+    let page = sup_c.get(&format!("/intake/{sid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("Bích") && !page.body.contains("0987"),
+        "intake shows nothing of them"
+    );
+
+    // An edit cannot bring the reporter back, and an old form cannot either.
+    let version = db.count(&format!(
+        "SELECT version::bigint AS n FROM cases WHERE ref = '{reference}'"
+    ));
+    let form = cyberdesk::services::cases::CaseForm::from_pairs(crate::cases::report(&[
+        ("version", &version.to_string()),
+        ("reporter_name", "Trần Thị Bích"),
+    ]));
+    let err = cyberdesk::services::cases::update(
+        &mut db.conn(),
+        &me(&db, sup),
+        &Default::default(),
+        &db.config(),
+        &reference,
+        &form,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(err, cyberdesk::error::AppError::Invalid(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND reporter_name IS NULL"
+        )),
+        1
+    );
+
+    // The guards still hold outside anonymisation.
+    create(&db, &me(&db, sup), &[]);
+    let mut conn = db.conn();
+    let rewrite = diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE submissions SET narrative = 'x' WHERE id = {sid}"
+        )),
+        &mut conn,
+    );
+    assert!(rewrite.is_err(), "a submission stays as it is");
+    let forced: Result<(), diesel::result::Error> =
+        diesel::Connection::transaction(&mut conn, |conn| {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SELECT set_config('cyberdesk.anonymising', 'on', true)"),
+                conn,
+            )?;
+            let other = db.count("SELECT min(id) AS n FROM cases WHERE anonymised_at IS NULL");
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!(
+                    "UPDATE case_events SET body = 'x' WHERE case_id = {other}"
+                )),
+                conn,
+            )?;
+            Ok(())
+        });
+    assert!(
+        forced.is_err(),
+        "the setting alone opens nothing: only a case marked anonymised"
+    );
+}

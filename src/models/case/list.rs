@@ -390,8 +390,8 @@ pub fn search_window(
         .load(conn)
 }
 
-/// Which of `ids` match `text` by their reporter's name or phone (what the
-/// text search reads of the reporter).
+/// Which of `ids` the text search found only through their reporter's name
+/// or phone: they do not match `text` without them.
 pub fn reporter_matches(conn: &mut PgConnection, ids: &[i64], text: &str) -> QueryResult<Vec<i64>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -400,8 +400,9 @@ pub fn reporter_matches(conn: &mut PgConnection, ids: &[i64], text: &str) -> Que
         .filter(cases::id.eq_any(ids))
         .filter(
             sql::<diesel::sql_types::Bool>(
-                "to_tsvector('simple', f_unaccent(coalesce(cases.reporter_name, '') || ' ' || \
-                 regexp_replace(coalesce(cases.reporter_phone, ''), '[^0-9]', '', 'g'))) \
+                "NOT to_tsvector('simple', f_unaccent(cases.ref || ' ' || cases.title || ' ' || \
+                 cases.description || ' ' || replace(cases.search_extra, \
+                 regexp_replace(coalesce(cases.reporter_phone, ''), '[^0-9]', '', 'g'), ''))) \
                  @@ websearch_to_tsquery('simple', f_unaccent(",
             )
             .bind::<diesel::sql_types::Text, _>(normalise_query(text))

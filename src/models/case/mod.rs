@@ -243,6 +243,13 @@ pub fn insert(
         .get_result(conn)
 }
 
+/// The case's legal basis (`docs/domain.md` §18), after its receipt day changed.
+pub fn set_legal_basis(conn: &mut PgConnection, id: i64, basis: Option<i32>) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id))
+        .set(cases::legal_basis_id.eq(basis))
+        .execute(conn)
+}
+
 pub fn find_by_ref(conn: &mut PgConnection, reference: &str) -> QueryResult<Case> {
     cases::table
         .filter(cases::ref_.eq(reference))

@@ -292,6 +292,16 @@ pub fn update(
                 }
             })
             .collect();
+        // An anonymised case's reporter stays anonymous (`docs/domain.md` §19).
+        if c.anonymised_at.is_some()
+            && events.iter().any(|e| {
+                e.field.as_deref().is_some_and(|f| {
+                    f.starts_with("reporter_") && f != "reporter_kind" && f != "reporter_is_victim"
+                })
+            })
+        {
+            return Err(AppError::Invalid(k("case-anonymised-edit")));
+        }
         let old_txs = case::transactions(conn, c.id)?;
         let txs_changed = old_txs != v.txs;
         identifiers::sync_case(
@@ -321,6 +331,18 @@ pub fn update(
             &search_extra(&v.fields, &v.txs),
             me.id,
         )?;
+        if updated.received_at != c.received_at {
+            // The basis is the one in force on the corrected day.
+            let day = updated
+                .received_at
+                .with_timezone(&me.tz(cfg.time_zone))
+                .date_naive();
+            let basis = match crate::domain::law::topic_of(updated.case_type) {
+                Some(topic) => crate::models::legal_basis::id_on(conn, topic, day)?,
+                None => None,
+            };
+            case::set_legal_basis(conn, c.id, basis)?;
+        }
         let changed: Vec<String> = events.iter().filter_map(|e| e.field.clone()).collect();
         case_event::insert(conn, &events)?;
         audit_row(

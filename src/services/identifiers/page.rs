@@ -48,9 +48,11 @@ pub const PAGE_SIZE: usize = 50;
 pub fn page(
     conn: &mut PgConnection,
     me: &CurrentUser,
+    meta: &crate::auth::RequestMeta,
     tz: chrono_tz::Tz,
     id: i64,
     page: i64,
+    purpose: &str,
 ) -> Result<IdentifierPage, AppError> {
     policy::require(me, policy::Action::WorkCases)?;
     let (kind, value) = crate::models::identifier::find(conn, id)?;
@@ -96,6 +98,26 @@ pub fn page(
                 reports.insert(key, l);
             }
         }
+    }
+    // Which reports this is a victim's own identifier in is victim data
+    // (`docs/domain.md` §19): the view is audited with its purpose.
+    if reports.values().any(|r| r.6 == "victim") {
+        let purpose = crate::domain::purpose::Purpose::from_form(
+            purpose,
+            crate::domain::purpose::Purpose::Verification,
+        )
+        .ok_or(AppError::Invalid(crate::i18n::k("purpose-invalid")))?;
+        crate::models::audit::append(
+            conn,
+            meta,
+            crate::models::audit::NewAudit {
+                actor_id: Some(me.id),
+                action: "identifier_view_victim",
+                target_type: Some("identifier"),
+                target_id: Some(id.to_string()),
+                detail: serde_json::json!({ "purpose": purpose.code() }),
+            },
+        )?;
     }
     let mut reporters = HashSet::new();
     let mut months: BTreeMap<(i32, u32), i64> = BTreeMap::new();

@@ -529,6 +529,10 @@ fn finish_triage(
         Utc::now(),
     )?;
     log(conn, me, meta, action, s.id, json!({ "case": c.ref_ }))?;
+    // Requests about their data made while in intake reach the case's people now.
+    if crate::models::data_request::open_count(conn, s.id)? > 0 {
+        notify::data_request(conn, cfg, c.id)?;
+    }
     let s = submission::find(conn, s.id)?;
     notify::to_reporter(
         conn,
