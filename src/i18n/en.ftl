@@ -1739,3 +1739,4 @@ data-request-show = Show the request (logged like showing the reporter's details
 legal-topic-fixed = A basis keeps its topic; add a new basis instead.
 case-anonymised-edit = The case has been anonymised; the reporter's details cannot be entered again.
 audit-identifier_view_victim = Victim identifier viewed
+legal-edit = Edit

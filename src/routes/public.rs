@@ -402,6 +402,9 @@ struct TrackPage {
     max_mb: u64,
     /// A request about their data was received; what they typed if refused.
     requested: bool,
+    /// The request about their data could not be accepted (its errors are
+    /// shown beside it, not in the other form's summary).
+    request_failed: bool,
     request_kind: String,
     request_body: String,
 }
@@ -442,6 +445,7 @@ fn track_page(ctx: &Ctx, code: String) -> TrackPage {
         body: String::new(),
         max_mb: ctx.state.config.portal.max_file_bytes / (1024 * 1024),
         requested: false,
+        request_failed: false,
         request_kind: String::new(),
         request_body: String::new(),
     }
@@ -538,6 +542,7 @@ pub async fn track_data_request(
         }
         Err(errors) => {
             page.errors = errors;
+            page.request_failed = true;
             page.request_kind = f.request_kind.chars().take(20).collect();
             page.request_body = f.request_body.chars().take(2000).collect();
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)

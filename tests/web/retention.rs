@@ -240,7 +240,7 @@ async fn bad_periods_holds_and_roles_are_refused_and_nothing_is_written() {
         .post(&format!("/cases/{reference}/hold"), &[("reason", "   ")])
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.body.contains("Hãy ghi lý do phong tỏa."));
+    assert!(res.body.contains("Hãy ghi lý do lưu giữ pháp lý."));
     let long = "x".repeat(501);
     let res = sup_c
         .post(&format!("/cases/{reference}/hold"), &[("reason", &long)])
