@@ -74,6 +74,28 @@ pub async fn categories(ctx: Ctx, me: CurrentUser) -> Result<HttpResponse, AppEr
     categories_page(&ctx, StatusCode::OK, FormErrors::default(), None).await
 }
 
+/// After a save of reference data: back to `to` with "saved", or the page
+/// again (422) with the form's errors; any other error as it is.
+async fn saved_or_again<T, Fut>(
+    ctx: &Ctx,
+    to: &str,
+    saved: Result<T, AppError>,
+    again: impl FnOnce(FormErrors) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    Fut: std::future::Future<Output = Result<HttpResponse, AppError>>,
+{
+    match saved {
+        Ok(_) => Ok(see_other_with_flash(
+            to,
+            k("flash-saved"),
+            &ctx.state.config,
+        )),
+        Err(AppError::Form(errors)) => again(errors).await,
+        Err(e) => Err(e),
+    }
+}
+
 async fn save(
     ctx: Ctx,
     me: CurrentUser,
@@ -88,23 +110,15 @@ async fn save(
     })
     .await;
     ctx.state.caches.categories_changed();
-    match saved {
-        Ok(_) => Ok(see_other_with_flash(
-            "/admin/categories",
-            k("flash-saved"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            categories_page(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                Some((id, input)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_again(&ctx, "/admin/categories", saved, |errors| {
+        categories_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            Some((id, input)),
+        )
+    })
+    .await
 }
 
 pub async fn create_category(
@@ -179,21 +193,14 @@ pub async fn update_rule(
     let id = id.into_inner();
     let f = form.into_inner();
     let meta = ctx.req.meta.clone();
-    match db::run(&ctx.state.pool, move |conn| {
+    let saved = db::run(&ctx.state.pool, move |conn| {
         reference::save_rule(conn, &me, &meta, id, &f.amount, &f.unit, f.active.is_some())
     })
+    .await;
+    saved_or_again(&ctx, "/admin/deadlines", saved, |errors| {
+        rules_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors)
+    })
     .await
-    {
-        Ok(()) => Ok(see_other_with_flash(
-            "/admin/deadlines",
-            k("flash-saved"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            rules_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors).await
-        }
-        Err(e) => Err(e),
-    }
 }
 
 #[derive(Template)]
@@ -261,23 +268,15 @@ async fn save_bank(
     })
     .await;
     ctx.state.caches.banks_changed();
-    match saved {
-        Ok(_) => Ok(see_other_with_flash(
-            "/admin/banks",
-            k("flash-saved"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            banks_page(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                Some((code, input)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_again(&ctx, "/admin/banks", saved, |errors| {
+        banks_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            Some((code, input)),
+        )
+    })
+    .await
 }
 
 pub async fn create_bank(
@@ -391,23 +390,15 @@ async fn save_basis(
     })
     .await;
     ctx.state.caches.legal_bases_changed();
-    match saved {
-        Ok(_) => Ok(see_other_with_flash(
-            "/admin/legal",
-            k("flash-saved"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            legal_page(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                errors,
-                Some((id, input)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_again(&ctx, "/admin/legal", saved, |errors| {
+        legal_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            Some((id, input)),
+        )
+    })
+    .await
 }
 
 pub async fn create_basis(
@@ -510,17 +501,10 @@ async fn after_retention_save(
     me: CurrentUser,
     saved: Result<(), AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match saved {
-        Ok(()) => Ok(see_other_with_flash(
-            "/admin/retention",
-            k("flash-saved"),
-            &ctx.state.config,
-        )),
-        Err(AppError::Form(errors)) => {
-            retention_page(&ctx, me, StatusCode::UNPROCESSABLE_ENTITY, errors, false).await
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_again(&ctx, "/admin/retention", saved, |errors| {
+        retention_page(&ctx, me, StatusCode::UNPROCESSABLE_ENTITY, errors, false)
+    })
+    .await
 }
 
 pub async fn add_retention_rule(

@@ -115,6 +115,32 @@ async fn receipt_of<
     }
 }
 
+/// Triages submission `id` into a crime report as the signed-in `c` would,
+/// and gives its reference.
+pub(crate) async fn to_case<
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+>(
+    c: &mut Client<S>,
+    id: i64,
+) -> String {
+    let res = c
+        .post(
+            &format!("/intake/{id}/case"),
+            &[
+                ("case_type", "crime_report"),
+                ("category_id", "2"),
+                ("severity", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.location().trim_start_matches("/cases/").to_owned()
+}
+
 pub(crate) fn code_of(body: &str) -> String {
     let marker = "id=\"tracking-code\">";
     let start = body.find(marker).expect("tracking code shown") + marker.len();
@@ -558,18 +584,7 @@ async fn triage_into_a_case_then_the_reporter_adds_information() {
         1
     );
 
-    let res = o
-        .post(
-            &format!("/intake/{id}/case"),
-            &[
-                ("case_type", "crime_report"),
-                ("category_id", "2"),
-                ("severity", "high"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    let reference = to_case(&mut o, id).await;
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM cases WHERE ref = '{reference}' AND channel = 'online_portal' AND total_loss = 20000000 AND reporter_name = 'Trần Thị Bích' AND title = 'Bị giả danh công an lừa chuyển tiền'")), 1);
     assert_eq!(db.count(&format!("SELECT count(*) AS n FROM submissions WHERE status = 'case' AND case_id = (SELECT id FROM cases WHERE ref = '{reference}')")), 1);
     // The screenshot is now an exhibit of the case: same file, hash and

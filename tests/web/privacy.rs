@@ -135,18 +135,7 @@ async fn a_reporters_request_about_their_data_is_a_task_answered_on_the_tracking
     let code = code_of(&res.body);
     let sid = db.count("SELECT max(id) AS n FROM submissions");
     let (mut sup, sup_id) = signed_in(&db, "supervisor").await;
-    let res = sup
-        .post(
-            &format!("/intake/{sid}/case"),
-            &[
-                ("case_type", "crime_report"),
-                ("category_id", "2"),
-                ("severity", "high"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    let reference = crate::portal::to_case(&mut sup, sid).await;
     db.exec(&format!(
         "UPDATE cases SET assignee_id = {sup_id} WHERE ref = '{reference}'"
     ));

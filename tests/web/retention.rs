@@ -292,18 +292,7 @@ async fn a_public_report_is_anonymised_everywhere_it_was_written() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let sid = db.count("SELECT max(id) AS n FROM submissions");
     let (mut sup_c, sup) = signed_in(&db, "supervisor").await;
-    let res = sup_c
-        .post(
-            &format!("/intake/{sid}/case"),
-            &[
-                ("case_type", "crime_report"),
-                ("category_id", "2"),
-                ("severity", "high"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let reference = res.location().trim_start_matches("/cases/").to_owned();
+    let reference = crate::portal::to_case(&mut sup_c, sid).await;
     resolve(&db, sup, &reference, sup);
     decided_years_ago(&db, &reference, 31);
     assert!(
