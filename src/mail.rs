@@ -382,19 +382,18 @@ pub fn spawn_sender(
     std::thread::Builder::new()
         .name("mail-sender".into())
         .spawn(move || {
-            // The day whose digests this instance has seen done, so the check
-            // costs a query once a day rather than once a poll.
-            let mut digests_done = None;
+            // Digests are due at each unit's own hour: looked for every five
+            // minutes (each unit and day is claimed once, by one instance).
+            let mut digests_next = Utc::now();
             // After a failure, the next try waits (not once a poll).
             let mut digest_retry_at = Utc::now();
             // The last summary period of new reports queued, per cadence.
             let mut summaries_done = [None; notify::SUMMARIES.len()];
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
-                let day = notify::digest_day(&cfg, now);
-                if day.is_some() && day != digests_done && now >= digest_retry_at {
+                if now >= digests_next && now >= digest_retry_at {
                     match notify::queue_digests(&pool, &cfg, now) {
-                        Ok(_) => digests_done = day,
+                        Ok(_) => digests_next = now + chrono::Duration::minutes(5),
                         Err(e) => {
                             log::error!("queueing deadline digests failed: {e}");
                             digest_retry_at = now + chrono::Duration::minutes(5);

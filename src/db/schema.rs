@@ -226,9 +226,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    mail_digest_runs (day) {
+    mail_digest_runs (unit_id, day) {
         day -> Date,
         created_at -> Timestamptz,
+        unit_id -> Int4,
     }
 }
 

@@ -301,3 +301,33 @@ pub fn directory(conn: &mut PgConnection) -> QueryResult<Vec<UnitEntry>> {
         })
         .collect())
 }
+
+/// Active units with their time zones (an unknown zone reads as the default).
+pub fn active_zones(
+    conn: &mut PgConnection,
+    default: chrono_tz::Tz,
+) -> QueryResult<Vec<(i32, chrono_tz::Tz)>> {
+    let rows: Vec<(i32, String)> = units::table
+        .filter(units::active.eq(true))
+        .order(units::id.asc())
+        .select((units::id, units::time_zone))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, tz)| (id, tz.parse().unwrap_or(default)))
+        .collect())
+}
+
+/// One unit's time zone (the default when the unit or its zone is unknown).
+pub fn zone_of(
+    conn: &mut PgConnection,
+    id: i32,
+    default: chrono_tz::Tz,
+) -> QueryResult<chrono_tz::Tz> {
+    let tz: Option<String> = units::table
+        .find(id)
+        .select(units::time_zone)
+        .first(conn)
+        .optional()?;
+    Ok(tz.and_then(|t| t.parse().ok()).unwrap_or(default))
+}

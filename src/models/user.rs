@@ -339,8 +339,12 @@ pub fn duty_recipients(
 }
 
 /// Active officers and supervisors, with their roles (the daily digests).
-pub fn digest_recipients(conn: &mut PgConnection) -> QueryResult<Vec<(MailRecipient, Role)>> {
+pub fn digest_recipients(
+    conn: &mut PgConnection,
+    unit_id: i32,
+) -> QueryResult<Vec<(MailRecipient, Role)>> {
     users::table
+        .filter(users::unit_id.eq(unit_id))
         .filter(users::active.eq(true))
         .filter(users::service.eq(false))
         .filter(users::role.eq_any([Role::Officer, Role::Supervisor]))

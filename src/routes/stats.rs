@@ -51,12 +51,16 @@ impl StatsPage {
     }
 }
 
-/// The unit's cut-off day and today's local date.
+/// The unit's cut-off day and today's local date in the reader's unit.
 fn cutoff_today(ctx: &Ctx) -> (u32, chrono::NaiveDate) {
     let cfg = &ctx.state.config;
-    let today = chrono::Utc::now()
-        .with_timezone(&cfg.time_zone)
-        .date_naive();
+    let tz = ctx
+        .req
+        .user
+        .as_ref()
+        .and_then(|u| u.unit_tz)
+        .unwrap_or(cfg.time_zone);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     (cfg.report_cutoff_day, today)
 }
 

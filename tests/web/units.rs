@@ -1265,3 +1265,50 @@ fn a_units_case_form_and_clocks_keep_its_own_time_zone() {
         1
     );
 }
+
+#[actix_web::test]
+async fn each_unit_gets_its_digests_at_its_own_hour() {
+    use chrono::TimeZone;
+    let db = TestDb::new();
+    let cfg = db.config();
+    add_unit(&db, "TYO", "TYO", "Văn phòng đại diện").await;
+    db.exec("UPDATE units SET time_zone = 'Asia/Tokyo' WHERE code = 'TYO'");
+    let off_home = db.user("cb@pa05.test.vn", "officer", PASSWORD);
+    let off_tyo = db.user_in("cb@tyo.test.vn", "officer", PASSWORD, "TYO");
+    for who in [off_home, off_tyo] {
+        let reference = create(&db, &me(&db, who), &[]);
+        db.exec(&format!(
+            "UPDATE cases SET assignee_id = {who}, deadline_at = '2026-11-01 03:00:00+00' WHERE ref = '{reference}'"
+        ));
+    }
+    db.exec("DELETE FROM email_outbox");
+    // 06:00 in Hà Nội is 08:00 in Tokyo: past Tokyo's digest hour (07:00),
+    // not Hà Nội's.
+    let tz = cfg.time_zone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let at = |h: u32| {
+        tz.from_local_datetime(&today.and_hms_opt(h, 0, 0).expect("time"))
+            .single()
+            .expect("local")
+            .with_timezone(&chrono::Utc)
+    };
+    assert_eq!(cfg.mail.digest_hour, 7, "the tests' digest hour");
+    let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
+    let digests = |to: i64| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE kind = 'digest' AND recipient_user_id = {to}"
+        ))
+    };
+    cyberdesk::services::notify::queue_digests(&pool, &cfg, at(6)).expect("digest");
+    assert_eq!((digests(off_home), digests(off_tyo)), (0, 1));
+    cyberdesk::services::notify::queue_digests(&pool, &cfg, at(7)).expect("digest");
+    assert_eq!((digests(off_home), digests(off_tyo)), (1, 1), "each once");
+    // Each mail gives the deadline in its unit's time.
+    let has = |to: i64, text: &str| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE recipient_user_id = {to} AND body_text LIKE '%{text}%'"
+        ))
+    };
+    assert_eq!(has(off_tyo, "01/11/2026 12:00"), 1, "Tokyo");
+    assert_eq!(has(off_home, "01/11/2026 10:00"), 1, "Hà Nội");
+}

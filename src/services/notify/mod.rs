@@ -223,7 +223,14 @@ fn facts(conn: &mut PgConnection, cfg: &Config, c: &Case, lang: Lang) -> QueryRe
         case_type: i18n::t(lang, c.case_type.label_key()),
         category: category_name(conn, c.category_id.or(c.subcategory_id), lang)?,
         status: i18n::t(lang, c.status.label_key()),
-        deadline: c.deadline_at.map(|d| i18n::fmt_datetime(&d, cfg.time_zone)),
+        // Times as the case's unit reads them.
+        deadline: match c.deadline_at {
+            Some(d) => Some(i18n::fmt_datetime(
+                &d,
+                crate::models::unit::zone_of(conn, c.unit_id, cfg.time_zone)?,
+            )),
+            None => None,
+        },
         link: format!("{}/cases/{}", cfg.public_base_url, c.ref_),
     })
 }
@@ -639,7 +646,7 @@ const DIGEST_LINES: i64 = 50;
 fn digest_section(
     conn: &mut PgConnection,
     cfg: &Config,
-    lang: Lang,
+    (lang, tz): (Lang, chrono_tz::Tz),
     unit_id: i32,
     assignee: Option<i64>,
     overdue: bool,
@@ -660,7 +667,7 @@ fn digest_section(
             status: i18n::t(lang, r.status.label_key()),
             deadline: r
                 .deadline_at
-                .map(|d| i18n::fmt_datetime(&d, cfg.time_zone))
+                .map(|d| i18n::fmt_datetime(&d, tz))
                 .unwrap_or_default(),
             reference: r.ref_,
         })
@@ -668,43 +675,65 @@ fn digest_section(
     Ok((lines, total - DIGEST_LINES.min(total)))
 }
 
-/// The local day whose digests are due at `now`: none before the digest hour.
-pub fn digest_day(cfg: &Config, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+/// The local day (in `tz`) whose digests are due at `now`: none before the
+/// digest hour.
+pub fn digest_day(
+    cfg: &Config,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Option<chrono::NaiveDate> {
     use chrono::Timelike;
-    let local = now.with_timezone(&cfg.time_zone);
+    let local = now.with_timezone(&tz);
     (local.hour() >= cfg.mail.digest_hour).then(|| local.date_naive())
 }
 
-/// Queues the day's deadline digests once the digest hour has passed: for each
-/// officer and supervisor their own cases due soon and overdue, and for
-/// supervisors the overdue cases of the whole unit; one mail per person per day,
-/// none when there is nothing to say. The `mail_digest_runs` row makes sure only
-/// one instance does it, once per local day. Returns the number queued.
+/// Queues the day's deadline digests of each unit once the digest hour has
+/// passed in the unit's time zone: for each officer and supervisor their own
+/// cases due soon and overdue, and for supervisors the overdue cases of the
+/// whole unit; one mail per person per day, none when there is nothing to
+/// say. The `mail_digest_runs` row of (unit, local day) makes sure only one
+/// instance does it, once. Returns the number queued.
 pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let Some(day) = digest_day(cfg, now) else {
-        return Ok(0);
-    };
-    let local = now.with_timezone(&cfg.time_zone);
+    let zones = crate::db::with_conn(pool, |conn| {
+        Ok(crate::models::unit::active_zones(conn, cfg.time_zone)?)
+    })?;
+    let mut queued = 0;
+    for (unit_id, tz) in zones {
+        if let Some(day) = digest_day(cfg, tz, now) {
+            queued += queue_unit_digests(pool, cfg, (unit_id, tz), day, now)?;
+        }
+    }
+    Ok(queued)
+}
+
+fn queue_unit_digests(
+    pool: &DbPool,
+    cfg: &Config,
+    (unit_id, tz): (i32, chrono_tz::Tz),
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let local = now.with_timezone(&tz);
     crate::db::with_conn(pool, |conn| {
         conn.transaction(|conn| {
-            if !crate::models::mail_digest_run::claim(conn, day)? {
+            if !crate::models::mail_digest_run::claim(conn, unit_id, day)? {
                 return Ok(0);
             }
-            let staff = user::digest_recipients(conn)?;
+            let staff = user::digest_recipients(conn, unit_id)?;
             let mut mails = Vec::new();
             for (to, role) in staff.into_iter().filter(|(r, _)| r.wants(Event::Digest)) {
                 let lang = to.lang();
                 let labels = Labels::new(lang, cfg);
                 let mut sections = Vec::new();
                 let (lines, more) =
-                    digest_section(conn, cfg, lang, to.unit_id, Some(to.id), true, now)?;
+                    digest_section(conn, cfg, (lang, tz), unit_id, Some(to.id), true, now)?;
                 sections.push((labels.overdue.clone(), lines, more));
                 let (lines, more) =
-                    digest_section(conn, cfg, lang, to.unit_id, Some(to.id), false, now)?;
+                    digest_section(conn, cfg, (lang, tz), unit_id, Some(to.id), false, now)?;
                 sections.push((labels.due_soon.clone(), lines, more));
                 if role == Role::Supervisor {
                     let (lines, more) =
-                        digest_section(conn, cfg, lang, to.unit_id, None, true, now)?;
+                        digest_section(conn, cfg, (lang, tz), unit_id, None, true, now)?;
                     sections.push((labels.unit_overdue.clone(), lines, more));
                 }
                 sections.retain(|(_, lines, _)| !lines.is_empty());
