@@ -362,7 +362,10 @@ pub async fn receipt(
         let r = portal::receipt(conn, &signer, &token, v.as_deref(), Utc::now())?;
         // The unit it was routed to, by name.
         let unit = caches.unit_name(conn, r.unit_id)?;
-        let day = r.received_at.with_timezone(&tz).date_naive();
+        let day = r
+            .received_at
+            .with_timezone(&caches.unit_time_zone(conn, r.unit_id)?.unwrap_or(tz))
+            .date_naive();
         let limits = crate::services::deadlines::receipt_limits(conn, lang, r.kind, day)?;
         Ok((r, unit, limits))
     })

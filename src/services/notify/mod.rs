@@ -442,7 +442,9 @@ pub fn to_reporter(
     let lang: Lang = s.lang.parse().unwrap_or(Lang::Vi);
     let t = |key: &str| i18n::t(lang, key);
     let code = crate::domain::code::format_code(&s.tracking_code);
-    let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
+    // Times as the receiving unit keeps them.
+    let tz = crate::models::unit::zone_of(conn, s.unit_id, cfg.time_zone)?;
+    let received = i18n::fmt_datetime(&s.received_at, tz);
     let (kind, subject, lead, body, lines): (&str, String, String, Option<&str>, Vec<String>) =
         match what {
             ReporterMail::Receipt => (
@@ -457,7 +459,7 @@ pub fn to_reporter(
                         conn,
                         lang,
                         s.kind,
-                        s.received_at.with_timezone(&cfg.time_zone).date_naive(),
+                        s.received_at.with_timezone(&tz).date_naive(),
                     )?,
                     t("receipt-keep-code"),
                 ],

@@ -1,0 +1,36 @@
+-- The head's setting as it was (without its transaction).
+CREATE OR REPLACE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    state text := current_setting('cyberdesk.audit_head', true);
+    head_seq BIGINT;
+    head_hash BYTEA;
+BEGIN
+    IF coalesce(state, '') = '' THEN
+        -- First audit row of this transaction: take the head and hold its
+        -- lock until commit, so concurrent writers still form one chain.
+        SELECT seq, hash INTO head_seq, head_hash FROM audit_chain WHERE id = 1 FOR UPDATE;
+    ELSE
+        head_seq := split_part(state, ':', 1)::bigint;
+        head_hash := decode(split_part(state, ':', 2), 'hex');
+    END IF;
+    NEW.seq := head_seq + 1;
+    NEW.prev_hash := head_hash;
+    NEW.hash := sha256(head_hash || convert_to(audit_row_text(NEW), 'UTF8'));
+    PERFORM set_config('cyberdesk.audit_head', NEW.seq::text || ':' || encode(NEW.hash, 'hex'), true);
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION audit_log_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    state text := current_setting('cyberdesk.audit_head', true);
+BEGIN
+    IF coalesce(state, '') <> '' THEN
+        UPDATE audit_chain
+           SET seq = split_part(state, ':', 1)::bigint,
+               hash = decode(split_part(state, ':', 2), 'hex')
+         WHERE id = 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
