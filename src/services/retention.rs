@@ -20,6 +20,7 @@ use crate::models::{
     case_event::{self, EventKind, NewEvent},
     retention::{self, Due, Rule},
 };
+use crate::services::journal;
 
 /// At most this many cases a run anonymises (housekeeping runs again the next
 /// day; a dry run lists this many).
@@ -285,31 +286,18 @@ pub fn set_hold(
         case_event::insert(
             conn,
             &[NewEvent {
-                case_id: c.id,
-                actor_id: Some(me.id),
-                kind: Some(EventKind::Field),
                 field: Some("legal_hold".into()),
                 old_value: c.hold_reason.clone(),
                 new_value: reason.map(str::to_owned),
-                body: None,
-                data: None,
+                ..journal::event(&c, me, EventKind::Field)
             }],
         )?;
-        audit::append(
-            conn,
-            meta,
-            NewAudit {
-                actor_id: Some(me.id),
-                action: if reason.is_some() {
-                    "case_hold_set"
-                } else {
-                    "case_hold_release"
-                },
-                target_type: Some("case"),
-                target_id: Some(c.ref_.clone()),
-                detail: json!({ "reason": reason }),
-            },
-        )?;
+        let action = if reason.is_some() {
+            "case_hold_set"
+        } else {
+            "case_hold_release"
+        };
+        journal::audit_row(conn, me, meta, action, &c, json!({ "reason": reason }))?;
         Ok(())
     })
 }
@@ -366,26 +354,19 @@ pub fn close_data_request(
         case_event::insert(
             conn,
             &[NewEvent {
-                case_id: c.id,
-                actor_id: Some(me.id),
-                kind: Some(EventKind::Reporter),
                 field: Some("data_request".into()),
-                old_value: None,
-                new_value: None,
                 body: Some(answer.to_owned()),
                 data: Some(json!({ "request": id })),
+                ..journal::event(&c, me, EventKind::Reporter)
             }],
         )?;
-        audit::append(
+        journal::audit_row(
             conn,
+            me,
             meta,
-            NewAudit {
-                actor_id: Some(me.id),
-                action: "data_request_answer",
-                target_type: Some("case"),
-                target_id: Some(c.ref_.clone()),
-                detail: json!({ "request": id }),
-            },
+            "data_request_answer",
+            &c,
+            json!({ "request": id }),
         )?;
         Ok(())
     })
