@@ -2,10 +2,13 @@
 //! staff directory). Each costs a query per request otherwise, which at a thousand
 //! requests a second is a large share of the machine.
 //!
-//! Entries expire after [`TTL`], and an instance drops its own entry whenever it
-//! changes the data, so a change made here shows at once and one made by another
-//! instance on the same database shows within the TTL. Writes never read from the
-//! cache: validation always sees the database.
+//! An instance drops its own entry whenever it changes the data, and triggers
+//! on the tables announce every change on the `cyberdesk_cache` channel
+//! (migration 000029), which [`listen`] hears on every instance: a change made
+//! anywhere, even by hand in psql, shows everywhere within a fraction of a
+//! second. Entries also expire after [`TTL`], in case a notice is missed while
+//! the listener reconnects. Writes never read from the cache: validation
+//! always sees the database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -316,5 +319,82 @@ impl Caches {
 
     pub fn users_changed(&self) {
         self.directory.invalidate();
+    }
+
+    /// Drops what a notice on `cyberdesk_cache` names (the trigger's argument).
+    pub fn forget(&self, what: &str) {
+        match what {
+            "categories" => self.categories_changed(),
+            "banks" => self.banks_changed(),
+            "units" => self.units_changed(),
+            "legal_bases" => self.legal_bases_changed(),
+            "users" => self.users_changed(),
+            // Tokens are not cached; nothing to drop.
+            "api_tokens" => {}
+            _ => self.forget_all(),
+        }
+    }
+
+    /// Drops every reference-data entry (after notices may have been missed).
+    pub fn forget_all(&self) {
+        self.categories_changed();
+        self.banks_changed();
+        self.units_changed();
+        self.legal_bases_changed();
+        self.users_changed();
+    }
+}
+
+/// The channel the triggers of migration 000029 notify.
+pub const CHANNEL: &str = "cyberdesk_cache";
+
+/// How often the listener looks for notices: they wait in the socket, so a
+/// look costs no round trip.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Hears `cyberdesk_cache` on a connection of its own and drops what each
+/// notice names, for the life of the process (run it on its own thread).
+/// Connects again after any failure, dropping everything first: notices sent
+/// while it was away are lost.
+pub fn listen(url: &str, caches: &Caches) -> ! {
+    use diesel::Connection;
+    let mut attempt: u32 = 0;
+    loop {
+        let heard = PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                diesel::sql_query(format!("LISTEN {CHANNEL}"))
+                    .execute(&mut conn)
+                    .map_err(|e| e.to_string())?;
+                if attempt > 0 {
+                    log::info!("listening for reference-data changes again");
+                }
+                attempt = 0;
+                caches.forget_all();
+                hear(&mut conn, caches).map_err(|e| e.to_string())
+            });
+        if let Err(e) = heard {
+            if attempt == 0 {
+                log::warn!("the reference-data listener lost PostgreSQL ({e}); retrying");
+            }
+        }
+        attempt = attempt.saturating_add(1);
+        std::thread::sleep(Duration::from_secs(u64::from(attempt.min(5))));
+    }
+}
+
+/// Drains notices until the connection fails. A query every 30 s finds a
+/// connection that died without closing (the socket alone would not say).
+fn hear(conn: &mut PgConnection, caches: &Caches) -> QueryResult<()> {
+    let mut checked = Instant::now();
+    loop {
+        for notice in conn.notifications_iter() {
+            caches.forget(&notice?.payload);
+        }
+        if checked.elapsed() > Duration::from_secs(30) {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            checked = Instant::now();
+        }
+        std::thread::sleep(POLL);
     }
 }

@@ -442,6 +442,9 @@ fn serve(config: Config) -> Result<(), String> {
         )
     })?;
     spawn_housekeeping(state.clone());
+    // Reference data changed by any instance (or by hand) is dropped here too.
+    let (url, caches) = (state.config.database_url.clone(), state.caches.clone());
+    std::thread::spawn(move || cyberdesk::cache::listen(&url, &caches));
     let stop = Arc::new(AtomicBool::new(false));
     let sender = if state.config.mail.sender {
         let handle = mail::spawn_sender(state.pool.clone(), state.config.clone(), stop.clone())
@@ -585,7 +588,6 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             Ok(_) => {}
             Err(e) => log::warn!("removing abandoned uploads failed: {e}"),
         }
-        state.throttle.shrink();
         std::thread::sleep(std::time::Duration::from_secs(15 * 60));
     });
 }

@@ -24,6 +24,7 @@ pub mod legal_basis;
 pub mod login_attempt;
 pub mod mail_digest_run;
 pub mod outbox;
+pub mod rate_limit;
 pub mod recovery_code;
 pub mod report_notice;
 pub mod report_route;

@@ -279,15 +279,31 @@ struct ReceiptPage {
     limits: String,
 }
 
+#[derive(Clone, Copy)]
+enum Allowance {
+    Report,
+    Lookup,
+}
+
+/// Takes one request from the visitor's hourly allowance (shared by every
+/// instance); 429 when it is spent.
+async fn spend(ctx: &Ctx, which: Allowance) -> Result<(), AppError> {
+    let throttle = ctx.state.throttle.clone();
+    let ip = ctx.req.meta.ip.clone();
+    db::run(&ctx.state.pool, move |conn| match which {
+        Allowance::Report => throttle.report(conn, &ip),
+        Allowance::Lookup => throttle.lookup(conn, &ip),
+    })
+    .await
+}
+
 pub async fn submit(
     ctx: Ctx,
     path: web::Path<String>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let kind = kind_of(&path)?;
-    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
-        return Err(AppError::RateLimited);
-    }
+    spend(&ctx, Allowance::Report).await?;
     let (input, uploads) = read_multipart(&ctx, payload, &|_| true).await?;
     let data = form_data(&ctx).await?;
     // The draft key names this form's staged files: one we made for this
@@ -467,9 +483,7 @@ pub struct TrackForm {
 }
 
 pub async fn track(ctx: Ctx, form: web::Form<TrackForm>) -> Result<HttpResponse, AppError> {
-    if !ctx.state.throttle.lookup(&ctx.req.meta.ip) {
-        return Err(AppError::RateLimited);
-    }
+    spend(&ctx, Allowance::Lookup).await?;
     let TrackForm { code, proof } = form.into_inner();
     let caches = ctx.state.caches.clone();
     let c = code.clone();
@@ -506,9 +520,7 @@ pub async fn track_data_request(
     ctx: Ctx,
     form: web::Form<DataRequestForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
-        return Err(AppError::RateLimited);
-    }
+    spend(&ctx, Allowance::Report).await?;
     let f = form.into_inner();
     let (cfg, meta, caches) = (
         ctx.state.config.clone(),
@@ -556,9 +568,7 @@ pub async fn track_data_request(
 /// The reporter adds information and files (multipart, with the grant from a
 /// successful look-up).
 pub async fn track_add(ctx: Ctx, payload: Multipart) -> Result<HttpResponse, AppError> {
-    if !ctx.state.throttle.report(&ctx.req.meta.ip) {
-        return Err(AppError::RateLimited);
-    }
+    spend(&ctx, Allowance::Report).await?;
     let caches = ctx.state.caches.clone();
     let gate = {
         let caches = caches.clone();

@@ -40,8 +40,17 @@ pub struct Verdict {
 /// Rows read per query.
 const BATCH: i64 = 10_000;
 
-/// Walks the whole chain.
+/// Walks the whole chain, in one snapshot: rows committed meanwhile by
+/// another instance would otherwise move the head past the rows read and
+/// look like a break.
 pub fn verify(conn: &mut PgConnection) -> Result<Verdict, AppError> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(walk)
+}
+
+fn walk(conn: &mut PgConnection) -> Result<Verdict, AppError> {
     let (mut prev_seq, mut prev) = (0i64, GENESIS.to_vec());
     loop {
         let rows = audit::chain_after(conn, prev_seq, BATCH)?;

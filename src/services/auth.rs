@@ -432,7 +432,8 @@ pub fn housekeeping(conn: &mut PgConnection, cfg: &Config) -> Result<usize, AppE
     let now = Utc::now();
     let sessions = session::delete_expired(conn, now, now - to_chrono(cfg.session_idle))?;
     let attempts = login_attempt::purge(conn, now - Duration::days(1))?;
-    Ok(sessions + attempts)
+    let allowances = crate::models::rate_limit::prune(conn)?;
+    Ok(sessions + attempts + allowances)
 }
 
 fn to_chrono(d: std::time::Duration) -> Duration {

@@ -389,11 +389,18 @@ async fn abuse_guards_rate_limit_honeypot_and_fill_time() {
         StatusCode::TOO_MANY_REQUESTS
     );
 
-    // Sent faster than a person can: refused, input kept.
+    // Another instance on the same database draws on the same allowance.
     let mut cfg = test_config(&db.url);
     cfg.portal.min_fill_seconds = 60;
+    cfg.portal.reports_per_hour = 2;
     let mut c =
         Client::new(crate::common::app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
+    db.exec("DELETE FROM rate_limits");
+
+    // Sent faster than a person can: refused, input kept.
     let res = send(&mut c, "crime", &crime(&[]), &[("anh.png", PNG)]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("quá nhanh") && res.body.contains("Trần Thị Bích"));
@@ -417,7 +424,9 @@ async fn abuse_guards_rate_limit_honeypot_and_fill_time() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(db.count("SELECT count(*) AS n FROM submissions"), 1);
 
-    // In a burst, the form asks a challenge.
+    // In a burst, the form asks a challenge (with a fresh allowance: the
+    // refused posts above took theirs).
+    db.exec("DELETE FROM rate_limits");
     let mut cfg = test_config(&db.url);
     cfg.portal.burst_per_minute = 1;
     let mut c =

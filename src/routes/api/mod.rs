@@ -207,24 +207,25 @@ async fn api_context(
             None => refusal = Some(Refusal::Unauthorized),
             Some(secret) => {
                 let caches = state.caches.clone();
+                let gate = state.api.clone();
+                // The token, then its allowance, on one connection.
                 let found = db::run(&state.pool, move |conn| {
                     let Some(mut c) = crate::services::api::authenticate(conn, &secret)? else {
                         return Ok(None);
                     };
                     c.user.unit_name = caches.unit_name(conn, c.user.unit_id)?;
                     c.user.unit_tz = caches.unit_time_zone(conn, c.user.unit_id)?;
-                    Ok(Some(c))
+                    let admitted = gate.admit(conn, c.token_id)?;
+                    Ok(Some((c, admitted)))
                 })
                 .await;
                 match found {
-                    Ok(Some(c)) => match state.api.admit(c.token_id) {
-                        Ok(()) => {
-                            meta.api_token_id = Some(c.token_id);
-                            lang = asked_lang.unwrap_or(c.user.lang);
-                            caller = Some(c);
-                        }
-                        Err(wait) => refusal = Some(Refusal::RateLimited(wait)),
-                    },
+                    Ok(Some((c, Ok(())))) => {
+                        meta.api_token_id = Some(c.token_id);
+                        lang = asked_lang.unwrap_or(c.user.lang);
+                        caller = Some(c);
+                    }
+                    Ok(Some((_, Err(wait)))) => refusal = Some(Refusal::RateLimited(wait)),
                     Ok(None) => refusal = Some(Refusal::Unauthorized),
                     Err(e) => refusal = Some(Refusal::Failed(e)),
                 }

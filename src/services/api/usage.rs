@@ -1,46 +1,52 @@
-//! Per-token rate limits and use counts, in memory: a limit check and a
-//! counter per request cost no database write. Counts reach `api_tokens`
-//! every few seconds (`flush`); limits are counted per instance (as the
-//! portal's are, until they move to PostgreSQL).
+//! Per-token rate limits and use counts. The limit is counted in
+//! PostgreSQL (`models::rate_limit`, an unlogged row per token) so that it
+//! holds across instances; use counts are kept in memory and added to
+//! `api_tokens` every few seconds (`flush`), so a request writes no more
+//! than its allowance.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::models::api_token;
+use crate::models::{api_token, rate_limit};
 
 pub struct Gate {
-    limiter: DefaultKeyedRateLimiter<i64>,
+    per_minute: u32,
     /// Uses since the last flush: token id → (count, last use).
     uses: Mutex<HashMap<i64, (i64, DateTime<Utc>)>>,
 }
 
 impl Gate {
     pub fn new(per_minute: u32) -> Gate {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Gate {
-            limiter: RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)),
+            per_minute: per_minute.max(1),
             uses: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts one use of token `id`; `Err(wait)` when it is over its limit.
-    pub fn admit(&self, id: i64) -> Result<(), Duration> {
-        self.limiter.check_key(&id).map_err(|not_until| {
-            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
-        })?;
+    /// Counts one use of token `id`: `Ok(Err(wait))` when it is over its
+    /// limit (the minute's allowance may be used at once, then it refills).
+    pub fn admit(
+        &self,
+        conn: &mut PgConnection,
+        id: i64,
+    ) -> diesel::QueryResult<Result<(), Duration>> {
+        let key = id.to_string();
+        if let Some(wait) =
+            rate_limit::take(conn, "api", &key, Duration::from_secs(60), self.per_minute)?
+        {
+            return Ok(Err(wait));
+        }
         let now = Utc::now();
         if let Ok(mut uses) = self.uses.lock() {
             let e = uses.entry(id).or_insert((0, now));
             e.0 += 1;
             e.1 = now;
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Writes the counted uses to the database; what cannot be written is
@@ -64,7 +70,6 @@ impl Gate {
             }
             done += 1;
         }
-        self.limiter.retain_recent();
         Ok(done)
     }
 }

@@ -1,0 +1,10 @@
+DROP TRIGGER api_tokens_cache ON api_tokens;
+DROP TRIGGER users_cache ON users;
+DROP TRIGGER legal_bases_cache ON legal_bases;
+DROP TRIGGER unit_names_cache ON unit_names;
+DROP TRIGGER units_cache ON units;
+DROP TRIGGER banks_cache ON banks;
+DROP TRIGGER categories_cache ON categories;
+DROP FUNCTION notify_cache();
+DROP FUNCTION rate_take(text, text, bigint, integer);
+DROP TABLE rate_limits;

@@ -1,0 +1,344 @@
+//! Two server processes on one database, behind the nginx configuration of
+//! `docs/nginx/cyberdesk.conf`: they must behave as one (issue 17). Both
+//! start and migrate at once on an empty database; a session made on one
+//! works on the other; the portal's limit is counted across both; an admin's
+//! edit on one shows on the other within a second; each mail goes out once.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{free_port, smtp::SmtpServer, KillOnDrop, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cyberdesk");
+
+/// A browser's worth of HTTP: cookies kept, one connection per request.
+#[derive(Default)]
+struct Jar(BTreeMap<String, String>);
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+fn http(port: u16, jar: &mut Jar, method: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let body = serde_urlencoded::to_string(form).expect("form");
+    let cookies: Vec<String> = jar.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nAccept-Language: vi\r\n"
+    );
+    if !cookies.is_empty() {
+        req.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
+    }
+    if method == "POST" {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    s.write_all(req.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    for line in head.lines() {
+        if let Some(v) = line
+            .strip_prefix("set-cookie: ")
+            .or_else(|| line.strip_prefix("Set-Cookie: "))
+        {
+            if let Some((k, v)) = v.split(';').next().and_then(|kv| kv.split_once('=')) {
+                if v.is_empty() {
+                    jar.0.remove(k);
+                } else {
+                    jar.0.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    Reply {
+        status,
+        headers: head.to_owned(),
+        body: if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_owned()
+        },
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn csrf_of(body: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker).expect("a form with a CSRF token") + marker.len();
+    let end = body[start..].find('"').expect("token end") + start;
+    body[start..end].to_owned()
+}
+
+/// GETs `page` for its form token, then POSTs `form` with it to `to`.
+fn submit(port: u16, jar: &mut Jar, page: &str, to: &str, form: &[(&str, &str)]) -> Reply {
+    let token = csrf_of(&http(port, jar, "GET", page, &[]).body);
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(form);
+    http(port, jar, "POST", to, &all)
+}
+
+fn sign_in(port: u16, jar: &mut Jar, email: &str, password: &str) {
+    let res = submit(
+        port,
+        jar,
+        "/login",
+        "/login",
+        &[("email", email), ("password", password)],
+    );
+    assert_eq!(res.status, 303, "sign-in: {}", res.headers);
+}
+
+fn instance(db: &TestDb, smtp: &SmtpServer, dir: &Path, port: u16) -> KillOnDrop {
+    let log = std::fs::File::create(dir.join(format!("server-{port}.log"))).expect("log");
+    KillOnDrop(
+        Command::new(BIN)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("DATA_DIR", dir.join("data"))
+            .env("SMTP_HOST", "127.0.0.1")
+            .env("SMTP_PORT", smtp.port.to_string())
+            .env("SMTP_TLS", "none")
+            .env("TRACK_LIMIT_PER_HOUR", "5")
+            .env("REQUIRE_2FA_FOR", "none")
+            .env("TRUSTED_PROXIES", "127.0.0.1")
+            .env("RUST_LOG", "info")
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn cyberdesk"),
+    )
+}
+
+fn wait_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && http(port, &mut Jar::default(), "GET", "/healthz", &[]).status == 200
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the instance on port {port} did not become healthy");
+}
+
+/// nginx with the documented configuration, in front of `upstreams`.
+fn nginx(dir: &Path, listen: u16, upstreams: [u16; 2]) -> Option<KillOnDrop> {
+    let bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let doc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/nginx/cyberdesk.conf");
+    let site = std::fs::read_to_string(doc)
+        .expect("docs/nginx/cyberdesk.conf")
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{listen}"))
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{}", upstreams[0]))
+        .replace("127.0.0.1:8082", &format!("127.0.0.1:{}", upstreams[1]));
+    assert!(site.contains(&format!("127.0.0.1:{}", upstreams[1])));
+    std::fs::write(dir.join("site.conf"), site).expect("site");
+    let d = dir.display();
+    let main = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+         include {d}/site.conf;\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
+    let child = Command::new(bin)
+        .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn nginx");
+    Some(KillOnDrop(child))
+}
+
+#[test]
+fn two_instances_on_one_database_behave_as_one() {
+    let smtp = SmtpServer::start();
+    let db = TestDb::empty();
+    let dir = std::env::temp_dir().join(format!("cd-instances-{}", db.name));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .expect("chmod");
+    let (pa, pb, px) = (free_port(), free_port(), free_port());
+
+    // Both start at the same moment on an empty database: one migrates, the
+    // other waits for it; exactly one first administrator.
+    let _a = instance(&db, &smtp, &dir, pa);
+    let _b = instance(&db, &smtp, &dir, pb);
+    wait_healthy(pa);
+    wait_healthy(pb);
+    for port in [pa, pb] {
+        let log =
+            std::fs::read_to_string(dir.join(format!("server-{port}.log"))).unwrap_or_default();
+        assert!(
+            !log.contains(" ERROR ") && !log.contains("panicked"),
+            "instance {port}: {log}"
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) AS n FROM users"), 1);
+    assert!(db.count("SELECT count(*) AS n FROM __diesel_schema_migrations") > 20);
+
+    db.user(
+        "truong.phong@pa05.test.vn",
+        "supervisor",
+        "mat-khau-dai-123",
+    );
+    db.user("quan.tri@pa05.test.vn", "admin", "mat-khau-dai-456");
+
+    // A session made on A is a session on B.
+    let mut sup = Jar::default();
+    sign_in(
+        pa,
+        &mut sup,
+        "truong.phong@pa05.test.vn",
+        "mat-khau-dai-123",
+    );
+    let on_b = http(pb, &mut sup, "GET", "/cases", &[]);
+    assert_eq!(on_b.status, 200, "{}", on_b.headers);
+
+    // An admin's new category, saved on B, is in A's case-list filter
+    // within a second (A had the list cached).
+    assert!(!http(pa, &mut sup, "GET", "/cases", &[])
+        .body
+        .contains("Lừa đảo thử nghiệm liên máy"));
+    let mut admin = Jar::default();
+    sign_in(pb, &mut admin, "quan.tri@pa05.test.vn", "mat-khau-dai-456");
+    let saved = submit(
+        pb,
+        &mut admin,
+        "/admin/categories",
+        "/admin/categories",
+        &[
+            ("code", "cross_instance"),
+            ("name_vi", "Lừa đảo thử nghiệm liên máy"),
+            ("name_en", "Cross-instance test fraud"),
+            ("parent_id", "1"),
+            ("sort", "95"),
+            ("active", "on"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let saved_at = Instant::now();
+    loop {
+        if http(pa, &mut sup, "GET", "/cases", &[])
+            .body
+            .contains("Lừa đảo thử nghiệm liên máy")
+        {
+            break;
+        }
+        assert!(
+            saved_at.elapsed() < Duration::from_secs(1),
+            "the category did not reach the other instance within a second"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Twelve tracking look-ups, alternating between the instances, against
+    // a limit of five an hour: five answered, seven refused.
+    let mut visitor = Jar::default();
+    let mut refused = 0;
+    for i in 0..12 {
+        let port = if i % 2 == 0 { pa } else { pb };
+        let res = submit(
+            port,
+            &mut visitor,
+            "/track",
+            "/track",
+            &[("code", "AAAA-BBBB-CCCCC"), ("proof", "0987654321")],
+        );
+        assert!(matches!(res.status, 200 | 422 | 429), "{}", res.headers);
+        refused += usize::from(res.status == 429);
+    }
+    assert_eq!(refused, 7, "the limit is counted across both instances");
+
+    // Each mail is sent once, though both instances run a sender.
+    {
+        let mut conn = db.conn();
+        let mails: Vec<cyberdesk::models::outbox::NewMail> = (0..30)
+            .map(|i| cyberdesk::models::outbox::NewMail {
+                kind: "test".into(),
+                recipient: format!("can.bo{i}@pa05.test.vn"),
+                recipient_user_id: None,
+                lang: "vi".into(),
+                subject: format!("Thư thử số {i}"),
+                body_text: "Nội dung".into(),
+                body_html: String::new(),
+                case_id: None,
+                token: format!("instances-{i}"),
+                dedupe_key: None,
+            })
+            .collect();
+        cyberdesk::models::outbox::insert(&mut conn, &mails).expect("queue");
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while smtp.received().len() < 30 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let mut to: Vec<String> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    let before = to.len();
+    to.dedup();
+    assert_eq!((before, to.len()), (30, 30), "each mail once: {to:?}");
+
+    // Through nginx, with the documented configuration: the pair serves a
+    // signed-in user's list without an error, whichever instance answers.
+    if let Some(_proxy) = nginx(&dir, px, [pa, pb]) {
+        wait_healthy(px);
+        let mut jar = Jar::default();
+        sign_in(
+            px,
+            &mut jar,
+            "truong.phong@pa05.test.vn",
+            "mat-khau-dai-123",
+        );
+        for _ in 0..10 {
+            let res = http(px, &mut jar, "GET", "/cases", &[]);
+            assert_eq!(res.status, 200, "{}", res.headers);
+        }
+    } else if std::env::var("CI").is_ok() {
+        panic!("nginx is not installed (.ci/run installs it)");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
