@@ -10,6 +10,12 @@ use crate::i18n::Lang;
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
+    /// A streaming replica that lists, search, statistics and exports read
+    /// from (`DATABASE_REPLICA_URL`; `None`: everything reads the primary).
+    pub replica_url: Option<String>,
+    /// After a write, how long a browser reads from the primary; also the
+    /// most a replica may lag behind and still be read (`REPLICA_STICKY_SECONDS`).
+    pub replica_sticky: Duration,
     pub bind: SocketAddr,
     /// Origin users reach us at, e.g. `https://cyberdesk.pa05.example`. Drives the
     /// `Secure` cookie flag, HSTS, the Origin check and links in mail.
@@ -164,6 +170,10 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database", &crate::db::describe_url(&self.database_url))
+            .field(
+                "replica",
+                &self.replica_url.as_deref().map(crate::db::describe_url),
+            )
             .field("bind", &self.bind)
             .field("public_base_url", &self.public_base_url)
             .field("data_dir", &self.data_dir)
@@ -366,6 +376,16 @@ impl Config {
         let idle = positive("SESSION_IDLE_MINUTES", 120, "minutes")?;
         let lifetime = positive("SESSION_LIFETIME_HOURS", 12, "hours")?;
         let pool_size = positive("DB_POOL_SIZE", 10, "connections")?;
+        let replica_url = var("DATABASE_REPLICA_URL").filter(|u| !u.trim().is_empty());
+        if let Some(u) = &replica_url {
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                return Err(ConfigError {
+                    key: "DATABASE_REPLICA_URL",
+                    expected: "must be a postgres:// URL of a streaming replica".into(),
+                });
+            }
+        }
+        let replica_sticky = positive("REPLICA_STICKY_SECONDS", 5, "seconds")?;
         let db_timeout = positive("DB_TIMEOUT_SECONDS", 5, "seconds")?;
         let ip_max = positive("LOGIN_IP_MAX_FAILURES", 20, "attempts")?;
         let trusted_proxies = match var("TRUSTED_PROXIES") {
@@ -472,6 +492,8 @@ impl Config {
             portal,
             mail,
             database_url,
+            replica_url,
+            replica_sticky: Duration::from_secs(replica_sticky),
             bind,
             public_base_url,
             data_dir,

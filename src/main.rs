@@ -445,6 +445,10 @@ fn serve(config: Config) -> Result<(), String> {
     // Reference data changed by any instance (or by hand) is dropped here too.
     let (url, caches) = (state.config.database_url.clone(), state.caches.clone());
     std::thread::spawn(move || cyberdesk::cache::listen(&url, &caches));
+    if let Some(replica) = state.replica.clone() {
+        let (primary, window) = (state.pool.clone(), state.config.replica_sticky);
+        std::thread::spawn(move || db::replica::watch(&primary, &replica, window));
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let sender = if state.config.mail.sender {
         let handle = mail::spawn_sender(state.pool.clone(), state.config.clone(), stop.clone())

@@ -19,9 +19,20 @@ pub struct AppState {
     pub stats: Arc<crate::services::stats::Recent>,
     /// API tokens' rate limits and use counts.
     pub api: Arc<crate::services::api::Gate>,
+    /// The streaming replica reads may go to (`DATABASE_REPLICA_URL`).
+    pub replica: Option<Arc<db::replica::Replica>>,
 }
 
 impl AppState {
+    /// Where a read that may lag a little goes: the replica while it is
+    /// fresh, unless the reader has just written (`wrote`), else the primary.
+    pub fn read_pool(&self, wrote: bool) -> &DbPool {
+        match &self.replica {
+            Some(r) if !wrote && r.is_fresh() => &r.pool,
+            _ => &self.pool,
+        }
+    }
+
     /// The state for `config`, with a pool that connects lazily.
     pub fn new(config: Config) -> AppState {
         let pool = db::build_pool(&config.database_url, config.pool_size, config.db_timeout);
@@ -30,6 +41,13 @@ impl AppState {
             api: Arc::new(crate::services::api::Gate::new(
                 config.api_requests_per_minute,
             )),
+            replica: config.replica_url.as_deref().map(|url| {
+                Arc::new(db::replica::Replica::new(
+                    url,
+                    config.pool_size,
+                    config.db_timeout,
+                ))
+            }),
             config,
             pool,
             caches: Default::default(),

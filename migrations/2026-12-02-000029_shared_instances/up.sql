@@ -1,5 +1,5 @@
 -- Every instance on this database counts the same limits and hears about
--- the same reference-data changes (issue 17, docs/architecture.md §9).
+-- the same reference-data changes (issue 17; docs/operations.md, "Running several instances").
 
 -- Rate limits as GCRA: one row per (scope, key) holding its theoretical
 -- arrival time. UNLOGGED: a limit is not worth a WAL record per request,

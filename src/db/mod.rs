@@ -1,6 +1,7 @@
 //! The connection pool, embedded migrations and the one helper every query goes through.
 
 pub mod fixed;
+pub mod replica;
 pub mod schema;
 
 use std::time::{Duration, Instant};

@@ -20,6 +20,12 @@ impl Ctx {
     pub fn layout(&self) -> LayoutCtx {
         self.req.layout(&self.state.config)
     }
+
+    /// The pool for a list, search, statistics or export read: the replica
+    /// when one is configured and fresh and this browser has not just written.
+    pub fn read_pool(&self) -> &crate::db::DbPool {
+        self.state.read_pool(self.req.wrote)
+    }
 }
 
 fn req_ctx(req: &HttpRequest) -> Result<ReqCtx, AppError> {

@@ -33,6 +33,9 @@ pub const SESSION_COOKIE: &str = "cd_session";
 pub const CSRF_COOKIE: &str = "cd_csrf";
 pub const LANG_COOKIE: &str = "cd_lang";
 pub const FLASH_COOKIE: &str = "cd_flash";
+/// Set for `REPLICA_STICKY_SECONDS` after a write: this browser reads from
+/// the primary meanwhile (only with a replica configured).
+pub const WROTE_COOKIE: &str = "cd_wrote";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
@@ -51,6 +54,8 @@ pub struct ReqCtx {
     pub home_unit: Option<String>,
     /// The legal bases pages cite (empty: not known now).
     pub legal: Arc<Vec<LegalBasis>>,
+    /// This browser wrote in the last `REPLICA_STICKY_SECONDS`.
+    pub wrote: bool,
 }
 
 impl ReqCtx {
@@ -194,6 +199,7 @@ pub async fn request_context(
             }
         }
     };
+    let wrote = req.cookie(WROTE_COOKIE).is_some();
     req.extensions_mut().insert(ReqCtx {
         user,
         lang,
@@ -203,7 +209,17 @@ pub async fn request_context(
         path: path.clone(),
         home_unit,
         legal,
+        wrote,
     });
+    let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && state.replica.is_some() {
+        cookies.push(cookie(
+            WROTE_COOKIE,
+            "1".into(),
+            cfg,
+            Some(cfg.replica_sticky),
+        ));
+    }
 
     if early.is_none() && !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
         if let Err(e) = check_csrf(&mut req, cfg, &csrf).await {
@@ -262,6 +278,7 @@ fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResp
             path: res.request().path().to_owned(),
             home_unit: None,
             legal: Arc::default(),
+            wrote: false,
         }
         .layout(cfg),
     };

@@ -86,7 +86,7 @@ pub async fn index(
     let period = period(&q, cutoff, today)?;
     let caches = ctx.state.caches.clone();
     let recent = ctx.state.stats.clone();
-    let (v, categories) = db::run(&ctx.state.pool, move |conn| {
+    let (v, categories) = db::run(ctx.read_pool(), move |conn| {
         let key = stats::recent_key(&me, scope, &filter, &period, cutoff);
         let s = recent.get_or(key, || {
             stats::compute(conn, &me, scope, filter, period, cutoff)
@@ -189,7 +189,7 @@ pub async fn report(
         _ => return Err(AppError::Invalid(k("report-format-unknown"))),
     };
     let caches = ctx.state.caches.clone();
-    let r = db::run(&ctx.state.pool, move |conn| {
+    let r = db::run(ctx.read_pool(), move |conn| {
         let categories = caches.categories(conn)?;
         report::build(conn, &me, period, cutoff, lang, &categories)
     })

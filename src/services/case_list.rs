@@ -254,7 +254,8 @@ pub struct ListResult {
     pub assignees: HashMap<i64, String>,
 }
 
-/// One page of the cases `me` may see, with counts per status.
+/// One page of the cases `me` may see, with counts per status; a search
+/// of reporters' data is audited on the same connection.
 pub fn list(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -262,9 +263,26 @@ pub fn list(
     f: &ListFilter,
     caches: &Caches,
 ) -> Result<ListResult, AppError> {
+    let (result, audit) = list_read(conn, me, f, caches)?;
+    if let Some(search) = audit {
+        record(conn, me, meta, search)?;
+    }
+    Ok(result)
+}
+
+/// The same without writing, for a connection that may be a read-only
+/// replica: the search of reporters' data to audit comes back with the
+/// page, and the caller writes it with [`record`] on the primary before
+/// showing the page.
+pub fn list_read(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    f: &ListFilter,
+    caches: &Caches,
+) -> Result<(ListResult, Option<ReporterSearch>), AppError> {
     let vis = policy::case_visibility(me);
     let mut resolved = resolve_search(conn, &vis, f)?;
-    audit_reporter_matches(conn, me, meta, &mut resolved)?;
+    let audit = reporter_matches(conn, &mut resolved)?;
     let f = &resolved;
     let now = Utc::now();
     // The unit's own counts are kept by a trigger; any other filter counts
@@ -283,13 +301,16 @@ pub fn list(
         .map(|(_, n)| n)
         .sum();
     let (rows, assignees) = rows(conn, me, f, PAGE_SIZE, caches)?;
-    Ok(ListResult {
-        rows,
-        total,
-        counts,
-        capped,
-        assignees,
-    })
+    Ok((
+        ListResult {
+            rows,
+            total,
+            counts,
+            capped,
+            assignees,
+        },
+        audit,
+    ))
 }
 
 /// Runs the text search once (the window of recent matches) so the counts and the
@@ -309,21 +330,26 @@ fn resolve_search(
     Ok(out)
 }
 
-/// A text search that finds cases by their reporter's name or phone is a
-/// search of personal data (`docs/domain.md` §19): it is audited with its
-/// purpose; with a purpose that cannot be read, those cases are left out.
-fn audit_reporter_matches(
+/// A text search that found cases by their reporter's name or phone: a
+/// search of personal data (`docs/domain.md` §19), audited with its purpose.
+pub struct ReporterSearch {
+    query: String,
+    purpose: Purpose,
+    cases: usize,
+}
+
+/// Finds the cases a search matched only through reporter fields; with a
+/// purpose that cannot be read, those cases are left out.
+fn reporter_matches(
     conn: &mut PgConnection,
-    me: &CurrentUser,
-    meta: &RequestMeta,
     f: &mut ListFilter,
-) -> Result<(), AppError> {
+) -> Result<Option<ReporterSearch>, AppError> {
     let (Some(text), Some(ids)) = (&f.q, &f.matched) else {
-        return Ok(());
+        return Ok(None);
     };
     let by_reporter = list::reporter_matches(conn, ids, text)?;
     if by_reporter.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let Some(purpose) = f.purpose else {
         let keep: Vec<i64> = ids
@@ -332,8 +358,22 @@ fn audit_reporter_matches(
             .filter(|id| !by_reporter.contains(id))
             .collect();
         f.matched = Some(keep);
-        return Ok(());
+        return Ok(None);
     };
+    Ok(Some(ReporterSearch {
+        query: text.clone(),
+        purpose,
+        cases: by_reporter.len(),
+    }))
+}
+
+/// Writes the audit row of a search of reporters' data.
+pub fn record(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    meta: &RequestMeta,
+    search: ReporterSearch,
+) -> Result<(), AppError> {
     crate::models::audit::append(
         conn,
         meta,
@@ -343,7 +383,7 @@ fn audit_reporter_matches(
             target_type: None,
             target_id: None,
             detail: serde_json::json!({
-                "query": text, "purpose": purpose.code(), "cases": by_reporter.len(),
+                "query": search.query, "purpose": search.purpose.code(), "cases": search.cases,
             }),
         },
     )?;

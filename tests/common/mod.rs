@@ -273,6 +273,8 @@ impl Drop for TestDb {
 pub fn test_config(url: &str) -> Config {
     Config {
         database_url: url.to_owned(),
+        replica_url: None,
+        replica_sticky: Duration::from_secs(5),
         bind: "127.0.0.1:0".parse().expect("addr"),
         public_base_url: "http://localhost:8080".into(),
         data_dir: std::env::temp_dir().join("cyberdesk-test"),

@@ -163,13 +163,20 @@ pub async fn index(
     let filter_statuses = filter.statuses.clone();
     let caches = ctx.state.caches.clone();
     let meta = ctx.req.meta.clone();
-    let (result, categories) = db::run(&ctx.state.pool, move |conn| {
-        Ok((
-            case_list::list(conn, &me, &meta, &filter, &caches)?,
-            caches.categories(conn)?,
-        ))
+    // The page may come from a fresh replica; the audit row of a search of
+    // reporters' data is written on the primary before the page is shown.
+    let who = me.clone();
+    let (result, categories, audit) = db::run(ctx.read_pool(), move |conn| {
+        let (result, audit) = case_list::list_read(conn, &who, &filter, &caches)?;
+        Ok((result, caches.categories(conn)?, audit))
     })
     .await?;
+    if let Some(search) = audit {
+        db::run(&ctx.state.pool, move |conn| {
+            case_list::record(conn, &me, &meta, search)
+        })
+        .await?;
+    }
     let pages = ((result.total + case_list::PAGE_SIZE - 1) / case_list::PAGE_SIZE).max(1);
     // A sum may be more when any status in it reached the cap.
     let sum = |pick: &dyn Fn(&Status) -> bool| {
@@ -280,7 +287,8 @@ async fn write_export(
     .await?;
     let name = exports::file_name(&prefix, format, chrono::Utc::now(), tz);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
-    let pool = ctx.state.pool.clone();
+    // Counted and audited on the primary above; the rows from a fresh replica.
+    let pool = ctx.read_pool().clone();
     let caches = ctx.state.caches.clone();
     let dir = cfg.data_dir.join("tmp");
     actix_web::rt::task::spawn_blocking(move || {
