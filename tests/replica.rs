@@ -7,12 +7,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::raw::{csrf_of, http, submit, wait_healthy, Jar};
 use common::{free_port, KillOnDrop};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
@@ -104,64 +103,6 @@ impl Drop for Cluster {
     }
 }
 
-fn http(
-    port: u16,
-    cookies: &[(String, String)],
-    method: &str,
-    path: &str,
-    form: &str,
-) -> (u16, String, Vec<(String, String)>) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let jar: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    if !jar.is_empty() {
-        req.push_str(&format!("Cookie: {}\r\n", jar.join("; ")));
-    }
-    if method == "POST" {
-        req.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            form.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(form);
-    s.write_all(req.as_bytes()).expect("send");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let set: Vec<(String, String)> = head
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("set-cookie: ")
-                .or_else(|| l.strip_prefix("Set-Cookie: "))
-        })
-        .filter_map(|v| {
-            v.split(';')
-                .next()?
-                .split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        })
-        .collect();
-    (status, body.to_owned(), set)
-}
-
-fn merge(jar: &mut Vec<(String, String)>, set: Vec<(String, String)>) {
-    for (k, v) in set {
-        jar.retain(|(n, _)| *n != k);
-        if !v.is_empty() {
-            jar.push((k, v));
-        }
-    }
-}
-
 fn exec(url: &str, sql: &str) {
     let mut c = PgConnection::establish(url).expect("connect");
     diesel::sql_query(sql)
@@ -169,10 +110,10 @@ fn exec(url: &str, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-fn list_shows(port: u16, jar: &[(String, String)], title: &str) -> bool {
-    let (status, body, _) = http(port, jar, "GET", "/cases?status=all", "");
-    assert_eq!(status, 200);
-    body.contains(title)
+fn list_shows(port: u16, jar: &mut Jar, title: &str) -> bool {
+    let res = http(port, jar, "GET", "/cases?status=all", &[]);
+    assert_eq!(res.status, 200);
+    res.body.contains(title)
 }
 
 #[test]
@@ -255,13 +196,7 @@ fn lists_read_a_fresh_replica_and_a_writer_reads_the_primary() {
             .spawn()
             .expect("spawn"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !(TcpStream::connect(("127.0.0.1", port)).is_ok()
-        && http(port, &[], "GET", "/healthz", "").0 == 200)
-    {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_healthy(port);
 
     // A supervisor, on the primary.
     // Not a TestDb: its drop would drop a database of that name on the
@@ -284,57 +219,49 @@ fn lists_read_a_fresh_replica_and_a_writer_reads_the_primary() {
     )
     .expect("create user");
     // Signing in is a write: the browser reads from the primary for 2 s.
-    let mut writer = Vec::new();
-    let (_, page, set) = http(port, &writer, "GET", "/login", "");
-    merge(&mut writer, set);
-    let token = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf")
-        .to_owned();
-    let form =
-        format!("csrf_token={token}&email=truong.phong%40pa05.test.vn&password=mat-khau-dai-123");
-    let (status, _, set) = http(port, &writer, "POST", "/login", &form);
-    assert_eq!(status, 303);
+    let mut writer = Jar::default();
+    let token = csrf_of(&http(port, &mut writer, "GET", "/login", &[]).body);
+    let res = http(
+        port,
+        &mut writer,
+        "POST",
+        "/login",
+        &[
+            ("csrf_token", &token),
+            ("email", "truong.phong@pa05.test.vn"),
+            ("password", "mat-khau-dai-123"),
+        ],
+    );
+    assert_eq!(res.status, 303);
     assert!(
-        set.iter().any(|(k, _)| k == "cd_wrote"),
+        writer.0.contains_key("cd_wrote"),
         "a write marks the browser"
     );
-    merge(&mut writer, set);
-    let (_, page, _) = http(port, &writer, "GET", "/cases/new", "");
-    let token = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf")
-        .to_owned();
-    let form = serde_urlencoded::to_string([
-        ("csrf_token", token.as_str()),
-        ("case_type", "crime_report"),
-        ("channel", "phone"),
-        ("received_at", "2026-11-20T09:15"),
-        ("reporter_kind", "individual"),
-        ("reporter_name", "Nguyễn Văn An"),
-        ("reporter_phone", "0912 345 678"),
-        ("title", "Vụ việc trước khi dừng bản sao"),
-        ("category_id", "1"),
-        ("severity", "high"),
-        ("tlp", "AMBER"),
-        ("description", "Bị hại chuyển tiền cho đối tượng."),
-    ])
-    .expect("form");
-    let (status, body, set) = http(port, &writer, "POST", "/cases/new", &form);
-    assert_eq!(status, 303, "{body}");
-    merge(&mut writer, set);
-    let reader: Vec<(String, String)> = writer
-        .iter()
-        .filter(|(k, _)| k != "cd_wrote")
-        .cloned()
-        .collect();
+    let res = submit(
+        port,
+        &mut writer,
+        "/cases/new",
+        "/cases/new",
+        &[
+            ("case_type", "crime_report"),
+            ("channel", "phone"),
+            ("received_at", "2026-11-20T09:15"),
+            ("reporter_kind", "individual"),
+            ("reporter_name", "Nguyễn Văn An"),
+            ("reporter_phone", "0912 345 678"),
+            ("title", "Vụ việc trước khi dừng bản sao"),
+            ("category_id", "1"),
+            ("severity", "high"),
+            ("tlp", "AMBER"),
+            ("description", "Bị hại chuyển tiền cho đối tượng."),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let mut reader = writer.clone();
+    reader.0.remove("cd_wrote");
 
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !list_shows(port, &reader, "Vụ việc trước khi dừng bản sao") {
+    while !list_shows(port, &mut reader, "Vụ việc trước khi dừng bản sao") {
         assert!(Instant::now() < deadline, "the replica never caught up");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -347,25 +274,32 @@ fn lists_read_a_fresh_replica_and_a_writer_reads_the_primary() {
         "UPDATE cases SET title = 'Vụ việc sau khi dừng bản sao'",
     );
     assert!(
-        list_shows(port, &reader, "Vụ việc trước khi dừng bản sao"),
+        list_shows(port, &mut reader, "Vụ việc trước khi dừng bản sao"),
         "read from the replica"
     );
     assert!(
-        list_shows(port, &writer, "Vụ việc sau khi dừng bản sao"),
+        list_shows(port, &mut writer, "Vụ việc sau khi dừng bản sao"),
         "the writer reads its write"
     );
     // The export's rows and the statistics come from the replica too.
-    let (status, csv, _) = http(port, &reader, "GET", "/cases/export.csv?status=all", "");
-    assert_eq!(status, 200);
+    let res = http(
+        port,
+        &mut reader,
+        "GET",
+        "/cases/export.csv?status=all",
+        &[],
+    );
+    assert_eq!(res.status, 200);
+    let csv = res.body;
     assert!(
         csv.contains("trước khi dừng") && !csv.contains("sau khi dừng"),
         "{csv}"
     );
-    assert_eq!(http(port, &reader, "GET", "/stats", "").0, 200);
+    assert_eq!(http(port, &mut reader, "GET", "/stats", &[]).status, 200);
 
     // Left behind for longer than the window, the replica is no longer read.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !list_shows(port, &reader, "Vụ việc sau khi dừng bản sao") {
+    while !list_shows(port, &mut reader, "Vụ việc sau khi dừng bản sao") {
         assert!(Instant::now() < deadline, "a stale replica is still read");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -379,7 +313,7 @@ fn lists_read_a_fresh_replica_and_a_writer_reads_the_primary() {
         "UPDATE cases SET title = 'Vụ việc lần thứ ba'",
     );
     assert!(
-        list_shows(port, &reader, "Vụ việc sau khi dừng bản sao"),
+        list_shows(port, &mut reader, "Vụ việc sau khi dừng bản sao"),
         "the replica is read again"
     );
     let log = std::fs::read_to_string(root.join("server.log")).unwrap_or_default();

@@ -3,6 +3,7 @@
 //! `configure` as `main`).
 #![allow(dead_code)]
 
+pub mod raw;
 pub mod s3;
 pub mod smtp;
 
