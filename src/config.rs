@@ -51,6 +51,11 @@ pub struct Config {
     /// Roles that must set up a second factor before reaching any page
     /// (`REQUIRE_2FA_FOR`, default `admin,supervisor`; `none` for nobody).
     pub require_2fa_for: Vec<crate::domain::role::Role>,
+    /// Client addresses that may read `/metrics` (`METRICS_ALLOW`, default
+    /// loopback); the address is the one resolved through TRUSTED_PROXIES.
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that also opens `/metrics` (`METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
 }
 
 /// An S3-compatible bucket for evidence files (`S3_BUCKET` set).
@@ -399,6 +404,32 @@ impl Config {
                     expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
                 })?,
         };
+        let metrics_allow = match var("METRICS_ALLOW") {
+            None => vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
+            Some(v) if v.trim().is_empty() || v.trim() == "none" => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(|p| p.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError {
+                    key: "METRICS_ALLOW",
+                    expected: format!(
+                        "must be a comma-separated list of IP addresses, or none (got {v:?})"
+                    ),
+                })?,
+        };
+        let metrics_token = match var("METRICS_TOKEN") {
+            Some(t) if t.len() < 24 => {
+                return Err(ConfigError {
+                    key: "METRICS_TOKEN",
+                    expected: "must be at least 24 characters (a random secret)".into(),
+                })
+            }
+            other => other,
+        };
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./var".into()));
         let mail = mail_from_vars(&data_dir)?;
         let portal = PortalConfig {
@@ -508,6 +539,8 @@ impl Config {
             db_timeout: Duration::from_secs(db_timeout),
             login_ip_max_failures: i64::try_from(ip_max).unwrap_or(20),
             trusted_proxies,
+            metrics_allow,
+            metrics_token,
         })
     }
 

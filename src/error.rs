@@ -43,6 +43,17 @@ pub enum AppError {
 #[derive(Clone, Debug)]
 pub struct ErrorRef(pub String);
 
+tokio::task_local! {
+    /// The reference id of the request being served (set by the request
+    /// middleware around the handler).
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's reference id, on the task serving it.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 impl AppError {
     pub fn internal<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> Self {
         AppError::Internal(e.into())
@@ -130,8 +141,11 @@ impl ResponseError for AppError {
                 .insert_header(("Location", "/profile/2fa"))
                 .finish(),
             AppError::Internal(e) => {
-                let reference = crate::domain::token::random_token(6);
-                log::error!("error {reference}: {e:?}");
+                // The request's own id, so the page, the X-Request-Id header
+                // and the log line all name the same reference.
+                let reference =
+                    request_id().unwrap_or_else(|| crate::domain::token::random_token(6));
+                log::error!(req = reference.as_str(); "error {reference}: {e:?}");
                 let mut res = HttpResponse::InternalServerError().finish();
                 res.extensions_mut().insert(ErrorRef(reference));
                 res

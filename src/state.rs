@@ -21,6 +21,10 @@ pub struct AppState {
     pub api: Arc<crate::services::api::Gate>,
     /// The streaming replica reads may go to (`DATABASE_REPLICA_URL`).
     pub replica: Option<Arc<db::replica::Replica>>,
+    /// What this instance served, for `/metrics`.
+    pub http: crate::services::metrics::Http,
+    /// When housekeeping last finished here (Unix seconds; 0: not yet).
+    pub housekeeping_at: std::sync::atomic::AtomicI64,
 }
 
 impl AppState {
@@ -52,6 +56,8 @@ impl AppState {
             pool,
             caches: Default::default(),
             stats: Default::default(),
+            http: Default::default(),
+            housekeeping_at: Default::default(),
         }
     }
 }

@@ -492,6 +492,27 @@ fn spool(data_dir: &Path, s3: &S3Config, storage_id: &str) -> std::io::Result<Op
     Ok(found.then_some(out))
 }
 
+/// Whether a file is kept under `storage_id` (a restore must not write
+/// over a bucket that already holds one).
+pub fn exists(data_dir: &Path, s3: Option<&S3Config>, storage_id: &str) -> std::io::Result<bool> {
+    let Some(local) = path_of(data_dir, storage_id) else {
+        return Ok(false);
+    };
+    match s3 {
+        None => Ok(local.exists()),
+        Some(s3) => {
+            let store = bucket(s3)?;
+            block_on(async move {
+                match store.head(&object_path(storage_id)).await {
+                    Ok(_) => Ok(true),
+                    Err(object_store::Error::NotFound { .. }) => Ok(false),
+                    Err(e) => Err(std::io::Error::other(e)),
+                }
+            })?
+        }
+    }
+}
+
 /// SHA-256 of a kept file (`None` when it is missing).
 pub fn hash_kept(
     data_dir: &Path,

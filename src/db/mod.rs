@@ -4,6 +4,7 @@ pub mod fixed;
 pub mod replica;
 pub mod schema;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::{
@@ -114,13 +115,23 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Callers of `with_conn` waiting for a connection now (`/metrics`).
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+pub fn waiting() -> usize {
+    WAITING.load(Ordering::Relaxed)
+}
+
 /// Runs `f` on a pooled connection (blocking), replacing the connection when
 /// `f` failed as if the server had gone.
 pub fn with_conn<T>(
     pool: &DbPool,
     f: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let mut conn = pool.get()?;
+    WAITING.fetch_add(1, Ordering::Relaxed);
+    let got = pool.get();
+    WAITING.fetch_sub(1, Ordering::Relaxed);
+    let mut conn = got?;
     let result = f(&mut conn);
     // A backend killed mid-session first answers with an ordinary error
     // (57P01, an `Internal`), and only the next query finds the socket closed.

@@ -13,6 +13,7 @@ pub mod case_tally;
 pub mod case_transfer;
 pub mod category;
 pub mod data_request;
+pub mod database;
 pub mod deadline;
 pub mod detail_request;
 pub mod exhibit;

@@ -120,7 +120,7 @@ pub async fn request_context(
     let mut cookies: Vec<Cookie<'static>> = Vec::new();
     let mut early: Option<actix_web::Error> = None;
     let mut user = None;
-    let skip_session = path.starts_with("/static/") || path == "/healthz";
+    let skip_session = path.starts_with("/static/") || path == "/healthz" || path == "/metrics";
     if let Some(token) = req
         .cookie(SESSION_COOKIE)
         .map(|c| c.value().to_owned())
@@ -230,9 +230,13 @@ pub async fn request_context(
     // Handler errors arrive as responses; an `Err` here is rare and goes out as is.
     // (Cloning the request to keep it would break actix's routing, which needs
     // sole ownership.)
+    let request_id = crate::domain::token::random_token(6);
     let mut res = match early {
         Some(e) => req.error_response(e),
-        None => next.call(req).await?.map_into_boxed_body(),
+        None => crate::error::REQUEST_ID
+            .scope(request_id.clone(), next.call(req))
+            .await?
+            .map_into_boxed_body(),
     };
 
     if res.status().as_u16() >= 400 && res.response().error().is_some() {
@@ -247,8 +251,39 @@ pub async fn request_context(
     }
     security_headers(res.headers_mut(), cfg, path.starts_with("/static/"));
 
-    log::info!(target: "access", "{} {} {} {:.1}ms", method, path, res.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    served(&state, &mut res, started, &request_id, "");
     Ok(res)
+}
+
+/// The end of every request, pages and API alike: the `X-Request-Id` header,
+/// this instance's metrics by route pattern, and the access log line (method,
+/// path without query, status, time; never a body or a cookie).
+pub(crate) fn served(
+    state: &AppState,
+    res: &mut ServiceResponse<BoxBody>,
+    started: Instant,
+    request_id: &str,
+    token: &str,
+) {
+    let secs = started.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    let method = res.request().method().as_str().to_owned();
+    let path = res.request().path().to_owned();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    state.http.observe(&method, &route, status, secs);
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
+    }
+    let ms = secs * 1000.0;
+    if token.is_empty() {
+        log::info!(target: "access", req = request_id; "{method} {path} {status} {ms:.1}ms");
+    } else {
+        log::info!(target: "access", req = request_id, token = token; "{method} {path} {status} {ms:.1}ms api");
+    }
 }
 
 fn render_error_page(res: ServiceResponse<BoxBody>, cfg: &Config) -> ServiceResponse<BoxBody> {

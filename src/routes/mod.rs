@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .app_data(web::PayloadConfig::default().limit(64 * 1024))
             .route("/healthz", web::get().to(health::healthz))
+            .route("/metrics", web::get().to(health::metrics))
             .route("/api/openapi.json", web::get().to(api::docs::openapi))
             .route("/api/docs", web::get().to(api::docs::page))
             .route("/profile/tokens", web::get().to(tokens::index))

@@ -50,6 +50,11 @@ pub fn verify(conn: &mut PgConnection) -> Result<Verdict, AppError> {
         .run(walk)
 }
 
+/// The same walk inside the caller's transaction (a backup's snapshot).
+pub fn verify_here(conn: &mut PgConnection) -> Result<Verdict, AppError> {
+    walk(conn)
+}
+
 fn walk(conn: &mut PgConnection) -> Result<Verdict, AppError> {
     let (mut prev_seq, mut prev) = (0i64, GENESIS.to_vec());
     loop {

@@ -297,6 +297,8 @@ pub fn test_config(url: &str) -> Config {
         // Tests that are about the second factor require it themselves.
         require_2fa_for: Vec::new(),
         s3: None,
+        metrics_allow: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        metrics_token: None,
         portal: cyberdesk::config::PortalConfig {
             max_files: 3,
             max_file_bytes: 64 * 1024,

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod audit_chain;
 mod auth;
+mod backup;
 mod cases;
 mod evidence;
 mod exports;

@@ -187,7 +187,6 @@ async fn api_context(
             "application state missing",
         ));
     };
-    let method = req.method().clone();
     let path = req.path().to_owned();
     let request_id = crate::domain::token::random_token(6);
     let mut meta = RequestMeta {
@@ -278,7 +277,10 @@ async fn api_context(
             }
             res
         }
-        None => next.call(req).await?.map_into_boxed_body(),
+        None => crate::error::REQUEST_ID
+            .scope(request_id.clone(), next.call(req))
+            .await?
+            .map_into_boxed_body(),
     };
 
     if res.status().as_u16() >= 400 && !is_problem(&res) {
@@ -295,9 +297,6 @@ async fn api_context(
         }
     }
     let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        headers.insert(header::HeaderName::from_static("x-request-id"), v);
-    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -313,9 +312,8 @@ async fn api_context(
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
     }
-    log::info!(target: "access", "{} {} {} {:.1}ms api token={} req={}",
-        method, path, res.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0,
-        token_id.map_or_else(|| "-".to_owned(), |id| id.to_string()), request_id);
+    let token = token_id.map_or_else(|| "-".to_owned(), |id| id.to_string());
+    crate::routes::middleware::served(&state, &mut res, started, &request_id, &token);
     Ok(res)
 }
 
