@@ -41,9 +41,6 @@ fn instance(db: &TestDb, smtp: &SmtpServer, dir: &Path, port: u16) -> KillOnDrop
 
 /// nginx with the documented configuration, in front of `upstreams`.
 fn nginx(dir: &Path, listen: u16, upstreams: [u16; 2]) -> Option<KillOnDrop> {
-    let bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())?;
     let doc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/nginx/cyberdesk.conf");
     let site = std::fs::read_to_string(doc)
         .expect("docs/nginx/cyberdesk.conf")
@@ -51,23 +48,7 @@ fn nginx(dir: &Path, listen: u16, upstreams: [u16; 2]) -> Option<KillOnDrop> {
         .replace("127.0.0.1:8081", &format!("127.0.0.1:{}", upstreams[0]))
         .replace("127.0.0.1:8082", &format!("127.0.0.1:{}", upstreams[1]));
     assert!(site.contains(&format!("127.0.0.1:{}", upstreams[1])));
-    std::fs::write(dir.join("site.conf"), site).expect("site");
-    let d = dir.display();
-    let main = format!(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
-         fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
-         include {d}/site.conf;\n}}\n"
-    );
-    std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
-    let child = Command::new(bin)
-        .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn nginx");
-    Some(KillOnDrop(child))
+    common::raw::nginx(dir, &site)
 }
 
 #[test]

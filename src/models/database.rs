@@ -119,7 +119,7 @@ pub fn gauges(conn: &mut PgConnection) -> QueryResult<Gauges> {
            COALESCE((SELECT extract(epoch FROM now() - min(received_at))::float8 \
                        FROM submissions WHERE status IN ('new', 'info_requested')), 0) AS intake_oldest, \
            COALESCE((SELECT extract(epoch FROM now() - max(computed_at))::float8 \
-                       FROM hot_identifiers), -1) AS hotlist_age",
+                       FROM hot_list_runs), -1) AS hotlist_age",
     )
     .get_result(conn)
 }

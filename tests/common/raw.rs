@@ -127,3 +127,30 @@ pub fn wait_healthy(port: u16) {
     }
     panic!("the instance on port {port} did not become healthy");
 }
+
+/// Debian's nginx in the foreground with `site` (a server block file, as
+/// docs/nginx/ shows) in its http block, everything it writes under `dir`.
+/// `None` when nginx is not installed.
+pub fn nginx(dir: &std::path::Path, site: &str) -> Option<super::KillOnDrop> {
+    use std::process::{Command, Stdio};
+    let bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    std::fs::write(dir.join("site.conf"), site).expect("site");
+    let d = dir.display();
+    let main = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+         include {d}/site.conf;\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), main).expect("nginx.conf");
+    let child = Command::new(bin)
+        .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn nginx");
+    Some(super::KillOnDrop(child))
+}

@@ -18,6 +18,7 @@ mod import;
 mod infra;
 mod legal;
 mod mail;
+mod metrics;
 mod portal;
 mod print;
 mod privacy;
