@@ -211,6 +211,18 @@ pub fn send_due(
     // Dropped on any early return (an error here is rare and may mean the
     // server went); cleared once the batch is done.
     conn.broken = true;
+    let claimed = send_batch(&mut conn, cfg, transport)?;
+    conn.broken = false;
+    Ok(claimed)
+}
+
+/// [`send_due`] on a connection of the caller's: one batch claimed, sent and
+/// recorded (a command-line run, which keeps no pool).
+pub fn send_batch(
+    conn: &mut diesel::PgConnection,
+    cfg: &Config,
+    transport: &Transport,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let workers = cfg.mail.threads.max(1);
     let per_worker = u32::try_from(PER_WORKER).unwrap_or(10);
     // Covers every send of a worker's share at the timeout, so no other sender
@@ -221,15 +233,15 @@ pub fn send_due(
         MailTransport::File(_) => Duration::from_secs(60),
     };
     let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(10));
-    let batch = outbox::claim(&mut conn, Utc::now(), lease, batch_size(cfg))?;
+    let batch = outbox::claim(conn, Utc::now(), lease, batch_size(cfg))?;
     let claimed = batch.len();
     // A mail waiting for a retry does not go to someone deactivated since.
-    let gone = outbox::inactive_recipients(&mut conn, &batch)?;
+    let gone = outbox::inactive_recipients(conn, &batch)?;
     let (batch, dropped): (Vec<OutboxMail>, Vec<OutboxMail>) = batch
         .into_iter()
         .partition(|m| m.recipient_user_id.is_none_or(|id| !gone.contains(&id)));
     for m in dropped {
-        outbox::mark_failed(&mut conn, m.id, m.attempts, "recipient deactivated", None)?;
+        outbox::mark_failed(conn, m.id, m.attempts, "recipient deactivated", None)?;
     }
     // Several connections at once: one SMTP exchange waits on round trips (and
     // on the peer's delayed ACK after lettre's separate end-of-data write), so
@@ -279,14 +291,13 @@ pub fn send_due(
         // Results are recorded as they come, each in its own commit, so a crash
         // repeats at most the mails in flight.
         for (mail, outcome) in rx {
-            if let Err(e) = record(&mut conn, cfg, &mail, outcome) {
+            if let Err(e) = record(conn, cfg, &mail, outcome) {
                 stop.store(true, Ordering::Relaxed);
                 return Err(e);
             }
         }
         Ok(())
     })?;
-    conn.broken = false;
     Ok(claimed)
 }
 

@@ -39,6 +39,17 @@ enum Command {
         #[arg(long)]
         staff_password_stdin: bool,
     },
+    /// Load a demo unit into the database for a first look (once).
+    ///
+    /// Staff with a printed password, a few thousand cases whose mule
+    /// accounts recur, public reports waiting in intake, exhibits, and the
+    /// mail they caused (written under DATA_DIR/mail; not with SMTP_HOST
+    /// set). Run again, it adds nothing.
+    Demo {
+        /// How many cases (100-100000).
+        #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(i64).range(100..=100_000))]
+        cases: i64,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -284,6 +295,7 @@ fn main() -> ExitCode {
             units,
             staff_password_stdin,
         } => seed(&config, (cases, units), staff_password_stdin),
+        Command::Demo { cases } => demo(&config, cases),
         Command::User {
             command:
                 UserCommand::Add {
@@ -1080,6 +1092,178 @@ fn seed(
     eprintln!();
     println!("seeded {cases} cases");
     Ok(())
+}
+
+/// `cyberdesk demo`: loads the demo (`cyberdesk::demo`) and says what is
+/// where, or that it is there already.
+fn demo(config: &Config, cases: i64) -> Result<(), String> {
+    use cyberdesk::demo::{self, Outcome};
+    demo::check_settings(config)?;
+    prepare_database(config)?;
+    let mut conn = cli_connection(config)?;
+    let (admin_password, outcome) = demo::run(&mut conn, config, cases, |line| eprintln!("{line}"))
+        .map_err(|e| format!("loading the demo failed: {e}"))?;
+    let base = config.public_base_url.trim_end_matches('/');
+    if let Some(p) = &admin_password {
+        println!(
+            "created the administrator {} with the one-time password {p} (it must be changed at first sign-in)",
+            config.admin_email
+        );
+    }
+    match outcome {
+        Outcome::AlreadyLoaded(e) => {
+            println!(
+                "the demo is already loaded: {} cases, {} public reports waiting in intake; sign in at {base}/login as {} (supervisor) or canbo5@seed.pa05.vn (officer on duty) with the password printed when it was loaded",
+                e.cases,
+                e.waiting,
+                demo::MARKER
+            );
+            Ok(())
+        }
+        Outcome::NotEmpty(e) => Err(format!(
+            "this database already holds {} cases that are not the demo's, so nothing was added; point DATABASE_URL at a new database for the demo",
+            e.cases
+        )),
+        Outcome::Loaded(s) => {
+            print_demo(config, &s);
+            Ok(())
+        }
+    }
+}
+
+/// What `cyberdesk demo` loaded, and where to look at it.
+fn print_demo(config: &Config, s: &cyberdesk::demo::Summary) {
+    use cyberdesk::domain::role::Role;
+    let base = config.public_base_url.trim_end_matches('/');
+    let short = |email: &str| email.trim_end_matches("@seed.pa05.vn").to_owned();
+    println!();
+    println!(
+        "Demo loaded into the database {} at {}.",
+        db::database_name(&config.database_url).unwrap_or_default(),
+        db::describe_url(&config.database_url)
+    );
+    println!();
+    println!("Staff (all @seed.pa05.vn), password: {}", s.staff_password);
+    let mark = |m: &cyberdesk::demo::StaffMember| {
+        format!("{}{}", short(&m.email), if m.on_duty { "*" } else { "" })
+    };
+    let supervisors: Vec<String> = s
+        .staff
+        .iter()
+        .filter(|m| m.role == Role::Supervisor)
+        .map(mark)
+        .collect();
+    println!("  {:<12} {}", "supervisors", supervisors.join(" "));
+    let mut teams: Vec<&str> = s
+        .staff
+        .iter()
+        .filter(|m| m.role == Role::Officer)
+        .filter_map(|m| m.team.as_deref())
+        .collect();
+    teams.sort_unstable();
+    teams.dedup();
+    for team in teams {
+        let members: Vec<String> = s
+            .staff
+            .iter()
+            .filter(|m| m.role == Role::Officer && m.team.as_deref() == Some(team))
+            .map(mark)
+            .collect();
+        println!("  {:<12} {}", team, members.join(" "));
+    }
+    println!(
+        "  * on duty (trực ban): triages public reports at /intake and is mailed each new one"
+    );
+    let two_factor: Vec<&str> = config.require_2fa_for.iter().map(|r| r.code()).collect();
+    if config.require_2fa_for.contains(&Role::Supervisor) {
+        println!(
+            "  REQUIRE_2FA_FOR is {}: supervisors (and these roles) are asked to set up an authenticator app (TOTP) at first sign-in, so have one at hand",
+            two_factor.join(",")
+        );
+    } else if !two_factor.is_empty() {
+        println!(
+            "  REQUIRE_2FA_FOR is {}: these roles are asked to set up an authenticator app (TOTP) at first sign-in",
+            two_factor.join(",")
+        );
+    }
+    println!();
+    println!("{} cases. Mule accounts that recur across them:", s.cases);
+    for (value, n) in &s.mules {
+        println!("  {value:<24} {n:>3} cases");
+    }
+    if !s.hot.is_empty() {
+        println!("Top of the 30-day hot list:");
+        for h in &s.hot {
+            println!(
+                "  {:<24} {:>3} reports, {} ₫",
+                h.value,
+                h.reports,
+                cyberdesk::domain::value::fmt_thousands(h.loss)
+            );
+        }
+    }
+    println!();
+    println!(
+        "{} public reports received through the portal: {} waiting in intake, {} naming an account or phone already in a case, {} with files. Tracking codes:",
+        s.reports.len(),
+        s.waiting,
+        s.reports_with_hits,
+        s.reports_with_files,
+    );
+    let codes: Vec<String> = s
+        .reports
+        .iter()
+        .map(|c| cyberdesk::domain::code::format_code(c))
+        .collect();
+    for row in codes.chunks(5) {
+        println!("  {}", row.join("  "));
+    }
+    let exhibits: Vec<String> = s
+        .exhibits
+        .iter()
+        .map(|(reference, n)| format!("{reference} ({n})"))
+        .collect();
+    println!(
+        "{} exhibits attached by the officers of {}",
+        s.exhibits.iter().map(|(_, n)| n).sum::<usize>(),
+        exhibits.join(", ")
+    );
+    println!(
+        "{} mails written ({}){}",
+        s.mails_sent,
+        s.mail_to,
+        if s.mails_queued > 0 {
+            format!("; {} still queued, see /admin/mail", s.mails_queued)
+        } else {
+            String::new()
+        }
+    );
+    println!();
+    println!("Start the server (cyberdesk serve) and open:");
+    for (what, path, who) in [
+        (
+            "sign in",
+            "/login",
+            "lanhdao0 (supervisor) or canbo5 (officer on duty)",
+        ),
+        (
+            "intake",
+            "/intake",
+            "the reports waiting, with their identifier hits",
+        ),
+        ("cases", "/cases", "the unit's cases"),
+        (
+            "hot list",
+            "/identifiers",
+            "the mule accounts (supervisors)",
+        ),
+        ("statistics", "/stats", ""),
+    ] {
+        println!(
+            "  {what:<11} {}",
+            format!("{base}{path:<14} {who}").trim_end()
+        );
+    }
 }
 
 /// `mail test --to`: queues a test message, sends it at once through the

@@ -813,3 +813,197 @@ fn audit_verify_exits_zero_when_intact_and_names_the_row_when_not() {
         "{stderr}"
     );
 }
+
+#[test]
+fn demo_loads_a_working_unit_on_an_empty_database_once() {
+    let db = TestDb::empty();
+    let dir = std::env::temp_dir().join(format!("cd-cli-demo-{}", db.name));
+    let _ = std::fs::remove_dir_all(&dir);
+    let demo = || {
+        cyberdesk(&db.url)
+            .env("DATA_DIR", &dir)
+            .args(["demo", "--cases", "300"])
+            .output()
+            .expect("run")
+    };
+
+    let out = demo();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{:?}: {}\n{stdout}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The printed passwords are the accounts' passwords.
+    let staff_password = stdout
+        .lines()
+        .find_map(|l| l.split_once("password: "))
+        .map(|(_, p)| p.trim().to_owned())
+        .unwrap_or_else(|| panic!("no staff password in: {stdout}"));
+    let admin_password = stdout
+        .split("one-time password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no administrator password in: {stdout}"))
+        .to_owned();
+    let mut conn = db.conn();
+    for (email, password) in [
+        ("lanhdao0@seed.pa05.vn", &staff_password),
+        ("canbo5@seed.pa05.vn", &staff_password),
+        ("canbo39@seed.pa05.vn", &staff_password),
+        ("admin@cyberdesk.local", &admin_password),
+    ] {
+        let u = cyberdesk::models::user::find_by_email(&mut conn, email)
+            .expect("read users")
+            .unwrap_or_else(|| panic!("{email} exists"));
+        assert!(
+            cyberdesk::auth::password::verify(password, &u.password_hash),
+            "the printed password signs {email} in"
+        );
+    }
+    assert!(
+        stdout.contains("canbo5*"),
+        "on-duty officers are marked: {stdout}"
+    );
+    assert!(stdout.contains("authenticator app"), "{stdout}");
+    for path in ["/login", "/intake", "/cases", "/identifiers", "/stats"] {
+        assert!(
+            stdout.contains(&format!("http://127.0.0.1:8080{path}")),
+            "{path}: {stdout}"
+        );
+    }
+
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM users WHERE email LIKE '%@seed.pa05.vn'"),
+        40
+    );
+    assert!(db.count("SELECT count(*) AS n FROM cases") >= 300);
+    assert!(db.count("SELECT count(*) AS n FROM submissions WHERE status = 'new'") >= 15);
+    // Received through the portal: each with its tracking code, audit row and
+    // receipt to a reporter who gave an address.
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'submission_create'"),
+        db.count("SELECT count(*) AS n FROM submissions")
+    );
+    assert!(
+        db.count("SELECT count(*) AS n FROM submission_files WHERE submission_id IS NOT NULL") >= 3
+    );
+    // Identifiers recur: across cases, and from reports into cases.
+    assert!(
+        db.count(
+            "SELECT count(*) AS n FROM (SELECT identifier_id FROM identifier_links WHERE case_id IS NOT NULL
+             GROUP BY identifier_id HAVING count(DISTINCT case_id) >= 5) x"
+        ) >= 1
+    );
+    assert!(
+        db.count(
+            "SELECT count(DISTINCT s.submission_id) AS n FROM identifier_links s
+             JOIN identifier_links c ON c.identifier_id = s.identifier_id AND c.case_id IS NOT NULL
+             WHERE s.submission_id IS NOT NULL"
+        ) >= 5
+    );
+    assert!(db.count("SELECT count(*) AS n FROM hot_list_runs") > 0);
+    assert!(db.count("SELECT count(*) AS n FROM hot_identifiers") > 0);
+
+    // Exhibits, received by the case's officer, with their files on disk.
+    #[derive(diesel::QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        storage_id: String,
+    }
+    use diesel::RunQueryDsl;
+    let kept: Vec<Kept> = diesel::sql_query(
+        "SELECT x.storage_id FROM exhibits x JOIN cases c ON c.id = x.case_id
+         WHERE x.received_by = c.assignee_id AND x.source = 'officer'",
+    )
+    .load(&mut conn)
+    .expect("exhibits");
+    assert!(kept.len() >= 2, "{} exhibits", kept.len());
+    for k in &kept {
+        assert!(
+            dir.join("evidence").join(&k.storage_id).is_file(),
+            "{} is stored",
+            k.storage_id
+        );
+    }
+
+    // The mail it caused, written out by one pass of the sender.
+    let eml = |dir: &std::path::Path| {
+        std::fs::read_dir(dir.join("mail"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count() as i64
+            })
+            .unwrap_or(0)
+    };
+    let mails = eml(&dir);
+    assert!(mails > 0, "no .eml under {}", dir.display());
+    assert_eq!(
+        mails,
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status = 'sent'")
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE status <> 'sent'"),
+        0
+    );
+    assert!(
+        db.count("SELECT count(*) AS n FROM email_outbox WHERE kind = 'receipt'") >= 10,
+        "receipts to the reporters"
+    );
+    let out = cyberdesk(&db.url)
+        .args(["audit", "verify"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "the demo's audit rows chain: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Again: nothing added, and it says so.
+    let snapshot = || {
+        [
+            "users",
+            "cases",
+            "submissions",
+            "exhibits",
+            "identifier_links",
+            "email_outbox",
+            "audit_log",
+        ]
+        .map(|t| db.count(&format!("SELECT count(*) AS n FROM {t}")))
+    };
+    let before = snapshot();
+    let out = demo();
+    let again = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(again.contains("already loaded"), "{again}");
+    assert!(again.contains("300 cases"), "{again}");
+    assert_eq!(snapshot(), before);
+    assert_eq!(eml(&dir), mails);
+
+    // Made-up people are never mailed through a real server.
+    let out = cyberdesk(&db.url)
+        .env("DATA_DIR", &dir)
+        .env("SMTP_HOST", "mail.pa05.test.vn")
+        .arg("demo")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SMTP_HOST"));
+    // The number of cases is bounded.
+    let out = cyberdesk(&db.url)
+        .env("DATA_DIR", &dir)
+        .args(["demo", "--cases", "50"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

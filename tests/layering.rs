@@ -25,6 +25,8 @@ const FLOORS: &[(&str, u8)] = &[
     ("mail", 9),
     ("seed", 9),
     ("routes", 10),
+    // Runs `seed` and one pass of `mail`, so it stands above them.
+    ("demo", 10),
 ];
 
 /// Service modules every feature may use; they use no feature service.
