@@ -22,17 +22,19 @@ as_root() {
 }
 
 apt_updated=
+# apt_install [--no-install-recommends] PACKAGE…
 apt_install() {
+  local names="${*#--no-install-recommends }"
   command -v apt-get >/dev/null ||
-    fail "no apt-get here: install $* with this system's package manager, then run this again"
-  say "installing from the distribution: $* (needs root)"
+    fail "no apt-get here: install $names with this system's package manager, then run this again"
+  say "installing from the distribution: $names (needs root)"
   if [ -z "$apt_updated" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
-      fail "apt-get update failed (no network or no package mirror?): install $* by hand, then run this again"
+      fail "apt-get update failed (no network or no package mirror?): install $names by hand, then run this again"
     apt_updated=1
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" ||
-    fail "could not install $* (no network or no package mirror?): install it by hand, then run this again"
+    fail "could not install $names (no network or no package mirror?): install it by hand, then run this again"
 }
 
 # The newest PostgreSQL cluster Debian's tools know, e.g. "15 main".
@@ -44,12 +46,13 @@ pg_cluster() {
 # Installs PostgreSQL and libpq-dev if missing and starts the local cluster;
 # returns when it answers on 127.0.0.1:5432.
 ensure_postgres() {
-  command -v pg_config >/dev/null || apt_install libpq-dev
+  # Without recommends: a server needs no mail transfer agent or locales pulled in.
+  command -v pg_config >/dev/null || apt_install --no-install-recommends libpq-dev
   if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     return 0
   fi
   if [ -z "$(pg_cluster)" ]; then
-    apt_install postgresql
+    apt_install --no-install-recommends postgresql
   fi
   local cluster
   cluster=$(pg_cluster) || fail "PostgreSQL is installed but has no cluster: create one with pg_createcluster, then run this again"
