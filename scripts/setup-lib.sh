@@ -24,7 +24,8 @@ as_root() {
 apt_updated=
 # apt_install [--no-install-recommends] PACKAGE…
 apt_install() {
-  local names="${*#--no-install-recommends }"
+  local names
+  names=$(printf "%s " "${@/--no-install-recommends/}" | xargs)
   command -v apt-get >/dev/null ||
     fail "no apt-get here: install $names with this system's package manager, then run this again"
   say "installing from the distribution: $names (needs root)"
