@@ -340,3 +340,40 @@ fn a_bad_log_format_names_the_variable() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("LOG_FORMAT must be text or json"));
 }
+
+/// The documented systemd unit is valid as systemd reads it, and its sandbox
+/// leaves little exposed (`systemd-analyze security`, 0 best, 10 worst).
+#[test]
+fn the_systemd_unit_verifies_and_is_sandboxed() {
+    let dir = std::env::temp_dir().join(format!(
+        "cyberdesk-unit-{}",
+        cyberdesk::domain::token::random_alnum(10).to_lowercase()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let doc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/deploy/cyberdesk@.service");
+    let unit = std::fs::read_to_string(doc)
+        .expect("docs/deploy/cyberdesk@.service")
+        .replace("/usr/local/bin/cyberdesk", BIN);
+    assert!(unit.contains(&format!("ExecStart={BIN} serve")));
+    let path = dir.join("cyberdesk@8081.service");
+    std::fs::write(&path, unit).expect("unit");
+    let verify = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze (Debian's systemd; scripts/test installs it)");
+    assert!(
+        verify.status.success() && verify.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let security = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--threshold=25", "--no-pager"])
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze");
+    let text = String::from_utf8_lossy(&security.stdout);
+    assert!(security.status.success(), "exposure above 2.5: {text}");
+    assert!(text.contains("Overall exposure level"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
