@@ -24,8 +24,18 @@ fn temp(name: &str) -> PathBuf {
 
 /// The binary with only the settings a backup needs.
 fn cyberdesk(url: &str, data_dir: &Path, args: &[&str]) -> (bool, String) {
+    cyberdesk_with(url, data_dir, &[], args)
+}
+
+fn cyberdesk_with(
+    url: &str,
+    data_dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (bool, String) {
     let out = Command::new(BIN)
         .env_clear()
+        .envs(env.iter().copied())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", url)
         .env("DATA_DIR", data_dir)
@@ -320,4 +330,90 @@ async fn a_backup_restores_everything_and_a_damaged_one_is_refused() {
     for d in [&dir, &restored_data] {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+/// With evidence in a bucket: the backup downloads each object, a restore
+/// uploads them to the (empty) bucket it is given and refuses one that holds
+/// them already, so a rehearsal cannot write into the live bucket.
+#[actix_web::test]
+async fn with_s3_the_backup_holds_the_objects_and_a_restore_fills_only_an_empty_bucket() {
+    let s3 = crate::common::s3::S3Server::start();
+    let db = TestDb::new();
+    let data = temp("backup-s3");
+    let mut cfg = db.config();
+    cfg.data_dir = data.clone();
+    cfg.s3 = Some(s3.config());
+    let oid = db.user("lan@pa05.test.vn", "officer", PASSWORD);
+    let reference = create(&db, &me(&db, oid), &[]);
+    let mut c = Client::new(app(actix_web::web::Data::new(AppState::new(cfg))).await);
+    assert_eq!(
+        c.login("lan@pa05.test.vn", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    c.get(&format!("/cases/{reference}")).await;
+    let res = c
+        .post_files(
+            &format!("/cases/{reference}/exhibits"),
+            &[("kind", "evidence"), ("description", "Sao kê")],
+            "file",
+            &[("sao kê.pdf", crate::evidence::PDF)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let files = hashes(&db);
+    assert_eq!(files.len(), 1);
+    let (id, sha) = &files[0];
+    let env = |bucket: &'static str| {
+        vec![
+            ("S3_BUCKET", bucket),
+            ("S3_ENDPOINT", s3.endpoint.as_str()),
+            ("S3_ACCESS_KEY_ID", "test"),
+            ("S3_SECRET_ACCESS_KEY", "test"),
+        ]
+    };
+
+    let dir = temp("backup-s3-copy");
+    let (ok, out) = cyberdesk_with(
+        &db.url,
+        &data,
+        &env("cyberdesk-evidence"),
+        &["backup", dir.to_str().expect("path")],
+    );
+    assert!(ok && out.contains("1 stored files"), "{out}");
+    assert_eq!(
+        &sha_of(&dir.join("evidence").join(id)),
+        sha,
+        "downloaded from the bucket"
+    );
+
+    // Into the live bucket: refused before anything is written.
+    let target = TestDb::empty();
+    let (ok, out) = cyberdesk_with(
+        &target.url,
+        &temp("r-live"),
+        &env("cyberdesk-evidence"),
+        &["restore", dir.to_str().expect("path")],
+    );
+    assert!(!ok && out.contains("the bucket already holds"), "{out}");
+    assert_eq!(
+        target.count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'"),
+        0
+    );
+
+    // Into an empty bucket: restored, uploaded, every hash checked.
+    assert_eq!(s3.raw("PUT", "/cyberdesk-rehearsal", b"").0, 200);
+    let (ok, out) = cyberdesk_with(
+        &target.url,
+        &temp("r-new"),
+        &env("cyberdesk-rehearsal"),
+        &["restore", dir.to_str().expect("path")],
+    );
+    assert!(
+        ok && out.contains("1 stored files with their recorded SHA-256"),
+        "{out}"
+    );
+    let (status, body) = s3.raw("GET", &format!("/cyberdesk-rehearsal/evidence/{id}"), b"");
+    assert_eq!(status, 200);
+    assert_eq!(body, crate::evidence::PDF);
+    let _ = std::fs::remove_dir_all(&dir);
 }
