@@ -349,50 +349,51 @@ fn copy_out(cfg: &Config, dir: &Path, r: &StoredRef) -> Result<FileEntry, String
     })
 }
 
-/// Runs `pg_dump` of `url` at `snapshot` into `to` (custom format). The
-/// password goes by environment, not on the command line others can read.
+/// Runs `pg_dump` of `url` at `snapshot` into `to` (custom format).
 fn pg_dump(url: &str, snapshot: &str, to: &Path) -> Result<(), String> {
-    let (url, password) = split_password(url);
-    let mut cmd = Command::new("pg_dump");
-    cmd.arg("--format=custom")
-        .arg(format!("--snapshot={snapshot}"))
-        .arg(format!("--file={}", to.display()))
-        .arg(format!("--dbname={url}"));
-    if let Some(p) = password {
-        cmd.env("PGPASSWORD", p);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run pg_dump (install PostgreSQL's client tools): {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "pg_dump failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(())
+    pg_tool(
+        "pg_dump",
+        url,
+        &[
+            "--format=custom".into(),
+            format!("--snapshot={snapshot}"),
+            format!("--file={}", to.display()),
+        ],
+        "pg_dump failed",
+    )
 }
 
+/// Restores `dump` onto `url` in one transaction: all of it or nothing.
 fn pg_restore(url: &str, dump: &Path) -> Result<(), String> {
+    pg_tool(
+        "pg_restore",
+        url,
+        &[
+            "--no-owner".into(),
+            "--no-privileges".into(),
+            "--exit-on-error".into(),
+            "--single-transaction".into(),
+            dump.display().to_string(),
+        ],
+        "pg_restore failed (nothing was restored)",
+    )
+}
+
+/// Runs one of PostgreSQL's client tools against `url`. The password goes
+/// by environment, not on the command line others can read.
+fn pg_tool(tool: &str, url: &str, args: &[String], failed: &str) -> Result<(), String> {
     let (url, password) = split_password(url);
-    let mut cmd = Command::new("pg_restore");
-    cmd.args([
-        "--no-owner",
-        "--no-privileges",
-        "--exit-on-error",
-        "--single-transaction",
-    ])
-    .arg(format!("--dbname={url}"))
-    .arg(dump);
+    let mut cmd = Command::new(tool);
+    cmd.arg(format!("--dbname={url}")).args(args);
     if let Some(p) = password {
         cmd.env("PGPASSWORD", p);
     }
     let out = cmd
         .output()
-        .map_err(|e| format!("cannot run pg_restore (install PostgreSQL's client tools): {e}"))?;
+        .map_err(|e| format!("cannot run {tool} (install PostgreSQL's client tools): {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "pg_restore failed (nothing was restored): {}",
+            "{failed}: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
