@@ -49,9 +49,33 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
-/// The current request's reference id, on the task serving it.
+thread_local! {
+    /// The same id on a blocking thread while it works for that request.
+    static BLOCKING_ID: std::cell::RefCell<Option<String>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The current request's reference id: on the task serving it, or on the
+/// blocking thread doing its database work (`db::run`).
 pub fn request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .ok()
+        .or_else(|| BLOCKING_ID.with(|id| id.borrow().clone()))
+}
+
+/// Runs `f` with `id` as this thread's request id (a blocking closure).
+pub fn with_request_id<T>(id: Option<String>, f: impl FnOnce() -> T) -> T {
+    /// Puts the thread's previous id back, even if `f` panics.
+    struct Restore(Option<String>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            BLOCKING_ID.with(|cell| *cell.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(BLOCKING_ID.with(|cell| cell.replace(id)));
+    f()
 }
 
 impl AppError {
@@ -199,5 +223,23 @@ impl From<askama::Error> for AppError {
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::*;
+
+    #[test]
+    fn a_blocking_closure_carries_the_request_id_and_leaves_none_behind() {
+        assert_eq!(request_id(), None);
+        let inside = with_request_id(Some("abc123def456".into()), request_id);
+        assert_eq!(inside.as_deref(), Some("abc123def456"));
+        assert_eq!(request_id(), None);
+        let panicked = std::panic::catch_unwind(|| {
+            with_request_id(Some("x".into()), || panic!("a closure that fails"))
+        });
+        assert!(panicked.is_err());
+        assert_eq!(request_id(), None, "restored after a panic");
     }
 }

@@ -149,7 +149,9 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || with_conn(&pool, f)).await?
+    // Lines logged while this runs name the request they work for.
+    let id = crate::error::request_id();
+    actix_web::web::block(move || crate::error::with_request_id(id, || with_conn(&pool, f))).await?
 }
 
 /// One connection outside the pool (set-up steps before serving).
