@@ -24,10 +24,18 @@ as_root() {
 apt_updated=
 # apt_install [--no-install-recommends] PACKAGE…
 apt_install() {
-  local names
-  names=$(printf "%s " "${@/--no-install-recommends/}" | xargs)
+  local names="" p
+  for p in "$@"; do
+    [ "$p" = --no-install-recommends ] || names="${names:+$names }$p"
+  done
   command -v apt-get >/dev/null ||
     fail "no apt-get here: install $names with this system's package manager, then run this again"
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null ||
+      fail "$names must be installed, which needs root, and sudo is not here: run this as root, or ask an administrator to run: apt-get install $names"
+    sudo -v ||
+      fail "$names must be installed and sudo refused: run this as root, or ask an administrator to run: apt-get install $names"
+  fi
   say "installing from the distribution: $names (needs root)"
   if [ -z "$apt_updated" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
