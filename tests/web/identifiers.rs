@@ -755,4 +755,29 @@ async fn a_merged_duplicate_counts_once_with_its_survivor_everywhere_a_total_is_
     );
     let dup = sup.get(&format!("/cases/{c3}")).await;
     assert_eq!(dup.status, StatusCode::OK);
+    // Intake: a public report naming the same account hits the survivor and
+    // the first case, each once, and not the duplicate.
+    let mut citizen = crate::common::client(&db).await;
+    let res = crate::portal::send(&mut citizen, "crime", &crate::portal::crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let sub = db.count("SELECT max(id) AS n FROM submissions");
+    let page = sup.get(&format!("/intake/{sub}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let hits = page
+        .body
+        .split("<ul class=\"hits\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .expect("the hits list");
+    let mut account_hits: Vec<&str> = hits
+        .split("<li>")
+        .filter(|li| li.contains("<code>VCB:0011004455667</code>"))
+        .filter_map(|li| li.split("\">").nth(1)?.split('<').next())
+        .collect();
+    account_hits.sort();
+    assert_eq!(account_hits, vec![c1.as_str(), c2.as_str()], "{hits}");
+    assert!(
+        !page.body.contains(&c3),
+        "the duplicate is its survivor: {hits}"
+    );
 }
