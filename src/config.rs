@@ -188,6 +188,23 @@ impl fmt::Debug for Config {
     }
 }
 
+/// A comma-separated list of IP addresses (`TRUSTED_PROXIES`, `METRICS_ALLOW`).
+fn ip_list(
+    key: &'static str,
+    v: &str,
+    or_else: &str,
+) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    v.split(',')
+        .map(|p| p.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ConfigError {
+            key,
+            expected: format!(
+                "must be a comma-separated list of IP addresses{or_else} (got {v:?})"
+            ),
+        })
+}
+
 fn var(key: &str) -> Option<String> {
     std::env::var(key)
         .ok()
@@ -395,14 +412,7 @@ impl Config {
         let ip_max = positive("LOGIN_IP_MAX_FAILURES", 20, "attempts")?;
         let trusted_proxies = match var("TRUSTED_PROXIES") {
             None => Vec::new(),
-            Some(v) => v
-                .split(',')
-                .map(|p| p.trim().parse())
-                .collect::<Result<_, _>>()
-                .map_err(|_| ConfigError {
-                    key: "TRUSTED_PROXIES",
-                    expected: format!("must be a comma-separated list of IP addresses (got {v:?})"),
-                })?,
+            Some(v) => ip_list("TRUSTED_PROXIES", &v, "")?,
         };
         let metrics_allow = match var("METRICS_ALLOW") {
             None => vec![
@@ -410,16 +420,7 @@ impl Config {
                 std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
             ],
             Some(v) if v.trim().is_empty() || v.trim() == "none" => Vec::new(),
-            Some(v) => v
-                .split(',')
-                .map(|p| p.trim().parse())
-                .collect::<Result<_, _>>()
-                .map_err(|_| ConfigError {
-                    key: "METRICS_ALLOW",
-                    expected: format!(
-                        "must be a comma-separated list of IP addresses, or none (got {v:?})"
-                    ),
-                })?,
+            Some(v) => ip_list("METRICS_ALLOW", &v, ", or none")?,
         };
         let metrics_token = match var("METRICS_TOKEN") {
             Some(t) if t.len() < 24 => {

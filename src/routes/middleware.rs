@@ -232,7 +232,11 @@ pub async fn request_context(
     // sole ownership.)
     let request_id = crate::domain::token::random_token(6);
     let mut res = match early {
-        Some(e) => req.error_response(e),
+        // Refused before the handler (a session the database could not
+        // load): its 500 names the same id.
+        Some(e) => {
+            crate::error::with_request_id(Some(request_id.clone()), || req.error_response(e))
+        }
         None => crate::error::REQUEST_ID
             .scope(request_id.clone(), next.call(req))
             .await?

@@ -270,7 +270,7 @@ async fn api_context(
             req.into_response(r)
         }
         Some(Refusal::Failed(e)) => {
-            let r = e.error_response();
+            let r = crate::error::with_request_id(Some(request_id.clone()), || e.error_response());
             let mut res = req.into_response(r);
             if let Some(p) = to_problem(&res, &e, lang, &request_id) {
                 res = res.into_response(p);
