@@ -82,6 +82,19 @@ pub fn looks_like_email(email: &str) -> bool {
         })
 }
 
+/// A keyset position (a row's time and id) as a query-string value:
+/// `<unix microseconds>_<id>`.
+pub fn cursor(at: DateTime<Utc>, id: i64) -> String {
+    format!("{}_{id}", at.timestamp_micros())
+}
+
+/// The time and id of a [`cursor`]; None for anything else.
+pub fn parse_cursor(v: &str) -> Option<(DateTime<Utc>, i64)> {
+    let (micros, id) = v.split_once('_')?;
+    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    Some((at, id.parse().ok()?))
+}
+
 /// Percent-encodes a value for a query string.
 pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

@@ -99,6 +99,57 @@ pub fn sent_by_unit(conn: &mut PgConnection, unit: i32, limit: i64) -> QueryResu
         .load(conn)
 }
 
+/// What a unit sent, filtered: by state and by the time sent (`[from, to)`).
+#[derive(Clone, Debug, Default)]
+pub struct SentFilter {
+    pub unit: i32,
+    pub state: Option<TransferState>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn sent_matching(f: &SentFilter) -> case_transfers::BoxedQuery<'static, Pg> {
+    let mut q = case_transfers::table
+        .filter(case_transfers::from_unit.eq(f.unit))
+        .into_boxed();
+    if let Some(s) = f.state {
+        q = q.filter(case_transfers::state.eq(s));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(case_transfers::sent_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(case_transfers::sent_at.lt(to));
+    }
+    q
+}
+
+/// One page of `f`, newest first, sent before the cursor `before`.
+pub fn sent_page(
+    conn: &mut PgConnection,
+    f: &SentFilter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Transfer>> {
+    let mut q = sent_matching(f);
+    if let Some((at, id)) = before {
+        q = q.filter(
+            case_transfers::sent_at.lt(at).or(case_transfers::sent_at
+                .eq(at)
+                .and(case_transfers::id.lt(id))),
+        );
+    }
+    q.order((case_transfers::sent_at.desc(), case_transfers::id.desc()))
+        .limit(limit)
+        .select(Transfer::as_select())
+        .load(conn)
+}
+
+/// How many transfers match `f`.
+pub fn sent_count(conn: &mut PgConnection, f: &SentFilter) -> QueryResult<i64> {
+    sent_matching(f).count().get_result(conn)
+}
+
 /// Records the receiving unit's decision.
 pub fn decide(
     conn: &mut PgConnection,

@@ -210,6 +210,8 @@ pub struct FindFilter {
     pub kind: Option<SubmissionKind>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Keyset: only reports received before this one (newest first).
+    pub before: Option<(DateTime<Utc>, i64)>,
 }
 
 /// Reports matching `f`, newest first, at most `limit`.
@@ -218,6 +220,26 @@ pub fn find_reports(
     f: &FindFilter,
     limit: i64,
 ) -> QueryResult<Vec<Submission>> {
+    let mut q = matching(f);
+    if let Some((at, id)) = f.before {
+        q = q.filter(
+            submissions::received_at
+                .lt(at)
+                .or(submissions::received_at.eq(at).and(submissions::id.lt(id))),
+        );
+    }
+    q.order((submissions::received_at.desc(), submissions::id.desc()))
+        .limit(limit)
+        .select(Submission::as_select())
+        .load(conn)
+}
+
+/// How many reports match `f` in all (its cursor aside).
+pub fn count_reports(conn: &mut PgConnection, f: &FindFilter) -> QueryResult<i64> {
+    matching(f).count().get_result(conn)
+}
+
+fn matching(f: &FindFilter) -> submissions::BoxedQuery<'static, Pg> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let mut q = submissions::table
@@ -257,10 +279,7 @@ pub fn find_reports(
     if let Some(to) = f.to {
         q = q.filter(submissions::received_at.lt(to));
     }
-    q.order((submissions::received_at.desc(), submissions::id.desc()))
-        .limit(limit)
-        .select(Submission::as_select())
-        .load(conn)
+    q
 }
 
 /// How many of `unit_id`'s submissions have one of `statuses`, counting at
@@ -475,8 +494,9 @@ pub fn move_to_unit(conn: &mut PgConnection, id: i64, unit: i32) -> QueryResult<
     Ok(())
 }
 
-/// Public reports a unit received in `[from, to)`: how many, triaged, marked
-/// spam, and the median time to triage in seconds (statistics).
+/// Public reports a unit received in `[from, to)`: how many, triaged (made a
+/// case or attached to one, as the intake search's "triaged"), marked spam,
+/// and the median time to either decision in seconds (statistics).
 #[derive(QueryableByName, Clone, Debug, Default)]
 pub struct IntakeFigures {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -498,7 +518,7 @@ pub fn figures(
     use diesel::sql_types::{Integer, Timestamptz};
     diesel::sql_query(
         "SELECT count(*)::bigint AS received, \
-                count(*) FILTER (WHERE triaged_at IS NOT NULL)::bigint AS triaged, \
+                count(*) FILTER (WHERE status IN ('case', 'attached'))::bigint AS triaged, \
                 count(*) FILTER (WHERE status = 'spam')::bigint AS spam, \
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM triaged_at - received_at)) \
                     FILTER (WHERE triaged_at IS NOT NULL) AS median_seconds \

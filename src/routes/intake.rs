@@ -37,6 +37,9 @@ pub struct QueueQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// Keyset cursor of the search's results (newest first).
+    #[serde(default)]
+    found_after: String,
 }
 
 #[derive(Template)]
@@ -72,15 +75,39 @@ impl QueuePage {
         crate::domain::submission::classify_by(s.received_at) < self.now
     }
 
+    /// The search's link to its page after `cursor`.
+    fn found_next(&self, cursor: &str) -> String {
+        let s = &self.search;
+        let q: String = [
+            ("q", &s.q),
+            ("purpose", &s.purpose),
+            ("kind", &s.kind),
+            ("from", &s.from),
+            ("to", &s.to),
+            ("show", &s.show),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| {
+            format!(
+                "{k}={}&",
+                crate::domain::value::encode_query_value(v.trim())
+            )
+        })
+        .collect();
+        format!(
+            "/intake?{q}found_after={}",
+            crate::domain::value::encode_query_value(cursor)
+        )
+    }
+
+    fn found_total(&self, n: i64) -> String {
+        crate::domain::value::fmt_thousands(n)
+    }
+
     fn money(&self, s: &crate::models::submission::Submission) -> String {
         crate::domain::value::fmt_vnd(s.total_loss)
     }
-}
-
-pub(crate) fn parse_after(s: &str) -> Option<(DateTime<Utc>, i64)> {
-    let (micros, id) = s.split_once('_')?;
-    let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some((at, id.parse().ok()?))
 }
 
 pub async fn index(
@@ -89,7 +116,7 @@ pub async fn index(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let spam = query.show == "spam";
-    let after = parse_after(&query.after);
+    let after = crate::domain::value::parse_cursor(&query.after);
     let is_supervisor = me.role == crate::models::user::Role::Supervisor;
     let search = FindQuery {
         q: query.q.clone(),
@@ -98,6 +125,7 @@ pub async fn index(
         to: query.to.clone(),
         show: query.show.clone(),
         purpose: query.purpose.clone(),
+        found_after: query.found_after.clone(),
     };
     let (meta, tz, s) = (
         ctx.req.meta.clone(),
@@ -114,9 +142,7 @@ pub async fn index(
         Ok((queue, found, crate::services::transfers::lists(conn, &me)?))
     })
     .await?;
-    let next = q
-        .next
-        .map(|(at, id)| format!("{}_{id}", at.timestamp_micros()));
+    let next = q.next.map(|(at, id)| crate::domain::value::cursor(at, id));
     render(
         StatusCode::OK,
         &QueuePage {

@@ -237,6 +237,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/cases/{ref}/link", web::post().to(cases::link))
             .route("/cases/{ref}/transfer", web::post().to(transfers::send))
+            .route("/transfers", web::get().to(transfers::index))
             .route("/transfers/{id}", web::get().to(transfers::show))
             .route("/requests", web::get().to(requests::index))
             .route("/requests", web::post().to(requests::ask))

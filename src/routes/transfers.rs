@@ -1,5 +1,6 @@
 //! `/transfers/{id}`: a case passed between units, and the receiving unit's
-//! decision; `/cases/{ref}/transfer` sends one.
+//! decision; `/cases/{ref}/transfer` sends one; `/transfers` lists what the
+//! unit sent.
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
@@ -10,7 +11,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::i18n::k;
 use crate::routes::{extract::Ctx, pages::LayoutCtx, render, see_other_with_flash};
-use crate::services::transfers::{self, TransferView};
+use crate::services::transfers::{self, SentList, SentQuery, TransferView};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -37,6 +38,66 @@ pub async fn send(
         k("flash-transfer-sent"),
         &ctx.state.config,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "transfers/index.html")]
+struct SentPage {
+    layout: LayoutCtx,
+    q: SentQuery,
+    list: SentList,
+}
+
+impl SentPage {
+    fn states(&self) -> &'static [crate::models::case_transfer::TransferState] {
+        crate::models::case_transfer::TransferState::ALL
+    }
+
+    /// The filter as a query string, for the next page's link.
+    fn qs(&self) -> String {
+        [
+            ("state", &self.q.state),
+            ("from", &self.q.from),
+            ("to", &self.q.to),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::domain::value::encode_query_value(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    fn total(&self) -> String {
+        crate::domain::value::fmt_thousands(self.list.total)
+    }
+}
+
+pub async fn index(
+    ctx: Ctx,
+    me: CurrentUser,
+    query: web::Query<SentQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let tz = me.unit_tz.unwrap_or(ctx.state.config.time_zone);
+    let q2 = q.clone();
+    let list = db::run(&ctx.state.pool, move |conn| {
+        transfers::sent_list(conn, &me, tz, &q2)
+    })
+    .await?;
+    // As the case list: a filter that cannot be read is named, with 422.
+    let status = if list.bad {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &SentPage {
+            layout: ctx.layout(),
+            q,
+            list,
+        },
+    )
 }
 
 #[derive(Template)]

@@ -14,7 +14,8 @@ use crate::domain::text::fold;
 use crate::error::AppError;
 use crate::models::case::list;
 pub use crate::models::case::list::{
-    normalise_query, AssigneeFilter, CaseListItem, DeadlineFilter, ListFilter, Sort,
+    normalise_query, AssigneeFilter, CaseListItem, DeadlineFilter, ListFilter, RecoveredFilter,
+    Sort,
 };
 use crate::models::case::{CaseType, Status, Visibility};
 
@@ -46,6 +47,15 @@ pub struct ListQuery {
     pub compliance: String,
     /// Open at the end of this day.
     pub open_on: String,
+    /// Classified or assigned within these days (the statistics' durations).
+    pub classified_from: String,
+    pub classified_to: String,
+    pub assigned_from: String,
+    pub assigned_to: String,
+    /// Money `frozen` or `returned` (or `any`) on these days.
+    pub recovered: String,
+    pub recovered_from: String,
+    pub recovered_to: String,
     pub q: String,
     /// Why a search that finds cases by their reporter is made (`Purpose`).
     pub purpose: String,
@@ -57,10 +67,10 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// The non-empty fields, for an export's audit row.
-    pub fn filter_summary(&self) -> serde_json::Value {
-        let mut m = serde_json::Map::new();
-        for (name, v) in [
+    /// The filter's fields by their query names: one list for the audit row,
+    /// the list's links and its pager.
+    pub fn fields(&self) -> [(&'static str, &str); 24] {
+        [
             ("status", &self.status),
             ("type", &self.case_type),
             ("category", &self.category),
@@ -77,8 +87,21 @@ impl ListQuery {
             ("result", &self.result),
             ("compliance", &self.compliance),
             ("open_on", &self.open_on),
+            ("classified_from", &self.classified_from),
+            ("classified_to", &self.classified_to),
+            ("assigned_from", &self.assigned_from),
+            ("assigned_to", &self.assigned_to),
+            ("recovered", &self.recovered),
+            ("recovered_from", &self.recovered_from),
+            ("recovered_to", &self.recovered_to),
             ("purpose", &self.purpose),
-        ] {
+        ]
+    }
+
+    /// The non-empty fields, for an export's audit row.
+    pub fn filter_summary(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (name, v) in self.fields() {
             let v = v.trim();
             if !v.is_empty() {
                 m.insert(
@@ -115,28 +138,14 @@ impl ListQuery {
                 }
             },
         };
+        // The local midnight starting `v` (plus `plus` days), in UTC.
         let day = |v: &str, plus: u64, bad: &mut bool| -> Option<DateTime<Utc>> {
-            let v = v.trim();
-            if v.is_empty() {
-                return None;
-            }
-            match NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .ok()
-                .filter(|d| (1900..=9999).contains(&d.year()))
-                .ok_or(())
-            {
-                Ok(d) => {
-                    let d = d.checked_add_days(chrono::Days::new(plus)).unwrap_or(d);
-                    Some(
-                        crate::services::deadlines::end_of_day(d.pred_opt().unwrap_or(d), tz)
-                            + Duration::seconds(1),
-                    )
-                }
-                Err(_) => {
-                    *bad = true;
-                    None
-                }
-            }
+            let d = local_day(v, bad)?;
+            let d = d.checked_add_days(chrono::Days::new(plus)).unwrap_or(d);
+            Some(
+                crate::services::deadlines::end_of_day(d.pred_opt().unwrap_or(d), tz)
+                    + Duration::seconds(1),
+            )
         };
         let assignee = match self.assignee.trim() {
             "" => None,
@@ -169,11 +178,21 @@ impl ListQuery {
             ok.then(|| v.to_owned())
         };
         let result = known(&self.result, crate::services::stats::RESULTS, &mut bad);
-        let compliance = known(
-            &self.compliance,
-            crate::services::stats::COMPLIANCE,
-            &mut bad,
-        );
+        // `judged`: any of the three (the in-time share's cases).
+        let compliance = match self.compliance.trim() {
+            "judged" => Some("judged".to_owned()),
+            v => known(v, crate::services::stats::COMPLIANCE, &mut bad),
+        };
+        let recovered =
+            known(&self.recovered, &["frozen", "returned", "any"], &mut bad).map(|kind| {
+                RecoveredFilter {
+                    kind: (kind != "any").then_some(kind),
+                    from: local_day(&self.recovered_from, &mut bad),
+                    to: local_day(&self.recovered_to, &mut bad),
+                }
+            });
+        // `none`: cases without a category (the statistics' "uncategorised").
+        let uncategorised = self.category.trim() == "none";
         let q = opt(&self.q).map(|q| q.chars().take(200).collect::<String>());
         let sort = match self.sort.trim() {
             "" if q.is_some() => Sort::Relevance,
@@ -194,7 +213,12 @@ impl ListQuery {
         let filter = ListFilter {
             statuses,
             case_type: parsed(opt(&self.case_type), &mut bad),
-            category_id: parsed(opt(&self.category), &mut bad),
+            category_id: if uncategorised {
+                None
+            } else {
+                parsed(opt(&self.category), &mut bad)
+            },
+            uncategorised,
             severity: parsed(opt(&self.severity), &mut bad),
             assignee,
             team: opt(&self.team).map(|t| t.chars().take(80).collect()),
@@ -208,6 +232,11 @@ impl ListQuery {
             result,
             compliance,
             open_at: day(&self.open_on, 1, &mut bad),
+            classified_from: day(&self.classified_from, 0, &mut bad),
+            classified_to: day(&self.classified_to, 1, &mut bad),
+            assigned_from: day(&self.assigned_from, 0, &mut bad),
+            assigned_to: day(&self.assigned_to, 1, &mut bad),
+            recovered,
             reports_only: self.status.trim() == "reports",
             q,
             purpose: {
@@ -229,16 +258,26 @@ impl ListQuery {
     }
 }
 
+/// A day typed as `YYYY-MM-DD` (years 1900–9999), as the day itself.
+fn local_day(v: &str, bad: &mut bool) -> Option<NaiveDate> {
+    let v = v.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9999).contains(&d.year()));
+    *bad |= d.is_none();
+    d
+}
+
 /// A row's place in its order as a query-string value: microseconds and id.
 pub fn encode_cursor(row: &CaseListItem, sort: Sort) -> String {
-    format!("{}_{}", row.key(sort).timestamp_micros(), row.id)
+    crate::domain::value::cursor(row.key(sort), row.id)
 }
 
 fn decode_cursor(v: &str, bad: &mut bool) -> Option<(DateTime<Utc>, i64)> {
-    let parsed = v.split_once('_').and_then(|(t, id)| {
-        let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
-        Some((t, id.parse().ok()?))
-    });
+    let parsed = crate::domain::value::parse_cursor(v);
     *bad |= parsed.is_none();
     parsed
 }

@@ -201,6 +201,93 @@ pub fn lists(
     Ok((waiting, sent))
 }
 
+/// `/transfers`: what the unit sent, by state and the days sent (the
+/// statistics' transfer figures link here).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SentQuery {
+    pub state: String,
+    pub from: String,
+    pub to: String,
+    /// Keyset: the page after this row (`domain::value::cursor`).
+    pub after: String,
+}
+
+pub struct SentList {
+    pub rows: Vec<TransferView>,
+    pub total: i64,
+    pub next: Option<String>,
+    /// A filter could not be read (and was left out).
+    pub bad: bool,
+}
+
+/// One page of the transfers `me`'s unit sent (supervisors).
+pub fn sent_list(
+    conn: &mut PgConnection,
+    me: &CurrentUser,
+    tz: chrono_tz::Tz,
+    q: &SentQuery,
+) -> Result<SentList, AppError> {
+    policy::require(me, policy::Action::SuperviseCases)?;
+    let mut bad = false;
+    let state = match q.state.trim() {
+        "" => None,
+        v => {
+            let s = v.parse::<TransferState>().ok();
+            bad |= s.is_none();
+            s
+        }
+    };
+    let mut day = |v: &str, plus: u64| {
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+        bad |= d.is_none();
+        let d = d?.checked_add_days(chrono::Days::new(plus))?;
+        Some(crate::services::stats::start_of(d, tz))
+    };
+    let filter = transfer::SentFilter {
+        unit: me.unit_id,
+        state,
+        from: day(&q.from, 0),
+        to: day(&q.to, 1),
+    };
+    let before = match q.after.trim() {
+        "" => None,
+        v => {
+            let c = crate::domain::value::parse_cursor(v);
+            bad |= c.is_none();
+            c
+        }
+    };
+    let mut rows = transfer::sent_page(conn, &filter, before, LIST + 1)?;
+    let more = rows.len() as i64 > LIST;
+    rows.truncate(LIST as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|t| crate::domain::value::cursor(t.sent_at, t.id));
+    let total = transfer::sent_count(conn, &filter)?;
+    let names = unit::names_now(conn)?;
+    Ok(SentList {
+        rows: rows
+            .into_iter()
+            .map(|t| TransferView {
+                from_name: String::new(),
+                to_name: names.get(&t.to_unit).cloned().unwrap_or_default(),
+                can_decide: false,
+                case: None,
+                transfer: t,
+            })
+            .collect(),
+        total,
+        next,
+        bad,
+    })
+}
+
 /// Accepts (`reason` None) or returns (with a reason) transfer `id`.
 pub fn decide(
     conn: &mut PgConnection,

@@ -386,6 +386,11 @@ async fn every_page_kind_is_valid_html() {
                     "/intake",
                 )
                 .await;
+            if side == "sender" {
+                pages
+                    .get(&mut c, &format!("{lang}-transfers-sent"), "/transfers")
+                    .await;
+            }
         }
     }
 

@@ -622,3 +622,327 @@ async fn a_filtered_years_tallies_equal_the_same_figures_computed_over_the_cases
         2
     );
 }
+
+/// Every linked figure of a `/stats` page: its link and its value as shown.
+fn linked_figures(body: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("<td class=\"num\"><a href=\"") {
+        rest = &rest[i + "<td class=\"num\"><a href=\"".len()..];
+        let end = rest.find('"').expect("end of href");
+        let href = rest[..end].replace("&#38;", "&").replace("&amp;", "&");
+        let v_start = rest.find('>').expect("value") + 1;
+        let v_end = rest.find("</a>").expect("end of value");
+        out.push((href, rest[v_start..v_end].trim().to_owned()));
+    }
+    out
+}
+
+/// The number a list page says it holds: `/cases`, the intake search, `/transfers`.
+fn shown_total(path: &str, body: &str) -> i64 {
+    let after = |marker: &str| -> i64 {
+        let Some(i) = body.find(marker) else {
+            return 0; // the empty state: nothing matched
+        };
+        let rest = &body[i + marker.len()..];
+        let digits: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .filter(|c| *c != '.')
+            .collect();
+        digits.parse().expect("a count")
+    };
+    if path.starts_with("/cases") {
+        listed(body)
+    } else if path.starts_with("/intake") {
+        after("id=\"found-total\">")
+    } else {
+        after("id=\"transfers-total\">")
+    }
+}
+
+/// `2`, `1.250`, `2 (66,7%)`: the count a figure shows (None for money and shares).
+fn count_of(value: &str) -> Option<i64> {
+    if value.contains('₫') || value.contains('/') {
+        return None;
+    }
+    let digits: String = value
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .filter(|c| *c != '.')
+        .collect();
+    digits.parse().ok()
+}
+
+/// The references a `/cases` page lists.
+fn refs_listed(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = body
+        .split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|r| r.starts_with("PA05-") && !r.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[actix_web::test]
+async fn every_figure_links_to_the_list_that_produced_it_and_the_counts_agree() {
+    let db = TestDb::new();
+    let (mut c, sid) = signed_in(&db, "supervisor").await;
+    let sup = me(&db, sid);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let code = Period::month_of(today, 15).expect("month").code();
+    let day = today.format("%Y-%m-%d").to_string();
+    crate::units::add_unit(&db, "DNG", "DNG", "Công an thành phố Đà Nẵng").await;
+
+    // Cases received, classified, assigned, decided in time and late,
+    // transferred to another unit, one without a category, money frozen on
+    // one and returned on another, and a merged duplicate with money frozen.
+    let refs: Vec<String> = (0..6).map(|_| create(&db, &sup, &[])).collect();
+    let [a, b, late, sent, bare, dup] = [0, 1, 2, 3, 4, 5].map(|i| refs[i].clone());
+    for r in [&a, &b, &late] {
+        cases::assign(
+            &mut db.conn(),
+            &sup,
+            &RequestMeta::default(),
+            &db.config(),
+            r,
+            sid,
+        )
+        .expect("assign");
+        move_to(&db, sid, r, Status::Verifying, Default::default());
+    }
+    db.exec(&format!(
+        "UPDATE case_deadlines SET due_at = now() - interval '1 day', first_due_at = now() - interval '1 day' \
+         WHERE kind = 'decide' AND case_id = (SELECT id FROM cases WHERE ref = '{late}')"
+    ));
+    let resolve = cases::MoveInput {
+        outcome: "prosecuted".into(),
+        summary: "Đã khởi tố vụ án".into(),
+        ..Default::default()
+    };
+    move_to(&db, sid, &a, Status::Resolved, resolve.clone());
+    move_to(&db, sid, &late, Status::Resolved, resolve);
+    db.exec(&format!(
+        "UPDATE cases SET category_id = NULL, subcategory_id = NULL WHERE ref = '{bare}'"
+    ));
+    db.exec(&format!(
+        "UPDATE cases SET classified_at = now() WHERE ref IN ('{a}', '{b}', '{bare}') AND classified_at IS NULL"
+    ));
+    for (r, kind, amount) in [
+        (&a, "frozen", "5.000.000"),
+        (&b, "returned", "700000"),
+        (&dup, "frozen", "1000000"),
+    ] {
+        c.get(&format!("/cases/{r}")).await;
+        let res = c
+            .post(
+                &format!("/cases/{r}/recoveries"),
+                &[
+                    ("kind", kind),
+                    ("amount", amount),
+                    ("on_date", &day),
+                    ("bank", "VCB"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    cases::merge(
+        &mut db.conn(),
+        &sup,
+        &RequestMeta::default(),
+        &db.config(),
+        &dup,
+        &b,
+    )
+    .expect("merge");
+    c.get(&format!("/cases/{sent}")).await;
+    let res = c
+        .post(
+            &format!("/cases/{sent}/transfer"),
+            &[("to_unit", "DNG"), ("note", "Thẩm quyền")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // Public reports: one made a case, one spam, one waiting.
+    let mut public = crate::common::client(&db).await;
+    for _ in 0..3 {
+        let r = crate::portal::send(&mut public, "crime", &crate::portal::crime(&[]), &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let first = db.count("SELECT min(id) AS n FROM submissions");
+    c.get("/intake").await;
+    crate::portal::to_case(&mut c, first).await;
+    let res = c
+        .post(
+            &format!("/intake/{}/spam", first + 1),
+            &[("reason", "Nội dung quảng cáo")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(drift(&db), 0);
+
+    let page = c.get(&format!("/stats?period={code}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let figures = linked_figures(&page.body);
+    // Every row of a table of figures shows its value as a link.
+    for row in page.body.split("<th scope=\"row\"").skip(1) {
+        let th = &row[..row.find("</th>").expect("end of th")];
+        if th.contains("def-link") {
+            let cell = &row[row.find("<td class=\"num\">").expect("value cell")..];
+            assert!(
+                cell.starts_with("<td class=\"num\"><a href="),
+                "a figure without its list: {}",
+                &row[..row.len().min(300)]
+            );
+        }
+    }
+    assert!(figures.len() >= 25, "{figures:?}");
+    let mut seen = std::collections::HashSet::new();
+    for (href, value) in &figures {
+        let list = c.get(href).await;
+        assert_eq!(list.status, StatusCode::OK, "{href}: {}", list.body);
+        assert!(
+            !list.body.contains("Một số bộ lọc không hợp lệ"),
+            "{href}: every filter of the link is read"
+        );
+        let shown = shown_total(href, &list.body);
+        if let Some(n) = count_of(value) {
+            assert_eq!(
+                shown, n,
+                "{href}: the list holds what the figure says ({value})"
+            );
+        } else if value.contains('/') {
+            // The in-time share is of the crime reports judged against the deadline.
+            assert_eq!(shown, 2, "{href}: {value}");
+        }
+        seen.insert(
+            href.split('?').next().unwrap_or("").to_owned() + "?" + {
+                let q = href.split('?').nth(1).unwrap_or("");
+                if q.contains("recovered=") {
+                    "recovered"
+                } else if q.contains("category=none") {
+                    "uncategorised"
+                } else if q.contains("classified_from") {
+                    "classified"
+                } else if q.contains("assigned_from") {
+                    "assigned"
+                } else if q.contains("compliance=judged") {
+                    "judged"
+                } else {
+                    ""
+                }
+            },
+        );
+    }
+    for kind in [
+        "/cases?recovered",
+        "/cases?uncategorised",
+        "/cases?classified",
+        "/cases?assigned",
+        "/cases?judged",
+        "/intake?",
+        "/transfers?",
+    ] {
+        assert!(seen.contains(kind), "a figure links to {kind}: {seen:?}");
+    }
+    // Money frozen lists the cases it was frozen on, the merged duplicate too.
+    let (href, value) = figures
+        .iter()
+        .find(|(h, _)| h.contains("recovered=frozen"))
+        .expect("frozen figure");
+    assert_eq!(value, "6.000.000 ₫");
+    let mut want = vec![a.clone(), dup.clone()];
+    want.sort();
+    assert_eq!(refs_listed(&c.get(href).await.body), want);
+    let (href, value) = figures
+        .iter()
+        .find(|(h, _)| h.contains("recovered=returned"))
+        .expect("returned figure");
+    assert_eq!(value, "700.000 ₫");
+    assert_eq!(refs_listed(&c.get(href).await.body), vec![b.clone()]);
+    // The intake figures count what their lists show.
+    for (show, n) in [("", 3), ("&show=triaged", 1), ("&show=spam", 1)] {
+        let href = format!(
+            "/intake?from={}&to={}{show}",
+            ymd_first(&code),
+            ymd_last(&code)
+        );
+        assert!(
+            figures
+                .iter()
+                .any(|(h, v)| *h == href && count_of(v) == Some(n)),
+            "{href} = {n}: {figures:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_lists_behind_the_figures_refuse_what_they_cannot_read() {
+    let db = TestDb::new();
+    let (mut sup, _) = signed_in(&db, "supervisor").await;
+    let (mut off, _) = signed_in(&db, "officer").await;
+    // Transfers sent and reports marked spam are for supervisors.
+    assert_eq!(off.get("/transfers").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        off.get("/intake?from=2026-01-01&to=2026-01-31&show=decided")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A value that cannot be read is named, and the list is shown without it.
+    for path in [
+        "/transfers?state=lost",
+        "/transfers?from=2026-13-01",
+        "/transfers?after=x",
+        "/intake?from=2026-01-01&found_after=nope",
+        "/cases?recovered=stolen",
+        "/cases?recovered=frozen&recovered_from=2026-02-30",
+        "/cases?classified_from=yesterday",
+        "/cases?assigned_to=1800-01-01",
+        "/cases?compliance=maybe",
+    ] {
+        let res = sup.get(path).await;
+        // The lists answer 422 as the case list does; the intake's search
+        // stays a page of the queue with the filter left out.
+        let want = if path.starts_with("/intake") {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        assert_eq!(res.status, want, "{path}");
+        assert!(
+            res.body.contains("Một số bộ lọc không hợp lệ"),
+            "{path}: the bad filter is named"
+        );
+    }
+    // The empty states say so.
+    assert!(sup
+        .get("/transfers")
+        .await
+        .body
+        .contains("Không có vụ việc đã chuyển đi nào"));
+}
+
+fn ymd_first(code: &str) -> String {
+    Period::parse(code, 15)
+        .expect("period")
+        .from
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn ymd_last(code: &str) -> String {
+    Period::parse(code, 15)
+        .expect("period")
+        .last_day()
+        .format("%Y-%m-%d")
+        .to_string()
+}

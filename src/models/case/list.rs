@@ -6,7 +6,7 @@ use diesel::{dsl::sql, pg::Pg, prelude::*, sql_types::Text};
 
 use super::{CaseFilterExpr, CaseType, Channel, Severity, Status, Tlp, Visibility};
 use crate::db::fixed::fixed;
-use crate::db::schema::{case_watchers, cases};
+use crate::db::schema::{case_recoveries, case_watchers, cases};
 
 /// Statuses that record a decision (`domain::workflow::decision`).
 pub const DECISIONS: &[Status] = &[
@@ -75,6 +75,15 @@ pub struct ListFilter {
     pub compliance: Option<String>,
     /// Open (received, not decided) at this instant.
     pub open_at: Option<DateTime<Utc>>,
+    /// Classified, or assigned, in `[from, to)` (the statistics' durations).
+    pub classified_from: Option<DateTime<Utc>>,
+    pub classified_to: Option<DateTime<Utc>>,
+    pub assigned_from: Option<DateTime<Utc>>,
+    pub assigned_to: Option<DateTime<Utc>>,
+    /// With money frozen or returned (`case_recoveries`) on these days.
+    pub recovered: Option<RecoveredFilter>,
+    /// Without a category (a category filter of `none`).
+    pub uncategorised: bool,
     /// Leave merged duplicates out (a figure counts each report once).
     pub reports_only: bool,
     pub q: Option<String>,
@@ -89,6 +98,15 @@ pub struct ListFilter {
     pub page: i64,
     /// Keyset position: the rows after (or before) this one in the sort order.
     pub cursor: Option<Cursor>,
+}
+
+/// Cases with a recovery row of `kind` (None: either) dated `from..=to`
+/// (local days, as recorded).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecoveredFilter {
+    pub kind: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
 }
 
 /// Where a keyset page starts: the sort key and id of the row it follows
@@ -208,6 +226,9 @@ pub fn conditions(
                 .assume_not_null(),
         ));
     }
+    if f.uncategorised {
+        and(Box::new(cases::category_id.is_null()));
+    }
     if let Some(s) = f.severity {
         and(Box::new(cases::severity.eq(s)));
     }
@@ -279,11 +300,43 @@ pub fn conditions(
         and(Box::new(decided().and(cond)));
     }
     if let Some(c) = &f.compliance {
+        let judged: CaseFilterExpr = match c.as_str() {
+            "judged" => Box::new(cases::decide_compliance.is_not_null()),
+            c => Box::new(cases::decide_compliance.eq(c.to_owned()).assume_not_null()),
+        };
         and(Box::new(
             decided()
                 .and(cases::case_type.eq(CaseType::CrimeReport))
-                .and(cases::decide_compliance.eq(c.clone()).assume_not_null()),
+                .and(judged),
         ));
+    }
+    // Classified or assigned in a period (`case_tally_parts`' durations).
+    if let Some(b) = f.classified_from {
+        and(Box::new(cases::classified_at.ge(b).assume_not_null()));
+    }
+    if let Some(b) = f.classified_to {
+        and(Box::new(cases::classified_at.lt(b).assume_not_null()));
+    }
+    if let Some(b) = f.assigned_from {
+        and(Box::new(cases::assigned_at.ge(b).assume_not_null()));
+    }
+    if let Some(b) = f.assigned_to {
+        and(Box::new(cases::assigned_at.lt(b).assume_not_null()));
+    }
+    if let Some(r) = &f.recovered {
+        let mut rec = case_recoveries::table
+            .select(case_recoveries::case_id)
+            .into_boxed();
+        if let Some(kind) = &r.kind {
+            rec = rec.filter(case_recoveries::kind.eq(kind.clone()));
+        }
+        if let Some(from) = r.from {
+            rec = rec.filter(case_recoveries::on_date.ge(from));
+        }
+        if let Some(to) = r.to {
+            rec = rec.filter(case_recoveries::on_date.le(to));
+        }
+        and(Box::new(cases::id.eq_any(rec)));
     }
     if let Some(at) = f.open_at {
         and(Box::new(

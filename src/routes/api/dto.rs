@@ -395,7 +395,7 @@ pub struct CaseQuery {
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub case_type: Option<String>,
-    /// A category's numeric id (as the case list links it).
+    /// A category's numeric id (as the case list links it), or none for uncategorised cases.
     pub category: Option<String>,
     /// low, medium, high or critical.
     pub severity: Option<String>,
@@ -419,10 +419,24 @@ pub struct CaseQuery {
     pub decided_to: Option<String>,
     /// prosecuted, not_prosecuted, administrative_fine, remediated, ... (the statistics' links).
     pub result: Option<String>,
-    /// Deadline compliance of decided cases: in_time, extended or late.
+    /// Deadline compliance of decided crime reports: in_time, extended, late, or judged (any).
     pub compliance: Option<String>,
     /// Open at the end of this day.
     pub open_on: Option<String>,
+    /// Classified from this day (the statistics' durations).
+    pub classified_from: Option<String>,
+    /// Classified up to and including this day.
+    pub classified_to: Option<String>,
+    /// Assigned from this day.
+    pub assigned_from: Option<String>,
+    /// Assigned up to and including this day.
+    pub assigned_to: Option<String>,
+    /// With money frozen, returned (or any): frozen, returned or any.
+    pub recovered: Option<String>,
+    /// Money recorded from this day (with `recovered`).
+    pub recovered_from: Option<String>,
+    /// Money recorded up to and including this day.
+    pub recovered_to: Option<String>,
     /// Text search (accent-insensitive), as the list's search box.
     pub q: Option<String>,
     /// received (default), updated, deadline, ...

@@ -48,7 +48,7 @@ pub async fn list(api: Api, req: HttpRequest) -> Result<HttpResponse, AppError> 
     let after = match q.after.trim() {
         "" => None,
         v => Some(
-            crate::routes::intake::parse_after(v).ok_or(AppError::Invalid(k("api-bad-cursor")))?,
+            crate::domain::value::parse_cursor(v).ok_or(AppError::Invalid(k("api-bad-cursor")))?,
         ),
     };
     let queue = db::run(&api.state.pool, move |conn| {
@@ -63,7 +63,7 @@ pub async fn list(api: Api, req: HttpRequest) -> Result<HttpResponse, AppError> 
             waiting_is_lower_bound: queue.waiting >= intake::WAITING_CAP,
             next: queue
                 .next
-                .map(|(at, id)| format!("{}_{id}", at.timestamp_micros())),
+                .map(|(at, id)| crate::domain::value::cursor(at, id)),
         },
     )
 }

@@ -70,6 +70,30 @@ fn figure_filter(layout: &LayoutCtx, q: &ListQuery) -> Option<String> {
     if !q.open_on.trim().is_empty() {
         parts.push(layout.t1("cases-figure-open-on", "day", &date(&q.open_on)));
     }
+    for (key, from, to) in [
+        (
+            "cases-figure-classified",
+            &q.classified_from,
+            &q.classified_to,
+        ),
+        ("cases-figure-assigned", &q.assigned_from, &q.assigned_to),
+    ] {
+        if !from.trim().is_empty() || !to.trim().is_empty() {
+            parts.push(format!("{} {} – {}", layout.t(key), date(from), date(to)));
+        }
+    }
+    match q.recovered.trim() {
+        kind @ ("frozen" | "returned" | "any") => parts.push(format!(
+            "{} {} – {}",
+            layout.t(&format!("cases-figure-recovered-{kind}")),
+            date(&q.recovered_from),
+            date(&q.recovered_to)
+        )),
+        _ => {}
+    }
+    if q.category.trim() == "none" {
+        parts.push(layout.t("stats-uncategorised"));
+    }
     if q.status.trim() == "reports" {
         parts.push(layout.t("cases-figure-reports"));
     }
@@ -120,33 +144,16 @@ impl CasesIndexPage {
 }
 
 fn query_string(q: &ListQuery, with_status: bool) -> String {
-    let mut parts = Vec::new();
-    let mut push = |name: &str, v: &str| {
-        if !v.trim().is_empty() {
-            parts.push(format!("{name}={}", encode_query_value(v.trim())));
-        }
-    };
-    if with_status {
-        push("status", &q.status);
-    }
-    push("type", &q.case_type);
-    push("category", &q.category);
-    push("severity", &q.severity);
-    push("assignee", &q.assignee);
-    push("team", &q.team);
-    push("channel", &q.channel);
-    push("tlp", &q.tlp);
-    push("from", &q.from);
-    push("to", &q.to);
-    push("deadline", &q.deadline);
-    push("decided_from", &q.decided_from);
-    push("decided_to", &q.decided_to);
-    push("result", &q.result);
-    push("compliance", &q.compliance);
-    push("open_on", &q.open_on);
-    push("q", &q.q);
-    push("sort", &q.sort);
-    parts.join("&")
+    // The filter's fields (without why a search was made: the page asks again)
+    // and the search and order.
+    q.fields()
+        .into_iter()
+        .filter(|(name, _)| *name != "purpose" && (with_status || *name != "status"))
+        .chain([("q", q.q.as_str()), ("sort", q.sort.as_str())])
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(name, v)| format!("{name}={}", encode_query_value(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 pub async fn index(

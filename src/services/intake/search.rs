@@ -30,10 +30,12 @@ pub struct FindQuery {
     pub kind: String,
     pub from: String,
     pub to: String,
-    /// `triaged`, `spam` (supervisors) or empty for every report.
+    /// `triaged`, `spam` or `decided` (either; supervisors) or empty for every report.
     pub show: String,
     /// Why a search by who reported is made (`Purpose`; empty: handling).
     pub purpose: String,
+    /// Keyset: the page after this row (`<unix micros>_<id>`).
+    pub found_after: String,
 }
 
 impl FindQuery {
@@ -44,6 +46,7 @@ impl FindQuery {
             && self.from.is_empty()
             && self.to.is_empty())
             || self.show == "triaged"
+            || self.show == "decided"
     }
 }
 
@@ -51,8 +54,10 @@ impl FindQuery {
 pub struct Found {
     /// Each report with the reference of the case it went to, if any.
     pub rows: Vec<(Submission, Option<String>)>,
-    /// More than `FIND_LIMIT` matched: the page says to narrow the search.
-    pub more: bool,
+    /// How many match in all.
+    pub total: i64,
+    /// The next page's cursor, when more match.
+    pub next: Option<String>,
     /// A filter could not be read (and was left out).
     pub bad: bool,
 }
@@ -105,7 +110,13 @@ pub fn find(
     let statuses = match query.show.as_str() {
         "triaged" => vec![SubmissionStatus::Case, SubmissionStatus::Attached],
         "spam" if supervisor => vec![SubmissionStatus::Spam],
-        "spam" => return Err(AppError::Forbidden),
+        // Either decision: the reports the time to triage is measured over.
+        "decided" if supervisor => vec![
+            SubmissionStatus::Case,
+            SubmissionStatus::Attached,
+            SubmissionStatus::Spam,
+        ],
+        "spam" | "decided" => return Err(AppError::Forbidden),
         // Spam is for supervisors to see.
         _ => SubmissionStatus::ALL
             .iter()
@@ -137,7 +148,8 @@ pub fn find(
         let Some(purpose) = Purpose::from_form(&query.purpose, Purpose::Handling) else {
             return Ok(Found {
                 rows: Vec::new(),
-                more: false,
+                total: 0,
+                next: None,
                 bad: true,
             });
         };
@@ -153,6 +165,14 @@ pub fn find(
             },
         )?;
     }
+    let before = match query.found_after.trim() {
+        "" => None,
+        v => {
+            let c = crate::domain::value::parse_cursor(v);
+            bad |= c.is_none();
+            c
+        }
+    };
     let filter = FindFilter {
         unit_id: me.unit_id,
         by,
@@ -160,10 +180,16 @@ pub fn find(
         kind,
         from,
         to,
+        before,
     };
     let mut rows = submission::find_reports(conn, &filter, FIND_LIMIT + 1)?;
     let more = rows.len() as i64 > FIND_LIMIT;
     rows.truncate(FIND_LIMIT as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|s| crate::domain::value::cursor(s.received_at, s.id));
+    let total = submission::count_reports(conn, &filter)?;
     let case_ids: Vec<i64> = rows.iter().filter_map(|s| s.case_id).collect();
     let refs = crate::models::case::summaries(conn, &case_ids)?;
     Ok(Found {
@@ -177,7 +203,8 @@ pub fn find(
                 (s, r)
             })
             .collect(),
-        more,
+        total,
+        next,
         bad,
     })
 }

@@ -264,7 +264,8 @@ fn chosen_ids(
         team: filter.team.clone(),
         channel: filter.channel,
         assignee: (scope == Scope::Own).then_some(AssigneeFilter::Me),
-        reports_only: true,
+        // Merged duplicates too: `case_tally_parts` counts none of their
+        // reports but keeps the money recovered on them, as the unit's do.
         ..Default::default()
     };
     list::ids(conn, &vis, me.id, &f, Utc::now())

@@ -29,6 +29,8 @@ pub struct Row {
 pub struct TimeRow {
     pub label: String,
     pub count: i64,
+    /// The cases counted (those that took the step in the period).
+    pub href: String,
     pub median: String,
     pub p90: String,
 }
@@ -183,11 +185,33 @@ impl Links<'_> {
         ))
     }
     fn decided(&self, extra: &str) -> Option<String> {
+        self.stepped("decided", extra)
+    }
+    /// The cases that took `step` (decided, classified, assigned) in the period.
+    fn stepped(&self, step: &str, extra: &str) -> Option<String> {
         Some(format!(
-            "/cases?status=reports&decided_from={}&decided_to={}{}{extra}",
+            "/cases?status=reports&{step}_from={}&{step}_to={}{}{extra}",
             ymd(self.period.from),
             ymd(self.period.last_day()),
             self.base
+        ))
+    }
+    /// The cases with money `kind` (frozen, returned) recorded in the period;
+    /// merged duplicates too, as the money on them was still recovered.
+    fn recovered(&self, kind: &str) -> Option<String> {
+        Some(format!(
+            "/cases?status=all&recovered={kind}&recovered_from={}&recovered_to={}{}",
+            ymd(self.period.from),
+            ymd(self.period.last_day()),
+            self.base
+        ))
+    }
+    /// Public reports received in the period (`show`: triaged, spam, or all).
+    fn intake(&self, show: &str) -> Option<String> {
+        Some(format!(
+            "/intake?from={}&to={}{show}",
+            ymd(self.period.from),
+            ymd(self.period.last_day())
         ))
     }
 }
@@ -286,20 +310,26 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 last.loss,
             )
         },
-        money_row(
-            t(lang, "stats-frozen"),
-            "def-frozen",
-            s.now.money.frozen,
-            s.previous.money.frozen,
-            s.year_before.money.frozen,
-        ),
-        money_row(
-            t(lang, "stats-returned"),
-            "def-returned",
-            s.now.money.returned,
-            s.previous.money.returned,
-            s.year_before.money.returned,
-        ),
+        Row {
+            href: links.recovered("frozen"),
+            ..money_row(
+                t(lang, "stats-frozen"),
+                "def-frozen",
+                s.now.money.frozen,
+                s.previous.money.frozen,
+                s.year_before.money.frozen,
+            )
+        },
+        Row {
+            href: links.recovered("returned"),
+            ..money_row(
+                t(lang, "stats-returned"),
+                "def-returned",
+                s.now.money.returned,
+                s.previous.money.returned,
+                s.year_before.money.returned,
+            )
+        },
     ];
     let by_type = CaseType::ALL
         .iter()
@@ -364,7 +394,7 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
             none(now),
             none(prev),
             none(last),
-            None,
+            links_with(&links, &cat_base, "&category=none"),
         ));
     }
     let chan_base = without_key(&links.base, "channel=");
@@ -423,7 +453,12 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
         compliance.push(Row {
             label: t(lang, "stats-compliance-share"),
             value: format!("{} / {}", percent(first), percent(with_ext)),
-            href: None,
+            // The share is of the crime reports judged against the deadline.
+            href: Some(format!(
+                "/cases?status=reports&type=crime_report&decided_from={}&decided_to={}&compliance=judged{typeless}",
+                ymd(period.from),
+                ymd(period.last_day())
+            )),
             vs_previous: String::new(),
             vs_year: String::new(),
             nested: false,
@@ -439,9 +474,15 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                     .map(|s| format!("≈ {}", duration(lang, s)))
                     .unwrap_or_else(|| "—".into())
             };
+            let step = match *w {
+                "classify" => "classified",
+                "assign" => "assigned",
+                _ => "decided",
+            };
             TimeRow {
                 label: t(lang, &format!("stats-time-{w}")),
                 count: b.count(),
+                href: links.stepped(step, "").unwrap_or_default(),
                 median: q(0.5),
                 p90: q(0.9),
             }
@@ -456,7 +497,7 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 i.received,
                 0,
                 0,
-                None,
+                links.intake(""),
             ),
             row(
                 t(lang, "stats-intake-triaged"),
@@ -464,7 +505,7 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 i.triaged,
                 0,
                 0,
-                None,
+                links.intake("&show=triaged"),
             ),
             row(
                 t(lang, "stats-intake-spam"),
@@ -472,14 +513,21 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 i.spam,
                 0,
                 0,
-                None,
+                links.intake("&show=spam"),
             ),
             Row {
                 value: i
                     .median_seconds
                     .map(|s| format!("≈ {}", duration(lang, s)))
                     .unwrap_or_else(|| "—".into()),
-                ..row(t(lang, "stats-intake-median"), "def-intake", 0, 0, 0, None)
+                ..row(
+                    t(lang, "stats-intake-median"),
+                    "def-intake",
+                    0,
+                    0,
+                    0,
+                    links.intake("&show=decided"),
+                )
             },
         ]
         .into_iter()
@@ -502,7 +550,11 @@ pub fn build(s: &Stats, lang: Lang, categories: &[Category], unit_name: &str) ->
                 *n,
                 0,
                 0,
-                None,
+                Some(format!(
+                    "/transfers?state={state}&from={}&to={}",
+                    ymd(period.from),
+                    ymd(period.last_day())
+                )),
             )
         })
         .collect();
