@@ -1423,3 +1423,114 @@ async fn the_openapi_document_names_every_route_and_its_examples_and_answers_val
             && !page.body.contains("<script")
     );
 }
+
+/// The look-up of the form's receiving account over `scope`, kept and afresh:
+/// they must agree; gives the reports counted.
+fn account_reports(db: &TestDb, scope: i32) -> i64 {
+    use cyberdesk::models::identifier_link::{lookup, lookup_fresh, LookupAsk};
+    let asks = [LookupAsk {
+        ord: 0,
+        kind: "bank_account",
+        value: "VCB:0011004455667",
+        bare: "",
+    }];
+    let mut conn = db.conn();
+    let fresh = lookup_fresh(&mut conn, &asks, scope).expect("fresh");
+    let kept = lookup(&mut conn, &asks, scope).expect("kept");
+    let row = |r: &[cyberdesk::models::identifier_link::LookupRow]| {
+        r.first()
+            .map(|r| (r.reports, r.cases, r.first_seen, r.last_seen, r.loss))
+    };
+    assert_eq!(row(&kept), row(&fresh), "kept counts equal a fresh count");
+    row(&kept).map(|r| r.0).unwrap_or(0)
+}
+
+#[actix_web::test]
+async fn a_heavy_accounts_kept_counts_follow_every_change_to_its_reports() {
+    use cyberdesk::models::identifier_link::KEEP_FROM;
+    let db = TestDb::new();
+    let sup = db.user("sup@pa05.test.vn", "supervisor", PASSWORD);
+    let who = me(&db, sup);
+    let n = KEEP_FROM + 2;
+    let refs: Vec<String> = (0..n).map(|_| create(&db, &who, &[])).collect();
+    let kept = || db.count("SELECT count(*) AS n FROM identifier_lookups");
+    assert_eq!(account_reports(&db, 1), n);
+    assert_eq!(kept(), 1, "a heavy account's counts are kept");
+    // A light one's are not: counting them costs less than keeping them.
+    create(&db, &who, &[("tx-0-to_account", "0011009999999")]);
+    let mut api = client(&db).await;
+    let t = token(&db, sup, &["identifiers:lookup"]);
+    let light = json_of(
+        &call(
+            &mut api,
+            "GET",
+            "/api/v1/identifiers/lookup?kind=bank_account&value=0011009999999&bank=VCB",
+            Some(&t),
+            None,
+            &[],
+        )
+        .await,
+    );
+    assert_eq!((light["reports"].as_i64(), kept()), (Some(1), 1));
+
+    // The kept row is what a look-up reads while nothing changed...
+    db.exec("UPDATE identifier_lookups SET reports = 999");
+    let res = call(
+        &mut api,
+        "GET",
+        "/api/v1/identifiers/lookup?kind=bank_account&value=0011004455667&bank=VCB",
+        Some(&t),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(json_of(&res)["reports"], 999, "read from the kept row");
+    // ...and any change to the account's reports makes it count afresh.
+    let more = create(&db, &who, &[]);
+    assert_eq!(account_reports(&db, 1), n + 1, "a new case");
+    cases_merge(&db, &who, &more, &refs[0]);
+    assert_eq!(account_reports(&db, 1), n, "a merged duplicate counts once");
+    let mut visitor = client(&db).await;
+    send(&mut visitor, "crime", &crime(&[]), &[]).await;
+    assert_eq!(account_reports(&db, 1), n + 1, "a public report waiting");
+    db.exec("UPDATE submissions SET status = 'spam'");
+    assert_eq!(account_reports(&db, 1), n, "the report marked spam");
+    db.exec("UPDATE submissions SET status = 'new'");
+    assert_eq!(account_reports(&db, 1), n + 1, "and no longer spam");
+    // A case moved to another unit leaves this unit's count, not the nation's.
+    crate::units::add_unit(&db, "DNG", "DNG", "Công an TP Đà Nẵng").await;
+    db.exec(&format!(
+        "UPDATE identifier_links SET unit_id = (SELECT id FROM units WHERE code = 'DNG')
+         WHERE case_id = (SELECT id FROM cases WHERE ref = '{}')",
+        refs[1]
+    ));
+    assert_eq!(account_reports(&db, 1), n);
+    assert_eq!(account_reports(&db, 0), n + 1, "every unit");
+    db.exec(&format!(
+        "UPDATE identifier_links SET role = 'victim' WHERE case_id = (SELECT id FROM cases WHERE ref = '{}')",
+        refs[2]
+    ));
+    assert_eq!(
+        account_reports(&db, 1),
+        n - 1,
+        "a victim's own account is not counted"
+    );
+    db.exec(&format!(
+        "DELETE FROM identifier_links WHERE case_id = (SELECT id FROM cases WHERE ref = '{}')",
+        refs[3]
+    ));
+    assert_eq!(account_reports(&db, 1), n - 2, "a link removed");
+    assert_eq!(kept(), 2, "the unit's and the nation's");
+}
+
+fn cases_merge(db: &TestDb, who: &cyberdesk::auth::CurrentUser, from: &str, into: &str) {
+    cyberdesk::services::cases::merge(
+        &mut db.conn(),
+        who,
+        &RequestMeta::default(),
+        &db.config(),
+        from,
+        into,
+    )
+    .expect("merge");
+}
