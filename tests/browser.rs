@@ -788,6 +788,7 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
     db.exec(&format!(
         "UPDATE users SET team = 'Đội 1' WHERE id = {commune}"
     ));
+    db.user_in("ld@hoaxuan.vn", "supervisor", PASSWORD, "CAP-HOAXUAN");
     let duty = db.user("truc@pa05.test.vn", "officer", PASSWORD);
     db.exec(&format!(
         "UPDATE users SET on_duty = true WHERE id = {duty}"
@@ -879,6 +880,35 @@ async fn a_case_is_transferred_returned_and_accepted_between_two_units() {
         assert!(
             !h1.contains("Lừa đảo qua Zalo"),
             "no longer the commune's: {h1}"
+        );
+        sign_out(&b).await?;
+
+        // The commune's supervisor finds both sendings in the list of what
+        // the unit sent, and narrows it to the one returned.
+        sign_in(&b, &base, "ld@hoaxuan.vn").await?;
+        b.goto(&format!("{base}/intake")).await?;
+        click_and_load(&b, Locator::LinkText("Tất cả vụ việc đã chuyển đi")).await?;
+        let total = b
+            .find(Locator::Css("#transfers-total"))
+            .await?
+            .text()
+            .await?;
+        assert!(total.starts_with("2 vụ việc"), "{total}");
+        b.find(Locator::Css("select[name=state] option[value='returned']"))
+            .await?
+            .click()
+            .await?;
+        click_and_load(&b, Locator::Css("form.filters button")).await?;
+        let total = b
+            .find(Locator::Css("#transfers-total"))
+            .await?
+            .text()
+            .await?;
+        assert!(total.starts_with("1 vụ việc"), "{total}");
+        let table = b.find(Locator::Css("main table")).await?.text().await?;
+        assert!(
+            table.contains(&reference) && table.contains("Đã trả lại"),
+            "{table}"
         );
         Ok(())
     }
