@@ -82,14 +82,13 @@ fn figure_filter(layout: &LayoutCtx, q: &ListQuery) -> Option<String> {
             parts.push(format!("{} {} – {}", layout.t(key), date(from), date(to)));
         }
     }
-    match q.recovered.trim() {
-        kind @ ("frozen" | "returned" | "any") => parts.push(format!(
+    if let kind @ ("frozen" | "returned" | "any") = q.recovered.trim() {
+        parts.push(format!(
             "{} {} – {}",
             layout.t(&format!("cases-figure-recovered-{kind}")),
             date(&q.recovered_from),
             date(&q.recovered_to)
-        )),
-        _ => {}
+        ));
     }
     if q.category.trim() == "none" {
         parts.push(layout.t("stats-uncategorised"));
