@@ -32,6 +32,35 @@ fn figures(db: &TestDb, who: i64, scope: stats::Scope, code: &str) -> stats::Sta
     .expect("stats")
 }
 
+/// Assigns the three cases to `sid` and has them verified; `late` falls due
+/// yesterday; the first and `late` are then resolved as prosecuted.
+fn prosecute(db: &TestDb, sid: i64, three: [&String; 3], late: &str) {
+    let sup = me(db, sid);
+    for r in three {
+        cases::assign(
+            &mut db.conn(),
+            &sup,
+            &RequestMeta::default(),
+            &db.config(),
+            r,
+            sid,
+        )
+        .expect("assign");
+        move_to(db, sid, r, Status::Verifying, Default::default());
+    }
+    db.exec(&format!(
+        "UPDATE case_deadlines SET due_at = now() - interval '1 day', first_due_at = now() - interval '1 day' \
+         WHERE kind = 'decide' AND case_id = (SELECT id FROM cases WHERE ref = '{late}')"
+    ));
+    let resolve = cases::MoveInput {
+        outcome: "prosecuted".into(),
+        summary: "Đã khởi tố vụ án".into(),
+        ..Default::default()
+    };
+    move_to(db, sid, three[0], Status::Resolved, resolve.clone());
+    move_to(db, sid, late, Status::Resolved, resolve);
+}
+
 fn drift(db: &TestDb) -> i64 {
     case_tally::drift(&mut db.conn(), 1).expect("drift")
 }
@@ -126,30 +155,7 @@ async fn decisions_deadlines_and_money_are_counted_when_they_happen() {
     let a = create(&db, &sup, &[]);
     let b = create(&db, &sup, &[]);
     let late = create(&db, &sup, &[]);
-    for r in [&a, &b, &late] {
-        cases::assign(
-            &mut db.conn(),
-            &sup,
-            &RequestMeta::default(),
-            &db.config(),
-            r,
-            sid,
-        )
-        .expect("assign");
-        move_to(&db, sid, r, Status::Verifying, Default::default());
-    }
-    // `late` was due yesterday when it was decided.
-    db.exec(&format!(
-        "UPDATE case_deadlines SET due_at = now() - interval '1 day', first_due_at = now() - interval '1 day' \
-         WHERE kind = 'decide' AND case_id = (SELECT id FROM cases WHERE ref = '{late}')"
-    ));
-    let resolve = cases::MoveInput {
-        outcome: "prosecuted".into(),
-        summary: "Đã khởi tố vụ án".into(),
-        ..Default::default()
-    };
-    move_to(&db, sid, &a, Status::Resolved, resolve.clone());
-    move_to(&db, sid, &late, Status::Resolved, resolve);
+    prosecute(&db, sid, [&a, &b, &late], &late);
     move_to(
         &db,
         sid,
@@ -705,29 +711,7 @@ async fn every_figure_links_to_the_list_that_produced_it_and_the_counts_agree() 
     // one and returned on another, and a merged duplicate with money frozen.
     let refs: Vec<String> = (0..6).map(|_| create(&db, &sup, &[])).collect();
     let [a, b, late, sent, bare, dup] = [0, 1, 2, 3, 4, 5].map(|i| refs[i].clone());
-    for r in [&a, &b, &late] {
-        cases::assign(
-            &mut db.conn(),
-            &sup,
-            &RequestMeta::default(),
-            &db.config(),
-            r,
-            sid,
-        )
-        .expect("assign");
-        move_to(&db, sid, r, Status::Verifying, Default::default());
-    }
-    db.exec(&format!(
-        "UPDATE case_deadlines SET due_at = now() - interval '1 day', first_due_at = now() - interval '1 day' \
-         WHERE kind = 'decide' AND case_id = (SELECT id FROM cases WHERE ref = '{late}')"
-    ));
-    let resolve = cases::MoveInput {
-        outcome: "prosecuted".into(),
-        summary: "Đã khởi tố vụ án".into(),
-        ..Default::default()
-    };
-    move_to(&db, sid, &a, Status::Resolved, resolve.clone());
-    move_to(&db, sid, &late, Status::Resolved, resolve);
+    prosecute(&db, sid, [&a, &b, &late], &late);
     db.exec(&format!(
         "UPDATE cases SET category_id = NULL, subcategory_id = NULL WHERE ref = '{bare}'"
     ));

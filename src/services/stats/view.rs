@@ -176,43 +176,44 @@ struct Links<'a> {
 }
 
 impl Links<'_> {
-    fn received(&self, extra: &str) -> Option<String> {
+    /// `{head}{from_key}=first day&{to_key}=last day{tail}`: a list over the period.
+    fn over(&self, head: &str, (from_key, to_key): (&str, &str), tail: &str) -> Option<String> {
         Some(format!(
-            "/cases?status=reports&from={}&to={}{}{extra}",
+            "{head}{from_key}={}&{to_key}={}{tail}",
             ymd(self.period.from),
-            ymd(self.period.last_day()),
-            self.base
+            ymd(self.period.last_day())
         ))
+    }
+    fn received(&self, extra: &str) -> Option<String> {
+        self.over(
+            "/cases?status=reports&",
+            ("from", "to"),
+            &format!("{}{extra}", self.base),
+        )
     }
     fn decided(&self, extra: &str) -> Option<String> {
         self.stepped("decided", extra)
     }
     /// The cases that took `step` (decided, classified, assigned) in the period.
     fn stepped(&self, step: &str, extra: &str) -> Option<String> {
-        Some(format!(
-            "/cases?status=reports&{step}_from={}&{step}_to={}{}{extra}",
-            ymd(self.period.from),
-            ymd(self.period.last_day()),
-            self.base
-        ))
+        self.over(
+            "/cases?status=reports&",
+            (&format!("{step}_from"), &format!("{step}_to")),
+            &format!("{}{extra}", self.base),
+        )
     }
     /// The cases with money `kind` (frozen, returned) recorded in the period;
     /// merged duplicates too, as the money on them was still recovered.
     fn recovered(&self, kind: &str) -> Option<String> {
-        Some(format!(
-            "/cases?status=all&recovered={kind}&recovered_from={}&recovered_to={}{}",
-            ymd(self.period.from),
-            ymd(self.period.last_day()),
-            self.base
-        ))
+        self.over(
+            &format!("/cases?status=all&recovered={kind}&"),
+            ("recovered_from", "recovered_to"),
+            &self.base,
+        )
     }
     /// Public reports received in the period (`show`: triaged, spam, or all).
     fn intake(&self, show: &str) -> Option<String> {
-        Some(format!(
-            "/intake?from={}&to={}{show}",
-            ymd(self.period.from),
-            ymd(self.period.last_day())
-        ))
+        self.over("/intake?", ("from", "to"), show)
     }
 }
 
@@ -591,12 +592,13 @@ fn without_category(q: &str) -> String {
     without_key(q, "category=")
 }
 
+/// Received in the period, with `base` instead of the page's filter.
 fn links_with(links: &Links, base: &str, extra: &str) -> Option<String> {
-    Some(format!(
-        "/cases?status=reports&from={}&to={}{base}{extra}",
-        ymd(links.period.from),
-        ymd(links.period.last_day())
-    ))
+    links.over(
+        "/cases?status=reports&",
+        ("from", "to"),
+        &format!("{base}{extra}"),
+    )
 }
 
 fn empty(lang: Lang) -> View {
