@@ -540,20 +540,6 @@ pub struct LookupRow {
     pub loss: i64,
 }
 
-/// (ord, reports, cases, first seen, last seen, loss, the one identifier
-/// asked, its generation, whether the counts were kept) as the query returns it.
-type LookupTuple = (
-    i32,
-    i64,
-    i64,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    i64,
-    Option<i64>,
-    i64,
-    bool,
-);
-
 /// Counts of at least this many reports are kept (`identifier_lookups`):
 /// fewer cost less to count than to keep.
 pub const KEEP_FROM: i64 = 20;
@@ -561,24 +547,17 @@ pub const KEEP_FROM: i64 = 20;
 /// Counts for the bank check (`docs/domain.md` §15), counted as the hot list
 /// counts (a merged duplicate with its survivor, victims' own numbers and
 /// spam left out) over `scope` (a unit, or 0 for every unit); values never
-/// reported have no row. One query for the whole batch, its text fixed so it
-/// stays prepared (planning it took longer than running it). A value that is
-/// one identifier reads its kept counts while they are of its current
-/// generation; heavy ones counted afresh are kept for the next look-up.
+/// reported have no row. One statement for the whole batch, the
+/// `identifier_lookup` function of migration 000031 (planned once per
+/// connection): a value that is one identifier reads its kept counts while
+/// they are of its current generation, and heavy ones counted afresh are
+/// kept for the next look-up.
 pub fn lookup(
     conn: &mut PgConnection,
     asks: &[LookupAsk<'_>],
     scope: i32,
 ) -> QueryResult<Vec<LookupRow>> {
-    conn.transaction(|conn| {
-        // PostgreSQL plans this statement afresh for each set of values (it
-        // judges the arrays too variable for one plan); the plan is the same
-        // index walk every time, and planning cost 3 times the running.
-        diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(conn)?;
-        let found = lookup_rows(conn, asks, scope, true)?;
-        keep(conn, &found, scope)?;
-        Ok(found.into_iter().map(row_of).collect())
-    })
+    lookup_rows(conn, asks, scope, true)
 }
 
 /// The same counted afresh from the links, keeping nothing (what the kept
@@ -588,22 +567,7 @@ pub fn lookup_fresh(
     asks: &[LookupAsk<'_>],
     scope: i32,
 ) -> QueryResult<Vec<LookupRow>> {
-    Ok(lookup_rows(conn, asks, scope, false)?
-        .into_iter()
-        .map(row_of)
-        .collect())
-}
-
-fn row_of(t: LookupTuple) -> LookupRow {
-    let (ord, reports, cases, first_seen, last_seen, loss, ..) = t;
-    LookupRow {
-        ord,
-        reports,
-        cases,
-        first_seen,
-        last_seen,
-        loss,
-    }
+    lookup_rows(conn, asks, scope, false)
 }
 
 fn lookup_rows(
@@ -611,115 +575,49 @@ fn lookup_rows(
     asks: &[LookupAsk<'_>],
     scope: i32,
     kept: bool,
-) -> QueryResult<Vec<LookupTuple>> {
-    use crate::db::fixed::fixed;
-    use diesel::sql_types::{Array, Bool, Integer, Nullable, Record, Text, Timestamptz};
+) -> QueryResult<Vec<LookupRow>> {
+    use diesel::sql_types::{Array, Bool, Integer, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        ord: i32,
+        #[diesel(sql_type = BigInt)]
+        reports: i64,
+        #[diesel(sql_type = BigInt)]
+        cases: i64,
+        #[diesel(sql_type = Timestamptz)]
+        first_seen: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        last_seen: DateTime<Utc>,
+        #[diesel(sql_type = BigInt)]
+        loss: i64,
+    }
     if asks.is_empty() {
         return Ok(Vec::new());
     }
-    let ords: Vec<i32> = asks.iter().map(|a| a.ord).collect();
-    let kinds: Vec<&str> = asks.iter().map(|a| a.kind).collect();
-    let values: Vec<&str> = asks.iter().map(|a| a.value).collect();
-    let bares: Vec<&str> = asks.iter().map(|a| a.bare).collect();
-    // The generation is read in the statement's one snapshot with the links.
-    let rows = fixed::<
-        Array<
-            Record<(
-                Integer,
-                BigInt,
-                BigInt,
-                Timestamptz,
-                Timestamptz,
-                BigInt,
-                Nullable<BigInt>,
-                BigInt,
-                Bool,
-            )>,
-        >,
-    >(
-        "ARRAY(SELECT ROW(ord, reports, cases, first_seen, last_seen, loss, one_id, gen, kept) FROM (
-           WITH q AS (SELECT * FROM unnest(",
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT ord, reports, cases, first_seen, last_seen, loss
+         FROM identifier_lookup($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind::<Array<Integer>, _>(ords, "::int[], ")
-    .bind::<Array<Text>, _>(kinds, "::text[], ")
-    .bind::<Array<Text>, _>(values, "::text[], ")
-    .bind::<Array<Text>, _>(
-        bares,
-        "::text[]) AS q(ord, kind, value, bare)),
-           m AS (SELECT q.ord, i.id FROM q JOIN identifiers i ON i.kind = q.kind AND i.value = q.value
-                 UNION
-                 SELECT q.ord, i.id FROM q JOIN identifiers i
-                   ON q.bare <> '' AND split_part(i.value, ':', 2) = q.bare AND i.kind = q.kind),
-           single AS (SELECT m.ord, min(m.id) AS id FROM m GROUP BY m.ord HAVING count(*) = 1),
-           one AS (SELECT single.ord, single.id, COALESCE(g.gen, 0) AS gen
-                   FROM single LEFT JOIN identifier_generations g ON g.identifier_id = single.id),
-           hit AS (SELECT one.ord, k.reports, k.cases, k.first_seen, k.last_seen, k.loss, one.id, one.gen
-                   FROM one JOIN identifier_lookups k ON k.identifier_id = one.id AND k.scope = ",
-    )
-    .bind::<Integer, _>(scope, " AND k.gen = one.gen WHERE ")
-    .bind::<Bool, _>(
-        kept,
-        "),
-           r AS (SELECT m.ord, COALESCE(l.merged_into, l.report_key) AS report, max(l.amount) AS amount,
-                        min(l.reported_at) AS first_seen, max(l.reported_at) AS last_seen
-                 FROM m JOIN identifier_links l ON l.identifier_id = m.id
-                 WHERE NOT EXISTS (SELECT 1 FROM hit WHERE hit.ord = m.ord) AND (",
-    )
-    .bind::<Integer, _>(scope, "::int = 0 OR l.unit_id = ")
-    .bind::<Integer, _>(
-        scope,
-        ") AND l.role <> 'victim'
-                   AND NOT EXISTS (SELECT 1 FROM submissions s
-                                   WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
-                 GROUP BY m.ord, COALESCE(l.merged_into, l.report_key)),
-           counted AS (SELECT ord, count(*)::bigint AS reports, (count(*) FILTER (WHERE report > 0))::bigint AS cases,
-                              min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-                              COALESCE(sum(amount), 0)::bigint AS loss
-                       FROM r GROUP BY ord)
-           SELECT ord, reports, cases, first_seen, last_seen, loss, id AS one_id, gen, true AS kept FROM hit
-           UNION ALL
-           SELECT c.ord, c.reports, c.cases, c.first_seen, c.last_seen, c.loss, one.id, COALESCE(one.gen, 0), false
-           FROM counted c LEFT JOIN one ON one.ord = c.ord) x)",
-    );
-    diesel::select(rows).get_result(conn)
-}
-
-/// Keeps the heavy counts just made, each with the generation it was counted
-/// at; a count of a later generation already kept stays.
-fn keep(conn: &mut PgConnection, rows: &[LookupTuple], scope: i32) -> QueryResult<()> {
-    use diesel::sql_types::{Array, Integer, Timestamptz};
-    let fresh: Vec<&LookupTuple> = rows
-        .iter()
-        .filter(|r| !r.8 && r.6.is_some() && r.1 >= KEEP_FROM)
-        .collect();
-    if fresh.is_empty() {
-        return Ok(());
-    }
-    let col = |f: fn(&LookupTuple) -> i64| -> Vec<i64> { fresh.iter().map(|r| f(r)).collect() };
-    let times = |f: fn(&LookupTuple) -> DateTime<Utc>| -> Vec<DateTime<Utc>> {
-        fresh.iter().map(|r| f(r)).collect()
-    };
-    diesel::sql_query(
-        "INSERT INTO identifier_lookups AS k (identifier_id, scope, gen, reports, cases, first_seen, last_seen, loss)
-         SELECT id, $1, gen, reports, cases, first_seen, last_seen, loss
-         FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::timestamptz[], $8::bigint[])
-              AS f(id, gen, reports, cases, first_seen, last_seen, loss)
-         ORDER BY id
-         ON CONFLICT (identifier_id, scope) DO UPDATE
-         SET gen = EXCLUDED.gen, reports = EXCLUDED.reports, cases = EXCLUDED.cases,
-             first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen, loss = EXCLUDED.loss
-         WHERE k.gen < EXCLUDED.gen",
-    )
+    .bind::<Array<Integer>, _>(asks.iter().map(|a| a.ord).collect::<Vec<i32>>())
+    .bind::<Array<Text>, _>(asks.iter().map(|a| a.kind).collect::<Vec<&str>>())
+    .bind::<Array<Text>, _>(asks.iter().map(|a| a.value).collect::<Vec<&str>>())
+    .bind::<Array<Text>, _>(asks.iter().map(|a| a.bare).collect::<Vec<&str>>())
     .bind::<Integer, _>(scope)
-    .bind::<Array<BigInt>, _>(col(|r| r.6.unwrap_or(0)))
-    .bind::<Array<BigInt>, _>(col(|r| r.7))
-    .bind::<Array<BigInt>, _>(col(|r| r.1))
-    .bind::<Array<BigInt>, _>(col(|r| r.2))
-    .bind::<Array<Timestamptz>, _>(times(|r| r.3))
-    .bind::<Array<Timestamptz>, _>(times(|r| r.4))
-    .bind::<Array<BigInt>, _>(col(|r| r.5))
-    .execute(conn)?;
-    Ok(())
+    .bind::<Bool, _>(kept)
+    .bind::<BigInt, _>(KEEP_FROM)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LookupRow {
+            ord: r.ord,
+            reports: r.reports,
+            cases: r.cases,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            loss: r.loss,
+        })
+        .collect())
 }
 
 /// Which of these identifiers are some report's victim's own (a reporter's
