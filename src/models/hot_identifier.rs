@@ -60,7 +60,7 @@ pub fn refresh(conn: &mut PgConnection, scope: i32, days: i64) -> QueryResult<bo
                  SELECT $4, $1::smallint, row_number() OVER (ORDER BY reports DESC, loss DESC, identifier_id),
                         identifier_id, reports, loss, last_seen, units
                  FROM ({}) h",
-                ranked("$2", "now()", "$4", "$3")
+                ranked("$2", "now()", "$4", "$3", "")
         ))
         .bind::<BigInt, _>(days)
         .bind::<Timestamptz, _>(since)
@@ -96,8 +96,9 @@ pub fn computed_at(
 /// The ranking both the hot list and the statistics use: identifiers with at
 /// least two reports received in `[since, until)` (SQL expressions), a merged
 /// duplicate counted with its survivor, victims' own numbers and spam left
-/// out, in `scope` (a unit, or 0 for every unit), most reported first.
-fn ranked(since: &str, until: &str, scope: &str, limit: &str) -> String {
+/// out, in `scope` (a unit, or 0 for every unit), most reported first;
+/// `only` narrows the links further (SQL starting with AND, or empty).
+fn ranked(since: &str, until: &str, scope: &str, limit: &str, only: &str) -> String {
     format!(
         "SELECT identifier_id, count(*)::bigint AS reports, COALESCE(sum(amount), 0)::bigint AS loss,
                 max(reported_at) AS last_seen, count(DISTINCT unit_id)::int AS units
@@ -105,7 +106,7 @@ fn ranked(since: &str, until: &str, scope: &str, limit: &str) -> String {
                       max(l.reported_at) AS reported_at, min(l.unit_id) AS unit_id
                FROM identifier_links l
                WHERE l.reported_at >= {since} AND l.reported_at < {until} AND l.role <> 'victim'
-                 AND ({scope} = 0 OR l.unit_id = {scope})
+                 AND ({scope} = 0 OR l.unit_id = {scope}) {only}
                  AND NOT EXISTS (SELECT 1 FROM submissions s
                                  WHERE s.id = l.submission_id AND l.case_id IS NULL AND s.status = 'spam')
                GROUP BY l.identifier_id, COALESCE(l.merged_into, l.report_key)) r
@@ -115,11 +116,85 @@ fn ranked(since: &str, until: &str, scope: &str, limit: &str) -> String {
 }
 
 /// The identifiers reported most in `[from, to)` in a unit (statistics).
+///
+/// Counting every link of a year took seconds at a million cases. An
+/// identifier's reports in any period are at most its links in the unit
+/// (`identifier_unit_links`, kept by trigger), so this counts exactly only
+/// the identifiers with the most links, 5 then 50 times `limit` of them: the
+/// ranking is settled when the last one kept has more reports than the most
+/// links of any identifier not counted (a tie could go either way on loss).
+/// When it is not settled, the whole period is counted.
 pub fn top_between(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    period: (DateTime<Utc>, DateTime<Utc>),
+    limit: i64,
+) -> QueryResult<Vec<Hot>> {
+    if limit < 1 {
+        return Ok(Vec::new());
+    }
+    // The bounds are per unit; every unit's ranking is counted.
+    if unit_id == NATIONAL {
+        return ranked_between(conn, unit_id, period, limit, None);
+    }
+    for walk in [limit * 5, limit * 50] {
+        let bounds = most_linked(conn, unit_id, walk + 1)?;
+        let counted: Vec<i64> = bounds.iter().take(walk as usize).map(|b| b.0).collect();
+        // The most reports any identifier not counted could have.
+        let rest = bounds.get(walk as usize).map_or(0, |b| b.1);
+        let rows = ranked_between(conn, unit_id, period, limit, Some(&counted))?;
+        let settled = match rows.get(limit as usize - 1) {
+            Some(last) => last.reports > rest,
+            // Fewer than `limit`: nobody left out may have the two reports.
+            None => rest < 2,
+        };
+        if settled {
+            return Ok(rows);
+        }
+    }
+    ranked_between(conn, unit_id, period, limit, None)
+}
+
+/// The same, counting every link of the period (what `top_between` must
+/// always equal).
+pub fn top_between_counted(
+    conn: &mut PgConnection,
+    unit_id: i32,
+    period: (DateTime<Utc>, DateTime<Utc>),
+    limit: i64,
+) -> QueryResult<Vec<Hot>> {
+    ranked_between(conn, unit_id, period, limit, None)
+}
+
+/// (identifier, its non-victim links in the unit) for the `n` with the most
+/// links, at least two.
+fn most_linked(conn: &mut PgConnection, unit_id: i32, n: i64) -> QueryResult<Vec<(i64, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        identifier_id: i64,
+        #[diesel(sql_type = BigInt)]
+        links: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT identifier_id, links FROM identifier_unit_links
+         WHERE unit_id = $1 AND links >= 2 ORDER BY links DESC, identifier_id LIMIT $2",
+    )
+    .bind::<Integer, _>(unit_id)
+    .bind::<BigInt, _>(n)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.identifier_id, r.links))
+        .collect())
+}
+
+fn ranked_between(
     conn: &mut PgConnection,
     unit_id: i32,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     limit: i64,
+    only: Option<&[i64]>,
 ) -> QueryResult<Vec<Hot>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -138,17 +213,29 @@ pub fn top_between(
         #[diesel(sql_type = Integer)]
         units: i32,
     }
-    let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT i.id, i.kind, i.value, h.reports, h.loss, h.last_seen, h.units
-         FROM ({}) h JOIN identifiers i ON i.id = h.identifier_id
-         ORDER BY h.reports DESC, h.loss DESC, i.id",
-        ranked("$1", "$2", "$3", "$4")
-    ))
+    let sql = |only: &str| {
+        format!(
+            "SELECT i.id, i.kind, i.value, h.reports, h.loss, h.last_seen, h.units
+             FROM ({}) h JOIN identifiers i ON i.id = h.identifier_id
+             ORDER BY h.reports DESC, h.loss DESC, i.id",
+            ranked("$1", "$2", "$3", "$4", only)
+        )
+    };
+    let query = diesel::sql_query(sql(if only.is_some() {
+        "AND l.identifier_id = ANY($5)"
+    } else {
+        ""
+    }))
     .bind::<Timestamptz, _>(from)
     .bind::<Timestamptz, _>(to)
     .bind::<Integer, _>(unit_id)
-    .bind::<BigInt, _>(limit)
-    .load(conn)?;
+    .bind::<BigInt, _>(limit);
+    let rows: Vec<Row> = match only {
+        Some(ids) => query
+            .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+            .load(conn)?,
+        None => query.load(conn)?,
+    };
     Ok(rows
         .into_iter()
         .map(|r| Hot {

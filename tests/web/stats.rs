@@ -930,3 +930,114 @@ fn ymd_last(code: &str) -> String {
         .format("%Y-%m-%d")
         .to_string()
 }
+
+#[actix_web::test]
+async fn the_top_identifiers_of_any_period_equal_a_count_of_every_link() {
+    use cyberdesk::models::hot_identifier::{top_between, top_between_counted};
+    use diesel::prelude::*;
+    let db = TestDb::new();
+    let sup = db.user("sup@pa05.test.vn", "supervisor", crate::common::PASSWORD);
+    let who = me(&db, sup);
+    for _ in 0..30 {
+        create(&db, &who, &[]);
+    }
+    // 150 phones, the k-th in about 60/k of the cases (heavy tailed, as mule
+    // accounts are), each link dated by case and phone over 400 days.
+    db.exec(
+        "INSERT INTO identifiers (kind, value)
+         SELECT 'phone', '+8490' || lpad(k::text, 7, '0') FROM generate_series(1, 150) k",
+    );
+    db.exec(
+        "INSERT INTO identifier_links (identifier_id, case_id, role, source, reported_at, amount, unit_id)
+         SELECT i.id, c.id, CASE WHEN (c.id + k) % 17 = 0 THEN 'victim' ELSE 'suspect' END, 'officer',
+                now() - make_interval(days => ((c.id * 37 + k * 11) % 400)::int), (k * 1000 + c.id)::bigint, 1
+         FROM generate_series(1, 150) k
+         JOIN identifiers i ON i.value = '+8490' || lpad(k::text, 7, '0')
+         JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM cases) c ON c.n <= greatest(60 / k, 2) + (k % 3)",
+    );
+    let drift = |db: &TestDb| {
+        db.count(
+            "SELECT count(*) AS n FROM (
+               (SELECT unit_id, identifier_id, links FROM identifier_unit_links WHERE links <> 0
+                EXCEPT SELECT unit_id, identifier_id, count(*) FROM identifier_links WHERE role <> 'victim' GROUP BY 1, 2)
+               UNION ALL
+               (SELECT unit_id, identifier_id, count(*) FROM identifier_links WHERE role <> 'victim' GROUP BY 1, 2
+                EXCEPT SELECT unit_id, identifier_id, links FROM identifier_unit_links WHERE links <> 0)) d",
+        )
+    };
+    assert_eq!(drift(&db), 0, "the kept bounds equal a fresh count");
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    let periods = [
+        (now - day * 500, now + day),
+        (now - day * 30, now + day),
+        (now - day * 120, now - day * 30),
+        (now - day * 400, now - day * 200),
+        (now - day * 3, now - day * 2),
+    ];
+    let agree = |db: &TestDb| {
+        let mut conn = db.conn();
+        for period in periods {
+            for limit in [1, 3, 10, 40] {
+                let ids = |rows: Vec<cyberdesk::models::hot_identifier::Hot>| {
+                    rows.into_iter()
+                        .map(|h| (h.id, h.reports, h.loss, h.last_seen))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    ids(top_between(&mut conn, 1, period, limit).expect("top")),
+                    ids(top_between_counted(&mut conn, 1, period, limit).expect("counted")),
+                    "{period:?} top {limit}"
+                );
+            }
+        }
+    };
+    agree(&db);
+    // Every kind of change keeps the bounds: a link becomes a victim's, one
+    // moves to another unit, one is removed, a case is merged.
+    crate::units::add_unit(&db, "DNG", "DNG", "Công an TP Đà Nẵng").await;
+    db.exec("UPDATE identifier_links SET role = 'victim' WHERE id IN (SELECT id FROM identifier_links ORDER BY id LIMIT 5)");
+    db.exec(
+        "UPDATE identifier_links SET unit_id = (SELECT id FROM units WHERE code = 'DNG')
+         WHERE id IN (SELECT id FROM identifier_links ORDER BY id DESC LIMIT 7)",
+    );
+    db.exec("DELETE FROM identifier_links WHERE id IN (SELECT id FROM identifier_links ORDER BY id LIMIT 3 OFFSET 40)");
+    let refs: Vec<String> = db
+        .conn()
+        .build_transaction()
+        .run(|c| {
+            diesel::sql_query("SELECT ref AS n FROM cases ORDER BY id LIMIT 2")
+                .load::<Ref>(c)
+                .map(|r| r.into_iter().map(|r| r.n).collect())
+        })
+        .expect("refs");
+    cases::merge(
+        &mut db.conn(),
+        &who,
+        &RequestMeta::default(),
+        &db.config(),
+        &refs[1],
+        &refs[0],
+    )
+    .expect("merge");
+    assert_eq!(drift(&db), 0, "after every kind of change");
+    agree(&db);
+
+    // The ranking does read the bounds: without the top phone's, the whole
+    // year is settled without it.
+    let top = top_between_counted(&mut db.conn(), 1, periods[0], 3).expect("counted")[0].id;
+    db.exec(&format!(
+        "DELETE FROM identifier_unit_links WHERE identifier_id = {top}"
+    ));
+    let pruned = top_between(&mut db.conn(), 1, periods[0], 3).expect("top");
+    assert!(
+        pruned.iter().all(|h| h.id != top),
+        "counted only by its bound"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Ref {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    n: String,
+}
