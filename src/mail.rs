@@ -398,8 +398,11 @@ pub fn spawn_sender(
             let mut digests_next = Utc::now();
             // After a failure, the next try waits (not once a poll).
             let mut digest_retry_at = Utc::now();
-            // The last summary period of new reports queued, per cadence.
-            let mut summaries_done = [None; notify::SUMMARIES.len()];
+            // The last summary period of new reports queued, per cadence and
+            // unit, each unit's periods by its own clock; the units and
+            // their zones are read again every five minutes.
+            let mut summaries_done = std::collections::HashMap::new();
+            let (mut zones, mut zones_next) = (Vec::new(), Utc::now());
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
                 if now >= digests_next && now >= digest_retry_at {
@@ -411,14 +414,29 @@ pub fn spawn_sender(
                         }
                     }
                 }
-                for (cadence, done) in notify::SUMMARIES.iter().zip(summaries_done.iter_mut()) {
-                    let due = notify::summary_due(&cfg, *cadence, now);
-                    if let Some(end) = due.filter(|d| Some(*d) != *done && now >= digest_retry_at) {
-                        match notify::queue_summaries(&pool, &cfg, *cadence, end) {
-                            Ok(_) => *done = Some(end),
-                            Err(e) => {
-                                log::error!("queueing report summaries failed: {e}");
-                                digest_retry_at = now + chrono::Duration::minutes(5);
+                if now >= zones_next && now >= digest_retry_at {
+                    match notify::unit_zones(&pool, &cfg) {
+                        Ok(z) => (zones, zones_next) = (z, now + chrono::Duration::minutes(5)),
+                        Err(e) => {
+                            log::error!("reading the units' time zones failed: {e}");
+                            digest_retry_at = now + chrono::Duration::minutes(5);
+                        }
+                    }
+                }
+                for cadence in notify::SUMMARIES {
+                    for &(unit, tz) in &zones {
+                        let due = notify::summary_due(&cfg, cadence, tz, now);
+                        let done = summaries_done.get(&(cadence.code(), unit));
+                        if let Some(end) = due.filter(|d| Some(d) != done && now >= digest_retry_at)
+                        {
+                            match notify::queue_summaries(&pool, &cfg, cadence, (unit, tz), end) {
+                                Ok(_) => {
+                                    summaries_done.insert((cadence.code(), unit), end);
+                                }
+                                Err(e) => {
+                                    log::error!("queueing report summaries failed: {e}");
+                                    digest_retry_at = now + chrono::Duration::minutes(5);
+                                }
                             }
                         }
                     }

@@ -485,10 +485,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    report_summary_runs (cadence, period_end) {
+    report_summary_runs (cadence, unit_id, period_end) {
         cadence -> Text,
         period_end -> Timestamptz,
         queued_at -> Timestamptz,
+        unit_id -> Int4,
     }
 }
 

@@ -1526,14 +1526,26 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
     let end = chrono::Utc::now() + chrono::Duration::minutes(1);
     assert_eq!(
-        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, end)
-            .expect("summary"),
+        cyberdesk::services::notify::queue_summaries(
+            &pool,
+            &cfg,
+            ReportNotice::Hourly,
+            (1, cfg.time_zone),
+            end
+        )
+        .expect("summary"),
         2
     );
     // The same period again (another instance): nothing.
     assert_eq!(
-        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, end)
-            .expect("summary"),
+        cyberdesk::services::notify::queue_summaries(
+            &pool,
+            &cfg,
+            ReportNotice::Hourly,
+            (1, cfg.time_zone),
+            end
+        )
+        .expect("summary"),
         0
     );
     let summary = |extra: &str| {
@@ -1575,8 +1587,14 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     );
     let later = end + chrono::Duration::hours(1);
     assert_eq!(
-        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Hourly, later)
-            .expect("summary"),
+        cyberdesk::services::notify::queue_summaries(
+            &pool,
+            &cfg,
+            ReportNotice::Hourly,
+            (1, cfg.time_zone),
+            later
+        )
+        .expect("summary"),
         0,
         "everyone hourly was already told of it"
     );
@@ -1597,8 +1615,14 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
 
     // The daily summary: the supervisor who chose it.
     assert_eq!(
-        cyberdesk::services::notify::queue_summaries(&pool, &cfg, ReportNotice::Daily, later)
-            .expect("summary"),
+        cyberdesk::services::notify::queue_summaries(
+            &pool,
+            &cfg,
+            ReportNotice::Daily,
+            (1, cfg.time_zone),
+            later
+        )
+        .expect("summary"),
         1
     );
     assert_eq!(mails("report_summary", sup_daily), 1);
@@ -1614,5 +1638,94 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     assert_eq!(
         mails("report_summary", off_duty) + mails("submission_new", off_duty),
         0
+    );
+}
+
+/// A unit whose clocks read another zone hears of its reports in that zone's
+/// times, its daily summary comes at the digest hour there, and each unit's
+/// summary is its own: its staff only, claimed once per unit.
+#[actix_web::test]
+async fn report_mails_and_summaries_read_the_units_own_clock() {
+    use cyberdesk::models::user::ReportNotice;
+    use cyberdesk::services::notify::{queue_summaries, summary_due};
+    let db = TestDb::new();
+    db.exec("UPDATE units SET time_zone = 'Asia/Tokyo' WHERE id = 1");
+    let tokyo: chrono_tz::Tz = "Asia/Tokyo".parse().expect("zone");
+    let duty = db.user("cb1@pa05.test.vn", "officer", crate::common::PASSWORD);
+    db.exec(&format!(
+        "UPDATE users SET on_duty = true WHERE id = {duty}"
+    ));
+    let daily = db.user("ld@pa05.test.vn", "supervisor", crate::common::PASSWORD);
+    db.exec(&format!(
+        "UPDATE users SET report_notice = 'daily' WHERE id = {daily}"
+    ));
+    let other = crate::units::add_unit(&db, "DNG", "DNG", "Công an TP Đà Nẵng").await;
+    let theirs = db.user("ld@dng.test.vn", "supervisor", crate::common::PASSWORD);
+    db.exec(&format!(
+        "UPDATE users SET report_notice = 'daily', unit_id = {other} WHERE id = {theirs}"
+    ));
+
+    let mut c = client(&db).await;
+    let res = send(&mut c, "crime", &crime(&[]), &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    #[derive(diesel::QueryableByName)]
+    struct At {
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        at: chrono::DateTime<chrono::Utc>,
+    }
+    use diesel::RunQueryDsl;
+    let received = diesel::sql_query("SELECT received_at AS at FROM submissions")
+        .get_result::<At>(&mut db.conn())
+        .expect("received")
+        .at;
+    let in_tokyo = cyberdesk::i18n::fmt_datetime(&received, tokyo);
+    let in_hcm = cyberdesk::i18n::fmt_datetime(&received, db.config().time_zone);
+    assert_ne!(in_tokyo, in_hcm);
+    let body = |to: i64, kind: &str| {
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE recipient_user_id = {to} AND kind = '{kind}'
+             AND body_text LIKE '%{in_tokyo}%' AND body_text NOT LIKE '%{in_hcm}%'"
+        ))
+    };
+    assert_eq!(
+        body(duty, "submission_new"),
+        1,
+        "the report's time in Tokyo"
+    );
+
+    // The daily period ends at the digest hour in Tokyo, not in Hà Nội.
+    let cfg = db.config();
+    let now = chrono::Utc::now();
+    let end = summary_due(&cfg, ReportNotice::Daily, tokyo, now).expect("due");
+    assert_eq!(
+        end.with_timezone(&tokyo).format("%H:%M").to_string(),
+        format!("{:02}:00", cfg.mail.digest_hour)
+    );
+    assert_ne!(
+        Some(end),
+        summary_due(&cfg, ReportNotice::Daily, cfg.time_zone, now)
+    );
+    let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
+    let later = now + chrono::Duration::minutes(1);
+    let queue = |unit: i32| {
+        queue_summaries(&pool, &cfg, ReportNotice::Daily, (unit, tokyo), later).expect("summary")
+    };
+    assert_eq!(queue(1), 1, "the unit's daily supervisor");
+    assert_eq!(body(daily, "report_summary"), 1, "its times in Tokyo");
+    assert_eq!(queue(1), 0, "claimed once");
+    // The other unit's period is its own to claim, and it has no reports.
+    assert_eq!(queue(other as i32), 0);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM report_summary_runs WHERE unit_id IN (1, {other})"
+        )),
+        2
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) AS n FROM email_outbox WHERE recipient_user_id = {theirs}"
+        )),
+        0,
+        "nobody hears of another unit's reports"
     );
 }

@@ -689,6 +689,14 @@ pub fn digest_day(
     (local.hour() >= cfg.mail.digest_hour).then(|| local.date_naive())
 }
 
+/// Each active unit with the time zone its clocks read (the settings' zone
+/// where a unit's own is unknown).
+pub fn unit_zones(pool: &DbPool, cfg: &Config) -> Result<Vec<(i32, chrono_tz::Tz)>, AppError> {
+    crate::db::with_conn(pool, |conn| {
+        Ok(crate::models::unit::active_zones(conn, cfg.time_zone)?)
+    })
+}
+
 /// Queues the day's deadline digests of each unit once the digest hour has
 /// passed in the unit's time zone: for each officer and supervisor their own
 /// cases due soon and overdue, and for supervisors the overdue cases of the
@@ -696,9 +704,7 @@ pub fn digest_day(
 /// say. The `mail_digest_runs` row of (unit, local day) makes sure only one
 /// instance does it, once. Returns the number queued.
 pub fn queue_digests(pool: &DbPool, cfg: &Config, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let zones = crate::db::with_conn(pool, |conn| {
-        Ok(crate::models::unit::active_zones(conn, cfg.time_zone)?)
-    })?;
+    let zones = unit_zones(pool, cfg)?;
     let mut queued = 0;
     for (unit_id, tz) in zones {
         if let Some(day) = digest_day(cfg, tz, now) {

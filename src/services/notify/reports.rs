@@ -81,7 +81,9 @@ fn report_mail(
     labels.deadline = i18n::t(lang, "intake-classify-by");
     labels.open = i18n::t(lang, "mail-open-report");
     let kind = i18n::t(lang, s.kind.label_key());
-    let received = i18n::fmt_datetime(&s.received_at, cfg.time_zone);
+    // Times as the unit that holds the report reads them.
+    let tz = crate::models::unit::zone_of(conn, s.unit_id, cfg.time_zone)?;
+    let received = i18n::fmt_datetime(&s.received_at, tz);
     let lead = i18n::t_args(
         lang,
         "mail-lead-submission",
@@ -93,10 +95,7 @@ fn report_mail(
         case_type: kind.clone(),
         category: category_name(conn, s.category_id, lang)?,
         status: i18n::t(lang, s.status.label_key()),
-        deadline: Some(i18n::fmt_datetime(
-            &classify_by(s.received_at),
-            cfg.time_zone,
-        )),
+        deadline: Some(i18n::fmt_datetime(&classify_by(s.received_at), tz)),
         link: format!("{}/intake/{}", cfg.public_base_url, s.id),
     };
     let subject = i18n::t_args(lang, "mail-subject-submission", &[("kind", &kind)]);
@@ -110,36 +109,37 @@ fn report_mail(
 /// The summary cadences, for the sender's loop.
 pub const SUMMARIES: [ReportNotice; 2] = [ReportNotice::Hourly, ReportNotice::Daily];
 
-/// The period of `cadence` whose summary is due at `now` (its end).
+/// The period of `cadence` whose summary is due at `now` (its end) in a
+/// unit whose clocks read `tz`: the daily one at the digest hour there.
 pub fn summary_due(
     cfg: &Config,
     cadence: ReportNotice,
+    tz: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    cadence.period_end(now, cfg.time_zone, cfg.mail.digest_hour)
+    cadence.period_end(now, tz, cfg.mail.digest_hour)
 }
 
-/// Queues the summary of new reports for the period of `cadence` ending at
-/// `end`, once across instances: to each on-duty person of that cadence, the
-/// reports received before `end` they have not been told of. One mail per
-/// person, none when there is nothing new. Returns the number queued.
+/// Queues unit `unit`'s summary of new reports for the period of `cadence`
+/// ending at `end`, once across instances: to each of its on-duty people of
+/// that cadence, the reports received before `end` they have not been told
+/// of, with times in the unit's zone. One mail per person, none when there
+/// is nothing new. Returns the number queued.
 pub fn queue_summaries(
     pool: &DbPool,
     cfg: &Config,
     cadence: ReportNotice,
+    (unit_id, tz): (i32, chrono_tz::Tz),
     end: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     crate::db::with_conn(pool, |conn| {
         conn.transaction(|conn| {
-            if !report_summary_run::claim(conn, cadence.code(), end)? {
+            if !report_summary_run::claim(conn, cadence.code(), unit_id, end)? {
                 return Ok(0);
             }
             let from = end - cadence.lookback();
             let mut mails = Vec::new();
-            let mut staff = Vec::new();
-            for u in crate::models::unit::all(conn)? {
-                staff.extend(duty(conn, u.id)?);
-            }
+            let staff = duty(conn, unit_id)?;
             for (to, _) in staff.into_iter().filter(|(_, n)| *n == cadence) {
                 let (rows, total) = report_notice::take_unnoticed(
                     conn,
@@ -150,7 +150,7 @@ pub fn queue_summaries(
                 if total == 0 {
                     continue;
                 }
-                mails.push(summary_mail(cfg, cadence, end, &to, &rows, total)?);
+                mails.push(summary_mail(cfg, (cadence, tz), end, &to, &rows, total)?);
             }
             Ok(outbox::insert(conn, &mails)?)
         })
@@ -159,7 +159,7 @@ pub fn queue_summaries(
 
 fn summary_mail(
     cfg: &Config,
-    cadence: ReportNotice,
+    (cadence, tz): (ReportNotice, chrono_tz::Tz),
     end: DateTime<Utc>,
     to: &Recipient,
     rows: &[report_notice::Unnoticed],
@@ -177,15 +177,15 @@ fn summary_mail(
             title: Some(format!(
                 "{} · {}",
                 i18n::t(lang, r.kind.label_key()),
-                i18n::fmt_datetime(&r.received_at, cfg.time_zone)
+                i18n::fmt_datetime(&r.received_at, tz)
             )),
             status: i18n::t(lang, r.status.label_key()),
-            deadline: i18n::fmt_datetime(&classify_by(r.received_at), cfg.time_zone),
+            deadline: i18n::fmt_datetime(&classify_by(r.received_at), tz),
             link: format!("{}/intake/{}", cfg.public_base_url, r.id),
         })
         .collect();
     let more = i64::try_from(total - lines.len()).unwrap_or(0);
-    let until = i18n::fmt_datetime(&end, cfg.time_zone);
+    let until = i18n::fmt_datetime(&end, tz);
     let n = total.to_string();
     let lead = i18n::t_args(
         lang,
