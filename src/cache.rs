@@ -144,6 +144,10 @@ pub struct Caches {
     /// Every unit with its current (Vietnamese) name and contact.
     units: Cached<Vec<crate::models::unit::UnitEntry>>,
     legal_bases: Cached<Vec<crate::models::legal_basis::LegalBasis>>,
+    /// Bumped whenever users, API tokens or units change (here, or as a
+    /// notice says): what an instance remembers of a token's caller is
+    /// valid only while this has not moved since it was read.
+    auth_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl Caches {
@@ -319,6 +323,18 @@ impl Caches {
 
     pub fn users_changed(&self) {
         self.directory.invalidate();
+        self.tokens_changed();
+    }
+
+    /// Token checks remembered before now are to be made again.
+    pub fn tokens_changed(&self) {
+        self.auth_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// See `auth_epoch`: read before reading a token, compared on each use.
+    pub fn auth_epoch(&self) -> u64 {
+        self.auth_epoch.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Drops what a notice on `cyberdesk_cache` names (the trigger's argument).
@@ -326,11 +342,14 @@ impl Caches {
         match what {
             "categories" => self.categories_changed(),
             "banks" => self.banks_changed(),
-            "units" => self.units_changed(),
+            "units" => {
+                self.units_changed();
+                // A token's caller carries the unit's name and zone.
+                self.tokens_changed();
+            }
             "legal_bases" => self.legal_bases_changed(),
             "users" => self.users_changed(),
-            // Tokens are not cached; nothing to drop.
-            "api_tokens" => {}
+            "api_tokens" => self.tokens_changed(),
             _ => self.forget_all(),
         }
     }

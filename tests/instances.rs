@@ -2,7 +2,8 @@
 //! `docs/nginx/cyberdesk.conf`: they must behave as one (issue 17). Both
 //! start and migrate at once on an empty database; a session made on one
 //! works on the other; the portal's limit is counted across both; an admin's
-//! edit on one shows on the other within a second; each mail goes out once.
+//! edit on one shows on the other within a second, and so does a revoked API
+//! token; each mail goes out once.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::raw::{http, sign_in, submit, wait_healthy, Jar};
+use common::raw::{http, http_with, sign_in, submit, wait_healthy, Jar};
 use common::{free_port, smtp::SmtpServer, KillOnDrop, TestDb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cyberdesk");
@@ -132,6 +133,38 @@ fn two_instances_on_one_database_behave_as_one() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // An API token that instance A remembers is refused there within a
+    // second of being revoked anywhere (here by hand, as in psql).
+    let secret = format!("cdk_{}", "Q7".repeat(20));
+    db.exec(&format!(
+        "INSERT INTO api_tokens (user_id, name, prefix, token_hash, scopes, expires_at)
+         SELECT id, 'cross', 'Q7Q7Q7', sha256('{secret}'::bytea), ARRAY['cases:read'], now() + interval '1 day'
+         FROM users WHERE email = 'truong.phong@pa05.test.vn'"
+    ));
+    let bearer = format!("Bearer {secret}");
+    let api = |port: u16| {
+        http_with(
+            port,
+            &mut Jar::default(),
+            "GET",
+            "/api/v1/cases",
+            &[],
+            &[("Authorization", &bearer)],
+        )
+        .status
+    };
+    assert_eq!((api(pa), api(pa), api(pb)), (200, 200, 200));
+    db.exec("UPDATE api_tokens SET revoked_at = now() WHERE name = 'cross'");
+    let revoked_at = Instant::now();
+    while api(pa) != 401 {
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "the revoked token still worked on A after a second"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(api(pb), 401);
 
     // Twelve tracking look-ups, alternating between the instances, against
     // a limit of five an hour: five answered, seven refused.

@@ -227,6 +227,8 @@ pub async fn revoke(
         api_service::revoke(conn, &me, &meta, id)
     })
     .await?;
+    // Refused here from the next request on (other instances hear the notice).
+    ctx.state.caches.tokens_changed();
     // Back to the account page it was revoked from, if a local one.
     let back = crate::routes::safe_next(&form.back);
     let back = if back.starts_with("/admin/users/") {

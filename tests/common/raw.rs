@@ -18,6 +18,18 @@ pub struct Reply {
 }
 
 pub fn http(port: u16, jar: &mut Jar, method: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+    http_with(port, jar, method, path, form, &[])
+}
+
+/// The same with extra request headers.
+pub fn http_with(
+    port: u16,
+    jar: &mut Jar,
+    method: &str,
+    path: &str,
+    form: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
@@ -28,6 +40,9 @@ pub fn http(port: u16, jar: &mut Jar, method: &str, path: &str, form: &[(&str, &
     );
     if !cookies.is_empty() {
         req.push_str(&format!("Cookie: {}\r\n", cookies.join("; ")));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
     }
     if method == "POST" {
         req.push_str(&format!(

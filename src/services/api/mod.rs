@@ -8,7 +8,10 @@ mod tokens;
 mod usage;
 
 pub use lookup::{lookup, Answer, Ask, LOOKUP_MAX};
-pub use tokens::{authenticate, create, of_user, revoke, Created, TokenForm, MAX_LIVE_TOKENS};
+pub use tokens::{
+    authenticate, authenticate_known, create, of_user, revoke, Created, Known, TokenForm,
+    KNOWN_FOR, MAX_LIVE_TOKENS,
+};
 pub use usage::Gate;
 
 use diesel::{Connection, PgConnection};

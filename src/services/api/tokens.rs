@@ -1,7 +1,11 @@
 //! API tokens: created (shown once, stored as a SHA-256), listed, revoked,
 //! and resolved to their caller on each request.
 
-use chrono::{Duration, Utc};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
 use diesel::{Connection, PgConnection};
 use serde_json::json;
 
@@ -11,6 +15,7 @@ use crate::auth::{
     policy::{self, Action},
     CurrentUser, RequestMeta,
 };
+use crate::cache::Caches;
 use crate::domain::form::{required_text, FormErrors};
 use crate::domain::scope::{self, Scope, TOKEN_PREFIX};
 use crate::domain::token::random_alnum;
@@ -159,32 +164,107 @@ pub fn revoke(
     })
 }
 
+/// Callers this instance found behind their tokens lately, by the token's
+/// hash: a bank checking accounts sends thousands of requests a minute with
+/// one token, and reading it for each was a round trip of every check. An
+/// entry is used only while nothing about users, tokens or units changed
+/// since it was read (`Caches::auth_epoch`: this instance's own changes at
+/// once, any other's by the notice the triggers send, within a tenth of a
+/// second), for at most `KNOWN_FOR`, and never past the token's expiry.
+#[derive(Default)]
+pub struct Known {
+    map: RwLock<HashMap<Vec<u8>, KnownCaller>>,
+}
+
+struct KnownCaller {
+    at: Instant,
+    epoch: u64,
+    expires_at: Option<DateTime<Utc>>,
+    caller: Caller,
+}
+
+/// The longest a remembered caller is used without reading the token again.
+pub const KNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Tokens remembered at most (a full map starts again).
+const KNOWN_MAX: usize = 10_000;
+
+impl Known {
+    fn get(&self, hash: &[u8], epoch: u64, now: DateTime<Utc>) -> Option<Caller> {
+        let map = self.map.read().ok()?;
+        let e = map.get(hash)?;
+        (e.epoch == epoch && e.at.elapsed() < KNOWN_FOR && e.expires_at.is_none_or(|x| x > now))
+            .then(|| e.caller.clone())
+    }
+
+    fn put(&self, hash: Vec<u8>, entry: KnownCaller) {
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= KNOWN_MAX {
+                map.clear();
+            }
+            map.insert(hash, entry);
+        }
+    }
+}
+
+/// The hash of a secret shaped like a token, or None (no need to look).
+fn hash_of(secret: &str) -> Option<Vec<u8>> {
+    let shaped = secret.starts_with(TOKEN_PREFIX)
+        && secret.len() == TOKEN_PREFIX.len() + SECRET_LEN
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    shaped.then(|| hash_token(secret))
+}
+
+/// The caller behind a bearer token if this instance remembers it (see
+/// `Known`), without the database.
+pub fn authenticate_known(known: &Known, caches: &Caches, secret: &str) -> Option<Caller> {
+    known.get(&hash_of(secret)?, caches.auth_epoch(), Utc::now())
+}
+
 /// The caller behind a bearer token, or None when it is unknown, expired,
 /// revoked, or its user is deactivated (all one answer: 401).
-pub fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Option<Caller>, AppError> {
-    if !secret.starts_with(TOKEN_PREFIX)
-        || secret.len() != TOKEN_PREFIX.len() + SECRET_LEN
-        || !secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Ok(None);
-    }
-    let Some((t, u)) = api_token::find_with_user(conn, &hash_token(secret))? else {
+pub fn authenticate(
+    conn: &mut PgConnection,
+    known: &Known,
+    caches: &Caches,
+    secret: &str,
+) -> Result<Option<Caller>, AppError> {
+    let Some(hash) = hash_of(secret) else {
         return Ok(None);
     };
-    if !t.is_live(Utc::now()) || !u.active {
+    // Read before the token: a change committed meanwhile moves it, and
+    // what is read now is not remembered past it.
+    let epoch = caches.auth_epoch();
+    let now = Utc::now();
+    if let Some(c) = known.get(&hash, epoch, now) {
+        return Ok(Some(c));
+    }
+    let Some((t, u)) = api_token::find_with_user(conn, &hash)? else {
+        return Ok(None);
+    };
+    if !t.is_live(now) || !u.active {
         return Ok(None);
     }
     let scopes = t.scopes.iter().filter_map(|s| Scope::parse(s)).collect();
-    Ok(Some(Caller {
-        user: crate::services::auth::signed_in(
-            u,
-            0,
-            String::new(),
-            crate::models::session::Stage::Full,
-        ),
+    let mut user =
+        crate::services::auth::signed_in(u, 0, String::new(), crate::models::session::Stage::Full);
+    user.unit_name = caches.unit_name(conn, user.unit_id)?;
+    user.unit_tz = caches.unit_time_zone(conn, user.unit_id)?;
+    let caller = Caller {
+        user,
         token_id: t.id,
         scopes,
-    }))
+    };
+    known.put(
+        hash,
+        KnownCaller {
+            at: Instant::now(),
+            epoch,
+            expires_at: t.expires_at,
+            caller: caller.clone(),
+        },
+    );
+    Ok(Some(caller))
 }

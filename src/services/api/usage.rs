@@ -36,6 +36,8 @@ pub struct Gate {
     /// Requests taken from the shared count and not yet served: token id →
     /// (how many, taken when).
     leased: Mutex<HashMap<i64, (u32, Instant)>>,
+    /// Callers found behind their tokens lately.
+    pub known: super::Known,
 }
 
 impl Gate {
@@ -44,6 +46,7 @@ impl Gate {
             per_minute: per_minute.max(1),
             uses: Mutex::new(HashMap::new()),
             leased: Mutex::new(HashMap::new()),
+            known: Default::default(),
         }
     }
 
