@@ -642,12 +642,12 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 Err(e) => log::warn!("checking the audit log's chain failed: {e}"),
             }
         }
-        // Personal data past their retention rule are anonymised once a day.
+        // Personal data past their retention rule are anonymised once a day
+        // (by whichever instance comes first).
         if retention_ran != Some(today) {
             let ran = state.pool.get().map_err(AppError::from).and_then(|mut c| {
-                services::retention::run(
+                services::retention::run_daily(
                     &mut c,
-                    None,
                     &cyberdesk::auth::RequestMeta::default(),
                     chrono::Utc::now(),
                 )
@@ -655,7 +655,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             match ran {
                 Ok(n) => {
                     retention_ran = Some(today);
-                    if n > 0 {
+                    if let Some(n) = n.filter(|n| *n > 0) {
                         log::info!("retention: anonymised {n} cases");
                     }
                 }

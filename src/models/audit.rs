@@ -127,6 +127,16 @@ pub struct NewAudit<'a> {
     pub detail: serde_json::Value,
 }
 
+/// When `action` was last recorded, by anyone.
+pub fn last_of(conn: &mut PgConnection, action: &str) -> QueryResult<Option<DateTime<Utc>>> {
+    audit_log::table
+        .filter(audit_log::action.eq(action))
+        .order(audit_log::id.desc())
+        .select(audit_log::at)
+        .first(conn)
+        .optional()
+}
+
 /// Appends a row. Call it inside the transaction of the change it records.
 pub fn append(
     conn: &mut PgConnection,

@@ -177,6 +177,21 @@ pub fn run(
     Ok(done)
 }
 
+/// The daily run of housekeeping: none when a run (by any instance, or an
+/// administrator's) was recorded since the start of `now`'s UTC day, so a
+/// restart or a second instance does not search a million cases again.
+pub fn run_daily(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, AppError> {
+    let today = now.date_naive();
+    if audit::last_of(conn, "retention_run")?.is_some_and(|at| at.date_naive() == today) {
+        return Ok(None);
+    }
+    run(conn, None, meta, now).map(Some)
+}
+
 /// One case: the reporter's and victims' details cleared, and replaced
 /// wherever they were written (timeline, public reports and their messages,
 /// files' names, transfers, mail, the case's texts); suspects' identifiers,

@@ -387,3 +387,25 @@ async fn a_public_report_is_anonymised_everywhere_it_was_written() {
         "the setting alone opens nothing: only a case marked anonymised"
     );
 }
+
+/// The daily run happens once a day whichever instance starts first: a
+/// restart or a second instance finds it recorded and searches nothing.
+#[test]
+fn the_daily_run_happens_once_a_day_across_instances() {
+    use cyberdesk::services::retention::run_daily;
+    let db = TestDb::new();
+    let meta = cyberdesk::auth::RequestMeta::default();
+    let now = chrono::Utc::now();
+    assert_eq!(run_daily(&mut db.conn(), &meta, now).expect("run"), Some(0));
+    assert_eq!(run_daily(&mut db.conn(), &meta, now).expect("run"), None);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'retention_run'"),
+        1
+    );
+    // The next day, it runs again.
+    let tomorrow = now + chrono::Duration::days(1);
+    assert_eq!(
+        run_daily(&mut db.conn(), &meta, tomorrow).expect("run"),
+        Some(0)
+    );
+}
