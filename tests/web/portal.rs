@@ -1525,29 +1525,13 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     let cfg = db.config();
     let pool = cyberdesk::db::build_pool(&db.url, 2, cfg.db_timeout);
     let end = chrono::Utc::now() + chrono::Duration::minutes(1);
-    assert_eq!(
-        cyberdesk::services::notify::queue_summaries(
-            &pool,
-            &cfg,
-            ReportNotice::Hourly,
-            (1, cfg.time_zone),
-            end
-        )
-        .expect("summary"),
-        2
-    );
+    let summaries = |cadence, end| {
+        cyberdesk::services::notify::queue_summaries(&pool, &cfg, cadence, (1, cfg.time_zone), end)
+            .expect("summary")
+    };
+    assert_eq!(summaries(ReportNotice::Hourly, end), 2);
     // The same period again (another instance): nothing.
-    assert_eq!(
-        cyberdesk::services::notify::queue_summaries(
-            &pool,
-            &cfg,
-            ReportNotice::Hourly,
-            (1, cfg.time_zone),
-            end
-        )
-        .expect("summary"),
-        0
-    );
+    assert_eq!(summaries(ReportNotice::Hourly, end), 0);
     let summary = |extra: &str| {
         db.count(&format!(
             "SELECT count(*) AS n FROM email_outbox WHERE kind = 'report_summary' AND recipient_user_id = {sup_hourly} AND {extra}"
@@ -1587,14 +1571,7 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     );
     let later = end + chrono::Duration::hours(1);
     assert_eq!(
-        cyberdesk::services::notify::queue_summaries(
-            &pool,
-            &cfg,
-            ReportNotice::Hourly,
-            (1, cfg.time_zone),
-            later
-        )
-        .expect("summary"),
+        summaries(ReportNotice::Hourly, later),
         0,
         "everyone hourly was already told of it"
     );
@@ -1614,17 +1591,7 @@ async fn each_person_hears_of_a_report_once_as_they_chose() {
     );
 
     // The daily summary: the supervisor who chose it.
-    assert_eq!(
-        cyberdesk::services::notify::queue_summaries(
-            &pool,
-            &cfg,
-            ReportNotice::Daily,
-            (1, cfg.time_zone),
-            later
-        )
-        .expect("summary"),
-        1
-    );
+    assert_eq!(summaries(ReportNotice::Daily, later), 1);
     assert_eq!(mails("report_summary", sup_daily), 1);
     // One mail per person per report, whatever the route.
     assert_eq!(
