@@ -237,7 +237,13 @@ fn cells(p: &Prepared, names: &HashMap<i64, String>, r: &ExportItem, now: DateTi
     }
 }
 
-/// Reads the export chunk by chunk, handing each row to `row`.
+/// A chunk of rows with its assignees' names.
+type Chunk = (Vec<ExportItem>, HashMap<i64, String>);
+
+/// Reads the export chunk by chunk, handing each row to `row`. A second
+/// thread reads the next chunk while this one is written, so the database
+/// and the writing each keep a core busy instead of taking turns; at most
+/// two chunks are in memory.
 fn each_row(
     conn: &mut PgConnection,
     me: &CurrentUser,
@@ -247,22 +253,52 @@ fn each_row(
 ) -> Result<(), AppError> {
     let vis = policy::case_visibility(me);
     let now = Utc::now();
-    let mut after = None;
-    loop {
-        let chunk = list::export_chunk(conn, &vis, me.id, &p.filter, after, CHUNK, now)?;
-        let ids: Vec<i64> = chunk.iter().filter_map(|r| r.assignee_id).collect();
-        let dir = caches.directory(conn, &ids)?;
-        let names: HashMap<i64, String> = ids.iter().map(|id| (*id, dir.name(*id))).collect();
-        for r in &chunk {
-            if !row(cells(p, &names, r, now))? {
-                return Ok(());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, AppError>>(1);
+    std::thread::scope(|s| {
+        let vis = &vis;
+        s.spawn(move || {
+            let mut after = None;
+            loop {
+                let got = read_chunk(conn, vis, me.id, caches, &p.filter, after, now);
+                let next = match &got {
+                    Ok((chunk, _)) if chunk.len() as i64 == CHUNK => {
+                        chunk.last().map(|l| (l.received_at, l.id))
+                    }
+                    _ => None,
+                };
+                // A closed channel: the writer stopped (the reader went away).
+                if tx.send(got).is_err() || next.is_none() {
+                    return;
+                }
+                after = next;
+            }
+        });
+        for got in rx {
+            let (chunk, names) = got?;
+            for r in &chunk {
+                if !row(cells(p, &names, r, now))? {
+                    return Ok(());
+                }
             }
         }
-        match chunk.last() {
-            Some(last) if chunk.len() as i64 == CHUNK => after = Some((last.received_at, last.id)),
-            _ => return Ok(()),
-        }
-    }
+        Ok(())
+    })
+}
+
+fn read_chunk(
+    conn: &mut PgConnection,
+    vis: &crate::models::case::Visibility,
+    me: i64,
+    caches: &Caches,
+    filter: &ListFilter,
+    after: Option<(DateTime<Utc>, i64)>,
+    now: DateTime<Utc>,
+) -> Result<Chunk, AppError> {
+    let chunk = list::export_chunk(conn, vis, me, filter, after, CHUNK, now)?;
+    let ids: Vec<i64> = chunk.iter().filter_map(|r| r.assignee_id).collect();
+    let dir = caches.directory(conn, &ids)?;
+    let names = ids.iter().map(|id| (*id, dir.name(*id))).collect();
+    Ok((chunk, names))
 }
 
 fn header(lang: Lang) -> Vec<String> {
